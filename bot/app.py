@@ -1,0 +1,44 @@
+"""The one place a bolt `App` is built: from a context, with every listener registered.
+
+Production, the tests and the offline console all call `build_app`, so they run the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+
+from bot.context import BotContext
+from handlers import pmo, status
+
+log = logging.getLogger(__name__)
+
+HANDLER_MODULES = (status, pmo)
+
+
+def build_app(ctx: BotContext) -> App:
+    """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts."""
+    app = App(client=ctx.client, signing_secret=ctx.settings.signing_secret,
+              process_before_response=False, token_verification_enabled=False,
+              request_verification_enabled=True, raise_error_for_unhandled_request=False,
+              logger=logging.getLogger("slack_bolt"))
+    for module in HANDLER_MODULES:
+        module.register(app, ctx)
+    app.error(_error_handler(ctx))
+    return app
+
+
+def _error_handler(ctx: BotContext):
+    """An unexpected exception: log it for the admins, tell the person plainly, never a trace."""
+
+    def on_error(error: Exception, body: dict, respond, logger) -> BoltResponse | None:
+        log.exception("listener failed: %s", type(error).__name__, exc_info=error)
+        if body.get("response_url"):
+            try:
+                respond(text=ctx.renderer.t("errors.internal"), response_type="ephemeral")
+            except Exception:  # noqa: BLE001 - the reply is best effort; the log has the cause
+                log.warning("could not tell the user about the failure")
+        return None
+
+    return on_error

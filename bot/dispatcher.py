@@ -1,0 +1,139 @@
+"""Sends what the outbox holds: right after a commit, and again on every scheduler tick.
+
+A claim is committed before the Web API call and the outcome is written after it, so no
+database transaction stays open while Slack answers. Failures are sorted into "try again later"
+(rate limits, Slack or network trouble, a channel the bot has not been invited to yet) and
+"will never work" (Slack rejected the message itself); either way the person whose action caused
+the message is told once, with the fix, instead of the message vanishing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from storage import outbox
+
+if TYPE_CHECKING:
+    from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+NOT_YET_POSTED = "target_not_posted_yet"
+# Slack will give the same answer however often we ask: stop and tell the requester.
+PERMANENT_ERRORS = frozenset({"invalid_blocks", "channel_not_found", "is_archived",
+                              "msg_too_long", "no_text", "cant_update_message",
+                              "message_not_found", "user_not_found", "invalid_arguments"})
+# Errors a person can fix (invite the bot): retry, and tell the requester how to fix it.
+FIXABLE_ERRORS = frozenset({"not_in_channel"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    ok: bool
+    error: str | None = None
+
+
+def _owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Dispatcher:
+    """Claims due deliveries and makes their Web API calls; one instance per process."""
+
+    def __init__(self, ctx: BotContext, owner: str | None = None) -> None:
+        self.ctx = ctx
+        self.owner = owner or _owner_id()
+
+    def send(self, ids: list[int]) -> list[Outcome]:
+        """Send these just-committed deliveries now (the fast path after a user's action)."""
+        return self._run(ids=[i for i in ids if i is not None]) if ids else []
+
+    def send_due(self, limit: int = 50) -> list[Outcome]:
+        """Send whatever is due: retries, and anything a crashed sender left behind."""
+        return self._run(ids=None, limit=limit)
+
+    def _run(self, ids: list[int] | None, limit: int = 50) -> list[Outcome]:
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            claimed = outbox.claim(session, now=now, owner=self.owner, lease=LEASE, ids=ids,
+                                   limit=limit)
+        return [self._deliver(item) for item in claimed]
+
+    def _deliver(self, item: outbox.Claimed) -> Outcome:
+        if item.method == outbox.UPDATE and item.target_ts is None:
+            return self._retry(item, NOT_YET_POSTED if item.target_pending else "target_lost",
+                               delay=timedelta(seconds=30))
+        try:
+            response = self._call(item)
+        except SlackApiError as exc:
+            return self._failed(item, exc)
+        except Exception as exc:  # noqa: BLE001 - network faults of every kind are retried
+            log.warning("delivery %s: %s", item.id, type(exc).__name__)
+            return self._retry(item, type(exc).__name__, delay=_backoff(item.attempts))
+        with self.ctx.db.write() as session:
+            outbox.mark_sent(session, item.id, self.owner, now=self.ctx.now(),
+                             slack_channel=response.get("channel") or item.target_channel,
+                             slack_ts=response.get("ts") or item.target_ts)
+        return Outcome(item.id, True)
+
+    def _call(self, item: outbox.Claimed):
+        payload = dict(item.payload)
+        if item.method == outbox.UPDATE:
+            return self.ctx.client.chat_update(channel=item.target_channel, ts=item.target_ts,
+                                               **payload)
+        return self.ctx.client.chat_postMessage(channel=item.channel, **payload)
+
+    def _failed(self, item: outbox.Claimed, exc: SlackApiError) -> Outcome:
+        error = str(exc.response.get("error") or "unknown_error")
+        log.warning("delivery %s (%s to %s) failed: %s", item.id, item.kind, item.channel, error)
+        if error in PERMANENT_ERRORS or item.attempts + 1 >= MAX_ATTEMPTS:
+            with self.ctx.db.write() as session:
+                dead = outbox.mark_dead(session, item.id, self.owner, error=error)
+            if dead:
+                self._tell_requester(item, error)
+            return Outcome(item.id, False, error)
+        retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
+        delay = timedelta(seconds=int(retry_after)) if retry_after else _backoff(item.attempts)
+        outcome = self._retry(item, error, delay=delay)
+        if error in FIXABLE_ERRORS and item.attempts == 0:
+            self._tell_requester(item, error)
+        return outcome
+
+    def _retry(self, item: outbox.Claimed, error: str, *, delay: timedelta) -> Outcome:
+        with self.ctx.db.write() as session:
+            outbox.mark_retry(session, item.id, self.owner, error=error,
+                              retry_at=self.ctx.now() + delay)
+        return Outcome(item.id, False, error)
+
+    def _tell_requester(self, item: outbox.Claimed, error: str) -> None:
+        """DM the person whose action caused the message why it did not arrive, once."""
+        if not item.requested_by or item.kind == "notice":
+            return
+        message = self.ctx.renderer.text(f"delivery.{_error_family(error)}",
+                                         channel=item.channel, error=error, kind=item.kind)
+        with self.ctx.db.write() as session:
+            notice = outbox.enqueue_once(session, kind="notice", channel=item.requested_by,
+                                         payload=message.as_payload(), now=self.ctx.now(),
+                                         dedupe_key=f"notice:{item.id}:{error}")
+        if notice is not None:
+            self.send([notice])
+
+
+def _error_family(error: str) -> str:
+    return "not_in_channel" if error in FIXABLE_ERRORS else "failed"
+
+
+def _backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, … capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** attempts, 3600))

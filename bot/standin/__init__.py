@@ -1,0 +1,18 @@
+"""A recording Slack Web API (and Socket Mode) stand-in for tests and the offline console."""
+
+from .limits import message_problems, message_warnings, view_problems
+from .server import BOT_ID, BOT_USER_ID, TEAM_ID, Call, Directory, SlackStandIn
+from .socket_mode import SocketModeLink
+
+__all__ = [
+    "BOT_ID",
+    "BOT_USER_ID",
+    "TEAM_ID",
+    "Call",
+    "Directory",
+    "SlackStandIn",
+    "SocketModeLink",
+    "message_problems",
+    "message_warnings",
+    "view_problems",
+]

@@ -1,0 +1,34 @@
+"""The HTTP face of the bot: `POST /slack/events` into bolt, `GET /healthz` for load balancers.
+
+Served by gunicorn in production (see bot/server.py) and called in-process by the tests and
+the console; all three go through this same WSGI callable and bolt's signature check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from storage.db import Database
+
+EVENTS_PATH = "/slack/events"
+
+
+def make_wsgi_app(app: App, db: Database) -> Callable:
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            healthy = db.ping()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n" if healthy else b"database unreachable\n"]
+        if path == EVENTS_PATH and method == "POST":
+            return slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"not found\n"]
+
+    return wsgi

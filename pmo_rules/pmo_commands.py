@@ -1,0 +1,100 @@
+"""The `/pmo` command: the PMO office's own verbs (portfolio, projects, help).
+
+Sub-commands are looked up in `SUBCOMMANDS`, so each domain (risks, gates, digest) adds its
+verbs with one entry instead of growing an if-chain. Every parser is total: a command or a
+`UserError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pmo_rules import text
+from pmo_rules.errors import UserError
+from pmo_rules.projects import parse_key, parse_name
+
+USAGE = "pmo"
+ADD_USAGE = "pmo_project_add"
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class ListProjects:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowProject:
+    key: str
+
+
+@dataclass(frozen=True)
+class AddProject:
+    """`pm`/`channel` are None when not typed: they default to the caller and the channel."""
+
+    key: str
+    name: str
+    pm_id: str | None
+    channel_id: str | None
+
+
+def _help(_words: list[str]) -> Help:
+    return Help()
+
+
+def _projects(words: list[str]) -> ListProjects:
+    if words:
+        raise UserError("pmo.unexpected_words", usage=USAGE, words=" ".join(words)[:80])
+    return ListProjects()
+
+
+def _project(words: list[str]) -> ShowProject | AddProject:
+    if words and words[0].lower() == "add":
+        return _add_project(words[1:])
+    if len(words) != 1:
+        raise UserError("pmo.project_usage", usage=USAGE)
+    return ShowProject(parse_key(words[0], usage=USAGE))
+
+
+def _add_project(words: list[str]) -> AddProject:
+    rest, options = text.split_options(words, ("pm", "channel"))
+    if not rest:
+        raise UserError("project.key_missing", usage=ADD_USAGE)
+    key = parse_key(rest[0], usage=ADD_USAGE)
+    name = parse_name(rest[1:], usage=ADD_USAGE)
+    pm = _option_ref(options, "pm", text.user_ref, "project.pm_malformed")
+    channel = _option_ref(options, "channel", text.channel_ref, "project.channel_malformed")
+    return AddProject(key=key, name=text.plain(name), pm_id=pm, channel_id=channel)
+
+
+def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.Ref | None],
+                error: str) -> str | None:
+    if name not in options:
+        return None
+    ref = parse(options[name])
+    if ref is None:
+        raise UserError(error, usage=ADD_USAGE, value=options[name][:60])
+    return ref.id
+
+
+SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
+    "help": _help,
+    "projects": _projects,
+    "project": _project,
+}
+
+
+def parse_pmo_command(raw: str) -> object:
+    """`/pmo <sub-command> …`; no text means help."""
+    words = text.tokens(raw)
+    if not words:
+        return Help()
+    parse = SUBCOMMANDS.get(words[0].lower())
+    if parse is None:
+        raise UserError("pmo.unknown_subcommand", usage=USAGE, word=words[0][:40])
+    return parse(words[1:])

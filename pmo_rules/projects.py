@@ -1,0 +1,37 @@
+"""What a project is allowed to be called, and where it lives in the life cycle."""
+
+from __future__ import annotations
+
+import re
+
+from pmo_rules.errors import UserError
+
+KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
+NAME_MAX = 100
+# Words the commands use themselves; a project called EDIT would make `/status edit X` ambiguous.
+RESERVED_KEYS = frozenset({"ADD", "ALL", "EDIT", "HELP", "LIST", "SHOW"})
+PHASES = ("initiation", "planning", "execution", "closing")
+ACTIVE, ON_HOLD, CANCELLED, CLOSED = "active", "on_hold", "cancelled", "closed"
+
+
+def looks_like_key(word: str) -> bool:
+    return bool(KEY_PATTERN.match(word.upper()))
+
+
+def parse_key(word: str | None, *, usage: str) -> str:
+    """The project key in canonical upper case, or a refusal that shows the accepted form."""
+    if not word:
+        raise UserError("project.key_missing", usage=usage)
+    key = word.upper()
+    if not KEY_PATTERN.match(key) or key in RESERVED_KEYS:
+        raise UserError("project.key_malformed", usage=usage, key=word[:40])
+    return key
+
+
+def parse_name(words: list[str], *, usage: str) -> str:
+    name = " ".join(words).strip()
+    if not name:
+        raise UserError("project.name_missing", usage=usage)
+    if len(name) > NAME_MAX:
+        raise UserError("project.name_too_long", usage=usage, limit=NAME_MAX, length=len(name))
+    return name

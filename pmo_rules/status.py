@@ -1,0 +1,145 @@
+"""The `/status` command: its grammar, and what makes a status update valid.
+
+The parser is total: any text yields a command or a `UserError` — never another exception —
+which a property test checks. The modal and the one-liner end in the same `StatusDraft`, so
+both are validated by the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pmo_rules import text
+from pmo_rules.errors import UserError
+from pmo_rules.projects import parse_key
+from pmo_rules.rag import Rag, parse_rag
+
+USAGE = "status"
+SUMMARY_MAX = 2000
+NOTE_MAX = 1000
+DIMENSIONS = ("schedule", "cost", "scope", "quality")
+
+
+@dataclass(frozen=True)
+class StatusDraft:
+    """A status update as typed or filled in, validated; what the storage layer writes."""
+
+    key: str
+    overall: Rag
+    summary: str
+    schedule: Rag | None = None
+    cost: Rag | None = None
+    scope: Rag | None = None
+    quality: Rag | None = None
+    percent_complete: int | None = None
+    blockers: str | None = None
+    next_steps: str | None = None
+
+    def values(self) -> dict[str, object]:
+        """Column values (RAGs as their words), also what the audit log records."""
+        return {"overall": self.overall.value, "summary": self.summary,
+                **{d: getattr(self, d) and getattr(self, d).value for d in DIMENSIONS},
+                "percent_complete": self.percent_complete, "blockers": self.blockers,
+                "next_steps": self.next_steps}
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class OpenModal:
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Show:
+    key: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    key: str
+
+
+@dataclass(frozen=True)
+class Post:
+    draft: StatusDraft
+
+
+StatusCommand = Help | OpenModal | Show | Edit | Post
+
+
+def parse_status_command(raw: str) -> StatusCommand:
+    """`/status`, `/status help`, `/status KEY`, `/status edit KEY`, `/status KEY RAG summary…`."""
+    words = text.tokens(raw)
+    if not words:
+        return OpenModal()
+    first = words[0].lower()
+    if first == "help":
+        return Help()
+    if first == "edit":
+        if len(words) != 2:
+            raise UserError("status.edit_usage", usage=USAGE)
+        return Edit(parse_key(words[1], usage=USAGE))
+    key = parse_key(words[0], usage=USAGE)
+    if len(words) == 1:
+        return Show(key)
+    overall = parse_rag_word(words[1], field="overall")
+    summary = text.plain(raw.split(None, 2)[2] if len(words) > 2 else "")
+    return Post(make_draft(key=key, overall=overall, summary=summary))
+
+
+def parse_rag_word(word: str, *, field: str) -> Rag:
+    rag = parse_rag(word)
+    if rag is None:
+        raise UserError("status.rag_unknown", field=field, usage=USAGE, word=word[:40])
+    return rag
+
+
+def make_draft(*, key: str, overall: Rag, summary: str, **optional: object) -> StatusDraft:
+    """Validate the free-text and numeric parts shared by the one-liner and the modal."""
+    summary = (summary or "").strip()
+    if not summary:
+        raise UserError("status.summary_missing", field="summary", usage=USAGE)
+    if len(summary) > SUMMARY_MAX:
+        raise UserError("status.summary_too_long", field="summary", usage=USAGE,
+                        limit=SUMMARY_MAX, length=len(summary))
+    for name in ("blockers", "next_steps"):
+        value = optional.get(name)
+        if value and len(str(value)) > NOTE_MAX:
+            raise UserError("status.note_too_long", field=name, usage=USAGE,
+                            limit=NOTE_MAX, length=len(str(value)), name=name)
+    percent = optional.get("percent_complete")
+    if percent is not None and not (isinstance(percent, int) and 0 <= percent <= 100):
+        raise UserError("status.percent_range", field="percent_complete", usage=USAGE)
+    cleaned = {name: (value or None) for name, value in optional.items()}
+    if percent == 0:
+        cleaned["percent_complete"] = 0
+    return StatusDraft(key=key, overall=overall, summary=summary, **cleaned)
+
+
+def parse_percent(value: str | None) -> int | None:
+    """A modal's percent box: blank is 'not given'; '40' or '40%' is 40."""
+    if value is None or not value.strip():
+        return None
+    digits = value.strip().rstrip("%").strip()
+    if not digits.isdigit() or int(digits) > 100:
+        raise UserError("status.percent_range", field="percent_complete", usage=USAGE)
+    return int(digits)
+
+
+def may_edit(author_id: str, user_id: str, posted_at: datetime, now: datetime,
+             window_hours: int) -> str | None:
+    """Why `user_id` may not edit this update now (a message key), or None if they may."""
+    if author_id != user_id:
+        return "status.edit_not_author"
+    if now - posted_at > timedelta(hours=window_hours):
+        return "status.edit_window_passed"
+    return None
+
+
+def age_days(then: datetime, now: datetime) -> int:
+    return max(0, (now - then).days)

@@ -1,0 +1,170 @@
+"""The deliveries outbox: every message the bot posts on its own initiative is a row here first.
+
+A row is written in the same transaction as the change that caused it, so a crash or a Slack
+outage between commit and send loses nothing: the row stays pending and is sent again later.
+Senders claim rows with a lease through a conditional UPDATE (and `FOR UPDATE SKIP LOCKED` on
+PostgreSQL), so several replicas never send the same row twice; `dedupe_key` is unique, so a
+periodic message (a nudge, a digest) is planned at most once per period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.base import Base
+
+PENDING, SENT, DEAD = "pending", "sent", "dead"
+POST, UPDATE = "chat.postMessage", "chat.update"
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    method: Mapped[str] = mapped_column(String(32), default=POST)
+    channel: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_by: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(8), default=PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What a sender needs to make one Web API call, detached from any session."""
+
+    id: int
+    kind: str
+    method: str
+    channel: str
+    payload: dict[str, Any]
+    requested_by: str | None
+    attempts: int
+    target_channel: str | None
+    target_ts: str | None
+    target_pending: bool
+
+
+def enqueue(session: Session, *, kind: str, channel: str, payload: dict[str, Any], now: datetime,
+            method: str = POST, target_id: int | None = None, requested_by: str | None = None,
+            dedupe_key: str | None = None) -> Delivery:
+    """Add a pending delivery to the caller's transaction and return it (with its id)."""
+    row = Delivery(kind=kind, channel=channel, payload=payload, method=method,
+                   target_id=target_id, requested_by=requested_by, dedupe_key=dedupe_key,
+                   next_attempt_at=now, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def enqueue_once(session: Session, *, kind: str, channel: str, payload: dict[str, Any],
+                 now: datetime, dedupe_key: str, requested_by: str | None = None) -> int | None:
+    """Insert unless `dedupe_key` exists (insert-on-conflict-do-nothing); the new id, or None."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    values = dict(kind=kind, channel=channel, payload=payload, method=POST,
+                  requested_by=requested_by, dedupe_key=dedupe_key, state=PENDING, attempts=0,
+                  next_attempt_at=now, created_at=now)
+    stmt = (insert(Delivery).values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Delivery.id))
+    return session.scalar(stmt)
+
+
+def enqueue_card_update(session: Session, card_id: int, payload: dict[str, Any],
+                        now: datetime) -> Delivery | None:
+    """Make a posted card show `payload`; returns the new chat.update delivery, if one is needed.
+
+    A card that has not gone out yet (nobody holds it) simply gets the new payload, so Slack
+    never sees the stale version; otherwise a chat.update delivery targets the card's message.
+    """
+    replaced = session.execute(
+        update(Delivery).where(Delivery.id == card_id, Delivery.state == PENDING,
+                               Delivery.lease_owner.is_(None))
+        .values(payload=payload).execution_options(synchronize_session=False))
+    if replaced.rowcount:
+        return None
+    card = session.get(Delivery, card_id)
+    return enqueue(session, kind=f"{card.kind}_update", channel=card.channel, payload=payload,
+                   now=now, method=UPDATE, target_id=card_id, requested_by=card.requested_by)
+
+
+def claim(session: Session, *, now: datetime, owner: str, lease: timedelta,
+          ids: list[int] | None = None, limit: int = 50) -> list[Claimed]:
+    """Lease up to `limit` due rows to `owner`; only rows this call won are returned."""
+    due = and_(Delivery.state == PENDING, Delivery.next_attempt_at <= now,
+               or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+    query = select(Delivery.id).where(due).order_by(Delivery.id).limit(limit)
+    if ids is not None:
+        query = query.where(Delivery.id.in_(ids))
+    candidates = list(session.scalars(query.with_for_update(skip_locked=True)))
+    won = []
+    for delivery_id in candidates:
+        result = session.execute(
+            update(Delivery).where(Delivery.id == delivery_id, due)
+            .values(lease_owner=owner, lease_until=now + lease)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            won.append(delivery_id)
+    return [_claimed(session, i) for i in won]
+
+
+def _claimed(session: Session, delivery_id: int) -> Claimed:
+    row = session.get(Delivery, delivery_id)
+    target = session.get(Delivery, row.target_id) if row.target_id else None
+    return Claimed(id=row.id, kind=row.kind, method=row.method, channel=row.channel,
+                   payload=row.payload, requested_by=row.requested_by, attempts=row.attempts,
+                   target_channel=target.slack_channel if target else None,
+                   target_ts=target.slack_ts if target else None,
+                   target_pending=bool(target and target.state == PENDING))
+
+
+def _settle(session: Session, delivery_id: int, owner: str, **values: Any) -> bool:
+    """Write the outcome only if `owner` still holds the lease (an expired lease lost the row)."""
+    result = session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None, **values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def mark_sent(session: Session, delivery_id: int, owner: str, *, now: datetime,
+              slack_channel: str | None, slack_ts: str | None) -> bool:
+    return _settle(session, delivery_id, owner, state=SENT, sent_at=now, last_error=None,
+                   slack_channel=slack_channel, slack_ts=slack_ts,
+                   attempts=Delivery.attempts + 1)
+
+
+def mark_retry(session: Session, delivery_id: int, owner: str, *, error: str,
+               retry_at: datetime) -> bool:
+    return _settle(session, delivery_id, owner, next_attempt_at=retry_at, last_error=error[:255],
+                   attempts=Delivery.attempts + 1)
+
+
+def mark_dead(session: Session, delivery_id: int, owner: str, *, error: str) -> bool:
+    return _settle(session, delivery_id, owner, state=DEAD, last_error=error[:255],
+                   attempts=Delivery.attempts + 1)
+
+
+def message_of(session: Session, delivery_id: int) -> tuple[str, str] | None:
+    """The (channel, ts) of a sent card, for chat.update and permalinks; None until sent."""
+    row = session.get(Delivery, delivery_id)
+    if row is None or row.slack_ts is None:
+        return None
+    return row.slack_channel, row.slack_ts

@@ -1,0 +1,116 @@
+"""Projects and their status updates: the portfolio the PMO oversees.
+
+A project has one phase of the life cycle (initiation → planning → execution → closing → closed)
+and a lifecycle state (active, on hold, cancelled, closed). Status updates are history: the latest
+one is the project's current RAG; edits replace the row's values and the audit log keeps both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage import audit
+from storage.base import Base
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(10), unique=True)
+    name: Mapped[str] = mapped_column(String(150))
+    pm_id: Mapped[str] = mapped_column(String(32), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    phase: Mapped[str] = mapped_column(String(16), default="initiation")
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    hold_until: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class StatusUpdate(Base):
+    __tablename__ = "status_updates"
+    __table_args__ = (Index("ix_status_updates_project_created", "project_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+    overall: Mapped[str] = mapped_column(String(5))
+    schedule: Mapped[str | None] = mapped_column(String(5))
+    cost: Mapped[str | None] = mapped_column(String(5))
+    scope: Mapped[str | None] = mapped_column(String(5))
+    quality: Mapped[str | None] = mapped_column(String(5))
+    percent_complete: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(Text)
+    blockers: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    card_delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"))
+
+
+def project_by_key(session: Session, key: str) -> Project | None:
+    return session.scalar(select(Project).where(Project.key == key.upper()))
+
+
+def all_projects(session: Session) -> list[Project]:
+    return list(session.scalars(select(Project).order_by(Project.key)))
+
+
+def latest_status(session: Session, project_id: int) -> StatusUpdate | None:
+    return session.scalar(
+        select(StatusUpdate).where(StatusUpdate.project_id == project_id)
+        .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc()).limit(1))
+
+
+def recent_statuses(session: Session, project_id: int, limit: int) -> list[StatusUpdate]:
+    return list(session.scalars(
+        select(StatusUpdate).where(StatusUpdate.project_id == project_id)
+        .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc()).limit(limit)))
+
+
+def latest_statuses(session: Session) -> dict[int, StatusUpdate]:
+    """The latest update of every project in one query (portfolio views must not do N+1)."""
+    newest = (select(StatusUpdate.project_id, func.max(StatusUpdate.id).label("id"))
+              .group_by(StatusUpdate.project_id).subquery())
+    rows = session.scalars(select(StatusUpdate).join(newest, StatusUpdate.id == newest.c.id))
+    return {row.project_id: row for row in rows}
+
+
+def add_project(session: Session, *, key: str, name: str, pm_id: str, channel_id: str,
+                actor: str, now: datetime) -> Project:
+    """Insert the project and its audit entry; the unique key settles concurrent adds."""
+    project = Project(key=key, name=name, pm_id=pm_id, channel_id=channel_id,
+                      phase="initiation", state="active", created_by=actor, created_at=now)
+    session.add(project)
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="project.added", subject_type="project",
+                 subject_id=project.key, project_id=project.id,
+                 after={"key": key, "name": name, "pm": pm_id, "channel": channel_id})
+    return project
+
+
+def add_status(session: Session, *, project: Project, author: str, values: dict[str, object],
+               now: datetime) -> StatusUpdate:
+    """Insert a status update and its audit entry (the card is the caller's to enqueue)."""
+    status = StatusUpdate(project_id=project.id, author_id=author, created_at=now, **values)
+    session.add(status)
+    session.flush()
+    audit.record(session, at=now, actor=author, action="status.posted", subject_type="status",
+                 subject_id=status.id, project_id=project.id, after=values)
+    return status
+
+
+def edit_status(session: Session, *, status: StatusUpdate, editor: str,
+                values: dict[str, object], now: datetime) -> None:
+    """Replace an update's values; the audit entry keeps the version before and after."""
+    before = {name: getattr(status, name) for name in values}
+    for name, value in values.items():
+        setattr(status, name, value)
+    status.edited_at = now
+    audit.record(session, at=now, actor=editor, action="status.edited", subject_type="status",
+                 subject_id=status.id, project_id=status.project_id, before=before, after=values)

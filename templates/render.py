@@ -1,0 +1,128 @@
+"""Every user-facing word comes from here: message catalogues and Block Kit JSON templates.
+
+`locales/<locale>.toml` holds the words, each a small Jinja template (so a message can carry
+plurals and conditions); `blocks/<name>.json.j2` holds the Block Kit structure, shared by both
+languages, and asks for words with `t("key", ...)`. Rendering returns plain dicts ready for the
+Web API: `Message(text, blocks)` (text is the notification and screen-reader fallback Slack
+wants beside blocks) or a view.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from pmo_rules.rag import Rag
+
+LOCALES = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A chat message: fallback `text` plus optional Block Kit `blocks`."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"text": self.text}
+        if self.blocks:
+            payload["blocks"] = self.blocks
+        return payload
+
+
+def escape_mrkdwn(value: object) -> str:
+    """Escape what Slack's mrkdwn treats as markup, so user text cannot forge mentions or links."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(value: object, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@cache
+def _catalogue(locale: str) -> dict[str, str]:
+    raw = tomllib.loads(resources.files("templates").joinpath(f"locales/{locale}.toml")
+                        .read_text(encoding="utf-8"))
+    return dict(_flatten(raw))
+
+
+def _flatten(table: dict[str, Any], prefix: str = ""):
+    for key, value in table.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def catalogue_keys(locale: str) -> set[str]:
+    """The message keys a locale defines; tests compare the two languages with this."""
+    return set(_catalogue(locale))
+
+
+class Renderer:
+    """Renders messages, blocks and views in one locale and one display time zone."""
+
+    def __init__(self, locale: str = "en", tz: tzinfo = UTC) -> None:
+        if locale not in LOCALES:
+            raise ValueError(f"unknown locale {locale!r}")
+        self.locale = locale
+        self.tz = tz
+        self.env = Environment(loader=PackageLoader("templates", "blocks"),
+                               undefined=StrictUndefined, autoescape=False,
+                               trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"])
+        self.env.filters.update(esc=escape_mrkdwn, truncate_to=truncate,
+                                slackdate=self.slack_date, localdate=self.local_date)
+        self.env.globals.update(t=self.t, rag=self.rag, locale=locale)
+        self._compiled: dict[str, Any] = {}
+
+    def t(self, key: str, /, **params: Any) -> str:
+        """The catalogue entry `key` rendered with `params`."""
+        template = self._compiled.get(key)
+        if template is None:
+            source = _catalogue(self.locale).get(key)
+            if source is None:
+                raise KeyError(f"no message {key!r} in locale {self.locale!r}")
+            template = self._compiled[key] = self.env.from_string(source)
+        return template.render(**params).strip()
+
+    def blocks(self, name: str, /, **context: Any) -> list[dict[str, Any]]:
+        rendered = self.env.get_template(f"{name}.json.j2").render(**context)
+        return json.loads(rendered)
+
+    def message(self, name: str, text_key: str, /, **context: Any) -> Message:
+        """Blocks from `blocks/<name>.json.j2`, fallback text from catalogue key `text_key`."""
+        return Message(text=self.t(text_key, **context), blocks=self.blocks(name, **context))
+
+    def text(self, key: str, /, **params: Any) -> Message:
+        """A message with no blocks: a plain catalogue sentence."""
+        return Message(text=self.t(key, **params))
+
+    def view(self, name: str, /, **context: Any) -> dict[str, Any]:
+        rendered = self.env.get_template(f"{name}.json.j2").render(**context)
+        return json.loads(rendered)
+
+    def rag(self, word: str | None) -> str:
+        """A RAG as emoji and word together: colour alone is not accessible."""
+        if not word:
+            return self.t("rag.none")
+        return f"{Rag(word).emoji} *{self.t(f'rag.{word}')}*"
+
+    def rag_word(self, word: str) -> str:
+        return self.t(f"rag.{word}")
+
+    def local_date(self, when: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return when.astimezone(self.tz).strftime(fmt)
+
+    def slack_date(self, when: datetime, token: str = "{date_short_pretty} {time}") -> str:
+        """Slack's date syntax: each reader sees it in their own time zone; fallback in ours."""
+        epoch = int(when.timestamp())
+        return f"<!date^{epoch}^{token}|{self.local_date(when)}>"

@@ -1,0 +1,78 @@
+"""What tests share besides fixtures: the sample people and channels, a clock, a bot builder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from bot.app import build_app
+from bot.context import BotContext, make_context
+from bot.settings import Settings
+from bot.standin import Directory, SlackStandIn
+from bot.standin.driver import SlackDriver
+from bot.wsgi import make_wsgi_app
+from pmo_rules.config import DEFAULT_RULES, Rules
+
+SIGNING_SECRET = "test-signing-secret"
+ADMIN, ALICE, BOB, CAROL = "UADMIN1", "UALICE1", "UBOB001", "UCAROL1"
+APOLLO_CHANNEL, GENERAL = "CAPOLLO1", "CGENERAL"
+START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # a Monday, 10:00 in Asia/Shanghai
+
+
+@dataclass
+class FakeClock:
+    """The bot's clock in tests: fixed until a test moves it."""
+
+    at: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> datetime:
+        self.at += timedelta(**delta)
+        return self.at
+
+
+def sample_directory() -> Directory:
+    directory = Directory()
+    for uid, name, tz in ((ADMIN, "pat", "Asia/Shanghai"), (ALICE, "alice", "Asia/Shanghai"),
+                          (BOB, "bob", "Europe/Berlin"), (CAROL, "carol", "America/New_York")):
+        directory.add_user(uid, name, real_name=name.title(), tz=tz)
+    directory.add_channel(APOLLO_CHANNEL, "apollo")
+    directory.add_channel(GENERAL, "general")
+    return directory
+
+
+@dataclass
+class Bot:
+    """The running bot as a test sees it: the app, its context, and Slack's side of the wire."""
+
+    ctx: BotContext
+    slack: SlackStandIn
+    driver: SlackDriver
+    clock: FakeClock
+    wsgi: object = field(repr=False, default=None)
+
+    def command(self, command: str, text: str = "", *, user: str = ALICE,
+                channel: str = APOLLO_CHANNEL):
+        return self.driver.command(command, text, user=user, channel=channel)
+
+    def reply(self, timeout: float = 5.0) -> str:
+        """The text of the newest response_url post (the ephemeral reply after an ack)."""
+        return self.slack.wait_for_response(1, timeout=timeout)[-1]["body"].get("text", "")
+
+
+def rules_with(**sections) -> Rules:
+    """Default rules with a PMO admin, and any section replaced."""
+    rules = replace(DEFAULT_RULES, pmo=replace(DEFAULT_RULES.pmo, admins=(ADMIN,)))
+    return replace(rules, **sections)
+
+
+def make_bot(database_url: str, slack: SlackStandIn, rules: Rules | None = None) -> Bot:
+    settings = Settings(bot_token="xoxb-test", signing_secret=SIGNING_SECRET,
+                        api_url=slack.base_url, database_url=database_url)
+    clock = FakeClock()
+    ctx = make_context(settings, rules or rules_with(), clock=clock)
+    wsgi = make_wsgi_app(build_app(ctx), ctx.db)
+    driver = SlackDriver(wsgi, SIGNING_SECRET, slack.new_response_url)
+    return Bot(ctx=ctx, slack=slack, driver=driver, clock=clock, wsgi=wsgi)

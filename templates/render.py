@@ -1,7 +1,7 @@
 """Every user-facing word comes from here: message catalogues and Block Kit JSON templates.
 
-`locales/<locale>.toml` holds the words, each a small Jinja template (so a message can carry
-plurals and conditions); `blocks/<name>.json.j2` holds the Block Kit structure, shared by both
+`locales/<locale>/<domain>.toml` holds the words, each a small Jinja template (so a message can
+carry plurals and conditions); `blocks/<name>.json.j2` holds the Block Kit structure, shared by both
 languages, and asks for words with `t("key", ...)`. Rendering returns plain dicts ready for the
 Web API: `Message(text, blocks)` (text is the notification and screen-reader fallback Slack
 wants beside blocks) or a view.
@@ -49,10 +49,18 @@ def truncate(value: object, limit: int) -> str:
 
 
 @cache
-def _catalogue(locale: str) -> dict[str, str]:
-    raw = tomllib.loads(resources.files("templates").joinpath(f"locales/{locale}.toml")
-                        .read_text(encoding="utf-8"))
-    return dict(_flatten(raw))
+def catalogue(locale: str) -> dict[str, str]:
+    """A locale's files (one per domain: core, risk, gate, …) merged; a key twice is a bug."""
+    merged: dict[str, str] = {}
+    folder = resources.files("templates").joinpath(f"locales/{locale}")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        for key, value in _flatten(tomllib.loads(entry.read_text(encoding="utf-8"))):
+            if key in merged:
+                raise ValueError(f"message {key!r} is defined twice in locale {locale!r}")
+            merged[key] = value
+    return merged
 
 
 def _flatten(table: dict[str, Any], prefix: str = ""):
@@ -65,7 +73,7 @@ def _flatten(table: dict[str, Any], prefix: str = ""):
 
 def catalogue_keys(locale: str) -> set[str]:
     """The message keys a locale defines; tests compare the two languages with this."""
-    return set(_catalogue(locale))
+    return set(catalogue(locale))
 
 
 class Renderer:
@@ -88,7 +96,7 @@ class Renderer:
         """The catalogue entry `key` rendered with `params`."""
         template = self._compiled.get(key)
         if template is None:
-            source = _catalogue(self.locale).get(key)
+            source = catalogue(self.locale).get(key)
             if source is None:
                 raise KeyError(f"no message {key!r} in locale {self.locale!r}")
             template = self._compiled[key] = self.env.from_string(source)

@@ -142,7 +142,7 @@ def _check_blocks(blocks: Any, path: str, limit: int, surface: str, problems: li
 
 def _check_block(block: dict, path: str, surface: str, problems: list[str]) -> None:
     kind = block.get("type")
-    if kind not in KNOWN_BLOCKS:
+    if not isinstance(kind, str) or kind not in KNOWN_BLOCKS:
         problems.append(f"{path}/type: unknown block type {kind!r}")
     elif kind == "section":
         _check_section(block, path, problems)

@@ -507,7 +507,10 @@ class SlackStandIn:
             elif token.startswith("xapp-") and method not in ("apps.connections.open", "auth.test"):
                 body = _error("not_allowed_token_type")
             else:
-                body = getattr(self, self._API[method])(args, token)
+                try:
+                    body = getattr(self, self._API[method])(args, token)
+                except Exception as exc:  # a stand-in bug or odd input: answer, don't hang up
+                    status, body = 500, _error("internal_error", detail=repr(exc))
             self._calls.append(Call(method, args, token, time.time(), body, status))
             self._changed.notify_all()
             return status, body, headers
@@ -748,6 +751,8 @@ class SlackStandIn:
         users = a.get("users")
         if isinstance(users, str):
             users = [u.strip() for u in users.split(",") if u.strip()]
+        if not isinstance(users, list) or not all(isinstance(u, str) for u in users):
+            users = []
         if a.get("channel"):
             return {"ok": True, "channel": {"id": a["channel"]}}
         if not users:
@@ -804,7 +809,7 @@ class SlackStandIn:
 
     def _open_or_push(self, a: dict, push: bool) -> dict:
         method = "views.push" if push else "views.open"
-        if not a.get("trigger_id"):
+        if not isinstance(a.get("trigger_id"), str) or not a["trigger_id"]:
             return _invalid("invalid_arguments", ["/trigger_id: missing required field"])
         if rejected := self._check_view(method, a, "modal"):
             return rejected
@@ -890,7 +895,7 @@ class SlackStandIn:
 
     def _views_publish(self, a: dict, token: str) -> dict:
         user = a.get("user_id")
-        if not user:
+        if not isinstance(user, str) or not user:
             return _invalid("invalid_arguments", ["/user_id: missing required field"])
         old = self._homes.get(user)
         if old and a.get("hash") and a["hash"] != old["hash"]:

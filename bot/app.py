@@ -6,6 +6,7 @@ Production, the tests and the offline console all call `build_app`, so they run 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App, BoltResponse
 
@@ -17,9 +18,14 @@ log = logging.getLogger(__name__)
 HANDLER_MODULES = (status, pmo)
 
 
-def build_app(ctx: BotContext) -> App:
-    """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts."""
+def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:
+    """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts.
+
+    `listener_executor` runs the work after `ack()` (bolt's own thread pool by default); the
+    offline console passes one that tells it when the bot has finished, so it prints in order.
+    """
     app = App(client=ctx.client, signing_secret=ctx.settings.signing_secret,
+              listener_executor=listener_executor,
               process_before_response=False, token_verification_enabled=False,
               request_verification_enabled=True, raise_error_for_unhandled_request=False,
               logger=logging.getLogger("slack_bolt"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, select
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base
@@ -45,3 +45,8 @@ def entries_for(session: Session, subject_type: str, subject_id: object) -> list
         select(AuditEntry).where(AuditEntry.subject_type == subject_type,
                                  AuditEntry.subject_id == str(subject_id))
         .order_by(AuditEntry.id)))
+
+
+def last_entry_at(session: Session) -> datetime | None:
+    """When the newest entry was written: the latest moment the data has seen (None if empty)."""
+    return session.scalar(select(func.max(AuditEntry.at)))

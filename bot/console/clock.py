@@ -1,0 +1,80 @@
+"""The console's own time: a still clock that `:time +3d` moves, running the scheduler as it goes.
+
+A console session starts at a fixed instant (so transcripts never show today's date), or where
+the database left off if it has seen later days, so time never runs backwards across restarts.
+Moving the clock runs one scheduler tick at every full hour on the way and one at the end: what
+the production scheduler would have done in that time, hour by hour, so a reminder due at 09:00
+goes out at 09:00 and the weekly digest on its day, not all at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from pmo_rules.errors import UserError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from bot.context import BotContext
+
+# Friday 20 November 2026, 10:00 in Asia/Shanghai: `:time +3d` crosses Monday's 09:00 digest.
+CONSOLE_START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+TICK = timedelta(hours=1)
+MAX_STEP = timedelta(days=90)
+_STEP = re.compile(r"^\+(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+@dataclass
+class ConsoleClock:
+    """The bot's clock in the console: still until `:time` moves it."""
+
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def starting_instant(last_seen: datetime | None) -> datetime:
+    """The fixed start, or the database's latest moment when that is later."""
+    return max(CONSOLE_START, last_seen) if last_seen else CONSOLE_START
+
+
+def parse_step(word: str) -> timedelta:
+    """`+3d`, `+2h`, `+1w2d`, `+90m` → a positive timedelta of at most MAX_STEP."""
+    match = _STEP.match(word.strip().lower())
+    if not match or not any(match.groups()):
+        raise UserError("console.time_malformed", usage="console_time", word=word[:40])
+    weeks, days, hours, minutes = (int(g or 0) for g in match.groups())
+    step = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    if not timedelta(0) < step <= MAX_STEP:
+        raise UserError("console.time_range", usage="console_time", days=MAX_STEP.days)
+    return step
+
+
+def ticks(start: datetime, end: datetime) -> Iterator[datetime]:
+    """Every full hour after `start` and before `end`, then `end` itself."""
+    at = start.replace(minute=0, second=0, microsecond=0) + TICK
+    while at < end:
+        yield at
+        at += TICK
+    yield end
+
+
+def advance(ctx: BotContext, clock: ConsoleClock, step: timedelta) -> None:
+    """Move the clock forward by `step`, running the scheduler at each tick on the way."""
+    for at in ticks(clock.at, clock.at + step):
+        clock.at = at
+        run_clock(ctx)
+
+
+def run_clock(ctx: BotContext) -> None:
+    """One scheduler tick at `ctx.now()`, as the production clock runs it every minute.
+
+    Today that is the dispatcher sending whatever is due (retries included); the scheduler's
+    planner (reminders, escalations, the weekly digest) is called here too once it exists.
+    """
+    ctx.dispatcher.send_due()

@@ -1,0 +1,147 @@
+"""`--demo`: a believable sample portfolio in an empty database, the same every time.
+
+The data is written through the storage functions the bot itself uses (so audit entries come
+with it), not through Slack, so seeding takes milliseconds. A fixed seed and a fixed clock make
+it deterministic: the README's transcripts depend on that.
+
+Each domain seeds its own part: `SEEDERS` is a list of functions that take the open transaction
+and the `DemoWorld` (clock, random source, the projects). A seeder schedules what happened and
+when with `world.at(when, change)`; the world then plays every change in time order, so ids and
+the audit log run in the order things happened, as in a real database. Risks and stage gates
+add their seeders here (a dozen risks across levels, some overdue; one pending gate with two
+approvers, one rejected gate).
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import partial
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.console.clock import CONSOLE_START
+from bot.console.workspace import ADMIN, CHANNELS, PEOPLE, Person
+from pmo_rules.rag import Rag
+from pmo_rules.status import DIMENSIONS, StatusDraft, make_draft
+from storage import audit
+from storage import projects as store
+from storage.db import Database
+
+SEED = 20261120
+DATA_FILE = "demo_portfolio.toml"
+
+
+@dataclass
+class DemoWorld:
+    """What seeders share: the demo's 'now', its random source and the projects made so far."""
+
+    now: datetime
+    rng: random.Random
+    tz: ZoneInfo
+    portfolio: list[dict[str, Any]]
+    projects: dict[str, store.Project] = field(default_factory=dict)
+    _changes: list[tuple[datetime, int, Callable[[], None]]] = field(default_factory=list)
+
+    def at(self, when: datetime, change: Callable[[], None]) -> None:
+        """Schedule `change` (a closure over the session) to happen at `when`."""
+        self._changes.append((when, len(self._changes), change))
+
+    def play(self) -> None:
+        """Make every scheduled change, oldest first (ties in the order they were scheduled)."""
+        for _when, _order, change in sorted(self._changes, key=lambda c: c[:2]):
+            change()
+        self._changes.clear()
+
+    def person(self, name: str) -> Person:
+        return next(p for p in PEOPLE if p.name == name)
+
+    def channel(self, name: str) -> str:
+        return next(channel_id for channel_id, known in CHANNELS if known == name)
+
+    def day(self, days_ago: int) -> date:
+        return (self.now.astimezone(self.tz) - timedelta(days=days_ago)).date()
+
+    def office_hours(self, days_ago: int, person: Person) -> datetime:
+        """A working-hours moment on that day in the person's own time zone, drawn from rng."""
+        hour, minute = self.rng.randint(9, 17), self.rng.randrange(0, 60, 5)
+        local = datetime.combine(self.day(days_ago), datetime.min.time(),
+                                 tzinfo=ZoneInfo(person.tz))
+        return min(local.replace(hour=hour, minute=minute), self.now - timedelta(hours=1))
+
+
+Seeder = Callable[[Session, DemoWorld], None]
+
+
+def seed_projects(session: Session, world: DemoWorld) -> None:
+    """Five projects, registered by the PMO admin, each moved on to its current phase."""
+    admin = next(p for p in PEOPLE if p.id == ADMIN)
+    for plan in world.portfolio:
+        created = world.office_hours(plan["created_days_ago"], admin)
+        world.at(created, partial(_add_project, session, world, plan, created))
+        for phase, days_ago in plan["phases"]:
+            moved = world.office_hours(days_ago, admin)
+            world.at(moved, partial(_change_phase, session, world, plan["key"], phase, moved))
+
+
+def _add_project(session: Session, world: DemoWorld, plan: dict, created: datetime) -> None:
+    world.projects[plan["key"]] = store.add_project(
+        session, key=plan["key"], name=plan["name"], pm_id=world.person(plan["pm"]).id,
+        channel_id=world.channel(plan["channel"]), actor=ADMIN, now=created)
+
+
+def _change_phase(session: Session, world: DemoWorld, key: str, phase: str,
+                  at: datetime) -> None:
+    """What passing a stage gate did to the project, with its audit entry."""
+    project = world.projects[key]
+    before, project.phase = project.phase, phase
+    audit.record(session, at=at, actor=ADMIN, action="project.phase_changed",
+                 subject_type="project", subject_id=project.key, project_id=project.id,
+                 before={"phase": before}, after={"phase": phase})
+
+
+def seed_status_history(session: Session, world: DemoWorld) -> None:
+    """Weekly status updates by each PM, validated as `/status` validates them."""
+    for plan in world.portfolio:
+        pm = world.person(plan["pm"])
+        for entry in plan["status"]:
+            draft = make_draft(key=plan["key"], overall=Rag(entry["overall"]),
+                               summary=entry["summary"],
+                               percent_complete=entry.get("percent"),
+                               blockers=entry.get("blockers"),
+                               next_steps=entry.get("next_steps"),
+                               **{d: Rag(entry[d]) for d in DIMENSIONS if d in entry})
+            posted = world.office_hours(entry["days_ago"], pm)
+            world.at(posted, partial(_post_status, session, world, pm.id, draft, posted))
+
+
+def _post_status(session: Session, world: DemoWorld, author: str, draft: StatusDraft,
+                 posted: datetime) -> None:
+    store.add_status(session, project=world.projects[draft.key], author=author,
+                     values=draft.values(), now=posted)
+
+
+SEEDERS: list[Seeder] = [seed_projects, seed_status_history]
+
+
+def portfolio() -> list[dict[str, Any]]:
+    text = resources.files("bot.console").joinpath(DATA_FILE).read_text(encoding="utf-8")
+    return tomllib.loads(text)["project"]
+
+
+def seed_demo(db: Database, tz: ZoneInfo, now: datetime = CONSOLE_START) -> bool:
+    """Fill an empty database with the demo portfolio; False (and no change) if it has data."""
+    with db.write() as session:
+        if store.all_projects(session):
+            return False
+        world = DemoWorld(now=now, rng=random.Random(SEED), tz=tz, portfolio=portfolio())
+        for seeder in SEEDERS:
+            seeder(session, world)
+        world.play()
+    return True

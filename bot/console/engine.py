@@ -1,0 +1,152 @@
+"""The real bot, wired for the console: same app, same WSGI path, Slack played in-process.
+
+Nothing here re-implements the bot. `build_app` + `make_wsgi_app` are the production ones; the
+console signs each request with a secret generated for the session and posts it into the WSGI
+callable (`SlackDriver`), and the bot's Web API calls go over loopback to the `SlackStandIn`,
+whose timeline the console renders. The only console-specific parts are the clock, the listener
+executor that reports when the bot has finished its work after `ack()`, and a driver that issues
+trigger ids and response URLs for the person at the keyboard.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from bot.app import build_app
+from bot.console.clock import ConsoleClock
+from bot.context import make_context
+from bot.settings import Settings
+from bot.standin import SlackStandIn
+from bot.standin.driver import TEAM, HttpResponse, SlackDriver
+from bot.wsgi import make_wsgi_app
+from pmo_rules.config import Rules
+from storage.migrate import upgrade
+
+QUIET_TIMEOUT = 30.0  # seconds; a listener busier than this is reported, not waited for
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """bolt's listener pool, counting unfinished work so the console knows when the bot is done.
+
+    With `process_before_response=False` bolt returns the HTTP response at `ack()` and finishes
+    the listener (store, respond, post) in this pool; waiting for the count to reach zero makes
+    the console's output complete and its order deterministic, with no sleeps.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=5, thread_name_prefix="console-listener")
+        self._unfinished = 0
+        self._changed = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        with self._changed:
+            self._unfinished += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future | None) -> None:
+        with self._changed:
+            self._unfinished -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once every listener has returned; False if some are still running at timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._unfinished == 0, timeout)
+
+
+class ConsoleDriver(SlackDriver):
+    """A SlackDriver whose trigger ids and response URLs belong to the person acting now.
+
+    The stand-in then knows whose modal a `views.open` opens and where an ephemeral `respond()`
+    shows, exactly as Slack does for the user who typed the command or clicked.
+    """
+
+    def __init__(self, wsgi_app, signing_secret: str, slack: SlackStandIn) -> None:
+        super().__init__(wsgi_app, signing_secret, self._response_url)
+        self.slack = slack
+        self.user: str | None = None
+        self.channel: str | None = None
+        self.message_ts: str | None = None
+
+    def acting(self, user: str, channel: str | None, message_ts: str | None = None) -> None:
+        self.user, self.channel, self.message_ts = user, channel, message_ts
+
+    def trigger_id(self) -> str:
+        return self.slack.new_trigger_id(self.user or "UNKNOWN")
+
+    def _response_url(self) -> str:
+        return self.slack.new_response_url(self.channel, self.user, self.message_ts)
+
+
+class ConsoleBot:
+    """One running bot for one console session; `close()` stops its threads."""
+
+    def __init__(self, database_url: str, rules: Rules, clock: ConsoleClock,
+                 slack: SlackStandIn) -> None:
+        secret = secrets.token_hex(16)
+        settings = Settings(bot_token="xoxb-console", signing_secret=secret,
+                            api_url=slack.base_url, database_url=database_url)
+        self.slack = slack
+        self.clock = clock
+        self.ctx = make_context(settings, rules, clock=clock)
+        self.executor = TrackingExecutor()
+        self.app = build_app(self.ctx, listener_executor=self.executor)
+        self.driver = ConsoleDriver(make_wsgi_app(self.app, self.ctx.db), secret, slack)
+
+    @classmethod
+    def start(cls, database_url: str, rules: Rules, clock: ConsoleClock,
+              slack: SlackStandIn) -> ConsoleBot:
+        """Migrate the database to the newest schema, then wire the bot."""
+        upgrade(database_url)
+        return cls(database_url, rules, clock, slack.start())
+
+    def command(self, command: str, text: str, *, user: str, channel: str,
+                user_name: str, channel_name: str) -> HttpResponse:
+        self.driver.acting(user, channel)
+        return self.driver.command(command, text, user=user, channel=channel,
+                                   user_name=user_name, channel_name=channel_name)
+
+    def block_action(self, *, user: str, action: dict, channel: str | None = None,
+                     message: dict | None = None, message_ts: str | None = None,
+                     view: dict | None = None) -> HttpResponse:
+        self.driver.acting(user, channel, message_ts)
+        return self.driver.block_action(user=user, action=action, channel=channel,
+                                        message=message, view=view)
+
+    def view_submission(self, *, user: str, view: dict, values: dict) -> HttpResponse:
+        self.driver.acting(user, None)
+        return self.driver.view_submission(user=user, view=view, values=values)
+
+    def view_closed(self, *, user: str, view: dict) -> HttpResponse:
+        self.driver.acting(user, None)
+        return self.driver.interactive({"type": "view_closed", "team": TEAM,
+                                        "user": {"id": user}, "api_app_id": "A0PMO",
+                                        "view": view, "is_cleared": False})
+
+    def quiet(self) -> bool:
+        """Wait until the bot has finished what the last request started."""
+        return self.executor.wait_idle(QUIET_TIMEOUT)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.slack.stop()
+        self.ctx.db.dispose()
+
+
+def ack_body(response: HttpResponse) -> dict:
+    """What the app put in its ack: a JSON object, or plain text as `{"text": …}`."""
+    if not response.body:
+        return {}
+    try:
+        body = response.json
+    except ValueError:
+        return {"text": response.body.decode("utf-8", "replace")}
+    return body if isinstance(body, dict) else {"text": str(body)}

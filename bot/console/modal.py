@@ -1,0 +1,394 @@
+"""A modal as a terminal form: each input asked in turn, then a real `view_submission`.
+
+Slack checks some things in the client before a form is sent (a required field left empty, a
+number out of range, a date that is not a date, an option that is not offered); the console does
+the same and asks again. What the app says about the answers (`response_action: errors`) is
+shown next to the field, and only those fields are asked again. `update`, `push` and `clear`
+behave as in Slack. Menus and pickers in messages are operated with the same questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+
+from bot.console.engine import ack_body
+from bot.console.render import Drawing, draw_block, plain
+from bot.console.terminal import FORM_PROMPT
+from pmo_rules.errors import UserError
+
+if TYPE_CHECKING:
+    from bot.console.session import Session
+
+CANCEL = ":cancel"
+_LEADING_SYMBOLS = re.compile(r"^\W+")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+INLINE_OPTIONS_WIDTH = 60
+
+
+class InputEnded(Exception):
+    """The input ran out while a form was waiting for an answer."""
+
+
+class Cancelled(Exception):
+    """The person typed :cancel in a form."""
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+def read_answer(session: Session) -> str:
+    answer = session.reader.read(FORM_PROMPT, skip_blank=False)
+    if answer is None:
+        raise InputEnded
+    if answer.strip() == CANCEL:
+        raise Cancelled
+    return answer.strip()
+
+
+def options_of(element: dict) -> list[dict]:
+    if element.get("options"):
+        return list(element["options"])
+    return [o for group in element.get("option_groups") or [] for o in group.get("options", [])]
+
+
+def _option(session: Session, element: dict, answer: str) -> dict:
+    options = options_of(element)
+    if answer.isdigit() and 1 <= int(answer) <= len(options):
+        return options[int(answer) - 1]
+    wanted = answer.casefold()
+    for option in options:
+        text = plain(option.get("text"), session.names).strip()
+        if wanted in (text.casefold(), _LEADING_SYMBOLS.sub("", text).casefold(),
+                      str(option.get("value", "")).casefold()):
+            return option
+    raise UserError("console.form_not_option", answer=answer[:40], count=len(options))
+
+
+def _options(session: Session, element: dict, answer: str) -> list[dict]:
+    chosen = [_option(session, element, part.strip()) for part in answer.split(",")
+              if part.strip()]
+    return [o for i, o in enumerate(chosen) if o not in chosen[:i]]
+
+
+def _text(session: Session, element: dict, answer: str) -> str:
+    value = answer.replace("\\n", "\n") if element.get("multiline") else answer
+    low, high = element.get("min_length"), element.get("max_length")
+    if low is not None and len(value) < low:
+        raise UserError("console.form_too_short", limit=low, length=len(value))
+    if high is not None and len(value) > high:
+        raise UserError("console.form_too_long", limit=high, length=len(value))
+    return value
+
+
+def _email(session: Session, element: dict, answer: str) -> str:
+    if not _EMAIL.match(answer):
+        raise UserError("console.form_not_email", answer=answer[:60])
+    return answer
+
+
+def _url(session: Session, element: dict, answer: str) -> str:
+    if not answer.startswith(("http://", "https://")):
+        raise UserError("console.form_not_url", answer=answer[:60])
+    return answer
+
+
+def _number(session: Session, element: dict, answer: str) -> str:
+    pattern = r"^-?\d+(\.\d+)?$" if element.get("is_decimal_allowed") else r"^-?\d+$"
+    if not re.match(pattern, answer):
+        raise UserError("console.form_not_number", answer=answer[:40],
+                        decimal=bool(element.get("is_decimal_allowed")))
+    low, high = element.get("min_value"), element.get("max_value")
+    if (low is not None and float(answer) < float(low)) or (
+            high is not None and float(answer) > float(high)):
+        raise UserError("console.form_number_range", low=low, high=high)
+    return answer
+
+
+def _user(session: Session, element: dict, answer: str) -> str:
+    found = session.directory.user_by_name(answer.lstrip("@"))
+    if found is None:
+        raise UserError("console.unknown_user", name=answer[:40])
+    return found["id"]
+
+
+def _users(session: Session, element: dict, answer: str) -> list[str]:
+    return [_user(session, element, part) for part in re.split(r"[,\s]+", answer) if part]
+
+
+def _channel(session: Session, element: dict, answer: str) -> str:
+    found = session.directory.channel_by_name(answer.lstrip("#"))
+    if found is None:
+        raise UserError("console.unknown_channel", name=answer[:40])
+    return found["id"]
+
+
+def _date(session: Session, element: dict, answer: str) -> str:
+    try:
+        return date.fromisoformat(answer).isoformat()
+    except ValueError:
+        raise UserError("console.form_not_date", answer=answer[:40]) from None
+
+
+def _time(session: Session, element: dict, answer: str) -> str:
+    try:
+        return time.fromisoformat(answer).strftime("%H:%M")
+    except ValueError:
+        raise UserError("console.form_not_time", answer=answer[:40]) from None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one element type is answered: its state key, initial key and empty value."""
+
+    key: str
+    initial: str
+    parse: Callable[[Session, dict, str], Any]
+    empty: Any = None
+
+
+_SINGLE = Kind("selected_option", "initial_option", _option)
+_MULTI = Kind("selected_options", "initial_options", _options, empty=[])
+KINDS = {
+    "plain_text_input": Kind("value", "initial_value", _text),
+    "email_text_input": Kind("value", "initial_value", _email),
+    "url_text_input": Kind("value", "initial_value", _url),
+    "number_input": Kind("value", "initial_value", _number),
+    "static_select": _SINGLE, "radio_buttons": _SINGLE, "overflow": _SINGLE,
+    "multi_static_select": _MULTI, "checkboxes": _MULTI,
+    "users_select": Kind("selected_user", "initial_user", _user),
+    "multi_users_select": Kind("selected_users", "initial_users", _users, empty=[]),
+    "conversations_select": Kind("selected_conversation", "initial_conversation", _channel),
+    "channels_select": Kind("selected_channel", "initial_channel", _channel),
+    "datepicker": Kind("selected_date", "initial_date", _date),
+    "timepicker": Kind("selected_time", "initial_time", _time),
+}
+
+
+def state_value(session: Session, element: dict, answer: str, optional: bool) -> dict:
+    """The element's entry in `view.state.values`, as Slack would send it for this answer."""
+    kind = KINDS[element["type"]]
+    if answer:
+        chosen = kind.parse(session, element, answer)
+    elif element.get(kind.initial) not in (None, "", []):
+        chosen = element[kind.initial]
+    elif optional:
+        chosen = kind.empty
+    else:
+        raise UserError("console.form_required")
+    return {"type": element["type"], kind.key: chosen}
+
+
+# -- questions ---------------------------------------------------------------------------------
+
+
+def describe(session: Session, label: str, element: dict, *, optional: bool,
+             hint: object = None) -> None:
+    """The question: label, hint, the choices on offer and what Enter keeps."""
+    side = session.printer.side
+    side(session.words("console.form_label", "bold", label=label, optional=optional))
+    if hint:
+        side(Text(plain(hint, session.names), style="dim"))
+    if element.get("multiline"):
+        side(session.words("console.form_multiline", "dim"))
+    options = [plain(o.get("text"), session.names) for o in options_of(element)]
+    numbered = [f"{i}. {text}" for i, text in enumerate(options, start=1)]
+    if numbered and sum(len(n) + 3 for n in numbered) <= INLINE_OPTIONS_WIDTH:
+        side("   ".join(numbered))
+    else:
+        for line in numbered:
+            side(line)
+    if element["type"] in ("multi_static_select", "checkboxes"):
+        side(session.words("console.form_several", "dim"))
+    default = _shown_default(session, element)
+    if default:
+        side(session.words("console.form_default", "dim", value=default))
+
+
+def _shown_default(session: Session, element: dict) -> str:
+    kind = KINDS.get(element["type"])
+    initial = element.get(kind.initial) if kind else None
+    if initial in (None, "", []):
+        return ""
+    items = initial if isinstance(initial, list) else [initial]
+    shown = []
+    for item in items:
+        if isinstance(item, dict):
+            shown.append(plain(item.get("text"), session.names))
+        elif kind.key in ("selected_user", "selected_users"):
+            shown.append(session.names.user(item))
+        elif kind.key in ("selected_conversation", "selected_channel"):
+            shown.append(session.names.channel(item))
+        else:
+            shown.append(str(item))
+    return ", ".join(shown)
+
+
+def ask(session: Session, label: str, element: dict, *, optional: bool,
+        hint: object = None) -> dict:
+    """Ask for one element's answer until it is acceptable; its state value."""
+    describe(session, label, element, optional=optional, hint=hint)
+    while True:
+        try:
+            return state_value(session, element, read_answer(session), optional)
+        except UserError as refusal:
+            session.printer.side(session.words(refusal.key, "yellow", **refusal.params))
+
+
+def confirmed(session: Session, confirm: dict) -> bool:
+    """A button's confirmation dialog: True only when the person confirms."""
+    names, side = session.names, session.printer.side
+    session.printer.card(plain(confirm.get("title"), names) or session.t("console.confirm"),
+                         [])
+    side(plain(confirm.get("text"), names))
+    yes = plain(confirm.get("confirm"), names) or session.t("console.confirm_yes")
+    no = plain(confirm.get("deny"), names) or session.t("console.confirm_no")
+    side(f"1. {yes}   2. {no}")
+    while True:
+        answer = read_answer(session).casefold()
+        if answer in ("1", "y", "yes", yes.casefold()):
+            return True
+        if answer in ("", "2", "n", "no", no.casefold()):
+            session.note(session.t("console.click_declined"))
+            return False
+        side(session.words("console.form_not_option", "yellow", answer=answer[:40], count=2))
+
+
+def action_for(session: Session, element: dict, block_id: str | None, action_ts: str) -> dict:
+    """The `actions[0]` of a block_actions payload; menus and pickers ask for their choice."""
+    kind = element.get("type")
+    action = {"type": kind, "action_id": element.get("action_id", ""),
+              "block_id": block_id or "", "action_ts": action_ts}
+    if kind == "button":
+        action["text"] = element.get("text")
+        if "value" in element:
+            action["value"] = element["value"]
+        return action
+    session.printer.card(session.t("console.choose"), [])
+    label = plain(element.get("placeholder"), session.names) or session.t("console.choose")
+    chosen = ask(session, label, element, optional=False)
+    action.update({k: v for k, v in chosen.items() if k != "type"})
+    return action
+
+
+# -- the form ----------------------------------------------------------------------------------
+
+
+def input_blocks(view: dict) -> dict[str, dict]:
+    return {block.get("block_id") or f"block_{i}": block
+            for i, block in enumerate(view.get("blocks") or [])
+            if isinstance(block, dict) and block.get("type") == "input"}
+
+
+def fill(session: Session, view: dict, values: dict, only: dict[str, str] | None) -> dict:
+    """Ask the view's inputs (or just those named in `only`, with the app's complaint)."""
+    inputs = input_blocks(view)
+    values = dict(values)
+    blocks = view.get("blocks") or []
+    for i, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            continue
+        block_id = block.get("block_id") or f"block_{i}"
+        if block_id not in inputs:
+            if only is None:
+                drawing = Drawing(session.names, clickable=False)
+                draw_block(block, drawing)
+                for line in drawing.lines:
+                    session.printer.side(line)
+            continue
+        if only is not None and block_id not in only:
+            continue
+        if only is not None:
+            session.printer.side(Text(f"⚠ {only[block_id]}", style="yellow"))
+        values[block_id] = _answer_block(session, block, values.get(block_id))
+    return values
+
+
+def _answer_block(session: Session, block: dict, previous: dict | None) -> dict:
+    """Ask one input; asked again after a complaint, Enter keeps what was answered before."""
+    element = _keeping(block.get("element") or {}, previous)
+    label = plain(block.get("label"), session.names)
+    action_id = element.get("action_id") or "value"
+    if element.get("type") not in KINDS:
+        session.printer.side(session.words("console.form_unsupported", "yellow", label=label,
+                                           kind=element.get("type")))
+        return {action_id: {"type": element.get("type")}}
+    chosen = ask(session, label, element, optional=bool(block.get("optional")),
+                 hint=block.get("hint"))
+    return {action_id: chosen}
+
+
+def _keeping(element: dict, previous: dict | None) -> dict:
+    """The element with the earlier answer as its initial value (as Slack keeps typed text)."""
+    kind = KINDS.get(element.get("type"))
+    answered = next(iter(previous.values()), {}) if previous else {}
+    if kind is None or answered.get(kind.key) in (None, "", []):
+        return element
+    return dict(element, **{kind.initial: answered[kind.key]})
+
+
+def run_form(session: Session, view: dict) -> None:
+    """Fill in and submit `view` until the app closes it, following update/push/clear."""
+    slack, user = session.bot.slack, session.user
+    try:
+        current: dict | None = view
+        while current is not None:
+            current = _one_view(session, current)
+    except Cancelled:
+        slack.close_modal(user, close_all=True)
+        session.note(session.t("console.form_cancelled"))
+        if view.get("notify_on_close"):
+            session.settle(session.bot.view_closed(user=user, view=view))
+    except InputEnded:
+        slack.close_modal(user, close_all=True)
+        raise
+
+
+def _one_view(session: Session, view: dict) -> dict | None:
+    """Fill in one view and submit it; the view to continue with, or None when closed."""
+    session.printer.card(session.t("console.form_title",
+                                   title=plain(view.get("title"), session.names)),
+                         [session.words("console.form_intro", "dim")])
+    values, complaints = fill(session, view, {}, None), None
+    while True:
+        if complaints is not None:
+            values = fill(session, view, values, complaints)
+        response = session.bot.view_submission(user=session.user, view=view, values=values)
+        session.bot.quiet()
+        body = ack_body(response) if response.status == 200 else {}
+        action = body.get("response_action")
+        inputs = input_blocks(view)
+        errors = body.get("errors") if action == "errors" else None
+        if isinstance(errors, dict) and any(block_id in inputs for block_id in errors):
+            complaints = {block_id: f"{plain(inputs[block_id].get('label'), session.names)}: "
+                                    f"{message}"
+                          for block_id, message in errors.items() if block_id in inputs}
+            continue
+        return _after_submission(session, view, response.status, action, body)
+
+
+def _after_submission(session: Session, view: dict, status: int, action: str | None,
+                      body: dict) -> dict | None:
+    slack, user = session.bot.slack, session.user
+    following: dict | None = None
+    if action in ("update", "push") and isinstance(body.get("view"), dict):
+        following = {k: v for k, v in body["view"].items() if k != "id"}
+        if action == "update":
+            following["id"] = view.get("id")
+    else:
+        slack.close_modal(user, close_all=action == "clear")
+        session.note(session.t("console.form_failed", status=status) if status != 200
+                     else session.t("console.form_closed"))
+    session.begin_screen()
+    events = session.show_events()
+    session.end_screen()
+    if any(e["kind"] in ("view_open", "view_push", "view_update") and e.get("user") == user
+           for e in events):
+        stack = slack.modal_stack(user)
+        following = stack[-1] if stack else following
+    return following

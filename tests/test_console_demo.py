@@ -1,0 +1,93 @@
+"""`--demo`: the sample portfolio is believable, written like real data, and always the same."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.console.clock import CONSOLE_START, starting_instant
+from bot.console.demo import seed_demo
+from bot.console.workspace import ADMIN, sample_rules
+from storage.audit import AuditEntry, last_entry_at
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Base
+from storage.projects import Project, latest_statuses, recent_statuses
+
+TZ = sample_rules().pmo.tz
+
+
+def dump(db: Database) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order, with times as UTC text."""
+    tables = {}
+    with db.read() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = session.execute(select(table).order_by(*table.primary_key.columns))
+            tables[table.name] = [tuple(v.isoformat() if isinstance(v, datetime) else v
+                                        for v in row) for row in rows]
+    return tables
+
+
+def test_the_demo_is_the_same_every_time_and_on_both_databases(database_url, tmp_path):
+    here = Database(database_url)
+    assert seed_demo(here, TZ)
+    reference_url = f"sqlite:///{tmp_path / 'reference.sqlite3'}"
+    upgrade(reference_url)
+    reference = Database(reference_url)
+    assert seed_demo(reference, TZ)
+    assert dump(here) == dump(reference)
+    assert len(dump(here)["status_updates"]) == 35
+    here.dispose()
+    reference.dispose()
+
+
+def test_the_portfolio_has_every_phase_and_stale_and_overdue_projects(database_url):
+    db = Database(database_url)
+    seed_demo(db, TZ)
+    rules = sample_rules()
+    with db.read() as session:
+        projects = {p.key: p for p in session.scalars(select(Project))}
+        latest = latest_statuses(session)
+        history = {key: recent_statuses(session, p.id, 100) for key, p in projects.items()}
+    assert {p.phase for p in projects.values()} == {"initiation", "planning", "execution",
+                                                      "closing"}
+    age = {key: (CONSOLE_START - latest[p.id].created_at).days for key, p in projects.items()}
+    assert age["ORION"] > rules.status.stale_after_days  # stale
+    assert rules.status.cadence_days < age["ZEUS"] < rules.status.stale_after_days  # overdue
+    assert all(age[key] < rules.status.cadence_days for key in ("APOLLO", "HERMES", "ATHENA"))
+    for key in ("APOLLO", "HERMES", "ATHENA", "ORION"):
+        times = sorted(s.created_at for s in history[key])
+        assert len(times) == 8 and times[-1] - times[0] > timedelta(days=48)  # weekly, 8 weeks
+        assert all(s.author_id == projects[key].pm_id for s in history[key])
+    assert {s.overall for h in history.values() for s in h} == {"green", "amber", "red"}
+    db.dispose()
+
+
+def test_seeding_writes_a_chronological_audit_log(database_url):
+    db = Database(database_url)
+    seed_demo(db, TZ)
+    with db.read() as session:
+        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+        assert last_entry_at(session) == entries[-1].at < CONSOLE_START
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
+    actions = {e.action for e in entries}
+    assert actions == {"project.added", "project.phase_changed", "status.posted"}
+    assert {e.actor_id for e in entries if e.action != "status.posted"} == {ADMIN}
+    db.dispose()
+
+
+def test_a_database_with_projects_is_left_alone(database_url):
+    db = Database(database_url)
+    assert seed_demo(db, TZ)
+    before = dump(db)
+    assert not seed_demo(db, TZ)
+    assert dump(db) == before
+    db.dispose()
+
+
+def test_the_console_clock_resumes_where_the_data_left_off():
+    assert starting_instant(None) == CONSOLE_START
+    assert starting_instant(CONSOLE_START - timedelta(days=3)) == CONSOLE_START
+    later = CONSOLE_START + timedelta(days=3, hours=5)
+    assert starting_instant(later) == later

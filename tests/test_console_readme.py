@@ -1,0 +1,89 @@
+"""The README's console transcripts are runs of the product: each one is replayed and compared.
+
+A transcript is a ```console block that starts with `$ pmo-bot console [--demo]`; its prompt
+lines (`alice@#apollo> …`, and `  » …` answers in a form) are the input, and the whole block
+is the expected output, character for character. When the product's wording changes on
+purpose, `PMO_UPDATE_TRANSCRIPTS=1 pytest tests/test_console_readme.py` rewrites the blocks
+from what the console prints now; review the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console.main import run_console
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"```console\n(\$ pmo-bot console[^\n]*)\n(.*?)```", re.S)
+INPUT = re.compile(r"^(?:[\w.-]+@#[\w-]+> (.*)|  »(?: (.*))?)$")
+UPDATE = os.environ.get("PMO_UPDATE_TRANSCRIPTS") == "1"
+PMO_BOT = str(Path(sys.executable).parent / "pmo-bot")  # the installed command
+
+
+def transcripts() -> list[tuple[str, str]]:
+    return BLOCK.findall(README.read_text(encoding="utf-8"))
+
+
+def replay(command: str, expected: str, db: Path) -> str:
+    args = shlex.split(command)[3:]
+    assert set(args) <= {"--demo"}, f"transcripts run `pmo-bot console [--demo]`: {command}"
+    out = io.StringIO()
+    assert run_console(db=str(db), demo="--demo" in args, script=typed(expected),
+                       stdout=out) == 0
+    return out.getvalue()
+
+
+def typed(transcript: str) -> list[str]:
+    """What was typed: the text after each prompt (an empty form answer is an empty line)."""
+    lines = []
+    for line in transcript.splitlines():
+        match = INPUT.match(line)
+        if match:
+            lines.append(match[1] if match[1] is not None else match[2] or "")
+    return lines
+
+
+def test_the_readme_has_transcripts():
+    found = transcripts()
+    assert len(found) >= 3
+    assert any("--demo" in command for command, _ in found)
+
+
+@pytest.mark.parametrize("index", range(len(transcripts())))
+def test_readme_transcript_matches_what_the_console_prints(index, tmp_path):
+    command, expected = transcripts()[index]
+    actual = replay(command, expected, tmp_path / "console.sqlite3")
+    if UPDATE and actual != expected:
+        text = README.read_text(encoding="utf-8")
+        README.write_text(text.replace(f"{command}\n{expected}```", f"{command}\n{actual}```"),
+                          encoding="utf-8")
+    assert actual == expected
+
+
+def test_the_installed_command_runs_a_script_from_standard_input(tmp_path):
+    """The real `pmo-bot console` process: stdin as the script, exit 0 even after refusals."""
+    script = ":as bob\n/status APOLLO red Not my project\n:click 1\n/status help\n"
+    done = subprocess.run([PMO_BOT, "console", "--demo", "--db", str(tmp_path / "c.sqlite3")],
+                          input=script, capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("alice@#apollo> :as bob\n  You are bob (Bob Braun)")
+    assert "only its PM (@alice) and PMO admins can." in done.stdout
+    assert "There is nothing to click yet" in done.stdout
+    assert done.stdout.endswith("  │ Who may post: the project's PM and PMO admins.\n")
+
+
+def test_a_missing_script_file_is_the_consoles_own_failure(tmp_path):
+    done = subprocess.run([PMO_BOT, "console", "--script", str(tmp_path / "nope.txt")],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert done.stderr.startswith("pmo-bot console: cannot read ")
+    assert not (tmp_path / "pmo-console.sqlite3").exists()

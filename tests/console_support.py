@@ -79,6 +79,13 @@ FORM = {
 }
 
 
+NOTE_FORM = {
+    "type": "modal", "callback_id": "t_note", "title": _text("Add a note"), "submit": _text("Add"),
+    "blocks": [{"type": "input", "block_id": "note", "label": _text("Note"),
+                "element": {"type": "plain_text_input", "action_id": "v", "multiline": True}}],
+}
+
+
 def card_blocks(note: str) -> list[dict]:
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Gate request* {note}"}},
@@ -103,6 +110,11 @@ def install_test_surfaces(app) -> None:
         where = command["text"] or "channel"
         if where == "ephemeral":
             respond(text="card", blocks=card_blocks("(ephemeral)"))
+            return
+        if where == "thread":
+            parent = client.chat_postMessage(channel=command["channel_id"], text="Digest 1/2")
+            client.chat_postMessage(channel=command["channel_id"], text="Digest 2/2",
+                                    thread_ts=parent["ts"])
             return
         target = {"channel": command["channel_id"], "dm": command["user_id"]}.get(where)
         target = target or where.removeprefix("<@").split("|")[0]
@@ -143,10 +155,23 @@ def install_test_surfaces(app) -> None:
             ack(response_action="errors", errors={"title": "That title is taken."})
         elif title == "more":
             ack(response_action="update", view=dict(FORM, title=_text("Log a risk (2)")))
+        elif title == "push":
+            ack(response_action="push", view=NOTE_FORM)
+        elif title == "ghost":
+            ack(response_action="errors", errors={"nowhere": "No such field."})
         else:
             ack()
             client.chat_postMessage(channel=body["user"]["id"],
                                     text="logged " + json.dumps(values, sort_keys=True))
+
+    @app.view("t_note")
+    def noted(ack, body, view, client):
+        note = view["state"]["values"]["note"]["v"]["value"]
+        if note == "clear":
+            ack(response_action="clear")
+        else:
+            ack()
+        client.chat_postMessage(channel=body["user"]["id"], text=f"noted: {note}")
 
     @app.view_closed("t_form")
     def closed(ack, body, client):

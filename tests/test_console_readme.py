@@ -13,8 +13,6 @@ import io
 import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,6 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"```console\n(\$ pmo-bot console[^\n]*)\n(.*?)```", re.S)
 INPUT = re.compile(r"^(?:[\w.-]+@#[\w-]+> (.*)|  »(?: (.*))?)$")
 UPDATE = os.environ.get("PMO_UPDATE_TRANSCRIPTS") == "1"
-PMO_BOT = str(Path(sys.executable).parent / "pmo-bot")  # the installed command
 
 
 def transcripts() -> list[tuple[str, str]]:
@@ -66,24 +63,3 @@ def test_readme_transcript_matches_what_the_console_prints(index, tmp_path):
         README.write_text(text.replace(f"{command}\n{expected}```", f"{command}\n{actual}```"),
                           encoding="utf-8")
     assert actual == expected
-
-
-def test_the_installed_command_runs_a_script_from_standard_input(tmp_path):
-    """The real `pmo-bot console` process: stdin as the script, exit 0 even after refusals."""
-    script = ":as bob\n/status APOLLO red Not my project\n:click 1\n/status help\n"
-    done = subprocess.run([PMO_BOT, "console", "--demo", "--db", str(tmp_path / "c.sqlite3")],
-                          input=script, capture_output=True, text=True, timeout=120,
-                          cwd=tmp_path, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("alice@#apollo> :as bob\n  You are bob (Bob Braun)")
-    assert "only its PM (@alice) and PMO admins can." in done.stdout
-    assert "There is nothing to click yet" in done.stdout
-    assert done.stdout.endswith("  │ Who may post: the project's PM and PMO admins.\n")
-
-
-def test_a_missing_script_file_is_the_consoles_own_failure(tmp_path):
-    done = subprocess.run([PMO_BOT, "console", "--script", str(tmp_path / "nope.txt")],
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False)
-    assert done.returncode == 2
-    assert done.stderr.startswith("pmo-bot console: cannot read ")
-    assert not (tmp_path / "pmo-console.sqlite3").exists()

@@ -176,6 +176,12 @@ def test_a_card_the_bot_cannot_post_reaches_its_author_as_a_dm(console):
     assert "/invite @PMO Bot" in shown
 
 
+def test_a_thread_reply_says_so(console):
+    assert console.type("/t-card thread").endswith(
+        "  ┌ PMO Bot in #apollo\n  │ Digest 1/2\n"
+        "  ┌ PMO Bot in #apollo · reply in a thread\n  │ Digest 2/2\n")
+
+
 def test_an_ephemeral_card_can_be_clicked(console):
     shown = console.type("/t-card ephemeral", ":click 1")
     assert "  ┌ PMO Bot · only visible to you\n  │ Gate request (ephemeral)\n" in shown
@@ -235,6 +241,34 @@ def test_response_action_update_shows_the_new_form(console):
     assert "  ┌ Form: Log a risk (2)\n" in shown
     assert '"selected_option": {"text": {"text": ":large_yellow_circle: Amber"' in (
         console.bot.slack.dm_messages(ALICE)[0]["text"])
+
+
+def test_a_pushed_form_returns_to_the_one_below_it(console):
+    shown = console.type("/t-form", "1", "push", "", "", "", "", "two\\nlines",
+                         "2", "final", "", "", "", "")
+    assert ("  ┌ Form: Add a note\n" in shown and
+            "  │ One line; type \\n where a new line should start.\n" in shown)
+    assert shown.count("  ┌ Form: Log a risk\n") == 2
+    notes, logged = console.bot.slack.dm_messages(ALICE)
+    assert notes["text"] == "noted: two\nlines"
+    assert '"value": "final"' in logged["text"]
+    assert console.bot.slack.modal_stack(ALICE) == []
+
+
+def test_clear_closes_every_form_of_the_stack(console):
+    shown = console.type("/t-form", "1", "push", "", "", "", "", "clear", ":time")
+    assert "  » clear\n  Form sent and closed.\n" in shown
+    assert shown.count("  ┌ Form: Log a risk\n") == 1
+    assert shown.endswith(f"alice@#apollo> :time\n{IT_IS_START}")
+    assert console.bot.slack.modal_stack(ALICE) == []
+
+
+def test_errors_for_fields_the_form_lacks_close_it_with_an_explanation(console):
+    shown = console.type("/t-form", "1", "ghost", "", "", "", "")
+    assert shown.endswith("  The app answered with errors for fields this form does not have "
+                          "(nowhere: No such field.); Slack would show an error. The form is "
+                          "closed here.\n")
+    assert console.bot.slack.modal_stack(ALICE) == []
 
 
 def test_cancel_closes_the_form_and_tells_the_app_when_it_asked(console):

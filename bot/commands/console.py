@@ -10,6 +10,8 @@ import logging
 import sys
 
 from bot.console.main import DEFAULT_DB, run_console
+from bot.settings import SettingsError
+from pmo_rules.config import RulesError
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ def run(args) -> int:
             return 2
     try:
         return run_console(db=args.db, demo=args.demo, script=script)
+    except (SettingsError, RulesError):
+        raise  # a configuration problem: bot.cli prints it as one line and exits with 2
     except Exception as error:  # noqa: BLE001 - the console failed: one line, details in the log
         log.debug("console failed", exc_info=error)
         print(f"pmo-bot console: stopped by an internal error ({type(error).__name__}: {error})"

@@ -115,11 +115,10 @@ class ConsoleBot:
                                    user_name=user_name, channel_name=channel_name)
 
     def block_action(self, *, user: str, action: dict, channel: str | None = None,
-                     message: dict | None = None, message_ts: str | None = None,
-                     view: dict | None = None) -> HttpResponse:
+                     message: dict | None = None, message_ts: str | None = None) -> HttpResponse:
         self.driver.acting(user, channel, message_ts)
         return self.driver.block_action(user=user, action=action, channel=channel,
-                                        message=message, view=view)
+                                        message=message)
 
     def view_submission(self, *, user: str, view: dict, values: dict) -> HttpResponse:
         self.driver.acting(user, None)

@@ -20,12 +20,14 @@ from rich.text import Text
 from bot.console.engine import ack_body
 from bot.console.render import Drawing, draw_block, plain
 from bot.console.terminal import FORM_PROMPT
+from bot.standin.driver import HttpResponse
 from pmo_rules.errors import UserError
 
 if TYPE_CHECKING:
     from bot.console.session import Session
 
 CANCEL = ":cancel"
+VIEW_EVENTS = frozenset({"view_open", "view_push", "view_update"})
 _LEADING_SYMBOLS = re.compile(r"^\W+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INLINE_OPTIONS_WIDTH = 60
@@ -332,63 +334,81 @@ def _keeping(element: dict, previous: dict | None) -> dict:
     return dict(element, **{kind.initial: answered[kind.key]})
 
 
-def run_form(session: Session, view: dict) -> None:
-    """Fill in and submit `view` until the app closes it, following update/push/clear."""
+def run_form(session: Session, stack: list[dict]) -> None:
+    """Fill in and submit the top view of `stack` (Slack's modal stack for this person) until
+    the app has closed every view, following `update`, `push`, `clear` and the app's own
+    views.update / views.push calls."""
     slack, user = session.bot.slack, session.user
+    stack = list(stack)
     try:
-        current: dict | None = view
-        while current is not None:
-            current = _one_view(session, current)
-    except Cancelled:
+        while stack:
+            stack = _submit_top(session, stack)
+    except (Cancelled, KeyboardInterrupt):
         slack.close_modal(user, close_all=True)
         session.note(session.t("console.form_cancelled"))
-        if view.get("notify_on_close"):
-            session.settle(session.bot.view_closed(user=user, view=view))
+        if stack[-1].get("notify_on_close"):
+            session.settle(session.bot.view_closed(user=user, view=stack[-1]))
     except InputEnded:
         slack.close_modal(user, close_all=True)
         raise
 
 
-def _one_view(session: Session, view: dict) -> dict | None:
-    """Fill in one view and submit it; the view to continue with, or None when closed."""
-    session.printer.card(session.t("console.form_title",
-                                   title=plain(view.get("title"), session.names)),
-                         [session.words("console.form_intro", "dim")])
-    values, complaints = fill(session, view, {}, None), None
-    while True:
-        if complaints is not None:
-            values = fill(session, view, values, complaints)
-        response = session.bot.view_submission(user=session.user, view=view, values=values)
-        session.bot.quiet()
-        body = ack_body(response) if response.status == 200 else {}
-        action = body.get("response_action")
-        inputs = input_blocks(view)
-        errors = body.get("errors") if action == "errors" else None
-        if isinstance(errors, dict) and any(block_id in inputs for block_id in errors):
-            complaints = {block_id: f"{plain(inputs[block_id].get('label'), session.names)}: "
-                                    f"{message}"
-                          for block_id, message in errors.items() if block_id in inputs}
-            continue
-        return _after_submission(session, view, response.status, action, body)
-
-
-def _after_submission(session: Session, view: dict, status: int, action: str | None,
-                      body: dict) -> dict | None:
-    slack, user = session.bot.slack, session.user
-    following: dict | None = None
+def _submit_top(session: Session, stack: list[dict]) -> list[dict]:
+    """Fill in the top view, submit it, and return the stack as Slack shows it afterwards."""
+    view = stack[-1]
+    response, body = _filled_and_submitted(session, view)
+    action = body.get("response_action") if response.status == 200 else None
     if action in ("update", "push") and isinstance(body.get("view"), dict):
         following = {k: v for k, v in body["view"].items() if k != "id"}
         if action == "update":
-            following["id"] = view.get("id")
+            stack = [*stack[:-1], dict(following, id=view.get("id"))]
+        else:
+            stack = [*stack, following]
     else:
-        slack.close_modal(user, close_all=action == "clear")
-        session.note(session.t("console.form_failed", status=status) if status != 200
-                     else session.t("console.form_closed"))
+        stack = _closed(session, stack, action, response.status, body)
     session.begin_screen()
     events = session.show_events()
     session.end_screen()
-    if any(e["kind"] in ("view_open", "view_push", "view_update") and e.get("user") == user
-           for e in events):
-        stack = slack.modal_stack(user)
-        following = stack[-1] if stack else following
-    return following
+    if any(e["kind"] in VIEW_EVENTS and e.get("user") == session.user for e in events):
+        stack = session.bot.slack.modal_stack(session.user)
+    return stack
+
+
+def _filled_and_submitted(session: Session, view: dict) -> tuple[HttpResponse, dict]:
+    """Ask every input, submit, and ask again the fields the app complains about."""
+    session.printer.card(session.t("console.form_title",
+                                   title=plain(view.get("title"), session.names)),
+                         [session.words("console.form_intro", "dim")])
+    inputs = input_blocks(view)
+    values = fill(session, view, {}, None)
+    while True:
+        response = session.bot.view_submission(user=session.user, view=view, values=values)
+        session.bot.quiet()
+        body = ack_body(response) if response.status == 200 else {}
+        errors = body.get("errors") if body.get("response_action") == "errors" else None
+        if not (isinstance(errors, dict) and errors and set(errors) <= set(inputs)):
+            return response, body
+        complaints = {block_id: f"{plain(inputs[block_id].get('label'), session.names)}: "
+                                f"{message}" for block_id, message in errors.items()}
+        values = fill(session, view, values, complaints)
+
+
+def _closed(session: Session, stack: list[dict], action: str | None, status: int,
+            body: dict) -> list[dict]:
+    """The stack after the top view closed (all of it for `clear` or a failed submission)."""
+    slack, user = session.bot.slack, session.user
+    if status == 200 and action in (None, "clear"):
+        session.note(session.t("console.form_closed"))
+    elif action == "errors":
+        session.note(session.t("console.form_errors_elsewhere",
+                               errors="; ".join(f"{k}: {v}" for k, v in
+                                                (body.get("errors") or {}).items())))
+    else:
+        session.note(session.t("console.form_failed", status=status))
+    if status != 200 or action is not None:
+        slack.close_modal(user, close_all=True)
+        return []
+    top = slack.modal_stack(user)[-1:]
+    if top and top[0].get("id") == stack[-1].get("id"):
+        slack.close_modal(user)
+    return stack[:-1]

@@ -22,7 +22,6 @@ from bot.console.terminal import Printer
 from bot.console.workspace import START_CHANNEL, START_USER
 from bot.standin.driver import HttpResponse
 
-VIEW_EVENTS = frozenset({"view_open", "view_push", "view_update"})
 DM_HISTORY = 10  # `:dm` shows this many of the latest direct messages
 
 
@@ -37,7 +36,6 @@ class Clickable:
     control: Control
     channel: str | None = None
     message: dict | None = None
-    view: dict | None = None
 
 
 class Session:
@@ -122,25 +120,28 @@ class Session:
         if element.get("url"):
             self.note(self.t("console.click_opens", url=element["url"]))
         action = modal.action_for(self, element, clickable.control.block_id,
-                                  f"{int(self.bot.clock.at.timestamp())}.{next(self._action_ts):06d}")
+                                  self._next_action_ts())
         message = clickable.message
         response = self.bot.block_action(user=self.user, action=action,
                                          channel=clickable.channel, message=message,
-                                         message_ts=(message or {}).get("ts"),
-                                         view=clickable.view)
+                                         message_ts=(message or {}).get("ts"))
         self.settle(response, clicked=True)
+
+    def _next_action_ts(self) -> str:
+        """Slack's action_ts, from the console's clock so transcripts stay stable."""
+        return f"{int(self.bot.clock.at.timestamp())}.{next(self._action_ts):06d}"
 
     def settle(self, response: HttpResponse, *, command: str | None = None,
                clicked: bool = False) -> list[dict]:
         """After a request: wait for the bot, show its answer and what followed, open forms."""
         finished = self.bot.quiet()
+        if response.status == 401:
+            raise ConsoleFailure(self.t("console.signature_refused"))
         self.begin_screen()
         if command is not None:
             self.show_command_ack(response, command)
         elif clicked and response.status == 404:
             self.note(self.t("console.click_unhandled"))
-        elif response.status == 401:
-            raise ConsoleFailure(self.t("console.signature_refused"))
         events = self.show_events()
         if not finished:
             self.note(self.t("console.still_working"))
@@ -151,24 +152,21 @@ class Session:
     def show_command_ack(self, response: HttpResponse, command: str) -> None:
         if response.status == 404:
             self.note(self.t("console.command_unknown", command=command))
-        elif response.status == 401:
-            raise ConsoleFailure(self.t("console.signature_refused"))
         elif response.status != 200:
             self.note(self.t("console.command_failed", command=command, status=response.status))
         elif response.body:
             body = ack_body(response)
             in_channel = body.get("response_type") == "in_channel"
-            label = (self.t("console.label_channel", channel=self.names.channel(self.channel),
-                            edited=False)
-                     if in_channel else self.t("console.label_only_you"))
+            label = (self.label(self.channel) if in_channel
+                     else self.t("console.label_only_you"))
             self.show_card(label, body, channel=self.channel)
 
     def open_forms(self, events: list[dict]) -> None:
         """A modal the bot opened (or changed) for this person becomes a form to fill in."""
-        if any(e["kind"] in VIEW_EVENTS and e.get("user") == self.user for e in events):
+        if any(e["kind"] in modal.VIEW_EVENTS and e.get("user") == self.user for e in events):
             stack = self.bot.slack.modal_stack(self.user)
             if stack:
-                modal.run_form(self, stack[-1])
+                modal.run_form(self, stack)
 
     # -- showing what arrived ------------------------------------------------------------------
 
@@ -213,6 +211,13 @@ class Session:
             self.note(self.t("console.rejected", method=event.get("method"), error=errors[0],
                              more=len(errors) - 1))
 
+    def label(self, channel: str, *, edited: bool = False, thread: bool = False) -> str:
+        """The card's heading: where the message is, and whether it was edited or threaded."""
+        if channel.startswith("D"):
+            return self.t("console.label_dm", edited=edited, thread=thread)
+        return self.t("console.label_channel", channel=self.names.channel(channel),
+                      edited=edited, thread=thread)
+
     def where(self, channel: str) -> str:
         return self.t("console.your_dm") if channel == f"D{self.user}" else (
             self.names.channel(channel))
@@ -223,9 +228,7 @@ class Session:
             self.note(self.t("console.dm_for_other", user=self.user_name(channel[1:]),
                              edited=edited))
             return
-        label = (self.t("console.label_dm", edited=edited) if channel.startswith("D")
-                 else self.t("console.label_channel", channel=self.names.channel(channel),
-                             edited=edited))
+        label = self.label(channel, edited=edited, thread=bool(message.get("thread_ts")))
         self.show_card(label, message, channel=channel, clickable_message=message)
 
     def show_response(self, event: dict) -> None:
@@ -234,8 +237,7 @@ class Session:
         if effect == "delete_original":
             self.note(self.t("console.deleted", channel=self.where(channel or "")))
         elif effect == "in_channel":
-            self.show_card(self.t("console.label_channel", channel=self.where(channel or ""),
-                                  edited=False), body, channel=channel)
+            self.show_card(self.label(channel or ""), body, channel=channel)
         elif event.get("user") == self.user:
             label = ("console.label_replaced" if effect == "replace_original"
                      else "console.label_only_you")
@@ -250,6 +252,7 @@ class Session:
         shown = messages[-DM_HISTORY:]
         self.note(self.t("console.dm_header", shown=len(shown), total=len(messages)))
         for message in shown:
-            self.show_card(self.t("console.label_dm", edited="edited" in message), message,
-                           channel=f"D{self.user}", clickable_message=message)
+            self.show_card(self.label(f"D{self.user}", edited="edited" in message,
+                                      thread=bool(message.get("thread_ts"))),
+                           message, channel=f"D{self.user}", clickable_message=message)
         self.end_screen()

@@ -1,0 +1,56 @@
+"""`pmo-bot console` as the installed command: arguments, standard input, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PMO_BOT = str(Path(sys.executable).parent / "pmo-bot")  # the installed command
+
+
+def console(tmp_path: Path, *args: str, stdin: str = "", env: dict | None = None):
+    return subprocess.run([PMO_BOT, "console", *args], input=stdin, capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path, check=False,
+                          env={**os.environ, **(env or {})})
+
+
+def test_the_installed_command_runs_a_script_from_standard_input(tmp_path):
+    """The real `pmo-bot console` process: stdin as the script, exit 0 even after refusals."""
+    script = ":as bob\n/status APOLLO red Not my project\n:click 1\n/status help\n"
+    done = console(tmp_path, "--demo", "--db", str(tmp_path / "c.sqlite3"), stdin=script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("alice@#apollo> :as bob\n  You are bob (Bob Braun)")
+    assert "only its PM (@alice) and PMO admins can." in done.stdout
+    assert "There is nothing to click yet" in done.stdout
+    assert done.stdout.endswith("  │ Who may post: the project's PM and PMO admins.\n")
+
+
+def test_a_missing_script_file_is_the_consoles_own_failure(tmp_path):
+    done = console(tmp_path, "--script", str(tmp_path / "nope.txt"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("pmo-bot console: cannot read ")
+    assert not (tmp_path / "pmo-console.sqlite3").exists()
+
+
+def test_a_bad_rules_file_or_database_url_stops_with_one_line(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[pmo]\nlocale = \"fr\"\n", encoding="utf-8")
+    done = console(tmp_path, env={"PMO_RULES": str(rules)})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f'pmo-bot: rules file {rules}: pmo.locale: must be "en" or "zh" (got "fr")']
+    done = console(tmp_path, "--db", "mysql://db/pmo")
+    assert done.returncode == 2 and done.stderr.startswith("pmo-bot: DATABASE_URL must be")
+
+
+def test_the_rules_file_is_used_when_set(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[pmo]\nlocale = \"zh\"\nadmins = [\"UBOB001\"]\n", encoding="utf-8")
+    script = tmp_path / "lines.txt"
+    script.write_text(":as bob\n/pmo project add ZEUS Zeus CRM\n:nope\n", encoding="utf-8")
+    done = console(tmp_path, "--script", str(script), env={"PMO_RULES": str(rules)})
+    assert done.returncode == 0, done.stderr
+    assert "  │ ✅ 已添加项目 ZEUS —— Zeus CRM。项目经理：@bob，频道：#apollo。" in done.stdout
+    assert "  :nope 不是控制台命令。\n" in done.stdout

@@ -300,3 +300,15 @@ def test_switching_user_keeps_the_buttons_but_clicks_as_the_new_user(console):
     assert "Approved request 7 by @bob" in shown
     [click] = [r for r in console.bot.slack.responses if "Approved" in r["body"]["text"]]
     assert click["user"] == BOB
+
+
+def test_a_proxy_in_the_environment_does_not_catch_the_loopback_calls(database_url,
+                                                                      monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    console = start_console(database_url)
+    try:
+        shown = console.type(":as pat", "/pmo project add APOLLO Apollo", "/t-card")
+        assert "✅ Project APOLLO — Apollo added." in shown
+        assert "  ┌ PMO Bot in #apollo\n  │ Gate request (channel)\n" in shown
+    finally:
+        console.bot.close()

@@ -3,13 +3,13 @@
 Nothing here re-implements the bot. `build_app` + `make_wsgi_app` are the production ones; the
 console signs each request with a secret generated for the session and posts it into the WSGI
 callable (`SlackDriver`), and the bot's Web API calls go over loopback to the `SlackStandIn`,
-whose timeline the console renders. The only console-specific parts are the clock, the listener
-executor that reports when the bot has finished its work after `ack()`, and a driver that issues
-trigger ids and response URLs for the person at the keyboard.
+whose timeline the console renders. The only console-specific parts are the clock and the
+listener executor that reports when the bot has finished its work after `ack()`.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,6 +25,7 @@ from pmo_rules.config import Rules
 from storage.migrate import upgrade
 
 QUIET_TIMEOUT = 30.0  # seconds; a listener busier than this is reported, not waited for
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
 
 
 class TrackingExecutor(ThreadPoolExecutor):
@@ -62,30 +63,6 @@ class TrackingExecutor(ThreadPoolExecutor):
             return self._changed.wait_for(lambda: self._unfinished == 0, timeout)
 
 
-class ConsoleDriver(SlackDriver):
-    """A SlackDriver whose trigger ids and response URLs belong to the person acting now.
-
-    The stand-in then knows whose modal a `views.open` opens and where an ephemeral `respond()`
-    shows, exactly as Slack does for the user who typed the command or clicked.
-    """
-
-    def __init__(self, wsgi_app, signing_secret: str, slack: SlackStandIn) -> None:
-        super().__init__(wsgi_app, signing_secret, self._response_url)
-        self.slack = slack
-        self.user: str | None = None
-        self.channel: str | None = None
-        self.message_ts: str | None = None
-
-    def acting(self, user: str, channel: str | None, message_ts: str | None = None) -> None:
-        self.user, self.channel, self.message_ts = user, channel, message_ts
-
-    def trigger_id(self) -> str:
-        return self.slack.new_trigger_id(self.user or "UNKNOWN")
-
-    def _response_url(self) -> str:
-        return self.slack.new_response_url(self.channel, self.user, self.message_ts)
-
-
 class ConsoleBot:
     """One running bot for one console session; `close()` stops its threads."""
 
@@ -99,33 +76,38 @@ class ConsoleBot:
         self.ctx = make_context(settings, rules, clock=clock)
         self.executor = TrackingExecutor()
         self.app = build_app(self.ctx, listener_executor=self.executor)
-        self.driver = ConsoleDriver(make_wsgi_app(self.app, self.ctx.db), secret, slack)
+        self.driver = SlackDriver(make_wsgi_app(self.app, self.ctx.db), secret,
+                                  self._response_url, new_trigger_id=slack.new_trigger_id)
+        self._clicked_ts: str | None = None
+
+    def _response_url(self, channel: str | None = None, user: str | None = None) -> str:
+        """A response_url that knows the clicked message, so replace_original can act on it."""
+        return self.slack.new_response_url(channel, user, self._clicked_ts)
 
     @classmethod
     def start(cls, database_url: str, rules: Rules, clock: ConsoleClock,
               slack: SlackStandIn) -> ConsoleBot:
         """Migrate the database to the newest schema, then wire the bot."""
+        _no_proxy_for_loopback()
         upgrade(database_url)
         return cls(database_url, rules, clock, slack.start())
 
     def command(self, command: str, text: str, *, user: str, channel: str,
                 user_name: str, channel_name: str) -> HttpResponse:
-        self.driver.acting(user, channel)
+        self._clicked_ts = None
         return self.driver.command(command, text, user=user, channel=channel,
                                    user_name=user_name, channel_name=channel_name)
 
     def block_action(self, *, user: str, action: dict, channel: str | None = None,
                      message: dict | None = None, message_ts: str | None = None) -> HttpResponse:
-        self.driver.acting(user, channel, message_ts)
+        self._clicked_ts = message_ts
         return self.driver.block_action(user=user, action=action, channel=channel,
                                         message=message)
 
     def view_submission(self, *, user: str, view: dict, values: dict) -> HttpResponse:
-        self.driver.acting(user, None)
         return self.driver.view_submission(user=user, view=view, values=values)
 
     def view_closed(self, *, user: str, view: dict) -> HttpResponse:
-        self.driver.acting(user, None)
         return self.driver.interactive({"type": "view_closed", "team": TEAM,
                                         "user": {"id": user}, "api_app_id": "A0PMO",
                                         "view": view, "is_cleared": False})
@@ -149,3 +131,11 @@ def ack_body(response: HttpResponse) -> dict:
     except ValueError:
         return {"text": response.body.decode("utf-8", "replace")}
     return body if isinstance(body, dict) else {"text": str(body)}
+
+
+def _no_proxy_for_loopback() -> None:
+    """Forget proxy settings in this process: every call the console's bot makes goes to the
+    stand-in on 127.0.0.1, and slack_sdk (the Web API client bolt makes per request, and the
+    response_url client) would send even those through HTTPS_PROXY, ignoring NO_PROXY."""
+    for name in PROXY_VARIABLES:
+        os.environ.pop(name, None)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def switch_user(session: Session, argument: str) -> None:
-    found = session.directory.user_by_name(argument.lstrip("@")) if argument else None
+    found = (session.directory.user_by_name(argument.lstrip("@"))
+             or session.directory.user(argument)) if argument else None
     if found is None:
         raise UserError("console.unknown_user", usage="console_as", name=argument[:40] or "?")
     session.user = found["id"]

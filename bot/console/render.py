@@ -23,8 +23,7 @@ from bot.standin import Directory
 # Slack's names where rich's emoji table has none (rich calls them green_circle, …).
 _SLACK_EMOJI = {
     "large_green_circle": "🟢", "large_yellow_circle": "🟡", "large_orange_circle": "🟠",
-    "large_blue_circle": "🔵", "large_red_circle": "🔴", "large_purple_circle": "🟣",
-    "octagonal_sign": "🛑", "white_check_mark": "✅", "heavy_check_mark": "✔️",
+    "large_red_circle": "🔴", "large_purple_circle": "🟣", "octagonal_sign": "🛑",
 }
 _SHORTCODE = re.compile(r":([a-z0-9_+\-]+):")
 _CODE_BLOCK = re.compile(r"```\n?(.*?)\n?```", re.S)
@@ -82,16 +81,17 @@ def mrkdwn(source: str, names: Names) -> Text:
     result = Text()
     position = 0
     for block in _CODE_BLOCK.finditer(source):
-        _inline(source[position:block.start()], names, result, "")
+        _inline(source[position:block.start()], names, result)
         result.append(unescape(block[1]), style="cyan")
         position = block.end()
-    _inline(source[position:], names, result, "")
+    _inline(source[position:], names, result)
     return result
 
 
-def _inline(source: str, names: Names, out: Text, style: str) -> None:
+def _inline(source: str, names: Names, out: Text) -> None:
+    """References resolved and entities decoded first, so only the person's text is parsed."""
     readable = unescape(_MARKUP.sub(lambda m: names.reference(m[1]), source))
-    _formatted(readable, out, style)
+    _formatted(readable, out, "")
 
 
 def _formatted(text: str, out: Text, style: str) -> None:

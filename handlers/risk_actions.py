@@ -82,7 +82,8 @@ def add(ctx: BotContext, user: str, draft: RiskDraft) -> str:
         project = project_for_new_risk(session, draft.key)
         values = draft.values(owner_id=user,
                               next_review_on=rules.default_review(messages.today(ctx), ctx.rules))
-        risk = store.add_risk(session, project=project, values=values, actor=user, now=now)
+        risk = store.add_risk(session, project=project, values=values, actor=user, now=now,
+                              note=draft.note)
         sent = _publish(ctx, session, risk, actor=user, new_card=True, dm="risk.dm_added")
         reply = ctx.renderer.t("risk.added", ref=str(risk.ref), score=risk.score,
                                badge=messages.badge(ctx, messages.level(ctx, risk)),

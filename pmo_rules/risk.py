@@ -103,6 +103,8 @@ class RiskDraft:
     status: str = OPEN
     description: str | None = None
     trigger: str | None = None
+    note: str | None = None
+    """Why it was raised, say: kept in its history, not a field of the risk."""
 
     def values(self, *, owner_id: str, next_review_on: date) -> dict[str, Any]:
         """Column values with the defaults filled in: what storage writes and audit records."""
@@ -316,7 +318,6 @@ def _parse_add(words: list[str], today: date, rules: Rules) -> OpenForm | Add:
     if not rest and not options:
         return OpenForm(key=key)
     values = _option_values(options, today, rules, usage=ADD_USAGE)
-    values.pop("note", None)
     for name, value in list(values.items()):
         if value is None:  # "none" clears a field; a new risk has nothing to clear
             del values[name]
@@ -563,6 +564,7 @@ def make_draft(*, key: str, title: str | None, rules: Rules, usage: str = ADD_US
                                          DESCRIPTION_MAX, usage=usage)
     optional["trigger"] = check_text(optional.get("trigger"), "trigger", TRIGGER_MAX,
                                      usage=usage)
+    optional["note"] = check_text(optional.get("note"), "note", NOTE_MAX, usage=usage)
     optional["status"] = optional.get("status") or OPEN
     if optional["status"] not in ACTIVE_STATUSES:
         raise UserError("risk.add_status", field="status", usage=usage)

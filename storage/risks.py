@@ -126,15 +126,16 @@ def next_number(session: Session, project_id: int) -> int:
 
 
 def add_risk(session: Session, *, project: Project, values: dict[str, Any], actor: str,
-             now: datetime) -> Risk:
+             now: datetime, note: str | None = None) -> Risk:
     """Insert a risk with the project's next number, and its audit entry."""
     risk = Risk(project_id=project.id, number=next_number(session, project.id),
                 score=score(values["probability"], values["impact"]), created_by=actor,
-                created_at=now, updated_at=now, version=1, **values)
+                created_at=now, updated_at=now, version=1, last_note=note, **values)
     risk.project = project
     session.add(risk)
     session.flush()
-    _audit(session, risk, "risk.added", actor, now, None, {**values, "score": risk.score})
+    after = {**values, "score": risk.score, **({"note": note} if note else {})}
+    _audit(session, risk, "risk.added", actor, now, None, after)
     return risk
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
 
-from bot.standin import message_problems
+from bot.standin import message_problems, view_problems
+from handlers import risk_messages as messages
 from handlers.ids import RiskAction, RiskBlock, RiskCallback
 from storage.projects import Project
 from storage.risks import Risk
@@ -24,7 +26,7 @@ from tests.risk_helpers import (
     row,
     submit,
 )
-from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, make_bot, rules_with
 
 
 def _actions(message: dict) -> list[str]:
@@ -273,3 +275,30 @@ def test_every_risk_view_is_within_slacks_limits(apollo):
     assert all(call.ok for call in apollo.slack.calls())
     with apollo.ctx.db.read() as session:
         assert session.scalar(select(Risk.next_review_on)) == date(2026, 12, 7)
+
+
+def test_the_forms_fit_slacks_limits_in_both_languages(apollo, database_url, slack):
+    add(apollo, f"{'T' * 150} p:5 i:5 desc:{'d' * 2000}")
+    rules = rules_with()
+    zh = make_bot(database_url, slack, replace(rules, pmo=replace(rules.pmo, locale="zh")))
+    try:
+        for bot in (apollo, zh):
+            with bot.ctx.db.read() as session:
+                stored = session.scalar(select(Risk))
+                views = [messages.form_view(bot.ctx, session, channel=APOLLO_CHANNEL),
+                         messages.form_view(bot.ctx, session, channel=APOLLO_CHANNEL,
+                                            risk=stored),
+                         messages.close_view(bot.ctx, stored, channel=APOLLO_CHANNEL)]
+            for view in views:
+                assert view_problems(view) == [], view["title"]
+    finally:
+        zh.ctx.db.dispose()
+
+
+def test_text_typed_in_the_form_cannot_ping_a_channel(apollo):
+    view = form(apollo)
+    submit(apollo, view, project="APOLLO", title="<!channel> & <@UBOB001> slip", probability="2",
+           impact="2", trigger="<!here>")
+    card = card_message(apollo)
+    assert card["text"].endswith("&lt;!channel&gt; &amp; &lt;@UBOB001&gt; slip")
+    assert "<!here>" not in json.dumps(card["blocks"]) and "<!channel>" not in card["text"]

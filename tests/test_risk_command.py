@@ -59,11 +59,14 @@ def test_add_records_the_risk_posts_its_card_and_tells_the_owner(apollo):
 
 
 def test_owner_defaults_to_the_caller_who_gets_no_dm_about_their_own_risk(apollo):
-    add(apollo, "Data centre lease may lapse p:2 i:2 desc:Landlord is selling the building")
+    add(apollo, "Data centre lease may lapse p:2 i:2 desc:Landlord is selling the building "
+                "note:Raised by facilities")
     add(apollo, "Key engineer may leave p:3 i:3")
     first, second = row(apollo, 1), row(apollo, 2)
     assert first.owner_id == ALICE and second.number == 2
     assert first.description == "Landlord is selling the building"
+    assert first.last_note == "Raised by facilities"
+    assert audit_of(apollo)[0].after["note"] == "Raised by facilities"
     assert apollo.slack.calls("chat.postMessage", ) and not apollo.slack.messages(ALICE)
     assert len(apollo.slack.messages(APOLLO_CHANNEL)) == 2
 
@@ -309,6 +312,11 @@ def test_chinese_workspace(database_url, slack):
         assert "供应商接口可能延期" in card["text"] and "标记已复核" in shown(
             card["blocks"])
         assert "概率必须是 1 到 5 的整数" in risk(zh, "add APOLLO 延期 p:9 i:1")
+        risk(zh, "update APOLLO-R1 p:2 note:已有备选供应商")
+        assert "更新了风险：概率 4 → 2" in shown(zh.command("/risk", "show APOLLO-R1").json)
+        assert "APOLLO 的未关闭风险" in shown(zh.command("/risk", "list APOLLO").json)
+        assert "项目组合风险" in shown(zh.command("/pmo", "risks").json)
+        assert "风险登记册" in zh.command("/risk", "help").text
     finally:
         zh.ctx.db.dispose()
 

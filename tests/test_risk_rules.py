@@ -65,6 +65,12 @@ def test_free_text_options_run_to_the_next_option_and_title_words_may_follow_opt
     assert (d.probability, d.impact, d.next_review_on) == (4, 3, date(2026, 12, 24))
 
 
+def test_a_note_on_add_is_kept_not_dropped():
+    d = parse("add APOLLO Slip p:1 i:1 note:Raised at the steering committee").draft
+    assert d.note == "Raised at the steering committee"
+    assert "note" not in d.values(owner_id="U1", next_review_on=TODAY)
+
+
 def test_space_after_colon_full_width_colon_and_chinese_words():
     d = parse("add APOLLO 供应商延期 p: 4 i：5 response:减轻 status:应对中").draft
     assert (d.probability, d.impact, d.response, d.status) == (4, 5, "mitigate", "mitigating")

@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from bot.commands import console, db
+from bot.commands import console, db, export
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, console)
+COMMANDS = (db, export, console)
 
 
 def build_parser() -> argparse.ArgumentParser:

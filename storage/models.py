@@ -4,5 +4,6 @@ from storage.audit import AuditEntry
 from storage.base import Base
 from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
+from storage.risks import Risk, RiskCounter
 
-__all__ = ["AuditEntry", "Base", "Delivery", "Project", "StatusUpdate"]
+__all__ = ["AuditEntry", "Base", "Delivery", "Project", "Risk", "RiskCounter", "StatusUpdate"]

@@ -41,7 +41,7 @@ def main() -> None:
                                                        ConsoleClock(CONSOLE_START),
                                                        SlackStandIn(sample_directory()))))
     bot = bots[0]
-    seed = timed(lambda: seed_demo(bot.ctx.db, sample_rules().pmo.tz))
+    seed = timed(lambda: seed_demo(bot.ctx.db, sample_rules()))
     printer = Printer(io.StringIO())
     session = Session(bot, printer, ScriptReader([], printer))
 

@@ -139,7 +139,8 @@ def install_test_surfaces(app) -> None:
     @app.action("t_pick")
     def pick(ack, body, respond):
         ack()
-        respond(text=f"Delegated to {body['actions'][0]['selected_option']['value']}")
+        respond(text=f"Delegated to {body['actions'][0]['selected_option']['value']}",
+                replace_original=True)
 
     @app.command("/t-form")
     def form(ack, body, client):

@@ -9,13 +9,15 @@ from sqlalchemy import select
 from bot.console.clock import CONSOLE_START, starting_instant
 from bot.console.demo import seed_demo
 from bot.console.workspace import ADMIN, sample_rules
+from pmo_rules.risk import overdue_reasons, pmo_today
 from storage.audit import AuditEntry, last_entry_at
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
 from storage.projects import Project, latest_statuses, recent_statuses
+from storage.risks import Risk
 
-TZ = sample_rules().pmo.tz
+RULES = sample_rules()
 
 
 def dump(db: Database) -> dict[str, list[tuple]]:
@@ -31,11 +33,11 @@ def dump(db: Database) -> dict[str, list[tuple]]:
 
 def test_the_demo_is_the_same_every_time_and_on_both_databases(database_url, tmp_path):
     here = Database(database_url)
-    assert seed_demo(here, TZ)
+    assert seed_demo(here, RULES)
     reference_url = f"sqlite:///{tmp_path / 'reference.sqlite3'}"
     upgrade(reference_url)
     reference = Database(reference_url)
-    assert seed_demo(reference, TZ)
+    assert seed_demo(reference, RULES)
     assert dump(here) == dump(reference)
     assert len(dump(here)["status_updates"]) == 35
     here.dispose()
@@ -44,7 +46,7 @@ def test_the_demo_is_the_same_every_time_and_on_both_databases(database_url, tmp
 
 def test_the_portfolio_has_every_phase_and_stale_and_overdue_projects(database_url):
     db = Database(database_url)
-    seed_demo(db, TZ)
+    seed_demo(db, RULES)
     rules = sample_rules()
     with db.read() as session:
         projects = {p.key: p for p in session.scalars(select(Project))}
@@ -64,24 +66,45 @@ def test_the_portfolio_has_every_phase_and_stale_and_overdue_projects(database_u
     db.dispose()
 
 
+def test_a_dozen_risks_across_levels_some_overdue_two_ended(database_url):
+    db = Database(database_url)
+    seed_demo(db, RULES)
+    today = pmo_today(CONSOLE_START, RULES.pmo.tz)
+    with db.read() as session:
+        risks = list(session.scalars(select(Risk)))
+        levels = {RULES.risk.levels.level_of(r.score) for r in risks if r.active}
+        overdue = {str(r.ref): overdue_reasons(r.status, r.next_review_on, r.due_on, today)
+                   for r in risks}
+    assert len(risks) == 12
+    assert levels == {"low", "medium", "high", "critical"}
+    assert sorted(r.status for r in risks if not r.active) == ["closed", "occurred"]
+    assert overdue["ORION-R2"] == ("review", "response")  # nobody looked for weeks
+    assert overdue["HERMES-R2"] == ("response",)
+    assert overdue["APOLLO-R4"] == ()  # reviewed three days ago
+    assert sum(bool(reasons) for reasons in overdue.values()) == 5
+    assert all(r.created_at < CONSOLE_START for r in risks)
+    db.dispose()
+
+
 def test_seeding_writes_a_chronological_audit_log(database_url):
     db = Database(database_url)
-    seed_demo(db, TZ)
+    seed_demo(db, RULES)
     with db.read() as session:
         entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
         assert last_entry_at(session) == entries[-1].at < CONSOLE_START
     assert [e.at for e in entries] == sorted(e.at for e in entries)
     actions = {e.action for e in entries}
-    assert actions == {"project.added", "project.phase_changed", "status.posted"}
-    assert {e.actor_id for e in entries if e.action != "status.posted"} == {ADMIN}
+    assert actions == {"project.added", "project.phase_changed", "status.posted", "risk.added",
+                       "risk.reviewed", "risk.closed"}
+    assert {e.actor_id for e in entries if e.action.startswith("project.")} == {ADMIN}
     db.dispose()
 
 
 def test_a_database_with_projects_is_left_alone(database_url):
     db = Database(database_url)
-    assert seed_demo(db, TZ)
+    assert seed_demo(db, RULES)
     before = dump(db)
-    assert not seed_demo(db, TZ)
+    assert not seed_demo(db, RULES)
     assert dump(db) == before
     db.dispose()
 

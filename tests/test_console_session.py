@@ -27,7 +27,7 @@ def console(database_url):
 
 @pytest.fixture
 def demo(console):
-    seed_demo(console.bot.ctx.db, console.bot.ctx.rules.pmo.tz)
+    seed_demo(console.bot.ctx.db, console.bot.ctx.rules)
     return console
 
 
@@ -142,7 +142,7 @@ def test_a_menu_asks_for_its_choice_and_a_confirm_dialog_can_decline(console):
         "  » Nobody\n"
         "  │ Nobody is not one of the choices: answer 1–2 or the choice's name.\n"
         "  » 2\n"
-        "  ┌ PMO Bot · only visible to you\n  │ Delegated to henry\n"
+        "  ┌ PMO Bot in #apollo · edited\n  │ Delegated to henry\n"
         "alice@#apollo> :click 2\n"
         "  ┌ Reject?\n  │ The PM is told.\n  │ 1. Reject it   2. Keep it\n"
         "  »\n"
@@ -186,6 +186,8 @@ def test_an_ephemeral_card_can_be_clicked(console):
     shown = console.type("/t-card ephemeral", ":click 1")
     assert "  ┌ PMO Bot · only visible to you\n  │ Gate request (ephemeral)\n" in shown
     assert shown.endswith("  ┌ PMO Bot · only visible to you\n  │ Approved request 7 by @alice\n")
+    assert console.type(":click 3", "1").endswith(
+        "  ┌ PMO Bot · only visible to you · updated\n  │ Delegated to grace\n")
 
 
 def test_form_asks_each_field_checks_answers_and_submits(console):

@@ -7,9 +7,8 @@ it deterministic: the README's transcripts depend on that.
 Each domain seeds its own part: `SEEDERS` is a list of functions that take the open transaction
 and the `DemoWorld` (clock, random source, the projects). A seeder schedules what happened and
 when with `world.at(when, change)`; the world then plays every change in time order, so ids and
-the audit log run in the order things happened, as in a real database. Risks and stage gates
-add their seeders here (a dozen risks across levels, some overdue; one pending gate with two
-approvers, one rejected gate).
+the audit log run in the order things happened, as in a real database. Stage gates add their
+seeder here (one pending gate with two approvers, one rejected gate).
 """
 
 from __future__ import annotations
@@ -28,10 +27,14 @@ from sqlalchemy.orm import Session
 
 from bot.console.clock import CONSOLE_START
 from bot.console.workspace import ADMIN, CHANNELS, PEOPLE, Person
+from pmo_rules import risk as risk_rules
+from pmo_rules.config import Rules
 from pmo_rules.rag import Rag
+from pmo_rules.risk import RiskDraft
 from pmo_rules.status import DIMENSIONS, StatusDraft, make_draft
 from storage import audit
 from storage import projects as store
+from storage import risks as risk_store
 from storage.db import Database
 
 SEED = 20261120
@@ -44,9 +47,10 @@ class DemoWorld:
 
     now: datetime
     rng: random.Random
-    tz: ZoneInfo
+    rules: Rules
     portfolio: list[dict[str, Any]]
     projects: dict[str, store.Project] = field(default_factory=dict)
+    risks: dict[str, risk_store.Risk] = field(default_factory=dict)
     _changes: list[tuple[datetime, int, Callable[[], None]]] = field(default_factory=list)
 
     def at(self, when: datetime, change: Callable[[], None]) -> None:
@@ -66,7 +70,8 @@ class DemoWorld:
         return next(channel_id for channel_id, known in CHANNELS if known == name)
 
     def day(self, days_ago: int) -> date:
-        return (self.now.astimezone(self.tz) - timedelta(days=days_ago)).date()
+        """The calendar day `days_ago` before now, in the PMO's time zone."""
+        return (self.now.astimezone(self.rules.pmo.tz) - timedelta(days=days_ago)).date()
 
     def office_hours(self, days_ago: int, person: Person) -> datetime:
         """A working-hours moment on that day in the person's own time zone, drawn from rng."""
@@ -127,7 +132,55 @@ def _post_status(session: Session, world: DemoWorld, author: str, draft: StatusD
                      values=draft.values(), now=posted)
 
 
-SEEDERS: list[Seeder] = [seed_projects, seed_status_history]
+def seed_risks(session: Session, world: DemoWorld) -> None:
+    """A dozen risks across levels, raised by the PMs, some reviewed, some overdue, two ended."""
+    review_every = timedelta(days=world.rules.risk.review_every_days)
+    for plan in world.portfolio:
+        pm = world.person(plan["pm"])
+        for entry in plan.get("risk", []):
+            draft = risk_rules.make_draft(
+                key=plan["key"], title=entry["title"], rules=world.rules, probability=entry["p"],
+                impact=entry["i"], owner_id=world.person(entry["owner"]).id,
+                response=entry.get("response"), status=entry.get("status"),
+                description=entry.get("description"), trigger=entry.get("trigger"),
+                due_on=world.day(-entry["due_in"]) if "due_in" in entry else None,
+                next_review_on=world.day(entry["days_ago"]) + review_every)
+            raised = world.office_hours(entry["days_ago"], pm)
+            world.at(raised, partial(_raise_risk, session, world, pm.id, draft, raised))
+            if "reviewed_days_ago" in entry:
+                owner = world.person(entry["owner"])
+                reviewed = world.office_hours(entry["reviewed_days_ago"], owner)
+                world.at(reviewed, partial(_review_risk, session, world, draft, owner.id,
+                                           reviewed, world.day(entry["reviewed_days_ago"])
+                                           + review_every))
+            if "closed" in entry:
+                days_ago, outcome, reason = entry["closed"]
+                ended = world.office_hours(days_ago, pm)
+                world.at(ended, partial(_end_risk, session, world, draft, pm.id, ended, outcome,
+                                        reason))
+
+
+def _raise_risk(session: Session, world: DemoWorld, author: str, draft: RiskDraft,
+                raised: datetime) -> None:
+    project = world.projects[draft.key]
+    values = draft.values(owner_id=author, next_review_on=draft.next_review_on)
+    world.risks[draft.title] = risk_store.add_risk(session, project=project, values=values,
+                                                   actor=author, now=raised)
+
+
+def _review_risk(session: Session, world: DemoWorld, draft: RiskDraft, owner: str,
+                 reviewed: datetime, next_review_on: date) -> None:
+    risk_store.mark_reviewed(session, world.risks[draft.title], actor=owner, now=reviewed,
+                             next_review_on=next_review_on)
+
+
+def _end_risk(session: Session, world: DemoWorld, draft: RiskDraft, actor: str, ended: datetime,
+              outcome: str, reason: str) -> None:
+    risk_store.change_risk(session, world.risks[draft.title], {"status": outcome}, actor=actor,
+                           now=ended, note=reason, action="risk.closed")
+
+
+SEEDERS: list[Seeder] = [seed_projects, seed_status_history, seed_risks]
 
 
 def portfolio() -> list[dict[str, Any]]:
@@ -135,12 +188,12 @@ def portfolio() -> list[dict[str, Any]]:
     return tomllib.loads(text)["project"]
 
 
-def seed_demo(db: Database, tz: ZoneInfo, now: datetime = CONSOLE_START) -> bool:
+def seed_demo(db: Database, rules: Rules, now: datetime = CONSOLE_START) -> bool:
     """Fill an empty database with the demo portfolio; False (and no change) if it has data."""
     with db.write() as session:
         if store.all_projects(session):
             return False
-        world = DemoWorld(now=now, rng=random.Random(SEED), tz=tz, portfolio=portfolio())
+        world = DemoWorld(now=now, rng=random.Random(SEED), rules=rules, portfolio=portfolio())
         for seeder in SEEDERS:
             seeder(session, world)
         world.play()

@@ -38,7 +38,7 @@ def run_console(*, db: str = DEFAULT_DB, demo: bool = False,
     bot = ConsoleBot.start(console_database_url(db), rules, ConsoleClock(starting_instant(None)),
                            SlackStandIn(sample_directory()))
     try:
-        seeded = seed_demo(bot.ctx.db, rules.pmo.tz) if demo else None
+        seeded = seed_demo(bot.ctx.db, rules) if demo else None
         with bot.ctx.db.read() as session:
             bot.clock.at = starting_instant(last_entry_at(session))
         reader = (ScriptReader(script, printer) if script is not None

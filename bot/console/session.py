@@ -51,6 +51,7 @@ class Session:
         self._screen: list[Clickable] = []
         self._seen = len(bot.slack.timeline())
         self._action_ts = itertools.count(1)
+        self._clicked: Clickable | None = None  # what a replace_original answer replaces
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -104,6 +105,7 @@ class Session:
     # -- talking to the bot --------------------------------------------------------------------
 
     def slash(self, line: str) -> None:
+        self._clicked = None
         command, _, text = line.partition(" ")
         channel = self.directory.channel(self.channel) or {"name": self.channel}
         response = self.bot.command(command, escape_command_text(text.strip(), self.directory),
@@ -114,6 +116,7 @@ class Session:
 
     def click(self, clickable: Clickable) -> None:
         """Press a numbered control: ask what a menu or picker needs, then send block_actions."""
+        self._clicked = clickable
         element = clickable.control.element
         if element.get("confirm") and not modal.confirmed(self, element["confirm"]):
             return
@@ -238,6 +241,12 @@ class Session:
             self.note(self.t("console.deleted", channel=self.where(channel or "")))
         elif effect == "in_channel":
             self.show_card(self.label(channel or ""), body, channel=channel)
+        elif effect == "replace_original" and self._clicked and self._clicked.message:
+            # The clicked message itself changed, where everyone in its channel sees it.
+            replaced = dict(self._clicked.message, text=body.get("text") or "",
+                            blocks=body.get("blocks") or [])
+            self.show_card(self.label(self._clicked.channel or "", edited=True), replaced,
+                           channel=self._clicked.channel, clickable_message=replaced)
         elif event.get("user") == self.user:
             label = ("console.label_replaced" if effect == "replace_original"
                      else "console.label_only_you")

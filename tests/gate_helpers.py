@@ -8,7 +8,6 @@ from dataclasses import replace
 from sqlalchemy import func, select
 
 from pmo_rules.config import DEFAULT_RULES, GateRule, Rules
-from pmo_rules.gates import card_value
 from storage.gates import GateRequest, GateVote
 from storage.outbox import Delivery
 from storage.projects import Project
@@ -64,12 +63,16 @@ def request_gate(bot: Bot, user: str = ALICE, ticks: tuple[int, ...] = (0,),
     result = submit_form(bot, view, user=user, ticks=ticks, note=note)
     assert result.json["response_action"] == "update", result.json
     request = requests(bot)[before]
-    value = card_value(request.id)
-    wait_until(lambda: all(
-        any(value in str(c.args.get("blocks")) for c in bot.slack.calls("chat.postMessage")
-            if c.args["channel"] == channel)
-        for channel in (APOLLO_CHANNEL, *request.approvers)))
+    wait_until(lambda: cards_sent(bot, request.id) == 1 + len(request.approvers))
     return result.json["view"]
+
+
+def cards_sent(bot: Bot, request_id: int) -> int:
+    """How many of the request's cards Slack has accepted (and the bot has recorded)."""
+    with bot.ctx.db.read() as session:
+        card_ids = session.get(GateRequest, request_id).card_ids
+        return session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.id.in_(card_ids), Delivery.state == "sent"))
 
 
 def wait_until(condition, timeout: float = 5.0) -> None:
@@ -163,4 +166,4 @@ def quiesce(bot: Bot) -> None:
         if calls == seen:
             return
         seen = calls
-        time.sleep(0.05)
+        time.sleep(0.02)

@@ -290,28 +290,31 @@ def test_kill_without_a_request_cancels_the_project(gated):
                                             user=ADMIN).text
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("decide APOLLO hold Budget frozen", "needs the date"),
-    ("decide APOLLO hold until:2026-11-23 Budget", "must end after today (2026-11-23)"),
-    ("decide APOLLO hold until:1/2/2027 Budget", "is not a date"),
-    ("decide APOLLO hold until:2027-02-30 Budget", "is not a date"),
-    ("decide APOLLO hold until:2035-01-01 Budget", "more than 730 days"),
-    ("decide APOLLO hold until:2027-02-01", "give the reason"),
-    ("decide APOLLO kill", "give the reason"),
-    ("decide APOLLO kill until:2027-02-01 gone", "goes with *hold* only"),
-    ("decide APOLLO go fine", "*Approve* and *Reject* buttons"),
-    ("decide APOLLO pause x", "`pause` is not a decision"),
-    ("decide NOPE kill x", "There is no project *NOPE*"),
-    ("withdraw APOLLO", "has no open gate request"),
-    ("withdraw", "takes one project KEY"),
-    ("frobnicate APOLLO", "not a gate command"),
-    ("request apollo-1", "is not a valid project KEY"),
-])
-def test_bad_commands_get_clear_answers_and_change_nothing(gated, text, expected):
-    response = gated.command("/gate", text, user=ADMIN)
-    assert expected in response.text
-    assert "Usage:" in response.text or "no project" in response.text or "no open" in \
-        response.text
+BAD_COMMANDS = {
+    "decide APOLLO hold Budget frozen": "needs the date",
+    "decide APOLLO hold until:2026-11-23 Budget": "must end after today (2026-11-23)",
+    "decide APOLLO hold until:1/2/2027 Budget": "is not a date",
+    "decide APOLLO hold until:2027-02-30 Budget": "is not a date",
+    "decide APOLLO hold until:2035-01-01 Budget": "more than 730 days",
+    "decide APOLLO hold until:2027-02-01": "give the reason",
+    "decide APOLLO kill": "give the reason",
+    "decide APOLLO kill until:2027-02-01 gone": "goes with *hold* only",
+    "decide APOLLO go fine": "*Approve* and *Reject* buttons",
+    "decide APOLLO pause x": "`pause` is not a decision",
+    "decide NOPE kill x": "There is no project *NOPE*",
+    "withdraw APOLLO": "has no open gate request",
+    "withdraw": "takes one project KEY",
+    "frobnicate APOLLO": "not a gate command",
+    "request apollo-1": "is not a valid project KEY",
+}
+
+
+def test_bad_commands_get_clear_answers_and_change_nothing(gated):
+    for text, expected in BAD_COMMANDS.items():
+        response = gated.command("/gate", text, user=ADMIN)
+        assert expected in response.text, text
+        assert "Usage:" in response.text or "no project" in response.text or "no open" in \
+            response.text
     assert requests(gated) == [] and project(gated).state == "active"
 
 
@@ -356,3 +359,23 @@ def test_help(gated):
                     "hold until:2027-02-01", "kill", "/pmo gates", "approvers planning"):
         assert example in text
     assert gated.command("/gate", "").text == text
+
+
+def test_decision_stays_when_chat_update_fails_and_the_cards_catch_up(gated):
+    request_gate(gated)
+    click(gated, BOB)
+    request_gate(gated)  # planning: bob and carol must both approve
+    quiesce(gated)
+    updates = len(gated.slack.calls("chat.update"))
+    gated.slack.fail_next("chat.update", error="internal_error", times=3)
+    click(gated, CAROL)
+    wait_until(lambda: len(gated.slack.calls("chat.update")) == updates + 3)
+    assert vote_count(gated) == 2  # stored although no card shows it yet
+    assert "*Approvers* · 0 of 2" in str(card(gated, BOB)["blocks"])
+    assert "passed" in click(gated, BOB)
+    shows(gated, APOLLO_CHANNEL, "*Passed*")
+    gated.clock.advance(minutes=5)
+    gated.ctx.dispatcher.send_due()  # the failed updates are retried …
+    for where in (APOLLO_CHANNEL, BOB, CAROL):  # … and must not bring back the older picture
+        assert "*Passed*" in str(card(gated, where)["blocks"]), where
+    assert project(gated).phase == "execution"

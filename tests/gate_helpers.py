@@ -33,6 +33,13 @@ def add_apollo(bot: Bot) -> None:
     bot.slack.reset()
 
 
+def say(bot: Bot, command: str, text: str, user: str = ALICE) -> str:
+    """A slash command answered after its ack: the ephemeral reply it gets."""
+    answered = len(bot.slack.responses)
+    bot.command(command, text, user=user)
+    return bot.slack.wait_for_response(answered + 1)[-1]["body"]["text"]
+
+
 def open_form(bot: Bot, text: str = "APOLLO", user: str = ALICE):
     """`/gate request …`; returns (ack response, the modal Slack opened or None)."""
     before = len(bot.slack.calls("views.open"))

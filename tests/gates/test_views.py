@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
 from bot.standin.limits import message_problems, view_problems
 from pmo_rules.config import GateRule
-from tests.gate_helpers import (
-    add_apollo,
+from tests.gates.helpers import (
     card,
     click,
     gate_rules,
@@ -22,16 +19,7 @@ from tests.gate_helpers import (
     say,
     submit_form,
 )
-from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL, make_bot
-
-
-@pytest.fixture
-def gated(database_url, slack):
-    made = make_bot(database_url, slack, gate_rules())
-    add_apollo(made)
-    yield made
-    quiesce(made)
-    made.ctx.db.dispose()
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL
 
 
 def blocks_text(response) -> str:
@@ -89,12 +77,11 @@ def test_admin_sets_a_projects_approvers_and_new_requests_use_them(gated):
                                                 f"project NOPE approvers planning {BOB}", ADMIN)
 
 
-def test_approval_card_stays_within_slacks_limits_at_the_largest(database_url, slack):
+def test_approval_card_stays_within_slacks_limits_at_the_largest(gate_bot):
     criteria = tuple(f"{i:02d} " + "criterion & <detail> " * 7 for i in range(20))
     approvers = tuple(f"U{i:04d}XYZ" for i in range(60))
-    bot = make_bot(database_url, slack, gate_rules(
+    bot = gate_bot(gate_rules(
         initiation=GateRule(approvers=approvers, quorum="all", criteria=criteria)))
-    add_apollo(bot)
     response, view = open_form(bot, "APOLLO " + "x&y " * 500)
     assert view is not None, response.text
     assert view_problems(view) == [] and len(view["blocks"]) == 23
@@ -105,22 +92,17 @@ def test_approval_card_stays_within_slacks_limits_at_the_largest(database_url, s
     message = card(bot, APOLLO_CHANNEL)
     assert message_problems(message["blocks"], message["text"]) == []
     assert [e for e in bot.slack.timeline() if e["kind"] == "rejected"] == []
-    quiesce(bot)
-    bot.ctx.db.dispose()
 
 
-def test_cards_and_forms_speak_chinese(database_url, slack):
+def test_cards_and_forms_speak_chinese(gate_bot):
     rules = gate_rules()
-    bot = make_bot(database_url, slack, replace(rules, pmo=replace(rules.pmo, locale="zh")))
-    add_apollo(bot)
+    bot = gate_bot(replace(rules, pmo=replace(rules.pmo, locale="zh")))
     _, view = open_form(bot)
     assert view["title"]["text"] == "关口评审"
     assert "项目符合组织战略" in str(view["blocks"])
     request_gate(bot)
     assert "启动 → 规划" in str(card(bot, BOB)["blocks"])
     assert "通过" in click(bot, BOB)
-    quiesce(bot)
-    bot.ctx.db.dispose()
 
 
 def test_a_pm_notices_only_what_others_decided(gated):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
+from pmo_rules.config import GateRule
 from storage.audit import AuditEntry
 from storage.gates import GateVote
-from tests.gate_helpers import (
+from tests.gates.helpers import (
     APPROVE,
     REJECT,
-    add_apollo,
     buttons,
     card,
     click,
@@ -27,16 +26,7 @@ from tests.gate_helpers import (
     vote_count,
     wait_until,
 )
-from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, make_bot
-
-
-@pytest.fixture
-def gated(database_url, slack):
-    made = make_bot(database_url, slack, gate_rules())
-    add_apollo(made)
-    yield made
-    quiesce(made)
-    made.ctx.db.dispose()
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, rules_with
 
 
 def audit_actions(bot) -> list[str]:
@@ -171,31 +161,26 @@ def test_only_approvers_vote(gated):
     request_gate(gated)
     reply = click(gated, ADMIN, channel=APOLLO_CHANNEL)
     assert "Only this gate's approvers can vote" in reply and f"<@{BOB}>" in reply
+    reply = click(gated, ADMIN, REJECT, channel=APOLLO_CHANNEL)
+    assert "Only this gate's approvers can vote" in reply
+    opened = [c.args["view"]["callback_id"] for c in gated.slack.calls("views.open")]
+    assert opened == ["gate_request_modal"]  # no reason form for someone who may not vote
     assert vote_count(gated) == 0 and project(gated).phase == "initiation"
 
 
-def test_the_requester_cannot_approve_their_own_request(database_url, slack):
-    bot = make_bot(database_url, slack, gate_rules(
-        initiation=gate_rules().gates.initiation.__class__(approvers=(ALICE, BOB))))
-    add_apollo(bot)
-    request_gate(bot)  # channel + bob: alice is not asked to vote on her own request
+def test_the_requester_cannot_approve_their_own_request(gate_bot):
+    bot = gate_bot(gate_rules(initiation=GateRule(approvers=(ALICE, BOB))))
+    request_gate(bot)  # to the channel and bob: alice is not asked to vote on her own request
+    assert bot.slack.messages(ALICE) == []
     assert "can't approve or reject it yourself" in click(bot, ALICE, channel=APOLLO_CHANNEL)
     assert vote_count(bot) == 0
-    bot.ctx.db.dispose()
 
 
-def test_self_approval_when_the_rules_allow_it(database_url, slack):
-    rules = gate_rules(self_approval=True)
-    bot = make_bot(database_url, slack, rules.__class__(
-        **{**{f: getattr(rules, f) for f in ("pmo", "status", "risk", "reminders", "digest")},
-           "gates": rules.gates.__class__(
-               self_approval=True, initiation=rules.gates.initiation.__class__(
-                   approvers=(ALICE,)))}))
-    add_apollo(bot)
+def test_self_approval_when_the_rules_allow_it(gate_bot):
+    bot = gate_bot(gate_rules(self_approval=True, initiation=GateRule(approvers=(ALICE,))))
     request_gate(bot)
     assert "passed" in click(bot, ALICE)
     assert project(bot).phase == "planning"
-    bot.ctx.db.dispose()
 
 
 def test_a_second_click_shows_the_vote_already_cast(gated):
@@ -216,7 +201,26 @@ def test_click_on_a_decided_request_refreshes_that_card_and_says_so(gated):
     reply = click(gated, CAROL, value=first_value(gated, f"D{CAROL}"))
     assert "was already passed" in reply and "nothing changed" in reply
     gated.slack.wait_for("chat.update", count=before + 1, channel=f"D{CAROL}")
+    assert "was already passed" in click(gated, CAROL, REJECT, value=first_value(gated,
+                                                                                f"D{CAROL}"))
+    gated.slack.wait_for("chat.update", count=before + 2, channel=f"D{CAROL}")
     assert vote_count(gated) == 1 and project(gated).phase == "planning"
+
+
+def test_reason_form_for_a_gate_decided_meanwhile_changes_nothing(gated):
+    request_gate(gated)
+    form = open_reject_form(gated, CAROL)
+    click(gated, BOB)  # quorum "any": the gate passes while carol is still typing
+    late = reject_reason(gated, form, "Too late?")
+    assert "was already passed" in str(late.json["view"]["blocks"])
+    assert [r.state for r in requests(gated)] == ["passed"] and vote_count(gated) == 1
+
+
+def test_an_expired_trigger_gets_an_answer_instead_of_silence(gated):
+    gated.slack.fail_next("views.open", error="expired_trigger_id")
+    gated.command("/gate", "request APOLLO")
+    assert "couldn't open the form" in gated.reply() and "expired_trigger_id" in gated.reply()
+    assert requests(gated) == []
 
 
 def test_malformed_button_value_is_refused(gated):
@@ -318,15 +322,13 @@ def test_bad_commands_get_clear_answers_and_change_nothing(gated):
     assert requests(gated) == [] and project(gated).state == "active"
 
 
-def test_gate_without_approvers_tells_the_admin_how_to_fix_it(database_url, slack):
-    bot = make_bot(database_url, slack)  # the default rules name no approvers
-    add_apollo(bot)
+def test_gate_without_approvers_tells_the_admin_how_to_fix_it(gate_bot):
+    bot = gate_bot(rules_with())  # the default rules name no approvers
     response, view = open_form(bot)
     assert view is None
     assert "has no approvers" in response.text
     assert "/pmo project APOLLO approvers initiation" in response.text
     assert "[gates.initiation] approvers" in response.text
-    bot.ctx.db.dispose()
 
 
 def test_only_the_pm_or_an_admin_requests(gated):

@@ -117,33 +117,48 @@ def clicked_message(body: dict) -> tuple[str, str] | None:
 def on_request_form(ctx: BotContext, ack, body: dict) -> None:
     view = body["view"]
     values = view.get("state", {}).get("values", {})
-    try:
+
+    def request() -> flow.Done:
         key, phase = gates.parse_form_metadata(view.get("private_metadata"))
-        ticked = {int(block_id.removeprefix(Block.GATE_CHECK)) for block_id, fields
-                  in values.items() if block_id.startswith(Block.GATE_CHECK)
-                  and block_id.removeprefix(Block.GATE_CHECK).isdigit()
-                  and _input(fields, "selected_options")}
         note = _input(values.get(Block.NOTE, {}), "value") or ""
-        done = flow.submit_request(ctx, body["user"]["id"], key, phase, ticked, note)
-    except UserError as error:
-        form_refusal(ctx, ack, error, default_field=Block.NOTE)
-        return
-    ack(response_action="update", view=views.notice(ctx.renderer, done.reply))
-    ctx.dispatcher.send(done.deliveries)
+        return flow.submit_request(ctx, body["user"]["id"], key, phase, _ticked(values), note)
+
+    submit(ctx, ack, request, default_field=Block.NOTE)
 
 
 def on_reject_form(ctx: BotContext, ack, body: dict) -> None:
     view = body["view"]
     reason = _input(view.get("state", {}).get("values", {}).get(Block.REASON, {}), "value")
-    try:
+
+    def reject() -> flow.Done:
         request_id = gates.parse_card_value(view.get("private_metadata"))
-        done = flow.vote(ctx, body["user"]["id"], request_id, gates.REJECT,
+        return flow.vote(ctx, body["user"]["id"], request_id, gates.REJECT,
                          gates.check_reason(reason or ""))
+
+    submit(ctx, ack, reject, default_field=Block.REASON)
+
+
+def submit(ctx: BotContext, ack, use_case: Callable[[], flow.Done], *,
+           default_field: str) -> None:
+    """Run a form's use case, then turn the form into what happened (or show why not)."""
+    try:
+        done = use_case()
     except UserError as error:
-        form_refusal(ctx, ack, error, default_field=Block.REASON)
+        form_refusal(ctx, ack, error, default_field=default_field)
         return
     ack(response_action="update", view=views.notice(ctx.renderer, done.reply))
     ctx.dispatcher.send(done.deliveries)
+
+
+def _ticked(values: dict) -> set[int]:
+    """Indexes of the checklist items ticked in the request form."""
+    ticked = set()
+    for block_id, fields in values.items():
+        index = block_id.removeprefix(Block.GATE_CHECK)
+        if block_id.startswith(Block.GATE_CHECK) and index.isdigit() and _input(
+                fields, "selected_options"):
+            ticked.add(int(index))
+    return ticked
 
 
 def form_refusal(ctx: BotContext, ack, error: UserError, *, default_field: str) -> None:

@@ -336,7 +336,7 @@ def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> st
                                 approvers=command.approvers, quorum=command.quorum, actor=user,
                                 now=ctx.now())
     except IntegrityError:  # another admin set the same gate at the same moment
-        raise UserError("gate.vote_conflict") from None
+        raise UserError("gate.approvers_conflict", key=command.key) from None
     shown = views.gate_shown(rule, override=command.approvers is not None)
     key = "gate.approvers_set" if shown.override else "gate.approvers_reset"
     return ctx.renderer.t(key, key=command.key, phase=command.phase, approvers=shown.approvers,

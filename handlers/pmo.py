@@ -6,12 +6,13 @@ from slack_bolt import App
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import BotContext
-from handlers import gate_flow
+from handlers import gate_flow, risk_messages
 from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
 from pmo_rules.pmo_commands import AddProject, Help, ListGates, parse_pmo_command
+from pmo_rules.risk import PortfolioRisks
 from storage import projects as store
 
 
@@ -25,6 +26,9 @@ def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
         parsed = parse_pmo_command(command.get("text", ""))
         if isinstance(parsed, Help):
             ack(text=ctx.renderer.t("help.pmo"))
+        elif isinstance(parsed, PortfolioRisks):
+            with ctx.db.read() as session:
+                ack(**risk_messages.portfolio(ctx, session).as_payload())
         elif isinstance(parsed, ListGates):
             ack(**gate_flow.pending_message(ctx).as_payload())
         elif isinstance(parsed, SetApprovers):

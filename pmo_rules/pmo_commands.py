@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pmo_rules import gates, text
 from pmo_rules.errors import UserError
 from pmo_rules.projects import parse_key, parse_name
+from pmo_rules.risk import parse_portfolio_risks
 
 USAGE = "pmo"
 ADD_USAGE = "pmo_project_add"
@@ -100,6 +101,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "help": _help,
     "projects": _projects,
     "project": _project,
+    "risks": parse_portfolio_risks,
     "gates": _gates,
 }
 

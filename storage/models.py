@@ -5,6 +5,7 @@ from storage.base import Base
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
+from storage.risks import Risk, RiskCounter
 
 __all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "Project", "StatusUpdate"]
+           "Project", "Risk", "RiskCounter", "StatusUpdate"]

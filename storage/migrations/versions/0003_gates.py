@@ -4,7 +4,7 @@ One open request per project is a partial unique index (the same WHERE clause on
 PostgreSQL); one vote per approver is a unique constraint; states and votes are CHECKed.
 
 Revision ID: 0003_gates
-Revises: 0001
+Revises: 0002_risks
 Create Date: 2026-11-28 04:24:24.321761
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.base
 
 revision = '0003_gates'
-down_revision = '0001'
+down_revision = '0002_risks'
 branch_labels = None
 depends_on = None
 

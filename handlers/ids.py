@@ -9,6 +9,8 @@ from enum import StrEnum
 
 class Callback(StrEnum):
     STATUS_MODAL = "status_modal"
+    GATE_REQUEST = "gate_request_modal"
+    GATE_REJECT = "gate_reject_modal"
 
 
 class Block(StrEnum):
@@ -22,10 +24,15 @@ class Block(StrEnum):
     SUMMARY = "summary"
     BLOCKERS = "blockers"
     NEXT_STEPS = "next_steps"
+    NOTE = "note"
+    REASON = "reason"
+    GATE_CHECK = "gate_check_"  # + the criterion's index in the gate's checklist
 
 
 class Action(StrEnum):
     VALUE = "value"
+    GATE_APPROVE = "gate_approve"  # value: {"g": <gate request id>}
+    GATE_REJECT = "gate_reject"  # same value; opens the reason modal
 
 
 class RiskCallback(StrEnum):

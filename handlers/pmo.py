@@ -6,11 +6,12 @@ from slack_bolt import App
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import BotContext
-from handlers import risk_messages
+from handlers import gate_flow, risk_messages
 from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.pmo_commands import AddProject, Help, parse_pmo_command
+from pmo_rules.gates import SetApprovers
+from pmo_rules.pmo_commands import AddProject, Help, ListGates, parse_pmo_command
 from pmo_rules.risk import PortfolioRisks
 from storage import projects as store
 
@@ -28,6 +29,12 @@ def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
         elif isinstance(parsed, PortfolioRisks):
             with ctx.db.read() as session:
                 ack(**risk_messages.portfolio(ctx, session).as_payload())
+        elif isinstance(parsed, ListGates):
+            ack(**gate_flow.pending_message(ctx).as_payload())
+        elif isinstance(parsed, SetApprovers):
+            permissions.require_admin(user, ctx.rules, action="set_approvers")
+            ack()
+            respond(text=set_approvers(ctx, user, parsed), response_type="ephemeral")
         elif isinstance(parsed, AddProject):
             permissions.require_admin(user, ctx.rules, action="add_project")
             ack()
@@ -37,6 +44,13 @@ def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
             raise UserError("pmo.unknown_subcommand", usage="pmo", word=command.get("text", ""))
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
+
+
+def set_approvers(ctx: BotContext, user: str, cmd: SetApprovers) -> str:
+    try:
+        return gate_flow.set_approvers(ctx, user, cmd)
+    except UserError as error:
+        return error_text(ctx.renderer, error)
 
 
 def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:

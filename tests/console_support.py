@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import json
 
-from bot.console.clock import CONSOLE_START, ConsoleClock
+from bot.console.clock import CONSOLE_START, ConsoleClock, run_clock
+from bot.console.demo import seed_demo
 from bot.console.engine import ConsoleBot
 from bot.console.session import Session
 from bot.console.terminal import Printer, ScriptReader
@@ -37,10 +38,14 @@ class Console:
         return self.out.getvalue()
 
 
-def start_console(database_url: str) -> Console:
+def start_console(database_url: str, *, demo: bool = False) -> Console:
+    """The console as `pmo-bot console [--demo]` starts it, with the test surfaces added."""
     bot = ConsoleBot.start(database_url, sample_rules(), ConsoleClock(CONSOLE_START),
                            SlackStandIn(sample_directory()))
     install_test_surfaces(bot.app)
+    if demo:
+        seed_demo(bot.ctx.db, bot.ctx.rules)
+        run_clock(bot.ctx)  # what the console's start sends: the demo's gate cards
     return Console(bot)
 
 

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.console.clock import CONSOLE_START, starting_instant
 from bot.console.demo import seed_demo
-from bot.console.workspace import ADMIN, sample_rules
+from bot.console.workspace import ADMIN, GRACE, HENRY, HERMES, sample_rules
 from pmo_rules.risk import overdue_reasons, pmo_today
 from storage.audit import AuditEntry, last_entry_at
 from storage.db import Database
+from storage.gates import GateRequest
 from storage.migrate import upgrade
 from storage.models import Base
+from storage.outbox import Delivery
 from storage.projects import Project, latest_statuses, recent_statuses
 from storage.risks import Risk
 
 RULES = sample_rules()
+
+
+@pytest.fixture
+def seeded(database_url):
+    """A database holding the demo portfolio."""
+    db = Database(database_url)
+    seed_demo(db, RULES)
+    yield db
+    db.dispose()
 
 
 def dump(db: Database) -> dict[str, list[tuple]]:
@@ -44,9 +56,8 @@ def test_the_demo_is_the_same_every_time_and_on_both_databases(database_url, tmp
     reference.dispose()
 
 
-def test_the_portfolio_has_every_phase_and_stale_and_overdue_projects(database_url):
-    db = Database(database_url)
-    seed_demo(db, RULES)
+def test_the_portfolio_has_every_phase_and_stale_and_overdue_projects(seeded):
+    db = seeded
     rules = sample_rules()
     with db.read() as session:
         projects = {p.key: p for p in session.scalars(select(Project))}
@@ -63,12 +74,10 @@ def test_the_portfolio_has_every_phase_and_stale_and_overdue_projects(database_u
         assert len(times) == 8 and times[-1] - times[0] > timedelta(days=48)  # weekly, 8 weeks
         assert all(s.author_id == projects[key].pm_id for s in history[key])
     assert {s.overall for h in history.values() for s in h} == {"green", "amber", "red"}
-    db.dispose()
 
 
-def test_a_dozen_risks_across_levels_some_overdue_two_ended(database_url):
-    db = Database(database_url)
-    seed_demo(db, RULES)
+def test_a_dozen_risks_across_levels_some_overdue_two_ended(seeded):
+    db = seeded
     today = pmo_today(CONSOLE_START, RULES.pmo.tz)
     with db.read() as session:
         risks = list(session.scalars(select(Risk)))
@@ -83,21 +92,38 @@ def test_a_dozen_risks_across_levels_some_overdue_two_ended(database_url):
     assert overdue["APOLLO-R4"] == ()  # reviewed three days ago
     assert sum(bool(reasons) for reasons in overdue.values()) == 5
     assert all(r.created_at < CONSOLE_START for r in risks)
-    db.dispose()
 
 
-def test_seeding_writes_a_chronological_audit_log(database_url):
-    db = Database(database_url)
-    seed_demo(db, RULES)
+def test_gates_moved_the_projects_one_was_rejected_one_waits_with_its_cards(seeded):
+    db = seeded
+    with db.read() as session:
+        requests = list(session.scalars(select(GateRequest).order_by(GateRequest.id)))
+        projects = {p.id: p for p in session.scalars(select(Project))}
+        cards = list(session.scalars(select(Delivery)))
+    by_state = {}
+    for request in requests:
+        by_state.setdefault(request.state, []).append(projects[request.project_id].key)
+    assert sorted(by_state["passed"]) == ["APOLLO", "APOLLO", "ATHENA", "ATHENA", "ATHENA",
+                                          "HERMES", "ORION", "ORION"]
+    assert (by_state["rejected"], by_state["open"]) == (["ZEUS"], ["HERMES"])
+    [waiting] = [r for r in requests if r.state == "open"]
+    assert (waiting.phase, waiting.approvers, waiting.required) == ("planning",
+                                                                    [GRACE, HENRY], 1)
+    assert sorted(c.channel for c in cards) == sorted([HERMES, GRACE, HENRY])
+    assert {c.state for c in cards} == {"pending"} and waiting.card_ids == [c.id for c in cards]
+
+
+def test_seeding_writes_a_chronological_audit_log(seeded):
+    db = seeded
     with db.read() as session:
         entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
         assert last_entry_at(session) == entries[-1].at < CONSOLE_START
     assert [e.at for e in entries] == sorted(e.at for e in entries)
     actions = {e.action for e in entries}
-    assert actions == {"project.added", "project.phase_changed", "status.posted", "risk.added",
-                       "risk.reviewed", "risk.closed"}
-    assert {e.actor_id for e in entries if e.action.startswith("project.")} == {ADMIN}
-    db.dispose()
+    assert actions == {"project.added", "status.posted", "risk.added", "risk.reviewed",
+                       "risk.closed", "gate.requested", "gate.voted", "gate.passed",
+                       "gate.rejected", "project.gate_outcome"}
+    assert {e.actor_id for e in entries if e.action == "project.added"} == {ADMIN}
 
 
 def test_a_database_with_projects_is_left_alone(database_url):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.clock import CONSOLE_START
-from bot.console.demo import seed_demo
+from bot.console.main import run_console
 from bot.console.workspace import ALICE, APOLLO, BOB, CAROL, ZEUS
 from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
@@ -26,9 +27,10 @@ def console(database_url):
 
 
 @pytest.fixture
-def demo(console):
-    seed_demo(console.bot.ctx.db, console.bot.ctx.rules)
-    return console
+def demo(database_url):
+    made = start_console(database_url, demo=True)
+    yield made
+    made.bot.close()
 
 
 def latest_status(console) -> StatusUpdate:
@@ -64,7 +66,7 @@ def test_a_refused_command_is_the_bots_reply_and_the_session_goes_on(demo):
     shown = demo.type(":as bob", "/status APOLLO red Not mine", ":as alice", "/status APOLLO")
     assert "⛔ You can't post a status for APOLLO: only its PM (@alice) and PMO admins can." in (
         shown)
-    assert shown.endswith("  │ Posted by @alice · 2026-11-19 16:00\n")  # alice still sees hers
+    assert "  │ Wave 1 cut-over rehearsed end to end; go/no-go on Tuesday.\n" in shown  # hers
     assert latest_status(demo).author_id == ALICE
 
 
@@ -114,7 +116,7 @@ def test_time_moves_the_clock_and_runs_the_scheduled_sends(demo):
     assert "Go/no-go passed" in shown
     assert demo.bot.clock.at == CONSOLE_START + timedelta(hours=2)
     with demo.bot.ctx.db.read() as session:
-        delivery = session.scalar(select(Delivery))
+        delivery = session.scalar(select(Delivery).where(Delivery.kind == "status_card"))
         assert delivery.state == "sent"
         assert delivery.sent_at == CONSOLE_START + timedelta(hours=1)  # the first tick on the way
 
@@ -314,3 +316,17 @@ def test_a_proxy_in_the_environment_does_not_catch_the_loopback_calls(database_u
         assert "  ┌ PMO Bot in #apollo\n  │ Gate request (channel)\n" in shown
     finally:
         console.bot.close()
+
+
+def test_the_demo_gate_waits_in_the_approvers_dms_and_one_click_passes_it(tmp_path):
+    out = io.StringIO()
+    lines = [":as grace", ":dm", ":click 1", ":as bob", ":dm"]
+    assert run_console(db=str(tmp_path / "demo.sqlite3"), demo=True, script=lines,
+                       stdout=out) == 0
+    shown = out.getvalue()
+    assert "  │ Gate review · HERMES · Hermes customer self-service portal\n" in shown
+    assert "  │ [1 Approve] [2 Reject]\n" in shown
+    assert "it moves to Execution." in shown
+    assert shown.endswith("  │ 🎉 The Planning gate of HERMES passed (deciding approval: @grace). "
+                          "The project moves to Execution.\n")
+

@@ -7,8 +7,9 @@ it deterministic: the README's transcripts depend on that.
 Each domain seeds its own part: `SEEDERS` is a list of functions that take the open transaction
 and the `DemoWorld` (clock, random source, the projects). A seeder schedules what happened and
 when with `world.at(when, change)`; the world then plays every change in time order, so ids and
-the audit log run in the order things happened, as in a real database. Stage gates add their
-seeder here (one pending gate with two approvers, one rejected gate).
+the audit log run in the order things happened, as in a real database. The open gate request's
+approval cards wait in the outbox, as if Slack had been away: the console's first scheduler tick
+posts them.
 """
 
 from __future__ import annotations
@@ -27,15 +28,19 @@ from sqlalchemy.orm import Session
 
 from bot.console.clock import CONSOLE_START
 from bot.console.workspace import ADMIN, CHANNELS, PEOPLE, Person
+from handlers import gate_views
+from pmo_rules import gates
 from pmo_rules import risk as risk_rules
 from pmo_rules.config import Rules
 from pmo_rules.rag import Rag
 from pmo_rules.risk import RiskDraft
 from pmo_rules.status import DIMENSIONS, StatusDraft, make_draft
-from storage import audit
+from storage import gates as gate_store
+from storage import outbox
 from storage import projects as store
 from storage import risks as risk_store
 from storage.db import Database
+from templates.render import Renderer
 
 SEED = 20261120
 DATA_FILE = "demo_portfolio.toml"
@@ -48,9 +53,11 @@ class DemoWorld:
     now: datetime
     rng: random.Random
     rules: Rules
+    renderer: Renderer
     portfolio: list[dict[str, Any]]
     projects: dict[str, store.Project] = field(default_factory=dict)
     risks: dict[str, risk_store.Risk] = field(default_factory=dict)
+    gates: dict[str, gate_store.GateRequest] = field(default_factory=dict)
     _changes: list[tuple[datetime, int, Callable[[], None]]] = field(default_factory=list)
 
     def at(self, when: datetime, change: Callable[[], None]) -> None:
@@ -85,30 +92,17 @@ Seeder = Callable[[Session, DemoWorld], None]
 
 
 def seed_projects(session: Session, world: DemoWorld) -> None:
-    """Five projects, registered by the PMO admin, each moved on to its current phase."""
+    """Five projects, registered by the PMO admin (their phases come from their gates)."""
     admin = next(p for p in PEOPLE if p.id == ADMIN)
     for plan in world.portfolio:
         created = world.office_hours(plan["created_days_ago"], admin)
         world.at(created, partial(_add_project, session, world, plan, created))
-        for phase, days_ago in plan["phases"]:
-            moved = world.office_hours(days_ago, admin)
-            world.at(moved, partial(_change_phase, session, world, plan["key"], phase, moved))
 
 
 def _add_project(session: Session, world: DemoWorld, plan: dict, created: datetime) -> None:
     world.projects[plan["key"]] = store.add_project(
         session, key=plan["key"], name=plan["name"], pm_id=world.person(plan["pm"]).id,
         channel_id=world.channel(plan["channel"]), actor=ADMIN, now=created)
-
-
-def _change_phase(session: Session, world: DemoWorld, key: str, phase: str,
-                  at: datetime) -> None:
-    """What passing a stage gate did to the project, with its audit entry."""
-    project = world.projects[key]
-    before, project.phase = project.phase, phase
-    audit.record(session, at=at, actor=ADMIN, action="project.phase_changed",
-                 subject_type="project", subject_id=project.key, project_id=project.id,
-                 before={"phase": before}, after={"phase": phase})
 
 
 def seed_status_history(session: Session, world: DemoWorld) -> None:
@@ -180,7 +174,60 @@ def _end_risk(session: Session, world: DemoWorld, draft: RiskDraft, actor: str, 
                            now=ended, note=reason, action="risk.closed")
 
 
-SEEDERS: list[Seeder] = [seed_projects, seed_status_history, seed_risks]
+def seed_gates(session: Session, world: DemoWorld) -> None:
+    """The stage gates each project passed to reach its phase, one rejected, one open."""
+    for plan in world.portfolio:
+        pm = world.person(plan["pm"])
+        for entry in plan.get("gate", []):
+            asked = world.office_hours(entry["requested_days_ago"], pm)
+            world.at(asked, partial(_request_gate, session, world, plan["key"], pm.id, entry,
+                                    asked))
+            if entry["outcome"] != gates.OPEN:
+                judge = world.person(entry["by"])
+                decided = world.office_hours(entry["decided_days_ago"], judge)
+                world.at(decided, partial(_decide_gate, session, world, plan["key"], judge.id,
+                                          entry, decided))
+
+
+def _request_gate(session: Session, world: DemoWorld, key: str, pm: str, entry: dict,
+                  asked: datetime) -> None:
+    """What `/gate request` stores; an open request's cards wait in the outbox to be posted."""
+    project = world.projects[key]
+    rule = world.rules.gate(project.phase)
+    electorate = gates.electorate(rule, pm, self_approval=world.rules.gates.self_approval,
+                                  key=key, phase=project.phase)
+    criteria = rule.criteria or gate_views.default_criteria(world.renderer, project.phase)
+    ticked = entry.get("ticked", len(criteria))
+    checklist = [{"text": text, "done": index < ticked} for index, text in enumerate(criteria)]
+    request = gate_store.add_request(session, project=project, requester=pm, now=asked,
+                                     note=entry["note"], checklist=checklist,
+                                     electorate=electorate)
+    world.gates[key] = request
+    if entry["outcome"] == gates.OPEN:
+        payload = gate_views.card(world.renderer, project, request, []).as_payload()
+        request.card_ids = [outbox.enqueue(session, kind="gate_card", channel=channel,
+                                           payload=payload, now=asked, requested_by=pm).id
+                            for channel in (project.channel_id, *request.approvers)]
+
+
+def _decide_gate(session: Session, world: DemoWorld, key: str, judge: str, entry: dict,
+                 decided: datetime) -> None:
+    """One approver's vote that settles the gate, and what it does to the project."""
+    request, project = world.gates[key], world.projects[key]
+    passed = entry["outcome"] == gates.PASSED
+    reason = entry.get("reason")
+    gate_store.add_vote(session, request=request, approver=judge, now=decided, reason=reason,
+                        vote=gates.APPROVE if passed else gates.REJECT)
+    gate_store.decide(session, request=request, state=entry["outcome"], actor=judge,
+                      now=decided, reason=reason)
+    change = gates.project_after(entry["outcome"], request.phase)
+    if change is not None:
+        gate_store.move_project(session, project=project, from_phase=request.phase,
+                                phase=change.phase, state=change.state, hold_until=None,
+                                actor=judge, now=decided)
+
+
+SEEDERS: list[Seeder] = [seed_projects, seed_status_history, seed_risks, seed_gates]
 
 
 def portfolio() -> list[dict[str, Any]]:
@@ -193,7 +240,9 @@ def seed_demo(db: Database, rules: Rules, now: datetime = CONSOLE_START) -> bool
     with db.write() as session:
         if store.all_projects(session):
             return False
-        world = DemoWorld(now=now, rng=random.Random(SEED), rules=rules, portfolio=portfolio())
+        world = DemoWorld(now=now, rng=random.Random(SEED), rules=rules,
+                          renderer=Renderer(rules.pmo.locale, rules.pmo.tz),
+                          portfolio=portfolio())
         for seeder in SEEDERS:
             seeder(session, world)
         world.play()

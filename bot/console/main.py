@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from bot.console.clock import ConsoleClock, starting_instant
+from bot.console.clock import ConsoleClock, run_clock, starting_instant
 from bot.console.demo import seed_demo
 from bot.console.engine import ConsoleBot
 from bot.console.session import ConsoleFailure, Session
@@ -41,6 +41,7 @@ def run_console(*, db: str = DEFAULT_DB, demo: bool = False,
         seeded = seed_demo(bot.ctx.db, rules) if demo else None
         with bot.ctx.db.read() as session:
             bot.clock.at = starting_instant(last_entry_at(session))
+        run_clock(bot.ctx)  # as a starting server does: post what is due (the demo's gate cards)
         reader = (ScriptReader(script, printer) if script is not None
                   else TerminalReader(printer))
         console = Session(bot, printer, reader)

@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from bot.commands import db
+from bot.commands import db, digest, remind, scheduler
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db,)
+COMMANDS = (db, scheduler, remind, digest)
 
 
 def build_parser() -> argparse.ArgumentParser:

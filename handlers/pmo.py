@@ -6,10 +6,11 @@ from slack_bolt import App
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import BotContext
+from handlers.reminders import preview_digest
 from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.pmo_commands import AddProject, Help, parse_pmo_command
+from pmo_rules.pmo_commands import AddProject, Help, PreviewDigest, parse_pmo_command
 from storage import projects as store
 
 
@@ -28,6 +29,9 @@ def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
             ack()
             respond(text=add_project(ctx, user, command["channel_id"], parsed),
                     response_type="ephemeral")
+        elif isinstance(parsed, PreviewDigest):
+            ack()
+            preview_digest(ctx, respond)
         else:
             raise UserError("pmo.unknown_subcommand", usage="pmo", word=command.get("text", ""))
     except UserError as error:

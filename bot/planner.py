@@ -25,7 +25,7 @@ from storage import reminders as ledger
 from storage.digest import load_digest
 from storage.sources import all_due_items
 from templates.digest import digest_messages, period_label
-from templates.reminders import escalation_messages, nudge_message
+from templates.reminders import escalation_messages, nudge_messages
 
 if TYPE_CHECKING:
     from bot.context import BotContext
@@ -91,19 +91,17 @@ def enqueue_reminders(ctx: BotContext, plan: ReminderPlan, now: datetime) -> Pas
     result = PassResult()
     if not plan:
         return result
-    rendered = [(nudge, nudge_message(ctx.renderer, nudge, now, ctx.rules.reminders))
-                for nudge in plan.nudges]
+    rendered = list(zip(plan.nudges, nudge_messages(ctx.renderer, plan.nudges, now,
+                                                    ctx.rules.reminders), strict=True))
     reports = escalation_messages(ctx.renderer, plan.escalations, ctx.rules.reminders)
     with ctx.db.write() as session:
-        for nudge, message in rendered:
-            delivery = outbox.enqueue_once(session, kind=NUDGE, channel=nudge.recipient,
-                                           payload=message.as_payload(), now=now,
-                                           dedupe_key=nudge.dedupe_key)
-            if delivery is not None:
-                result.nudged.append(nudge.recipient)
-                result.delivery_ids.append(delivery)
-        ledger.record_nudges(session, [n for n, _ in rendered if n.recipient in result.nudged],
-                             now)
+        inserted = outbox.enqueue_many_once(
+            session, kind=NUDGE, now=now,
+            messages=[(n.recipient, n.dedupe_key, m.as_payload()) for n, m in rendered])
+        sent = [nudge for nudge, _ in rendered if nudge.dedupe_key in inserted]
+        ledger.record_nudges(session, sent, now)
+        result.nudged = [nudge.recipient for nudge in sent]
+        result.delivery_ids = [inserted[nudge.dedupe_key] for nudge in sent]
         if plan.escalations and _escalation_targets(ctx):
             result.escalated = ledger.claim_escalations(session, plan.escalations, now)
             if result.escalated:

@@ -38,11 +38,12 @@ def as_zone(name: str | None, default: tzinfo) -> tzinfo:
     return default
 
 
-def cached_zones(rows: Mapping[str, store.UserZone], default: tzinfo) -> dict[str, tzinfo]:
+def cached_zones(rows: Mapping[str, store.CachedZone],
+                 default: tzinfo) -> dict[str, tzinfo]:
     return {user: as_zone(row.tz, default) for user, row in rows.items()}
 
 
-def needing_lookup(users: Iterable[str], rows: Mapping[str, store.UserZone],
+def needing_lookup(users: Iterable[str], rows: Mapping[str, store.CachedZone],
                    now: datetime) -> list[str]:
     """Who has no cached zone, then whose zone is older than MAX_AGE; at most one pass's worth."""
     missing = sorted(u for u in set(users) if u not in rows)

@@ -9,6 +9,7 @@ periodic message (a nudge, a digest) is planned at most once per period.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,12 +79,24 @@ def enqueue(session: Session, *, kind: str, channel: str, payload: dict[str, Any
 def enqueue_once(session: Session, *, kind: str, channel: str, payload: dict[str, Any],
                  now: datetime, dedupe_key: str, requested_by: str | None = None) -> int | None:
     """Insert unless `dedupe_key` exists (insert-on-conflict-do-nothing); the new id, or None."""
-    values = dict(kind=kind, channel=channel, payload=payload, method=POST,
-                  requested_by=requested_by, dedupe_key=dedupe_key, state=PENDING, attempts=0,
-                  next_attempt_at=now, created_at=now)
-    stmt = (upsert_insert(session)(Delivery).values(**values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Delivery.id))
-    return session.scalar(stmt)
+    return enqueue_many_once(session, kind=kind, messages=[(channel, dedupe_key, payload)],
+                             now=now, requested_by=requested_by).get(dedupe_key)
+
+
+def enqueue_many_once(session: Session, *, kind: str,
+                      messages: Iterable[tuple[str, str, dict[str, Any]]], now: datetime,
+                      requested_by: str | None = None) -> dict[str, int]:
+    """Each (channel, dedupe_key, payload) inserted unless its key exists, in one statement;
+    returns {dedupe_key: new id} for the rows this call inserted."""
+    rows = [dict(kind=kind, channel=channel, payload=payload, method=POST, target_id=None,
+                 requested_by=requested_by, dedupe_key=key, state=PENDING, attempts=0,
+                 next_attempt_at=now, created_at=now) for channel, key, payload in messages]
+    if not rows:
+        return {}
+    table = Delivery.__table__
+    stmt = (upsert_insert(session)(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.id, table.c.dedupe_key))
+    return {key: delivery_id for delivery_id, key in session.connection().execute(stmt, rows)}
 
 
 def enqueue_thread(session: Session, *, kind: str, channel: str, payloads: list[dict[str, Any]],

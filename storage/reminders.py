@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Date, String, UniqueConstraint, select, tuple_, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -78,12 +79,14 @@ def record_nudges(session: Session, nudges: Iterable[Nudge], now: datetime) -> N
     """Count one more nudge for every item in these (just enqueued) nudges."""
     rows = [_ledger_row(item, now, nudges=1, last_nudged_on=nudge.day)
             for nudge in nudges for item in nudge.items]
+    if not rows:
+        return
     table = ReminderLedger.__table__
-    for chunk in _chunks(rows, 200):
-        stmt = upsert_insert(session)(ReminderLedger).values(chunk)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=["item_key", "recipient"],
-            set_={"nudges": table.c.nudges + 1, "last_nudged_on": stmt.excluded.last_nudged_on}))
+    stmt = upsert_insert(session)(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["item_key", "recipient"],
+        set_={"nudges": table.c.nudges + 1, "last_nudged_on": stmt.excluded.last_nudged_on})
+    session.connection().execute(stmt, rows)
 
 
 def claim_escalations(session: Session, items: Iterable[DueItem], now: datetime) -> list[DueItem]:
@@ -115,13 +118,19 @@ def snooze(session: Session, item: DueItem, until: datetime, now: datetime) -> N
                                                set_={"snoozed_until": until}))
 
 
-def zones(session: Session, users: Iterable[str]) -> dict[str, UserZone]:
+class CachedZone(NamedTuple):
+    tz: str | None
+    fetched_at: datetime
+
+
+def zones(session: Session, users: Iterable[str]) -> dict[str, CachedZone]:
     """The cached time zones of these people (absent: never looked up)."""
     wanted = sorted(set(users))
-    found: dict[str, UserZone] = {}
+    found: dict[str, CachedZone] = {}
     for chunk in _chunks(wanted):
-        found |= {row.user_id: row for row in
-                  session.scalars(select(UserZone).where(UserZone.user_id.in_(chunk)))}
+        rows = session.execute(select(UserZone.user_id, UserZone.tz, UserZone.fetched_at)
+                               .where(UserZone.user_id.in_(chunk)))
+        found |= {user: CachedZone(tz, fetched_at) for user, tz, fetched_at in rows}
     return found
 
 

@@ -13,17 +13,37 @@ from templates.paging import split_blocks
 from templates.render import Message, Renderer
 
 
-def nudge_message(renderer: Renderer, nudge: Nudge, now: datetime,
-                  reminders: ReminderRules) -> Message:
-    """One person's daily reminder: each item with its source's buttons and a Snooze button."""
+def nudge_messages(renderer: Renderer, nudges: Sequence[Nudge], now: datetime,
+                   reminders: ReminderRules) -> list[Message]:
+    """Each person's daily reminder: their items, each with its source's buttons and Snooze.
+
+    The words every nudge shares (button labels, the footer) are rendered once per pass.
+    """
+    shared = {"footer": renderer.t("nudge.footer", start=f"{reminders.window_start:%H:%M}",
+                                   end=f"{reminders.window_end:%H:%M}",
+                                   days=reminders.snooze_days),
+              "labels": _Labels(renderer, reminders.snooze_days)}
+    return [_nudge_message(renderer, nudge, now, shared) for nudge in nudges]
+
+
+class _Labels(dict):
+    """Button labels by button name, each rendered the first time it is needed."""
+
+    def __init__(self, renderer: Renderer, snooze_days: int) -> None:
+        super().__init__()
+        self._renderer, self._days = renderer, snooze_days
+
+    def __missing__(self, name: str) -> str:
+        self[name] = self._renderer.t(f"nudge.button.{name}", days=self._days)
+        return self[name]
+
+
+def _nudge_message(renderer: Renderer, nudge: Nudge, now: datetime, shared: dict) -> Message:
     items = [{"kind": item.kind, "subject": dict(item.subject), "due": item.due_at,
               "days": overdue_days(item.due_at, now), "buttons": _buttons(item)}
              for item in nudge.items]
-    return renderer.message("nudge", "nudge.text", items=items,
-                            count=len(items) + nudge.more, more=nudge.more,
-                            start=f"{reminders.window_start:%H:%M}",
-                            end=f"{reminders.window_end:%H:%M}",
-                            snooze_days=reminders.snooze_days)
+    return renderer.message("nudge", "nudge.text", items=items, count=len(items) + nudge.more,
+                            more=nudge.more, **shared)
 
 
 def _buttons(item: DueItem) -> list[dict]:

@@ -6,10 +6,14 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.orm import Session
 
+from pmo_rules.config import DEFAULT_RULES
 from storage.audit import AuditEntry
+from storage.migrate import upgrade
 from storage.reminders import ReminderLedger, UserZone
+from storage.sources.status_due import SOURCE
 from tests.scheduling import (
     SHANGHAI,
     add_project,
@@ -281,3 +285,21 @@ def test_restart_after_two_days_down_catches_up_once(database_url, slack):
     new = slack.messages(GENERAL)[digests_before:]
     assert [m["text"].split(":")[0] for m in new] == ["PMO digest, week 48, 2026"]
     bot.ctx.db.dispose()
+
+
+def test_overdue_status_is_found_by_index_ranges_not_a_scan(tmp_path):
+    """The planner's cost must follow the due items: SQLite's plan for the status source is two
+    searches on (state, last_status_at), never a walk over every active project."""
+    url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
+    upgrade(url)
+    engine = create_engine(url)
+    statements: list[tuple] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _conn, _cursor, sql, params, *_: statements.append((sql, params)))
+    with engine.connect() as conn:
+        SOURCE.due_items(Session(conn), START, DEFAULT_RULES)
+        [(sql, params)] = statements
+        plan = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+    engine.dispose()
+    searches = [step for step in plan if step.startswith("SEARCH projects")]
+    assert len(searches) == 2 and all("(state=? AND last_status_at" in s for s in searches), plan

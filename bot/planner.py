@@ -78,12 +78,13 @@ def _reminder_plan(ctx: BotContext, now: datetime) -> tuple[ReminderPlan, list[s
         items = all_due_items(session, now, rules)
         if not items:
             return ReminderPlan(), []
-        rows = ledger.zones(session, {item.recipient for item in items})
+        people = {item.recipient for item in items}
+        rows = ledger.zones(session, people)
         known = zones.cached_zones(rows, rules.pmo.tz)
         state = ledger.ledger_for(session, items)
         already = outbox.planned_keys(session, todays_nudge_keys(now, known))
     plan = plan_reminders(items, state, known, already, now, rules, WorkCalendar.of(rules.pmo))
-    return plan, zones.needing_lookup({item.recipient for item in items}, rows, now)
+    return plan, zones.needing_lookup(people, rows, now)
 
 
 def enqueue_reminders(ctx: BotContext, plan: ReminderPlan, now: datetime) -> PassResult:
@@ -93,7 +94,6 @@ def enqueue_reminders(ctx: BotContext, plan: ReminderPlan, now: datetime) -> Pas
         return result
     rendered = list(zip(plan.nudges, nudge_messages(ctx.renderer, plan.nudges, now,
                                                     ctx.rules.reminders), strict=True))
-    reports = escalation_messages(ctx.renderer, plan.escalations, ctx.rules.reminders)
     with ctx.db.write() as session:
         inserted = outbox.enqueue_many_once(
             session, kind=NUDGE, now=now,
@@ -104,10 +104,9 @@ def enqueue_reminders(ctx: BotContext, plan: ReminderPlan, now: datetime) -> Pas
         result.delivery_ids = [inserted[nudge.dedupe_key] for nudge in sent]
         if plan.escalations and _escalation_targets(ctx):
             result.escalated = ledger.claim_escalations(session, plan.escalations, now)
-            if result.escalated:
-                if len(result.escalated) != len(plan.escalations):  # another pass got some
-                    reports = escalation_messages(ctx.renderer, result.escalated,
-                                                  ctx.rules.reminders)
+            if result.escalated:  # only what this pass won: a racing pass reports the rest
+                reports = escalation_messages(ctx.renderer, result.escalated,
+                                              ctx.rules.reminders)
                 result.delivery_ids += _enqueue_escalations(ctx, session, reports, now)
     return result
 

@@ -96,7 +96,10 @@ def enqueue_many_once(session: Session, *, kind: str,
     table = Delivery.__table__
     stmt = (upsert_insert(session)(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(table.c.id, table.c.dedupe_key))
-    return {key: delivery_id for delivery_id, key in session.connection().execute(stmt, rows)}
+    # Pages of 100 rows: one statement shape that the driver prepares once and reuses.
+    result = session.connection().execute(
+        stmt.execution_options(insertmanyvalues_page_size=100), rows)
+    return {key: delivery_id for delivery_id, key in result}
 
 
 def enqueue_thread(session: Session, *, kind: str, channel: str, payloads: list[dict[str, Any]],

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from handlers.ids import Action
 from pmo_rules.config import ReminderRules
@@ -17,33 +18,39 @@ def nudge_messages(renderer: Renderer, nudges: Sequence[Nudge], now: datetime,
                    reminders: ReminderRules) -> list[Message]:
     """Each person's daily reminder: their items, each with its source's buttons and Snooze.
 
-    The words every nudge shares (button labels, the footer) are rendered once per pass.
+    Words that do not depend on the person (button labels, the footer, the opening line and
+    the notification text for a given number of items) are rendered once per pass: a pass can
+    write hundreds of nudges.
     """
+    days = reminders.snooze_days
     shared = {"footer": renderer.t("nudge.footer", start=f"{reminders.window_start:%H:%M}",
-                                   end=f"{reminders.window_end:%H:%M}",
-                                   days=reminders.snooze_days),
-              "labels": _Labels(renderer, reminders.snooze_days)}
-    return [_nudge_message(renderer, nudge, now, shared) for nudge in nudges]
+                                   end=f"{reminders.window_end:%H:%M}", days=days),
+              "labels": _Once(lambda name: renderer.t(f"nudge.button.{name}", days=days)),
+              "intros": _Once(lambda count: renderer.t("nudge.intro", count=count))}
+    texts = _Once(lambda count: renderer.t("nudge.text", count=count))
+    return [_nudge_message(renderer, nudge, now, shared, texts) for nudge in nudges]
 
 
-class _Labels(dict):
-    """Button labels by button name, each rendered the first time it is needed."""
+class _Once(dict):
+    """A value per key, computed by `make` the first time the key is asked for."""
 
-    def __init__(self, renderer: Renderer, snooze_days: int) -> None:
+    def __init__(self, make: Callable[[Any], str]) -> None:
         super().__init__()
-        self._renderer, self._days = renderer, snooze_days
+        self._make = make
 
-    def __missing__(self, name: str) -> str:
-        self[name] = self._renderer.t(f"nudge.button.{name}", days=self._days)
-        return self[name]
+    def __missing__(self, key: Any) -> str:
+        self[key] = value = self._make(key)
+        return value
 
 
-def _nudge_message(renderer: Renderer, nudge: Nudge, now: datetime, shared: dict) -> Message:
+def _nudge_message(renderer: Renderer, nudge: Nudge, now: datetime, shared: dict,
+                   texts: _Once) -> Message:
     items = [{"kind": item.kind, "subject": dict(item.subject), "due": item.due_at,
               "days": overdue_days(item.due_at, now), "buttons": _buttons(item)}
              for item in nudge.items]
-    return renderer.message("nudge", "nudge.text", items=items, count=len(items) + nudge.more,
-                            more=nudge.more, **shared)
+    count = len(items) + nudge.more
+    return Message(text=texts[count], blocks=renderer.blocks(
+        "nudge", items=items, count=count, more=nudge.more, **shared))
 
 
 def _buttons(item: DueItem) -> list[dict]:

@@ -3,6 +3,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.cli import main
@@ -125,3 +131,27 @@ def test_commands_refuse_a_database_that_is_not_migrated(env, monkeypatch, tmp_p
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     assert main(["remind", "--now", "--dry-run"]) == 2
     assert "run `pmo-bot db upgrade` first" in capsys.readouterr().err
+
+
+def test_scheduler_process_ticks_refuses_a_twin_and_stops_on_sigterm(tmp_path, slack):
+    """`pmo-bot scheduler` as its own process: its first tick posts the latest digest; a second
+    scheduler on the same SQLite file is refused; SIGTERM stops the first cleanly."""
+    url = f"sqlite:///{tmp_path / 'pmo.sqlite3'}"
+    upgrade(url)
+    rules = tmp_path / "rules.toml"
+    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n')
+    environment = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "DATABASE_URL": url,
+                   "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
+                   "PMO_RULES": str(rules)}
+    command = [str(Path(sys.executable).with_name("pmo-bot")), "scheduler"]
+    first = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
+    try:
+        [call] = slack.wait_for("chat.postMessage", channel=GENERAL, timeout=30)
+        assert call.args["text"].startswith("PMO digest, week")
+        twin = subprocess.run(command, env=environment, capture_output=True, text=True,
+                              timeout=30)
+        assert twin.returncode == 2
+        assert "another pmo-bot scheduler (pid" in twin.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=30) == 0

@@ -29,6 +29,7 @@ from templates.reminders import escalation_messages, nudge_messages
 
 if TYPE_CHECKING:
     from bot.context import BotContext
+    from templates.render import Message
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ def enqueue_manual_digest(ctx: BotContext, channel: str, now: datetime,
 
 
 def build_digest(ctx: BotContext, now: datetime, period: DigestPeriod | None, *,
-                 note: str | None = None):
+                 note: str | None = None) -> list[Message]:
     """The digest's messages as of `now` (a weekly one names its ISO week)."""
     with ctx.db.read() as session:
         data = load_digest(session, now, ctx.rules)

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from pmo_rules.config import Rules
@@ -54,7 +54,7 @@ class DueItem:
 
     @property
     def due_key(self) -> str:
-        return self.due_at.strftime("%Y%m%dT%H%MZ")
+        return self.due_at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
 
     @property
     def key(self) -> str:

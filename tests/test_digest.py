@@ -175,3 +175,21 @@ def test_digest_and_nudge_in_chinese(database_url, slack):
     assert dm["text"] == "提醒：有 1 项逾期事项需要您处理"
     assert "发布更新" in str(dm["blocks"]) and "1 天后再提醒" in str(dm["blocks"])
     bot.ctx.db.dispose()
+
+
+def test_thread_replies_are_given_up_with_a_parent_that_cannot_be_posted(database_url, slack):
+    bot = make_bot(database_url, slack, pmo_rules())
+    for n in range(300):
+        add_project(bot, f"P{n:03d}", ALICE, statuses=[(START, "green")])
+    slack.set_channel_archived(GENERAL)
+    try:
+        outcomes = run(bot).outcomes
+    finally:
+        slack.set_channel_archived(GENERAL, False)
+    assert {o.error for o in outcomes} == {"is_archived", "target_lost"}
+    assert {d.state for d in deliveries(bot)} == {"dead", "sent"}  # the admin's notice is sent
+    [notice] = slack.messages(ADMIN)
+    assert "Slack refused a message" in notice["text"]
+    bot.clock.advance(hours=1)
+    assert run(bot).outcomes == []  # nothing left to retry
+    bot.ctx.db.dispose()

@@ -4,6 +4,12 @@ The reminder planner and the digest ask every source in `SOURCES` for what is du
 kind (risk reviews, gate votes) is one module here and one entry in the tuple. A source must
 answer from an index on its due column, so its cost grows with the items that are due, not
 with everything it holds.
+
+A new kind also needs, in templates/locales/{en,zh}/<domain>.toml, the words the messages use
+for it — `nudge.item.<kind>`, `escalation.item.<kind>`, `digest.overdue_item.<kind>`,
+`snooze.what.<kind>` (each gets the item's `subject`) — and, for each of its buttons, a label
+`nudge.button.<name>`, an `Action.NUDGE_<NAME> = "nudge_<name>"` in handlers/ids.py and a
+listener. Snooze comes with every item.
 """
 
 from __future__ import annotations

@@ -10,11 +10,11 @@ import logging
 from slack_bolt import App, BoltResponse
 
 from bot.context import BotContext
-from handlers import gate, pmo, risk, status
+from handlers import gate, pmo, reminders, risk, status
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (status, pmo, risk, gate)
+HANDLER_MODULES = (status, pmo, risk, gate, reminders)
 
 
 def build_app(ctx: BotContext) -> App:

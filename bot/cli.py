@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from bot.commands import db, export
+from bot.commands import db, digest, export, remind, scheduler
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, export)
+COMMANDS = (db, export, scheduler, remind, digest)
 
 
 def build_parser() -> argparse.ArgumentParser:

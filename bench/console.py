@@ -2,7 +2,7 @@
 
 Prints: seeding the demo portfolio, starting a session (migrations, the app, the stand-in),
 one slash command round trip (signed request in, card and ephemeral reply out, rendered), a
-button click, and moving the clock a week and ninety days (one scheduler tick per hour).
+button click, and moving the clock a week and a month (one scheduler tick per hour).
 Run: .venv/bin/python bench/console.py [--db postgresql+psycopg://…] (default: a temp SQLite).
 """
 
@@ -52,7 +52,7 @@ def main() -> None:
     commands = [timed(lambda i=i: run(f"/status APOLLO green Round {i}")) for i in range(ROUNDS)]
     shows = [timed(lambda: run("/status HERMES")) for _ in range(ROUNDS)]
     week = timed(lambda: run(":time +7d"))
-    quarter = timed(lambda: run(":time +90d"))
+    month = timed(lambda: run(":time +31d"))
     bot.close()
     print(f"database: {url.split('://')[0]}")
     print(f"start a session (migrate, build app, start stand-in): {start:7.1f} ms")
@@ -62,7 +62,7 @@ def main() -> None:
         p99 = sorted(samples)[int(len(samples) * 0.99) - 1]
         print(f"{name:<30} p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  ({ROUNDS} rounds)")
     print(f":time +7d  (168 ticks):  {week:7.1f} ms")
-    print(f":time +90d (2160 ticks): {quarter:7.1f} ms")
+    print(f":time +31d (744 ticks):  {month:7.1f} ms")
 
 
 if __name__ == "__main__":

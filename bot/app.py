@@ -11,11 +11,11 @@ from concurrent.futures import Executor
 from slack_bolt import App, BoltResponse
 
 from bot.context import BotContext
-from handlers import gate, pmo, risk, status
+from handlers import gate, pmo, reminders, risk, status
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (status, pmo, risk, gate)
+HANDLER_MODULES = (status, pmo, risk, gate, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from bot.commands import console, db, export
+from bot.commands import console, db, digest, export, remind, scheduler
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, export, console)
+COMMANDS = (db, export, scheduler, remind, digest, console)
 
 
 def build_parser() -> argparse.ArgumentParser:

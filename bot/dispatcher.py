@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 NOT_YET_POSTED = "target_not_posted_yet"
+TARGET_LOST = "target_lost"
 # Slack will give the same answer however often we ask: stop and tell the requester.
 PERMANENT_ERRORS = frozenset({"invalid_blocks", "channel_not_found", "is_archived",
                               "msg_too_long", "no_text", "cant_update_message",
@@ -71,9 +72,11 @@ class Dispatcher:
         return [self._deliver(item) for item in claimed]
 
     def _deliver(self, item: outbox.Claimed) -> Outcome:
-        if item.method == outbox.UPDATE and item.target_ts is None:
-            return self._retry(item, NOT_YET_POSTED if item.target_pending else "target_lost",
-                               delay=timedelta(seconds=30))
+        if item.target_id is not None and item.target_ts is None:
+            with self.ctx.db.read() as session:
+                item = outbox.refresh_target(session, item)
+        if item.target_id is not None and item.target_ts is None:
+            return self._without_target(item)
         try:
             response = self._call(item)
         except SlackApiError as exc:
@@ -87,11 +90,24 @@ class Dispatcher:
                              slack_ts=response.get("ts") or item.target_ts)
         return Outcome(item.id, True)
 
+    def _without_target(self, item: outbox.Claimed) -> Outcome:
+        """The message it updates or replies to is not posted: wait for it, or give up when
+        that message will never be posted (it was given up on itself)."""
+        if item.target_pending:
+            return self._retry(item, NOT_YET_POSTED, delay=timedelta(seconds=30))
+        with self.ctx.db.write() as session:
+            outbox.mark_dead(session, item.id, self.owner, error=TARGET_LOST)
+        return Outcome(item.id, False, TARGET_LOST)
+
     def _call(self, item: outbox.Claimed):
+        """chat.update for a card; chat.postMessage, as a thread reply when it has a target."""
         payload = dict(item.payload)
         if item.method == outbox.UPDATE:
             return self.ctx.client.chat_update(channel=item.target_channel, ts=item.target_ts,
                                                **payload)
+        if item.target_id is not None:
+            return self.ctx.client.chat_postMessage(channel=item.target_channel,
+                                                    thread_ts=item.target_ts, **payload)
         return self.ctx.client.chat_postMessage(channel=item.channel, **payload)
 
     def _failed(self, item: outbox.Claimed, exc: SlackApiError) -> Outcome:

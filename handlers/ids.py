@@ -34,6 +34,12 @@ class Action(StrEnum):
     GATE_APPROVE = "gate_approve"  # value: {"g": <gate request id>}
     GATE_REJECT = "gate_reject"  # same value; opens the reason modal
 
+    # Buttons under an item in a reminder DM: "nudge_" + the button's name (pmo_rules.reminders).
+    # Value of NUDGE_POST_STATUS: JSON {"p": "<project KEY>"}; it opens the status form.
+    NUDGE_POST_STATUS = "nudge_post_status"
+    # Value of NUDGE_SNOOZE: JSON {"n": "<DueItem.key>"}, e.g. "status:12:20261130T0200Z".
+    NUDGE_SNOOZE = "nudge_snooze"
+
 
 class RiskCallback(StrEnum):
     FORM = "risk_form"

@@ -7,11 +7,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.context import BotContext
 from handlers import gate_flow, risk_messages
+from handlers.reminders import preview_digest
 from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
-from pmo_rules.pmo_commands import AddProject, Help, ListGates, parse_pmo_command
+from pmo_rules.pmo_commands import AddProject, Help, ListGates, PreviewDigest, parse_pmo_command
 from pmo_rules.risk import PortfolioRisks
 from storage import projects as store
 
@@ -40,6 +41,9 @@ def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
             ack()
             respond(text=add_project(ctx, user, command["channel_id"], parsed),
                     response_type="ephemeral")
+        elif isinstance(parsed, PreviewDigest):
+            ack()
+            preview_digest(ctx, respond)
         else:
             raise UserError("pmo.unknown_subcommand", usage="pmo", word=command.get("text", ""))
     except UserError as error:

@@ -40,6 +40,11 @@ class ShowProject:
 
 
 @dataclass(frozen=True)
+class PreviewDigest:
+    """`/pmo digest`: the portfolio digest as it would read now, shown to the caller only."""
+
+
+@dataclass(frozen=True)
 class AddProject:
     """`pm`/`channel` are None when not typed: they default to the caller and the channel."""
 
@@ -54,9 +59,18 @@ def _help(_words: list[str]) -> Help:
 
 
 def _projects(words: list[str]) -> ListProjects:
+    _no_more(words)
+    return ListProjects()
+
+
+def _digest(words: list[str]) -> PreviewDigest:
+    _no_more(words)
+    return PreviewDigest()
+
+
+def _no_more(words: list[str]) -> None:
     if words:
         raise UserError("pmo.unexpected_words", usage=USAGE, words=" ".join(words)[:80])
-    return ListProjects()
 
 
 def _gates(words: list[str]) -> ListGates:
@@ -103,6 +117,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "project": _project,
     "risks": parse_portfolio_risks,
     "gates": _gates,
+    "digest": _digest,
 }
 
 

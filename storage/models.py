@@ -5,7 +5,8 @@ from storage.base import Base
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
+from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "Project", "Risk", "RiskCounter", "StatusUpdate"]
+           "Project", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate", "UserZone"]

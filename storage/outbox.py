@@ -9,15 +9,15 @@ periodic message (a nudge, a digest) is planned at most once per period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.base import Base
+from storage.base import Base, upsert_insert
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 POST, UPDATE = "chat.postMessage", "chat.update"
@@ -58,6 +58,7 @@ class Claimed:
     payload: dict[str, Any]
     requested_by: str | None
     attempts: int
+    target_id: int | None
     target_channel: str | None
     target_ts: str | None
     target_pending: bool
@@ -78,13 +79,56 @@ def enqueue(session: Session, *, kind: str, channel: str, payload: dict[str, Any
 def enqueue_once(session: Session, *, kind: str, channel: str, payload: dict[str, Any],
                  now: datetime, dedupe_key: str, requested_by: str | None = None) -> int | None:
     """Insert unless `dedupe_key` exists (insert-on-conflict-do-nothing); the new id, or None."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    values = dict(kind=kind, channel=channel, payload=payload, method=POST,
-                  requested_by=requested_by, dedupe_key=dedupe_key, state=PENDING, attempts=0,
-                  next_attempt_at=now, created_at=now)
-    stmt = (insert(Delivery).values(**values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Delivery.id))
-    return session.scalar(stmt)
+    return enqueue_many_once(session, kind=kind, messages=[(channel, dedupe_key, payload)],
+                             now=now, requested_by=requested_by).get(dedupe_key)
+
+
+def enqueue_many_once(session: Session, *, kind: str,
+                      messages: Iterable[tuple[str, str, dict[str, Any]]], now: datetime,
+                      requested_by: str | None = None) -> dict[str, int]:
+    """Each (channel, dedupe_key, payload) inserted unless its key exists, in one statement;
+    returns {dedupe_key: new id} for the rows this call inserted."""
+    rows = [dict(kind=kind, channel=channel, payload=payload, method=POST, target_id=None,
+                 requested_by=requested_by, dedupe_key=key, state=PENDING, attempts=0,
+                 next_attempt_at=now, created_at=now) for channel, key, payload in messages]
+    if not rows:
+        return {}
+    table = Delivery.__table__
+    stmt = (upsert_insert(session)(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.id, table.c.dedupe_key))
+    # Pages of 100 rows: one statement shape that the driver prepares once and reuses.
+    result = session.connection().execute(
+        stmt.execution_options(insertmanyvalues_page_size=100), rows)
+    return {key: delivery_id for delivery_id, key in result}
+
+
+def enqueue_thread(session: Session, *, kind: str, channel: str, payloads: list[dict[str, Any]],
+                   now: datetime, dedupe_key: str | None = None,
+                   requested_by: str | None = None) -> list[int]:
+    """A message too long for one post: the first payload as a post, the others as replies in
+    its thread (sent once the first has its Slack ts). With `dedupe_key` the whole thread is
+    planned at most once: the ids, or [] when that key was already planned."""
+    if dedupe_key is None:
+        first = enqueue(session, kind=kind, channel=channel, payload=payloads[0], now=now,
+                        requested_by=requested_by).id
+    else:
+        first = enqueue_once(session, kind=kind, channel=channel, payload=payloads[0], now=now,
+                             dedupe_key=dedupe_key, requested_by=requested_by)
+        if first is None:
+            return []
+    replies = [enqueue(session, kind=f"{kind}_part", channel=channel, payload=payload, now=now,
+                       target_id=first, requested_by=requested_by).id
+               for payload in payloads[1:]]
+    return [first, *replies]
+
+
+def planned_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these dedupe keys are already in the outbox (a unique-index look-up)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        found |= set(session.scalars(select(Delivery.dedupe_key)
+                                     .where(Delivery.dedupe_key.in_(keys[start:start + 500]))))
+    return found
 
 
 def enqueue_card_update(session: Session, card_id: int, payload: dict[str, Any],
@@ -135,12 +179,22 @@ def claim(session: Session, *, now: datetime, owner: str, lease: timedelta,
 
 def _claimed(session: Session, delivery_id: int) -> Claimed:
     row = session.get(Delivery, delivery_id)
-    target = session.get(Delivery, row.target_id) if row.target_id else None
     return Claimed(id=row.id, kind=row.kind, method=row.method, channel=row.channel,
                    payload=row.payload, requested_by=row.requested_by, attempts=row.attempts,
-                   target_channel=target.slack_channel if target else None,
-                   target_ts=target.slack_ts if target else None,
-                   target_pending=bool(target and target.state == PENDING))
+                   target_id=row.target_id, **_target_fields(session, row.target_id))
+
+
+def _target_fields(session: Session, target_id: int | None) -> dict[str, Any]:
+    target = session.get(Delivery, target_id) if target_id else None
+    return dict(target_channel=target.slack_channel if target else None,
+                target_ts=target.slack_ts if target else None,
+                target_pending=bool(target and target.state == PENDING))
+
+
+def refresh_target(session: Session, item: Claimed) -> Claimed:
+    """`item` with its target's message as it is now: the target may have been posted since
+    the claim (a thread's parent sent earlier in the same run)."""
+    return replace(item, **_target_fields(session, item.target_id))
 
 
 def _settle(session: Session, delivery_id: int, owner: str, **values: Any) -> bool:

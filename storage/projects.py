@@ -18,6 +18,8 @@ from storage.base import Base
 
 class Project(Base):
     __tablename__ = "projects"
+    # "Whose status is overdue" is a range scan on this index, whatever the portfolio's size.
+    __table_args__ = (Index("ix_projects_status_due", "state", "last_status_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(10), unique=True)
@@ -27,6 +29,7 @@ class Project(Base):
     phase: Mapped[str] = mapped_column(String(16), default="initiation")
     state: Mapped[str] = mapped_column(String(16), default="active")
     hold_until: Mapped[datetime | None]
+    last_status_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
@@ -99,6 +102,7 @@ def add_status(session: Session, *, project: Project, author: str, values: dict[
     """Insert a status update and its audit entry (the card is the caller's to enqueue)."""
     status = StatusUpdate(project_id=project.id, author_id=author, created_at=now, **values)
     session.add(status)
+    project.last_status_at = now
     session.flush()
     audit.record(session, at=now, actor=author, action="status.posted", subject_type="status",
                  subject_id=status.id, project_id=project.id, after=values)

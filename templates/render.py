@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from pmo_rules.rag import Rag
+from templates.paging import pack_lines
 
 LOCALES = ("en", "zh")
 
@@ -88,7 +89,8 @@ class Renderer:
                                undefined=StrictUndefined, autoescape=False,
                                trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"])
         self.env.filters.update(esc=escape_mrkdwn, truncate_to=truncate,
-                                slackdate=self.slack_date, localdate=self.local_date)
+                                slackdate=self.slack_date, localdate=self.local_date,
+                                pack_lines=pack_lines)
         self.env.globals.update(t=self.t, rag=self.rag, locale=locale)
         self._compiled: dict[str, Any] = {}
 

@@ -79,7 +79,7 @@ BAD_INPUT = [
     (":click 1", "  There is nothing to click yet: no message shown so far had buttons."),
     (":time -3d", "  -3d is not a step forward in time.\n  Usage: :time +3d"),
     (":time +1y", "  +1y is not a step forward in time."),
-    (":time +91d", "  The clock moves forward by at most 90 days at a time."),
+    (":time +32d", "  The clock moves forward by at most 31 days at a time."),
     (":users everyone", "  I didn't expect everyone there.\n  Usage: :users"),
     ("hello bot", "  The bot only answers slash commands here: start with / (e.g. /status help)"),
     ("/deploy now", "  /deploy is not a command of this app. Try /status help or /pmo help."),

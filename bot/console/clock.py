@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.scheduler import tick
 from pmo_rules.errors import UserError
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 # Friday 20 November 2026, 10:00 in Asia/Shanghai: `:time +3d` crosses Monday's 09:00 digest.
 CONSOLE_START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 TICK = timedelta(hours=1)
-MAX_STEP = timedelta(days=90)
+MAX_STEP = timedelta(days=31)  # 744 hourly ticks: a few seconds with the planner
 _STEP = re.compile(r"^\+(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
@@ -72,9 +73,6 @@ def advance(ctx: BotContext, clock: ConsoleClock, step: timedelta) -> None:
 
 
 def run_clock(ctx: BotContext) -> None:
-    """One scheduler tick at `ctx.now()`, as the production clock runs it every minute.
-
-    Today that is the dispatcher sending whatever is due (retries included); the scheduler's
-    planner (reminders, escalations, the weekly digest) is called here too once it exists.
-    """
-    ctx.dispatcher.send_due()
+    """One scheduler tick at `ctx.now()`, the very pass the production clock runs every
+    minute: the planner (reminders, escalations, the weekly digest), then the dispatcher."""
+    tick(ctx)

@@ -1,0 +1,111 @@
+"""The reminder planner over many open items: it must grow with the items that are due.
+
+100,000 active projects (the open items a status source watches), 1% of them overdue, 2,000
+PMs with cached time zones. Measured: a first pass (finds the due items, renders and enqueues
+one nudge per PM) and a steady-state pass later the same day (everyone already nudged: what
+each one-minute tick costs). The same 1,000 due items among 10,000 projects, and 2% due among
+100,000, show what the cost follows. Target: under 200 ms.
+
+    .venv/bin/python -m bench.planner_bench
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, insert
+
+from bench.common import DATABASES, context, counting_queries, median_ms
+from bot.planner import enqueue_reminders, reminder_plan
+from pmo_rules.config import DEFAULT_RULES
+from storage.outbox import Delivery
+from storage.projects import Project
+from storage.reminders import ReminderLedger, UserZone
+
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+PEOPLE = 2000
+RULES = DEFAULT_RULES
+
+
+def seed(ctx, total: int, due: int) -> None:
+    """`total` active projects of 2,000 PMs; `due` of them, picked at random, reported 8 days
+    ago (overdue), the others within the last 6 days."""
+    overdue = set(random.Random(7).sample(range(total), due))
+    with ctx.db.write() as session:
+        session.execute(insert(UserZone), [
+            {"user_id": f"UPM{n:05d}", "tz": ("Asia/Shanghai", "Asia/Singapore")[n % 2],
+             "fetched_at": NOW} for n in range(PEOPLE)])
+        rows = [{"key": f"P{n:06d}", "name": f"Project {n}", "pm_id": f"UPM{n % PEOPLE:05d}",
+                 "channel_id": "CBENCH1", "phase": "execution", "state": "active",
+                 "created_by": "UADMIN1", "created_at": NOW - timedelta(days=100),
+                 "last_status_at": NOW - timedelta(days=8 if n in overdue else n % 6)}
+                for n in range(total)]
+        for start in range(0, len(rows), 20_000):
+            session.execute(insert(Project), rows[start:start + 20_000])
+
+
+def reset_nudges(ctx) -> None:
+    with ctx.db.write() as session:
+        session.execute(delete(Delivery))
+        session.execute(delete(ReminderLedger))
+
+
+def first_pass(ctx, repeat: int = 5) -> tuple[float, float, int, int]:
+    """Median (deciding, writing) ms of a first pass, the nudges it wrote and its statements;
+    the nudges and ledger are wiped before each run, outside the timing."""
+    deciding, writing = [], []
+    for _ in range(repeat + 1):
+        reset_nudges(ctx)
+        with counting_queries(ctx) as statements:
+            start = time.perf_counter()
+            plan = reminder_plan(ctx, NOW)
+            middle = time.perf_counter()
+            result = enqueue_reminders(ctx, plan, NOW)
+            deciding.append((middle - start) * 1000)
+            writing.append((time.perf_counter() - middle) * 1000)
+    return (statistics.median(deciding[1:]), statistics.median(writing[1:]),
+            len(result.nudged), len(statements))
+
+
+def measure(ctx) -> tuple[float, float, int, int, int]:
+    deciding, writing, nudged, statements = first_pass(ctx)
+    with counting_queries(ctx) as steady_statements:
+        assert not reminder_plan(ctx, NOW).nudges
+    steady = median_ms(lambda: reminder_plan(ctx, NOW), repeat=5)
+    print(f"    first pass: deciding {deciding:6.1f} ms + rendering and writing {nudged} nudges "
+          f"{writing:6.1f} ms ({writing / nudged:.2f} ms each), {statements} statements")
+    return deciding + writing, steady, nudged, statements, len(steady_statements)
+
+
+def main() -> None:
+    print("Reminder planner (median; first pass = plan + render + enqueue the nudges)")
+    cases = ((10_000, 1_000), (100_000, 1_000), (100_000, 2_000))
+    for name, make_database in DATABASES:
+        print(f"{name}:")
+        figures = {}
+        for total, due in cases:
+            with make_database() as url:
+                if url is None:
+                    break
+                ctx = context(url, RULES, NOW)
+                seed(ctx, total, due)
+                first, steady, nudged, statements, steady_statements = measure(ctx)
+                figures[(total, due)] = (first, steady)
+                print(f"  {total:7,d} open, {due:5,d} due: first pass {first:6.1f} ms "
+                      f"({nudged} nudges, {statements} statements), steady tick {steady:6.1f} ms "
+                      f"({steady_statements} statements)")
+                ctx.db.dispose()
+        if len(figures) == len(cases):
+            base, bigger, more_due = (figures[c] for c in cases)
+            print(f"  10x the open items, same due: {bigger[0] / base[0]:.2f}x (first), "
+                  f"{bigger[1] / base[1]:.2f}x (steady); 2x the due items: "
+                  f"{more_due[0] / bigger[0]:.2f}x (first), {more_due[1] / bigger[1]:.2f}x "
+                  f"(steady); target < 200 ms: "
+                  f"{'met' if max(bigger) < 200 else 'NOT met'} at 100,000 open / 1% due")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""`pmo-bot remind --now [--as-of ISO] [--dry-run]`: one planner and dispatcher pass, now.
+
+Safe beside a running server, on SQLite too: the pass serialises on the database and the
+outbox's unique keys keep anything from going out twice. The dry run lists what would go out.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from bot import planner
+from bot.commands.runtime import load_context
+from bot.context import system_clock
+from bot.scheduler import tick
+from pmo_rules.reminders import ReminderPlan
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "remind", help="plan and send due reminders, escalations and the weekly digest now")
+    parser.add_argument("--now", action="store_true", required=True,
+                        help="run one pass now (required: this command never waits)")
+    parser.add_argument("--as-of", type=_instant, metavar="ISO-DATETIME",
+                        help="plan as if it were this moment, e.g. 2026-11-30T09:00+08:00 "
+                             "(without an offset: UTC)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="only list what would go out; change nothing in Slack")
+    parser.set_defaults(func=run)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date-time such as 2026-11-30T09:00+08:00") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def run(args) -> int:
+    as_of = args.as_of
+    ctx = load_context(clock=(lambda: as_of) if as_of else system_clock)
+    now = ctx.now()
+    try:
+        if args.dry_run:
+            print("\n".join(dry_run_lines(ctx, now)))
+            return 0
+        result = tick(ctx)
+    finally:
+        ctx.db.dispose()
+    sent = sum(outcome.ok for outcome in result.outcomes)
+    print(f"as of {now:%Y-%m-%d %H:%M} UTC: planned {len(result.planned.nudged)} nudge(s), "
+          f"{len(result.planned.escalated)} escalation(s)"
+          f"{', the digest for ' + result.planned.digest if result.planned.digest else ''}; "
+          f"sent {sent} of {len(result.outcomes)} due message(s)")
+    return 0 if sent == len(result.outcomes) else 1
+
+
+def dry_run_lines(ctx, now: datetime) -> list[str]:
+    """What a pass at `now` would plan, one line per message (for admins, in English)."""
+    plan = planner.reminder_plan(ctx, now)
+    lines = [f"as of {now:%Y-%m-%d %H:%M} UTC (dry run: nothing is sent)"]
+    lines += _plan_lines(plan)
+    weekly = planner.digest_plan(ctx, now)
+    if weekly is None:
+        lines.append("digest: off (no [pmo] digest_channel, or [digest] enabled = false)")
+    else:
+        state = "already planned" if weekly.planned else "would be posted"
+        lines.append(f"digest {weekly.period.key} to {weekly.channel}: {state}")
+    return lines
+
+
+def _plan_lines(plan: ReminderPlan) -> list[str]:
+    lines = [f"nudge to {nudge.recipient} for {nudge.day}: "
+             + ", ".join(f"{item.kind} {item.subject.get('key', item.item_id)}"
+                         for item in nudge.items)
+             + (f" (+{nudge.more} more)" if nudge.more else "")
+             for nudge in plan.nudges]
+    lines += [f"escalation: {item.kind} {item.subject.get('key', item.item_id)} "
+              f"(recipient {item.recipient}, due {item.due_at:%Y-%m-%d %H:%M} UTC)"
+              for item in plan.escalations]
+    if plan.unknown_zones:
+        lines.append("time zone not known yet (looked up on the next pass): "
+                     + ", ".join(sorted(plan.unknown_zones)))
+    return lines or ["no reminders due now"]

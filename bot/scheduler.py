@@ -1,0 +1,93 @@
+"""The bot's clock: a one-minute tick that plans what is due and sends what the outbox holds.
+
+APScheduler (3.x, in-memory job store) only decides *when* the tick runs. The tick itself is a
+plain function of the context's `now`, so tests drive it with a fake clock and no threads,
+and `pmo-bot remind --now` runs exactly the same pass once.
+
+`pmo-bot serve` calls `start_scheduler(ctx)` (unless `--no-scheduler`), `pmo-bot scheduler`
+runs it alone; on SQLite both first take the single-instance lock (bot/single_instance.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.dispatcher import Dispatcher, Outcome
+from bot.planner import PassResult, plan_pass
+
+if TYPE_CHECKING:
+    from bot.context import BotContext
+
+log = logging.getLogger(__name__)
+
+TICK = timedelta(minutes=1)
+BATCH = 50
+MAX_BATCHES = 20
+"""At most 1,000 sends per tick; the rest go in the next one (Slack allows about one post per
+second per channel anyway)."""
+
+
+@dataclass
+class TickResult:
+    planned: PassResult = field(default_factory=PassResult)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def tick(ctx: BotContext) -> TickResult:
+    """One pass at the context's `now`: plan what is due, then send everything that is due.
+
+    Sending runs even when planning fails, so retries and other senders' leftovers still go.
+    """
+    result = TickResult()
+    try:
+        result.planned = plan_pass(ctx, ctx.now())
+    finally:
+        result.outcomes = send_all_due(ctx.dispatcher)
+    return result
+
+
+def send_all_due(dispatcher: Dispatcher) -> list[Outcome]:
+    """Send due deliveries in batches until none is left (or this tick's share is used)."""
+    outcomes: list[Outcome] = []
+    for _ in range(MAX_BATCHES):
+        batch = dispatcher.send_due(limit=BATCH)
+        outcomes += batch
+        if len(batch) < BATCH:
+            break
+    return outcomes
+
+
+def _run_tick(ctx: BotContext) -> None:
+    """The job: a failing tick is logged and the next one runs a minute later."""
+    try:
+        result = tick(ctx)
+    except Exception:  # noqa: BLE001 - keep the clock alive; the log has the cause
+        log.exception("scheduler tick failed")
+        return
+    if result.planned.delivery_ids or result.outcomes:
+        sent = sum(outcome.ok for outcome in result.outcomes)
+        log.info("tick: planned %d, sent %d of %d", len(result.planned.delivery_ids), sent,
+                 len(result.outcomes))
+
+
+def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK) -> BackgroundScheduler:
+    """Start the background clock: a first tick now, then one per `interval`, never two at once
+    (a slow tick makes the next one wait, missed ones are coalesced). Stop it with
+    `scheduler.shutdown()`."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": int(interval.total_seconds())},
+        timezone=UTC)
+    scheduler.add_job(_run_tick, "interval", args=[ctx], id="pmo-bot-tick",
+                      seconds=interval.total_seconds(), next_run_time=datetime.now(UTC))
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,116 @@
+"""The buttons under a reminder DM ("Snooze", "Post update") and `/pmo digest`'s preview.
+
+A block action is acknowledged at once (Slack shows no text for it); the answer goes to the
+person alone through the response_url, and a damaged, outdated or someone else's button gets a
+plain explanation and changes nothing.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot import zones
+from bot.context import BotContext
+from bot.planner import build_digest
+from handlers.ids import Action
+from handlers.replies import error_text
+from pmo_rules.errors import UserError
+from pmo_rules.reminders import DueItem, parse_post_status_value, parse_snooze_value
+from pmo_rules.schedule import snooze_end
+from storage import audit
+from storage import reminders as ledger
+from storage.sources import source_of
+
+MAX_PREVIEW_POSTS = 4
+"""A response_url takes five posts: four digest parts and, if needed, a line about the rest."""
+
+
+def register(app: App, ctx: BotContext) -> None:
+    app.action(Action.NUDGE_SNOOZE)(
+        lambda ack, body, respond: on_snooze(ctx, ack, body, respond))
+    app.action(Action.NUDGE_POST_STATUS)(
+        lambda ack, body, respond: on_post_status(ctx, ack, body, respond))
+
+
+def _answer(respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def on_snooze(ctx: BotContext, ack, body: dict, respond) -> None:
+    ack()
+    try:
+        text = snooze(ctx, body["user"]["id"], body["actions"][0].get("value"))
+    except UserError as error:
+        text = error_text(ctx.renderer, error)
+    _answer(respond, text)
+
+
+def snooze(ctx: BotContext, user: str, raw_value: object) -> str:
+    """Snooze the clicked item for `[reminders] snooze_days` in the clicker's time zone."""
+    kind, item_id, key = parse_snooze_value(raw_value)
+    source = source_of(kind)
+    if source is None:
+        raise UserError("nudge.malformed")
+    now = ctx.now()
+    with ctx.db.write() as session:
+        item = _current(source.due_items(session, now, ctx.rules, item_ids=[item_id]), key)
+        if item.recipient != user:
+            raise UserError("snooze.not_yours", owner=item.recipient)
+        row = ledger.zones(session, [user]).get(user)
+        until = snooze_end(now, zones.as_zone(row and row.tz, ctx.rules.pmo.tz),
+                           ctx.rules.reminders.snooze_days)
+        entry = ledger.ledger_entry(session, key, user)
+        if entry is None or entry.snoozed_until != until:  # a double click changes nothing
+            ledger.snooze(session, item, until, now)
+            audit.record(session, at=now, actor=user, action="reminder.snoozed",
+                         subject_type="reminder", subject_id=key,
+                         after={"until": until.isoformat()})
+    what = ctx.renderer.t(f"snooze.what.{kind}", **item.subject)
+    return ctx.renderer.t("snooze.done", what=what, until=ctx.renderer.slack_date(until))
+
+
+def _current(items: list[DueItem], key: str) -> DueItem:
+    """The item the button names, if it is still due with the same due date."""
+    for item in items:
+        if item.key == key:
+            return item
+    raise UserError("snooze.stale")
+
+
+def on_post_status(ctx: BotContext, ack, body: dict, respond) -> None:
+    """Until the status form can be opened from here, say how to post the update.
+
+    Merge note: replace the body after `parse_post_status_value` with
+    `open_status_modal(...)` from handlers/status.py (it needs `body["trigger_id"]` within
+    three seconds, so call it before anything slow).
+    """
+    ack()
+    try:
+        key = parse_post_status_value(body["actions"][0].get("value"))
+        text = ctx.renderer.t("post_status.how", key=key)
+    except UserError as error:
+        text = error_text(ctx.renderer, error)
+    _answer(respond, text)
+
+
+def preview_digest(ctx: BotContext, respond) -> None:
+    """`/pmo digest`: the digest as it would read now, to the caller only."""
+    messages = build_digest(ctx, ctx.now(), None, note=_preview_note(ctx))
+    for message in messages[:MAX_PREVIEW_POSTS]:
+        respond(response_type="ephemeral", **message.as_payload())
+    if len(messages) > MAX_PREVIEW_POSTS:
+        respond(response_type="ephemeral", text=ctx.renderer.t(
+            "digest.preview_more", count=len(messages) - MAX_PREVIEW_POSTS))
+
+
+def _preview_note(ctx: BotContext) -> str:
+    t, rules = ctx.renderer.t, ctx.rules
+    if not rules.digest.enabled:
+        when = t("digest.disabled")
+    elif rules.pmo.digest_channel is None:
+        when = t("digest.no_channel")
+    else:
+        when = t("digest.schedule", channel=rules.pmo.digest_channel,
+                 day=t(f"digest.weekday.{rules.digest.weekday}"),
+                 time=f"{rules.digest.time:%H:%M}", tz=rules.pmo.timezone)
+    return f"{t('digest.preview')} {when}"

@@ -1,0 +1,128 @@
+"""What the weekly digest says about the portfolio: health, trends, compliance, overdue work.
+
+Pure: the caller loads each project's facts, its latest RAG and its RAG a week ago, and the
+overdue items from every source; `compose` decides the figures and the order. Sections about
+risks and gates are added beside this one by their own modules (see storage/digest.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pmo_rules.config import StatusRules
+from pmo_rules.rag import Rag, trend
+from pmo_rules.reminders import DueItem
+
+NONE = "none"
+"""The "colour" of a project without any status update."""
+CATEGORIES = (Rag.RED.value, Rag.AMBER.value, Rag.GREEN.value, NONE)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFacts:
+    id: int
+    key: str
+    name: str
+    pm_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LatestStatus:
+    overall: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    """One line of the digest's project list."""
+
+    key: str
+    name: str
+    pm_id: str
+    rag: str | None
+    trend: str
+    age_days: int | None
+    compliance: str  # "ok", "late" (past the cadence), "stale" or "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCount:
+    category: str
+    now: int
+    change: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerItems:
+    owner: str
+    items: tuple[DueItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioReport:
+    counts: tuple[CategoryCount, ...]
+    rows: tuple[ProjectRow, ...]
+    on_time: int
+    missing: tuple[ProjectRow, ...]
+    stale: tuple[ProjectRow, ...]
+    overdue: tuple[OwnerItems, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    def count(self, category: str) -> int:
+        return next(c.now for c in self.counts if c.category == category)
+
+
+def compose(projects: Iterable[ProjectFacts], latest: Mapping[int, LatestStatus],
+            week_ago: Mapping[int, str], overdue: Iterable[DueItem], now: datetime,
+            status: StatusRules) -> PortfolioReport:
+    """The report for `now`; `week_ago` holds each project's RAG seven days before."""
+    rows = [_row(p, latest.get(p.id), week_ago.get(p.id), now, status) for p in projects]
+    rows.sort(key=_severity_first)
+    now_counts = Counter(row.rag or NONE for row in rows)
+    then_counts = Counter(week_ago.get(p.id, NONE) for p in projects)
+    counts = tuple(CategoryCount(c, now_counts[c], now_counts[c] - then_counts[c])
+                   for c in CATEGORIES)
+    return PortfolioReport(
+        counts=counts, rows=tuple(rows),
+        on_time=sum(row.compliance == "ok" for row in rows),
+        missing=tuple(row for row in rows if row.compliance == "missing"),
+        stale=tuple(sorted((r for r in rows if r.compliance == "stale"),
+                           key=lambda r: (-(r.age_days or 0), r.key))),
+        overdue=_by_owner(overdue))
+
+
+def _row(project: ProjectFacts, latest: LatestStatus | None, before: str | None,
+         now: datetime, status: StatusRules) -> ProjectRow:
+    if latest is None:
+        return ProjectRow(project.key, project.name, project.pm_id, None, "flat", None, "missing")
+    age = max(0, (now - latest.created_at) // timedelta(days=1))
+    direction = "new" if before is None else trend(Rag(before), Rag(latest.overall))
+    return ProjectRow(project.key, project.name, project.pm_id, latest.overall, direction, age,
+                      _compliance(age, status))
+
+
+def _compliance(age_days: int, status: StatusRules) -> str:
+    if age_days >= status.stale_after_days:
+        return "stale"
+    return "late" if age_days >= status.cadence_days else "ok"
+
+
+def _severity_first(row: ProjectRow) -> tuple[int, str]:
+    """Red, amber, green, then projects without an update; by key within each."""
+    return (CATEGORIES.index(row.rag or NONE), row.key)
+
+
+def _by_owner(items: Iterable[DueItem]) -> tuple[OwnerItems, ...]:
+    """Each owner's overdue items, oldest first; owners with the most items first."""
+    grouped: dict[str, list[DueItem]] = defaultdict(list)
+    for item in items:
+        grouped[item.recipient].append(item)
+    owners = [OwnerItems(owner, tuple(sorted(theirs, key=lambda i: (i.due_at, i.key))))
+              for owner, theirs in grouped.items()]
+    return tuple(sorted(owners, key=lambda o: (-len(o.items), o.owner)))

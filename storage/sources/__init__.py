@@ -1,0 +1,48 @@
+"""Where overdue work comes from: one module per kind of item, each a `Source`.
+
+The reminder planner and the digest ask every source in `SOURCES` for what is due; adding a
+kind (risk reviews, gate votes) is one module here and one entry in the tuple. A source must
+answer from an index on its due column, so its cost grows with the items that are due, not
+with everything it holds.
+
+A new kind also needs, in templates/locales/{en,zh}/<domain>.toml, the words the messages use
+for it — `nudge.item.<kind>`, `escalation.item.<kind>`, `digest.overdue_item.<kind>`,
+`snooze.what.<kind>` (each gets the item's `subject`) — and, for each of its buttons, a label
+`nudge.button.<name>`, an `Action.NUDGE_<NAME> = "nudge_<name>"` in handlers/ids.py and a
+listener. Snooze comes with every item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from pmo_rules.config import Rules
+from pmo_rules.reminders import DueItem
+from storage.sources import status_due
+
+
+class Source(Protocol):
+    """A kind of overdue item ("status", "risk_review", "gate_vote", …)."""
+
+    kind: str
+
+    def due_items(self, session: Session, now: datetime, rules: Rules, *,
+                  item_ids: Collection[str] | None = None) -> list[DueItem]:
+        """Every item of this kind that is due at `now` (only `item_ids`, when given), one per
+        recipient, with the buttons its nudge shows; one or two indexed queries."""
+        ...
+
+
+SOURCES: tuple[Source, ...] = (status_due.SOURCE,)
+
+
+def source_of(kind: str) -> Source | None:
+    return next((source for source in SOURCES if source.kind == kind), None)
+
+
+def all_due_items(session: Session, now: datetime, rules: Rules) -> list[DueItem]:
+    return [item for source in SOURCES for item in source.due_items(session, now, rules)]

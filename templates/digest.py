@@ -1,0 +1,39 @@
+"""The weekly digest as Slack messages: a first message and, when long, thread replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pmo_rules.config import Rules
+from pmo_rules.digest import NONE
+from pmo_rules.reminders import overdue_days
+from pmo_rules.schedule import DigestPeriod
+from templates.reminders import as_messages
+from templates.render import Message, Renderer
+
+if TYPE_CHECKING:
+    from storage.digest import DigestData
+
+
+def period_label(renderer: Renderer, period: DigestPeriod | None, now: datetime) -> str:
+    """"week 48, 2026" for a weekly digest; "as of 2026-11-30 09:00" for a manual one."""
+    if period is None:
+        return renderer.t("digest.period_now", when=renderer.local_date(now))
+    return renderer.t("digest.period_week", week=period.week, year=period.year)
+
+
+def digest_messages(renderer: Renderer, data: DigestData, *, period: str, now: datetime,
+                    rules: Rules, note: str | None = None) -> list[Message]:
+    """Opening (health, compliance, overdue), the other domains' sections, then the projects."""
+    report = data.portfolio
+    blocks = renderer.blocks("digest", portfolio=report, period=period, note=note,
+                             cadence=rules.status.cadence_days,
+                             stale_days=rules.status.stale_after_days,
+                             overdue_days=lambda due: overdue_days(due, now))
+    for name, context in data.extras:
+        blocks += renderer.blocks(f"digest_{name}", **context)
+    blocks += renderer.blocks("digest_projects", portfolio=report)
+    return as_messages(renderer, blocks, "digest", period=period, red=report.count("red"),
+                       amber=report.count("amber"), green=report.count("green"),
+                       missing=report.count(NONE))

@@ -1,0 +1,157 @@
+"""The clock in a process: APScheduler's tick, the SQLite single-instance rule, and the
+`pmo-bot scheduler | remind | digest` commands run as an operator would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.scheduler import start_scheduler
+from bot.single_instance import AlreadyRunning, hold_single_instance
+from storage.migrate import upgrade
+from tests.scheduling import add_project, deliveries, pmo_rules
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, GENERAL, SIGNING_SECRET, START, make_bot
+
+
+def test_background_scheduler_runs_the_tick(bot):
+    add_project(bot, "APOLLO", ALICE)
+    scheduler = start_scheduler(bot.ctx)
+    try:
+        [call] = bot.slack.wait_for("chat.postMessage", channel=ALICE, timeout=10)
+        assert call.args["text"].startswith("Reminder")
+    finally:
+        scheduler.shutdown(wait=True)
+    assert [d.state for d in deliveries(bot, "nudge")] == ["sent"]
+
+
+def test_one_long_running_process_per_sqlite_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'pmo.sqlite3'}"
+    first = hold_single_instance(url, "server")
+    try:
+        with pytest.raises(AlreadyRunning) as refused:
+            hold_single_instance(url, "scheduler")
+        message = str(refused.value)
+        assert "another pmo-bot server (pid" in message and "pmo.sqlite3" in message
+        assert "use PostgreSQL to run several replicas" in message
+    finally:
+        first.release()
+    hold_single_instance(url, "scheduler").release()  # free again once released
+
+
+def test_postgresql_and_memory_databases_need_no_lock():
+    assert hold_single_instance("postgresql+psycopg://u@h/db", "server") is None
+    assert hold_single_instance("sqlite://", "server") is None
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, database_url, slack):
+    """The environment an operator would set, with rules naming an admin and #general."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n')
+    for name, value in {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                        "SLACK_API_URL": slack.base_url, "DATABASE_URL": database_url,
+                        "PMO_RULES": str(rules)}.items():
+        monkeypatch.setenv(name, value)
+    made = make_bot(database_url, slack, pmo_rules())
+    yield made
+    made.ctx.db.dispose()
+
+
+AS_OF = "2026-11-23T10:00+08:00"
+
+
+def test_remind_dry_run_lists_and_sends_nothing(env, capsys):
+    add_project(env, "APOLLO", ALICE, at=START)
+    assert main(["remind", "--now", "--as-of", AS_OF, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "as of 2026-11-23 02:00 UTC (dry run: nothing is sent)" in out
+    assert f"nudge to {ALICE} for 2026-11-23: status APOLLO" in out
+    assert f"digest 2026-W48 to {GENERAL}: would be posted" in out
+    assert env.slack.calls("chat.postMessage") == [] and deliveries(env) == []
+
+
+def test_remind_now_plans_and_sends_once(env, capsys):
+    add_project(env, "APOLLO", ALICE, at=START)
+    assert main(["remind", "--now", "--as-of", AS_OF]) == 0
+    assert "planned 1 nudge(s), 0 escalation(s), the digest for 2026-W48; sent 2 of 2" in (
+        capsys.readouterr().out)
+    assert main(["remind", "--now", "--as-of", "2026-11-23T03:00"]) == 0  # same day (UTC given)
+    assert "planned 0 nudge(s)" in capsys.readouterr().out
+    assert len(env.slack.messages(ALICE)) == 1 and len(env.slack.messages(GENERAL)) == 1
+
+
+def test_remind_refuses_a_bad_date_and_a_missing_now(env, capsys):
+    for argv in (["remind", "--now", "--as-of", "monday"], ["remind"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "'monday' is not an ISO date-time" in err and "--now" in err
+
+
+def test_digest_now_posts_outside_the_weekly_ledger(env, capsys):
+    add_project(env, "APOLLO", ALICE, at=START)
+    assert main(["digest", "--now", "--channel", APOLLO_CHANNEL]) == 0
+    assert f"digest posted to {APOLLO_CHANNEL} (1 message(s))" in capsys.readouterr().out
+    [posted] = env.slack.messages(APOLLO_CHANNEL)
+    assert posted["text"].startswith("PMO digest, as of")
+    assert [d.kind for d in deliveries(env)] == ["digest_manual"]
+
+
+def test_digest_without_any_channel_says_how_to_name_one(env, monkeypatch, tmp_path, capsys):
+    bare = tmp_path / "bare.toml"
+    bare.write_text("")
+    monkeypatch.setenv("PMO_RULES", str(bare))
+    assert main(["digest", "--now"]) == 2
+    assert "pass --channel C012AB3CD or set [pmo] digest_channel" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["digest", "--now", "--channel", "#general"])
+    assert "is not a channel id" in capsys.readouterr().err
+
+
+def test_second_scheduler_on_one_sqlite_file_is_refused(env, monkeypatch, tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    held = hold_single_instance(url, "server")
+    try:
+        assert main(["scheduler"]) == 2
+    finally:
+        held.release()
+    assert "another pmo-bot server (pid" in capsys.readouterr().err
+
+
+def test_commands_refuse_a_database_that_is_not_migrated(env, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert main(["remind", "--now", "--dry-run"]) == 2
+    assert "run `pmo-bot db upgrade` first" in capsys.readouterr().err
+
+
+def test_scheduler_process_ticks_refuses_a_twin_and_stops_on_sigterm(tmp_path, slack):
+    """`pmo-bot scheduler` as its own process: its first tick posts the latest digest; a second
+    scheduler on the same SQLite file is refused; SIGTERM stops the first cleanly."""
+    url = f"sqlite:///{tmp_path / 'pmo.sqlite3'}"
+    upgrade(url)
+    rules = tmp_path / "rules.toml"
+    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n')
+    environment = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "DATABASE_URL": url,
+                   "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
+                   "PMO_RULES": str(rules)}
+    command = [str(Path(sys.executable).with_name("pmo-bot")), "scheduler"]
+    first = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
+    try:
+        [call] = slack.wait_for("chat.postMessage", channel=GENERAL, timeout=30)
+        assert call.args["text"].startswith("PMO digest, week")
+        twin = subprocess.run(command, env=environment, capture_output=True, text=True,
+                              timeout=30)
+        assert twin.returncode == 2
+        assert "another pmo-bot scheduler (pid" in twin.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=30) == 0

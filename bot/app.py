@@ -10,11 +10,11 @@ import logging
 from slack_bolt import App, BoltResponse
 
 from bot.context import BotContext
-from handlers import pmo, status
+from handlers import home, pmo, status, status_form
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (status, pmo)
+HANDLER_MODULES = (status, status_form, pmo, home)
 
 
 def build_app(ctx: BotContext) -> App:

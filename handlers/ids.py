@@ -9,9 +9,12 @@ from enum import StrEnum
 
 class Callback(StrEnum):
     STATUS_MODAL = "status_modal"
+    STATUS_EDIT = "status_edit"
 
 
 class Block(StrEnum):
+    """Modal input block ids; each equals the field name a refusal names (`UserError.field`)."""
+
     PROJECT = "project"
     OVERALL = "overall"
     SCHEDULE = "schedule"
@@ -25,4 +28,5 @@ class Block(StrEnum):
 
 
 class Action(StrEnum):
-    VALUE = "value"
+    VALUE = "value"  # the one element inside each modal input block
+    HOME_POST_UPDATE = "home_post_update"

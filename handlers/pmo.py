@@ -1,15 +1,22 @@
-"""`/pmo`: the PMO office's verbs — the portfolio, one project, registering a project, help."""
+"""`/pmo`: the PMO office's verbs — the portfolio, one project, registering a project, help.
+
+`pmo_rules.pmo_commands` parses the text into a command object; `VERBS` maps each command type to
+the function that answers it, so a new verb is one parser entry and one line here.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from slack_bolt import App
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import BotContext
+from handlers.portfolio import portfolio_messages, project_card
 from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.pmo_commands import AddProject, Help, parse_pmo_command
+from pmo_rules.pmo_commands import AddProject, Help, ListProjects, ShowProject, parse_pmo_command
 from storage import projects as store
 
 
@@ -18,20 +25,36 @@ def register(app: App, ctx: BotContext) -> None:
 
 
 def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
-    user = command["user_id"]
     try:
         parsed = parse_pmo_command(command.get("text", ""))
-        if isinstance(parsed, Help):
-            ack(text=ctx.renderer.t("help.pmo"))
-        elif isinstance(parsed, AddProject):
-            permissions.require_admin(user, ctx.rules, action="add_project")
-            ack()
-            respond(text=add_project(ctx, user, command["channel_id"], parsed),
-                    response_type="ephemeral")
-        else:
+        answer = VERBS.get(type(parsed))
+        if answer is None:
             raise UserError("pmo.unknown_subcommand", usage="pmo", word=command.get("text", ""))
+        answer(ctx, ack, command, respond, parsed)
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
+
+
+def show_help(ctx: BotContext, ack, _command: dict, _respond, _parsed: Help) -> None:
+    ack(text=ctx.renderer.t("help.pmo"))
+
+
+def list_projects(ctx: BotContext, ack, _command: dict, respond, _parsed: ListProjects) -> None:
+    """Reading the whole portfolio is not an indexed look-up: ack first, then answer."""
+    ack()
+    for message in portfolio_messages(ctx):
+        respond(**message.as_payload(), response_type="ephemeral")
+
+
+def show_project(ctx: BotContext, ack, _command: dict, _respond, parsed: ShowProject) -> None:
+    ack(**project_card(ctx, parsed.key).as_payload())
+
+
+def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddProject) -> None:
+    user = command["user_id"]
+    permissions.require_admin(user, ctx.rules, action="add_project")
+    ack()
+    respond(text=add_project(ctx, user, command["channel_id"], parsed), response_type="ephemeral")
 
 
 def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:
@@ -49,3 +72,11 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
         return error_text(ctx.renderer, error)
     return ctx.renderer.t("project.added", key=project.key, name=project.name,
                           pm=project.pm_id, channel=project.channel_id)
+
+
+VERBS: dict[type, Callable[..., None]] = {
+    Help: show_help,
+    ListProjects: list_projects,
+    ShowProject: show_project,
+    AddProject: register_project,
+}

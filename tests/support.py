@@ -74,5 +74,6 @@ def make_bot(database_url: str, slack: SlackStandIn, rules: Rules | None = None)
     clock = FakeClock()
     ctx = make_context(settings, rules or rules_with(), clock=clock)
     wsgi = make_wsgi_app(build_app(ctx), ctx.db)
-    driver = SlackDriver(wsgi, SIGNING_SECRET, slack.new_response_url)
+    driver = SlackDriver(wsgi, SIGNING_SECRET, slack.new_response_url,
+                         new_trigger_id=slack.new_trigger_id)
     return Bot(ctx=ctx, slack=slack, driver=driver, clock=clock, wsgi=wsgi)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,14 +51,20 @@ class SlackDriver:
         signing_secret: str,
         new_response_url: Callable[[], str],
         path: str = "/slack/events",
+        new_trigger_id: Callable[[str], str] | None = None,
     ) -> None:
         self.wsgi_app = wsgi_app
         self.signer = SignatureVerifier(signing_secret)
         self.new_response_url = new_response_url
         self.path = path
+        self.new_trigger_id = new_trigger_id
         self._trigger = 0
 
-    def trigger_id(self) -> str:
+    def trigger_id(self, user: str = "") -> str:
+        """A trigger_id for `user`: from `new_trigger_id` (e.g. the stand-in's, so views opened
+        with it land in that user's modal stack), else a local counter."""
+        if self.new_trigger_id is not None:
+            return self.new_trigger_id(user)
         self._trigger += 1
         return f"{self._trigger}.1234.trigger"
 
@@ -84,7 +91,7 @@ class SlackDriver:
             "api_app_id": "A0PMO",
             "is_enterprise_install": "false",
             "response_url": self.new_response_url(),
-            "trigger_id": self.trigger_id(),
+            "trigger_id": self.trigger_id(user),
         }
         return self.post(urlencode(form).encode())
 
@@ -102,7 +109,7 @@ class SlackDriver:
             "team": TEAM,
             "user": {"id": user, "team_id": TEAM["id"]},
             "api_app_id": "A0PMO",
-            "trigger_id": self.trigger_id(),
+            "trigger_id": self.trigger_id(user),
             "actions": [action],
             "response_url": self.new_response_url(),
             "token": "legacy",
@@ -130,18 +137,37 @@ class SlackDriver:
             "team": TEAM,
             "user": {"id": user, "team_id": TEAM["id"]},
             "api_app_id": "A0PMO",
-            "trigger_id": self.trigger_id(),
+            "trigger_id": self.trigger_id(user),
             "view": submitted,
             "token": "legacy",
             "response_urls": [],
         }
         return self.interactive(payload)
 
+    def event(self, event: dict, *, event_id: str | None = None) -> HttpResponse:
+        """An Events API delivery (JSON `event_callback`), e.g. ``{"type": "app_home_opened",
+        "user": "U1", "tab": "home"}``."""
+        envelope = {
+            "token": "legacy",
+            "team_id": TEAM["id"],
+            "api_app_id": "A0PMO",
+            "event": {"event_ts": f"{time.time():.6f}", **event},
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
+            "event_time": int(time.time()),
+        }
+        return self.post(json.dumps(envelope).encode(), content_type="application/json")
+
     def interactive(self, payload: dict) -> HttpResponse:
         return self.post(urlencode({"payload": json.dumps(payload)}).encode())
 
     def post(
-        self, body: bytes, *, timestamp: int | None = None, signature: str | None = None
+        self,
+        body: bytes,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
     ) -> HttpResponse:
         """POST a body; by default correctly signed, or with the given (forged/stale) headers."""
         ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -153,7 +179,7 @@ class SlackDriver:
         headers = {"HTTP_X_SLACK_REQUEST_TIMESTAMP": ts}
         if sig:
             headers["HTTP_X_SLACK_SIGNATURE"] = sig
-        return self.call("POST", self.path, body, "application/x-www-form-urlencoded", headers)
+        return self.call("POST", self.path, body, content_type, headers)
 
     def call(
         self,

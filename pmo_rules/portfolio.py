@@ -1,0 +1,62 @@
+"""Where each project stands: its latest RAG, how old that report is, and whether it is overdue.
+
+The portfolio (`/pmo projects`), a project's card (`/pmo project KEY`) and the App Home tab all
+show the same judgement, so it is made once, here, from plain values and the rules file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pmo_rules.config import StatusRules
+from pmo_rules.projects import ACTIVE
+from pmo_rules.status import age_days
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One project's reporting standing at `now`.
+
+    `age_days` counts from the latest report (None when there is none yet); `due` means a new
+    report is expected (`[status] cadence_days`), `stale` that it is overdue enough to flag in
+    the portfolio (`[status] stale_after_days`). Only active projects are ever due or stale.
+    """
+
+    rag: str | None
+    age_days: int | None
+    due: bool
+    stale: bool
+
+
+def standing(*, state: str, created_at: datetime, latest_rag: str | None,
+             latest_at: datetime | None, now: datetime, rules: StatusRules) -> Standing:
+    """A project with no report yet is judged from the day it was registered."""
+    silent_days = age_days(latest_at or created_at, now)
+    active = state == ACTIVE
+    return Standing(rag=latest_rag,
+                    age_days=None if latest_at is None else age_days(latest_at, now),
+                    due=active and silent_days >= rules.cadence_days,
+                    stale=active and silent_days >= rules.stale_after_days)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The portfolio's headline numbers."""
+
+    projects: int
+    green: int
+    amber: int
+    red: int
+    unreported: int
+    stale: int
+
+
+def tally(standings: Iterable[Standing]) -> Tally:
+    items = list(standings)
+    colours = Counter(s.rag for s in items)
+    return Tally(projects=len(items), green=colours["green"], amber=colours["amber"],
+                 red=colours["red"], unreported=colours[None],
+                 stale=sum(1 for s in items if s.stale))

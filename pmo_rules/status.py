@@ -147,7 +147,7 @@ def _form_key(value: str | None) -> str:
 
 def _form_rag(form: Mapping[str, str | None], name: str, *, required: bool) -> Rag | None:
     value = (form.get(name) or "").strip()
-    if not value or (value == NOT_RATED and not required):
+    if value in ("", NOT_RATED):
         if required:
             raise UserError("status.overall_missing", field=name)
         return None

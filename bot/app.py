@@ -18,9 +18,13 @@ HANDLER_MODULES = (status, status_form, pmo, home)
 
 
 def build_app(ctx: BotContext) -> App:
-    """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts."""
+    """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts.
+
+    The token is verified (one `auth.test`) here, when the app is built: otherwise bolt makes
+    that call inside the first request and that request's ack waits on Slack.
+    """
     app = App(client=ctx.client, signing_secret=ctx.settings.signing_secret,
-              process_before_response=False, token_verification_enabled=False,
+              process_before_response=False, token_verification_enabled=True,
               request_verification_enabled=True, raise_error_for_unhandled_request=False,
               logger=logging.getLogger("slack_bolt"))
     for module in HANDLER_MODULES:

@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from bot.commands import db
+from bot.commands import db, manifest, serve
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db,)
+COMMANDS = (db, serve, manifest)
 
 
 def build_parser() -> argparse.ArgumentParser:

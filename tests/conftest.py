@@ -92,7 +92,7 @@ def slack(_standin) -> SlackStandIn:
 def bot(database_url, slack):
     made = make_bot(database_url, slack)
     yield made
-    made.ctx.db.dispose()
+    made.close()
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ def test_stale_follows_the_rules_file(database_url, slack):
         [reply] = portfolio(bot)
         assert "stale" in str(reply["body"]["blocks"][2])
     finally:
-        bot.ctx.db.dispose()
+        bot.close()
 
 
 def test_a_large_portfolio_is_split_within_slacks_limits_without_n_plus_1(bot):
@@ -136,4 +136,4 @@ def test_portfolio_in_chinese(database_url, slack, locale):
         assert "执行" in str(reply["body"]["blocks"]) and "3 天前" in str(reply["body"]["blocks"])
         assert "阶段" in str(bot.command("/pmo", "project APOLLO").json["blocks"])
     finally:
-        bot.ctx.db.dispose()
+        bot.close()

@@ -38,6 +38,10 @@ PMO_BOT = str(Path(sys.executable).with_name("pmo-bot"))
 @pytest.fixture
 def environment(database_url, slack, monkeypatch) -> dict[str, str]:
     """A complete, valid environment for serve (tests take a variable away or spoil it)."""
+    return set_environment(monkeypatch, slack, database_url)
+
+
+def set_environment(monkeypatch, slack, database_url: str) -> dict[str, str]:
     env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_API_URL": slack.base_url, "DATABASE_URL": database_url,
            "PORT": str(free_port())}
@@ -102,8 +106,8 @@ def test_a_refused_bot_token_stops_start_up(environment, capsys, slack):
     assert "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in start_up_error(capsys)
 
 
-def test_several_workers_need_postgresql(environment, capsys, monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/pmo.sqlite3")
+def test_several_workers_need_postgresql(slack, capsys, monkeypatch, tmp_path):
+    set_environment(monkeypatch, slack, f"sqlite:///{tmp_path}/pmo.sqlite3")
     assert "--workers 3 needs PostgreSQL" in start_up_error(capsys, "--workers", "3")
 
 
@@ -227,3 +231,10 @@ def test_no_secret_in_the_logs_of_a_full_request_cycle(database_url, slack, capl
         bot.close()
     assert "chat.postMessage" in caplog.text  # the cycle was logged at DEBUG …
     assert not [secret for secret in SECRETS if secret in caplog.text]  # … without a secret
+
+
+def test_an_unreachable_slack_is_named(slack, capsys, monkeypatch, tmp_path):
+    """Once, on SQLite: the database plays no part, and the client's retries take seconds."""
+    set_environment(monkeypatch, slack, f"sqlite:///{tmp_path}/pmo.sqlite3")
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{free_port()}/api/")
+    assert "cannot reach Slack at SLACK_API_URL http://127.0.0.1:" in start_up_error(capsys)

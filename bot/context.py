@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.after_ack import AfterAck
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from pmo_rules.config import Rules
@@ -47,6 +48,11 @@ class BotContext:
     def dispatcher(self) -> Dispatcher:
         """The process's outbox sender, one per context (its lease owner id is per process)."""
         return Dispatcher(self)
+
+    @cached_property
+    def after_ack(self) -> AfterAck:
+        """Where listeners put the work that follows their `ack()` (bot/after_ack.py)."""
+        return AfterAck()
 
 
 def make_client(settings: Settings, *, retries: int = 2) -> WebClient:

@@ -32,7 +32,8 @@ def register(app: App, ctx: BotContext) -> None:
 def on_home_opened(ctx: BotContext, event: dict, client) -> None:
     if event.get("tab", "home") != "home":  # the Messages tab opened: nothing to draw
         return
-    client.views_publish(user_id=event["user"], view=home_view(ctx, event["user"]))
+    user = event["user"]
+    ctx.after_ack.run(lambda: client.views_publish(user_id=user, view=home_view(ctx, user)))
 
 
 def home_view(ctx: BotContext, user: str) -> dict[str, Any]:

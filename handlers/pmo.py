@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.context import BotContext
 from handlers.portfolio import portfolio_messages, project_card
-from handlers.replies import error_text
+from handlers.replies import answer_later, ephemeral, error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.pmo_commands import AddProject, Help, ListProjects, ShowProject, parse_pmo_command
@@ -42,8 +42,14 @@ def show_help(ctx: BotContext, ack, _command: dict, _respond, _parsed: Help) -> 
 def list_projects(ctx: BotContext, ack, _command: dict, respond, _parsed: ListProjects) -> None:
     """Reading the whole portfolio is not an indexed look-up: ack first, then answer."""
     ack()
-    for message in portfolio_messages(ctx):
-        respond(**message.as_payload(), response_type="ephemeral")
+
+    def send_portfolio() -> None:
+        for message in portfolio_messages(ctx):
+            respond(**message.as_payload(), response_type="ephemeral")
+
+    apologise = ephemeral(respond)
+    ctx.after_ack.run(send_portfolio,
+                      on_error=lambda: apologise(ctx.renderer.t("errors.internal")))
 
 
 def show_project(ctx: BotContext, ack, _command: dict, _respond, parsed: ShowProject) -> None:
@@ -54,7 +60,8 @@ def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddPr
     user = command["user_id"]
     permissions.require_admin(user, ctx.rules, action="add_project")
     ack()
-    respond(text=add_project(ctx, user, command["channel_id"], parsed), response_type="ephemeral")
+    answer_later(ctx, lambda: add_project(ctx, user, command["channel_id"], parsed),
+                 ephemeral(respond))
 
 
 def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:

@@ -7,10 +7,12 @@ right now, and a retry minutes later would only confuse them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.context import BotContext
 from pmo_rules.errors import UserError
 from templates.render import Renderer
 
@@ -28,6 +30,19 @@ def error_text(renderer: Renderer, error: UserError) -> str:
 def field_errors(renderer: Renderer, error: UserError, default_field: str) -> dict[str, str]:
     """`response_action: errors` wants {block_id: message}; the message stays short there."""
     return {error.field or default_field: renderer.t(error.key, **error.params)[:150]}
+
+
+def answer_later(ctx: BotContext, produce: Callable[[], str],
+                 send: Callable[[str], None]) -> None:
+    """After the ack: do the work (`produce` returns the reply) off bolt's listener thread, then
+    `send` the reply; if the work fails, `send` the apology instead of leaving silence."""
+    ctx.after_ack.run(lambda: send(produce()),
+                      on_error=lambda: send(ctx.renderer.t("errors.internal")))
+
+
+def ephemeral(respond) -> Callable[[str], None]:
+    """Send a text through a command's response_url, only to the person who typed it."""
+    return lambda text: respond(text=text, response_type="ephemeral")
 
 
 def open_modal(client: WebClient, trigger_id: str, view: dict) -> str | None:

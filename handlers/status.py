@@ -12,7 +12,7 @@ from slack_bolt import App
 
 from bot.context import BotContext
 from handlers import status_form
-from handlers.replies import error_text, open_modal
+from handlers.replies import answer_later, ephemeral, error_text, open_modal
 from handlers.status_flows import check_may_post, post_status, show_latest
 from pmo_rules.errors import UserError
 from pmo_rules.status import Help, OpenModal, Post, Show, parse_status_command
@@ -34,7 +34,7 @@ def on_status(ctx: BotContext, ack, command: dict, respond, client) -> None:
         elif isinstance(parsed, Post):
             check_may_post(ctx, user, parsed.draft.key)
             ack()
-            respond(text=post_status(ctx, user, parsed.draft), response_type="ephemeral")
+            answer_later(ctx, lambda: post_status(ctx, user, parsed.draft), ephemeral(respond))
         else:
             view = (status_form.new_form(ctx, user, key=parsed.key, channel=channel)
                     if isinstance(parsed, OpenModal)

@@ -24,11 +24,11 @@ from templates.render import Message
 
 def check_may_post(ctx: BotContext, user: str, key: str) -> None:
     """Refuse before ack: an unknown project or a user who may not post for it."""
-    with ctx.db.read() as session:
-        project = store.project_by_key(session, key)
-        if project is None:
-            raise UserError("project.unknown", key=key)
-        permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
+    with ctx.db.lookup() as connection:
+        found = store.pm_of(connection, key)
+    if found is None:
+        raise UserError("project.unknown", key=key)
+    permissions.require_status_poster(user, *found, ctx.rules)
 
 
 def post_status(ctx: BotContext, user: str, draft: StatusDraft) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.context import BotContext
 from handlers.forms import field_of, form_values, pack, unpack
 from handlers.ids import Action, Block, Callback
-from handlers.replies import error_text, field_errors, open_modal, tell
+from handlers.replies import answer_later, error_text, field_errors, open_modal, tell
 from handlers.status_flows import (
     check_may_post,
     correct_status,
@@ -140,7 +140,8 @@ def on_submit_new(ctx: BotContext, ack, body: dict, client) -> None:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, Block.PROJECT))
         return
     ack()
-    tell(client, user, channel, post_status(ctx, user, draft))
+    answer_later(ctx, lambda: post_status(ctx, user, draft),
+                 lambda text: tell(client, user, channel, text))
 
 
 def on_submit_edit(ctx: BotContext, ack, body: dict, client) -> None:
@@ -156,7 +157,8 @@ def on_submit_edit(ctx: BotContext, ack, body: dict, client) -> None:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, Block.SUMMARY))
         return
     ack()
-    tell(client, user, _origin(metadata), correct_status(ctx, user, status_id, draft))
+    answer_later(ctx, lambda: correct_status(ctx, user, status_id, draft),
+                 lambda text: tell(client, user, _origin(metadata), text))
 
 
 def _origin(metadata: dict[str, Any]) -> str | None:

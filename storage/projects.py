@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, func, select
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage import audit
@@ -56,6 +56,13 @@ class StatusUpdate(Base):
 
 def project_by_key(session: Session, key: str) -> Project | None:
     return session.scalar(select(Project).where(Project.key == key.upper()))
+
+
+def pm_of(connection: Connection, key: str) -> tuple[str, str] | None:
+    """(KEY, PM id) of project `key`, on a bare connection: the check before a status ack."""
+    row = connection.execute(select(Project.key, Project.pm_id)
+                             .where(Project.key == key.upper())).first()
+    return (row.key, row.pm_id) if row else None
 
 
 def all_projects(session: Session) -> list[Project]:

@@ -26,7 +26,7 @@ def project_standing(ctx: BotContext, project: Project, latest: StatusUpdate | N
     return standing(state=project.state, created_at=project.created_at,
                     latest_rag=latest.overall if latest else None,
                     latest_at=latest.created_at if latest else None,
-                    now=now, rules=ctx.rules.status)
+                    now=now, rules=ctx.rules.status, tz=ctx.rules.pmo.tz)
 
 
 def portfolio_messages(ctx: BotContext) -> list[Message]:

@@ -9,20 +9,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from pmo_rules.config import StatusRules
 from pmo_rules.projects import ACTIVE
-from pmo_rules.status import age_days
 
 
 @dataclass(frozen=True)
 class Standing:
     """One project's reporting standing at `now`.
 
-    `age_days` counts from the latest report (None when there is none yet); `due` means a new
-    report is expected (`[status] cadence_days`), `stale` that it is overdue enough to flag in
-    the portfolio (`[status] stale_after_days`). Only active projects are ever due or stale.
+    `age_days` counts calendar days since the latest report (None when there is none yet); `due`
+    means a new report is expected (`[status] cadence_days`), `stale` that it is overdue enough
+    to flag in the portfolio (`[status] stale_after_days`). Only active projects are ever due
+    or stale.
     """
 
     rag: str | None
@@ -31,13 +31,20 @@ class Standing:
     stale: bool
 
 
+def days_between(then: datetime, now: datetime, tz: tzinfo) -> int:
+    """Calendar days from `then` to `now` on the PMO's clock: last night's report is 1 day old,
+    and a report due "every 7 days" is due on the same weekday, whatever the hour."""
+    return max(0, (now.astimezone(tz).date() - then.astimezone(tz).date()).days)
+
+
 def standing(*, state: str, created_at: datetime, latest_rag: str | None,
-             latest_at: datetime | None, now: datetime, rules: StatusRules) -> Standing:
+             latest_at: datetime | None, now: datetime, rules: StatusRules,
+             tz: tzinfo) -> Standing:
     """A project with no report yet is judged from the day it was registered."""
-    silent_days = age_days(latest_at or created_at, now)
+    silent_days = days_between(latest_at or created_at, now, tz)
     active = state == ACTIVE
     return Standing(rag=latest_rag,
-                    age_days=None if latest_at is None else age_days(latest_at, now),
+                    age_days=None if latest_at is None else days_between(latest_at, now, tz),
                     due=active and silent_days >= rules.cadence_days,
                     stale=active and silent_days >= rules.stale_after_days)
 

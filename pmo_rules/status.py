@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pmo_rules import text
 from pmo_rules.errors import UserError
@@ -173,7 +173,7 @@ def require_may_edit(*, key: str, author_id: str, user_id: str, posted_at: datet
     """Only the author may correct their update, and only within `[status] edit_window_hours`."""
     if author_id != user_id:
         raise UserError("status.edit_not_author", key=key)
-    if now - posted_at > timedelta(hours=window_hours):
+    if now.astimezone(UTC) - posted_at.astimezone(UTC) > timedelta(hours=window_hours):
         raise UserError("status.edit_window_passed", key=key, hours=window_hours)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from pmo_rules.config import DEFAULT_RULES, StatusRules
 from pmo_rules.errors import UserError
 from pmo_rules.pmo_commands import AddProject, Help, ListProjects, ShowProject, parse_pmo_command
-from pmo_rules.portfolio import standing, tally
+from pmo_rules.portfolio import days_between, standing, tally
 from pmo_rules.rag import Rag, parse_rag
 from pmo_rules.status import (
     Edit,
@@ -25,7 +26,8 @@ from pmo_rules.status import (
 from pmo_rules.status import Help as StatusHelp
 from templates.layout import chunks, pack_lines
 
-NOW = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # the night Europe's clocks go forward
+NOW = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 in Berlin, an hour after clocks went forward
+SHANGHAI, BERLIN = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin")
 SLACKISH = st.text(alphabet=st.sampled_from(list("AZaz09 <>@#|&;:%-_.\n\t绿黄红UC"))
                    | st.characters(), max_size=80)
 
@@ -116,6 +118,20 @@ def test_form_refusals_name_their_field(form, field, key):
 
 # -- editing --------------------------------------------------------------------------------------
 
+def test_the_edit_window_is_real_hours_across_a_dst_change():
+    """Noon Saturday to noon Sunday in Berlin, the night clocks go forward: 23 real hours.
+
+    (Python subtracts two datetimes of one zone by their wall clocks, which would say 24.)
+    """
+    posted = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
+    sunday = datetime(2026, 3, 29, 12, 0, tzinfo=BERLIN)
+    require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted, now=sunday,
+                     window_hours=23)
+    with pytest.raises(UserError):
+        require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted,
+                         now=sunday + timedelta(minutes=1), window_hours=23)
+
+
 def test_only_the_author_within_the_window_may_edit():
     posted = NOW - timedelta(hours=24)
     require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted, now=NOW,
@@ -137,17 +153,35 @@ RULES = StatusRules(cadence_days=7, stale_after_days=14)
                                             (13, True, False), (14, True, True)])
 def test_due_and_stale_follow_the_cadence(days, due, stale):
     result = standing(state="active", created_at=NOW - timedelta(days=99), latest_rag="green",
-                      latest_at=NOW - timedelta(days=days), now=NOW, rules=RULES)
+                      latest_at=NOW - timedelta(days=days), now=NOW, rules=RULES, tz=SHANGHAI)
     assert (result.age_days, result.due, result.stale) == (days, due, stale)
+
+
+def test_age_counts_calendar_days_on_the_pmos_clock():
+    evening = datetime(2026, 11, 22, 23, 30, tzinfo=SHANGHAI)
+    morning = datetime(2026, 11, 23, 7, 0, tzinfo=SHANGHAI)  # 7.5 hours later, but a new day
+    assert days_between(evening, morning, SHANGHAI) == 1
+    assert days_between(evening, morning, UTC) == 0  # both fall on 22 November in UTC
+    monday = datetime(2026, 11, 16, 18, 0, tzinfo=SHANGHAI)
+    next_monday = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)  # 6 days 15 hours later
+    due = standing(state="active", created_at=monday, latest_rag="green", latest_at=monday,
+                   now=next_monday, rules=RULES, tz=SHANGHAI)
+    assert (due.age_days, due.due) == (7, True)
+
+
+def test_a_day_across_a_dst_change_is_one_day():
+    saturday = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
+    sunday = datetime(2026, 3, 29, 12, 0, tzinfo=BERLIN)  # 23 hours later
+    assert days_between(saturday, sunday, BERLIN) == 1
 
 
 def test_a_project_without_updates_is_judged_from_registration_and_paused_ones_never():
     fresh = standing(state="active", created_at=NOW - timedelta(days=2), latest_rag=None,
-                     latest_at=None, now=NOW, rules=RULES)
+                     latest_at=None, now=NOW, rules=RULES, tz=SHANGHAI)
     silent = standing(state="active", created_at=NOW - timedelta(days=30), latest_rag=None,
-                      latest_at=None, now=NOW, rules=RULES)
+                      latest_at=None, now=NOW, rules=RULES, tz=SHANGHAI)
     paused = standing(state="on_hold", created_at=NOW - timedelta(days=30), latest_rag="red",
-                      latest_at=NOW - timedelta(days=30), now=NOW, rules=RULES)
+                      latest_at=NOW - timedelta(days=30), now=NOW, rules=RULES, tz=SHANGHAI)
     assert (fresh.age_days, fresh.stale, silent.stale, paused.stale, paused.due) == (
         None, False, True, False, False)
     assert tally([fresh, silent, paused]) == tally([silent, fresh, paused])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from sqlalchemy import func, select
 
@@ -36,3 +37,22 @@ def test_a_failing_apology_is_logged_not_raised(caplog):
     pool.run(fail, on_error=fail).result(timeout=5)
     pool.drain()
     assert "could not tell the user" in caplog.text
+
+
+def test_jobs_give_way_to_requests_waiting_for_their_ack():
+    pool = AfterAck(threads=1, defer=30)
+    ran = threading.Event()
+    with pool.serving():
+        pool.run(ran.set)
+        assert not ran.wait(0.3)  # a request is still waiting for its ack
+    assert ran.wait(5)  # … and once it has it, the job runs
+    pool.drain()
+
+
+def test_a_job_never_waits_longer_than_the_deferral():
+    pool = AfterAck(threads=1, defer=0.05)
+    ran = threading.Event()
+    with pool.serving():
+        pool.run(ran.set)
+        assert ran.wait(5)  # requests never stopped coming; the job ran all the same
+    pool.drain()

@@ -26,6 +26,15 @@ def open_edit(bot, user=ALICE, key="APOLLO"):
     return bot.slack.modal_stack(user)[-1]
 
 
+def submit(bot, view, user=ALICE, **answers):
+    return bot.driver.view_submission(user=user, view=view, values=fill(view, **answers))
+
+
+def stored_summary(bot) -> str:
+    with bot.ctx.db.read() as session:
+        return session.scalar(select(StatusUpdate.summary))
+
+
 def test_author_corrects_the_update_and_the_card_is_updated_in_place(apollo):
     post(apollo)
     [card] = apollo.slack.messages(APOLLO_CHANNEL)
@@ -35,8 +44,7 @@ def test_author_corrects_the_update_and_the_card_is_updated_in_place(apollo):
     assert initial(view, "summary") == "Vendor API slipped two weeks"
     assert initial(view, "overall") == "amber"
     apollo.clock.advance(hours=2)
-    values = fill(view, overall="red", summary="Vendor API slipped four weeks")
-    response = apollo.driver.view_submission(user=ALICE, view=view, values=values)
+    response = submit(apollo, view, overall="red", summary="Vendor API slipped four weeks")
     assert response.status == 200 and not response.body
     [update] = apollo.slack.wait_for("chat.update")
     assert update.args["ts"] == card["ts"]
@@ -81,19 +89,16 @@ def test_the_window_is_checked_again_at_submit(apollo):
     post(apollo)
     view = open_edit(apollo)
     apollo.clock.advance(hours=25)
-    response = apollo.driver.view_submission(user=ALICE, view=view,
-                                             values=fill(view, summary="too late"))
+    response = submit(apollo, view, summary="too late")
     assert "older than 24 hours" in response.json["errors"]["summary"]
-    with apollo.ctx.db.read() as session:
-        assert session.scalar(select(StatusUpdate.summary)) == "Vendor API slipped two weeks"
+    assert stored_summary(apollo) == "Vendor API slipped two weeks"
 
 
 def test_a_form_overtaken_by_a_newer_update_is_refused(apollo):
     post(apollo)
     view = open_edit(apollo)
     post(apollo, "APOLLO green Vendor delivered")
-    response = apollo.driver.view_submission(user=ALICE, view=view,
-                                             values=fill(view, summary="correction"))
+    response = submit(apollo, view, summary="correction")
     assert "A newer update on *APOLLO*" in response.json["errors"]["summary"]
 
 
@@ -105,11 +110,9 @@ def test_a_forged_edit_form_changes_nothing(apollo):
             user=ALICE, view={**view, "private_metadata": metadata},
             values=fill(view, summary="forged"))
         assert response.json["response_action"] == "errors", metadata
-    response = apollo.driver.view_submission(user=BOB, view=view,
-                                             values=fill(view, summary="forged"))
+    response = submit(apollo, view, user=BOB, summary="forged")
     assert "Only the author" in response.json["errors"]["summary"]
-    with apollo.ctx.db.read() as session:
-        assert session.scalar(select(StatusUpdate.summary)) == "Vendor API slipped two weeks"
+    assert stored_summary(apollo) == "Vendor API slipped two weeks"
 
 
 def test_editing_before_the_card_went_out_sends_only_the_new_version(apollo):
@@ -117,7 +120,7 @@ def test_editing_before_the_card_went_out_sends_only_the_new_version(apollo):
     apollo.command("/status", "APOLLO amber First words")
     apollo.reply()
     view = open_edit(apollo)
-    apollo.driver.view_submission(user=ALICE, view=view, values=fill(view, summary="Better words"))
+    submit(apollo, view, summary="Better words")
     apollo.slack.wait_for("chat.postEphemeral", user=ALICE)
     apollo.clock.advance(minutes=5)
     assert [o.ok for o in apollo.ctx.dispatcher.send_due()] == [True]

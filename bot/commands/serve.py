@@ -138,7 +138,7 @@ def serve_http(settings: Settings, rules: Rules, *, host: str, workers: int, thr
 
     def load():
         ctx = make_context(settings, rules)
-        return make_wsgi_app(build_app(ctx), ctx.db)
+        return make_wsgi_app(build_app(ctx), ctx.db, serving=ctx.after_ack.serving)
 
     options = gunicorn_options(bind=f"{host}:{settings.port}", workers=workers, threads=threads,
                                log_level=log_level,

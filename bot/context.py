@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.after_ack import AfterAck
 from bot.dispatcher import Dispatcher
+from bot.lookup_cache import LookupCache
 from bot.settings import Settings
 from pmo_rules.config import Rules
 from storage.db import Database
@@ -48,6 +49,11 @@ class BotContext:
     def dispatcher(self) -> Dispatcher:
         """The process's outbox sender, one per context (its lease owner id is per process)."""
         return Dispatcher(self)
+
+    @cached_property
+    def lookups(self) -> LookupCache:
+        """Recent answers to the look-ups made before `ack()` (bot/lookup_cache.py)."""
+        return LookupCache()
 
     @cached_property
     def after_ack(self) -> AfterAck:

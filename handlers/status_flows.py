@@ -23,30 +23,52 @@ from templates.render import Message
 
 
 def check_may_post(ctx: BotContext, user: str, key: str) -> None:
-    """Refuse before ack: an unknown project or a user who may not post for it."""
+    """Refuse before ack: an unknown project or a user who may not post for it.
+
+    A recent answer that lets `user` post is taken from memory (`ctx.lookups`); `post_status`
+    checks again in its transaction, so only a refusal needs the database here.
+    """
+    remembered = ctx.lookups.get(("pm_of", key))
+    if remembered and permissions.may_post_status(user, remembered[1], ctx.rules):
+        return
     with ctx.db.lookup() as connection:
         found = store.pm_of(connection, key)
     if found is None:
         raise UserError("project.unknown", key=key)
+    ctx.lookups.put(("pm_of", key), found)
     permissions.require_status_poster(user, *found, ctx.rules)
 
 
 def post_status(ctx: BotContext, user: str, draft: StatusDraft) -> str:
-    """Store the update and its card in one transaction, send the card, return the reply."""
+    """Store the update and its card in one transaction, send the card, return the reply.
+
+    Project and permission are checked again here, in the transaction: the check before the
+    ack may have used a remembered answer.
+    """
     now = ctx.now()
-    with ctx.db.write() as session:
-        project = store.project_by_key(session, draft.key)
-        if project is None:  # removed between the check before ack and now
-            return error_text(ctx.renderer, UserError("project.unknown", key=draft.key))
-        status = store.add_status(session, project=project, author=user,
-                                  values=draft.values(), now=now)
-        delivery = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
-                                  payload=status_card(ctx, project, status).as_payload(), now=now,
-                                  requested_by=user)
-        status.card_delivery_id = delivery.id
+    try:
+        with ctx.db.write() as session:
+            delivery, project = _store_status(ctx, session, user, draft, now)
+    except UserError as error:
+        return error_text(ctx.renderer, error)
     ctx.dispatcher.send([delivery.id])
     return ctx.renderer.t("status.posted", key=project.key, channel=project.channel_id,
                           rag_word=ctx.renderer.rag_word(draft.overall.value))
+
+
+def _store_status(ctx: BotContext, session: Session, user: str, draft: StatusDraft,
+                  now: datetime) -> tuple[outbox.Delivery, Project]:
+    project = store.project_by_key(session, draft.key)
+    if project is None:
+        raise UserError("project.unknown", key=draft.key)
+    permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
+    status = store.add_status(session, project=project, author=user, values=draft.values(),
+                              now=now)
+    delivery = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
+                              payload=status_card(ctx, project, status).as_payload(), now=now,
+                              requested_by=user)
+    status.card_delivery_id = delivery.id
+    return delivery, project
 
 
 def correct_status(ctx: BotContext, user: str, status_id: int, draft: StatusDraft) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.after_ack import AfterAck
 from storage.outbox import Delivery
-from storage.projects import StatusUpdate
+from storage.projects import Project, StatusUpdate
+from tests.support import BOB
 
 
 def test_a_failure_after_the_ack_is_told_and_rolled_back(apollo, monkeypatch, caplog):
@@ -56,3 +57,20 @@ def test_a_job_never_waits_longer_than_the_deferral():
         pool.run(ran.set)
         assert ran.wait(5)  # requests never stopped coming; the job ran all the same
     pool.drain()
+
+
+def test_a_remembered_permission_is_checked_again_before_storing(apollo):
+    """The check before the ack may use a minute-old answer; the write does not."""
+    apollo.command("/status", "APOLLO green First")  # remembers: alice is APOLLO's PM
+    apollo.reply()
+    with apollo.ctx.db.write() as session:
+        session.execute(update(Project).where(Project.key == "APOLLO").values(pm_id=BOB))
+    response = apollo.command("/status", "APOLLO green Second")
+    assert response.text == ""  # acked on the remembered answer …
+    refusal = apollo.slack.wait_for_response(2)[-1]["body"]["text"]
+    assert "can't post a status for *APOLLO*" in refusal
+    with apollo.ctx.db.read() as session:  # … but nothing was stored
+        assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 1
+    response = apollo.command("/status", "APOLLO amber Third", user=BOB)
+    assert response.text == ""  # a remembered "no" is never trusted: the new PM may post
+    assert "recorded" in apollo.slack.wait_for_response(3)[-1]["body"]["text"]

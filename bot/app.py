@@ -10,11 +10,11 @@ import logging
 from slack_bolt import App, BoltResponse
 
 from bot.context import BotContext
-from handlers import home, pmo, status, status_form
+from handlers import gate, home, pmo, risk, status, status_form
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (status, status_form, pmo, home)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate)
 
 
 def build_app(ctx: BotContext) -> App:

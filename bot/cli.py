@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from bot.commands import db, manifest, serve
+from bot.commands import db, export, manifest, serve
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, serve, manifest)
+COMMANDS = (db, serve, manifest, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,8 @@ from enum import StrEnum
 class Callback(StrEnum):
     STATUS_MODAL = "status_modal"
     STATUS_EDIT = "status_edit"
+    GATE_REQUEST = "gate_request_modal"
+    GATE_REJECT = "gate_reject_modal"
 
 
 class Block(StrEnum):
@@ -25,8 +27,45 @@ class Block(StrEnum):
     SUMMARY = "summary"
     BLOCKERS = "blockers"
     NEXT_STEPS = "next_steps"
+    NOTE = "note"
+    REASON = "reason"
+    GATE_CHECK = "gate_check_"  # + the criterion's index in the gate's checklist
 
 
 class Action(StrEnum):
     VALUE = "value"  # the one element inside each modal input block
     HOME_POST_UPDATE = "home_post_update"
+    GATE_APPROVE = "gate_approve"  # value: {"g": <gate request id>}
+    GATE_REJECT = "gate_reject"  # same value; opens the reason modal
+
+
+class RiskCallback(StrEnum):
+    FORM = "risk_form"
+    CLOSE_FORM = "risk_close_form"
+
+
+class RiskBlock(StrEnum):
+    """Block ids of the risk forms: the field names, so a rule's `UserError.field` is the id."""
+
+    PROJECT = "project"
+    TITLE = "title"
+    PROBABILITY = "probability"
+    IMPACT = "impact"
+    OWNER = "owner_id"
+    RESPONSE = "response"
+    STATUS = "status"
+    DUE = "due_on"
+    REVIEW = "next_review_on"
+    DESCRIPTION = "description"
+    TRIGGER = "trigger"
+    NOTE = "note"
+    OUTCOME = "outcome"
+
+
+class RiskAction(StrEnum):
+    """The risk card's buttons. Their value is JSON `{"r": <risk id>}`; any message may carry
+    them (the reminders' nudges do), and these listeners answer wherever they are clicked."""
+
+    REVIEWED = "risk_reviewed"
+    UPDATE = "risk_update"
+    CLOSE = "risk_close"

@@ -1,4 +1,5 @@
-"""`/pmo`: the PMO office's verbs — the portfolio, one project, registering a project, help.
+"""`/pmo`: the PMO office's verbs — the portfolio, one project, registering a project, risks,
+gates, help.
 
 `pmo_rules.pmo_commands` parses the text into a command object; `VERBS` maps each command type to
 the function that answers it, so a new verb is one parser entry and one line here.
@@ -12,11 +13,21 @@ from slack_bolt import App
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import BotContext
+from handlers import gate_flow, risk_messages
 from handlers.portfolio import portfolio_messages, project_card
 from handlers.replies import answer_later, ephemeral, error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.pmo_commands import AddProject, Help, ListProjects, ShowProject, parse_pmo_command
+from pmo_rules.gates import SetApprovers
+from pmo_rules.pmo_commands import (
+    AddProject,
+    Help,
+    ListGates,
+    ListProjects,
+    ShowProject,
+    parse_pmo_command,
+)
+from pmo_rules.risk import PortfolioRisks
 from storage import projects as store
 
 
@@ -56,6 +67,29 @@ def show_project(ctx: BotContext, ack, _command: dict, _respond, parsed: ShowPro
     ack(**project_card(ctx, parsed.key).as_payload())
 
 
+def show_risks(ctx: BotContext, ack, _command: dict, _respond, _parsed: PortfolioRisks) -> None:
+    with ctx.db.read() as session:
+        ack(**risk_messages.portfolio(ctx, session).as_payload())
+
+
+def list_gates(ctx: BotContext, ack, _command: dict, _respond, _parsed: ListGates) -> None:
+    ack(**gate_flow.pending_message(ctx).as_payload())
+
+
+def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetApprovers) -> None:
+    user = command["user_id"]
+    permissions.require_admin(user, ctx.rules, action="set_approvers")
+    ack()
+    respond(text=set_approvers(ctx, user, parsed), response_type="ephemeral")
+
+
+def set_approvers(ctx: BotContext, user: str, cmd: SetApprovers) -> str:
+    try:
+        return gate_flow.set_approvers(ctx, user, cmd)
+    except UserError as error:
+        return error_text(ctx.renderer, error)
+
+
 def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddProject) -> None:
     user = command["user_id"]
     permissions.require_admin(user, ctx.rules, action="add_project")
@@ -86,4 +120,7 @@ VERBS: dict[type, Callable[..., None]] = {
     ListProjects: list_projects,
     ShowProject: show_project,
     AddProject: register_project,
+    PortfolioRisks: show_risks,
+    ListGates: list_gates,
+    SetApprovers: change_approvers,
 }

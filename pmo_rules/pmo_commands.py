@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pmo_rules import text
+from pmo_rules import gates, text
 from pmo_rules.errors import UserError
 from pmo_rules.projects import parse_key, parse_name
+from pmo_rules.risk import parse_portfolio_risks
 
 USAGE = "pmo"
 ADD_USAGE = "pmo_project_add"
@@ -25,6 +26,11 @@ class Help:
 
 @dataclass(frozen=True)
 class ListProjects:
+    pass
+
+
+@dataclass(frozen=True)
+class ListGates:
     pass
 
 
@@ -53,9 +59,18 @@ def _projects(words: list[str]) -> ListProjects:
     return ListProjects()
 
 
-def _project(words: list[str]) -> ShowProject | AddProject:
+def _gates(words: list[str]) -> ListGates:
+    """`/pmo gates`: every pending gate review, oldest first."""
+    if words:
+        raise UserError("pmo.unexpected_words", usage=USAGE, words=" ".join(words)[:80])
+    return ListGates()
+
+
+def _project(words: list[str]) -> ShowProject | AddProject | gates.SetApprovers:
     if words and words[0].lower() == "add":
         return _add_project(words[1:])
+    if len(words) > 1 and words[1].lower() == "approvers":
+        return gates.parse_approvers(parse_key(words[0], usage=gates.APPROVERS_USAGE), words[2:])
     if len(words) != 1:
         raise UserError("pmo.project_usage", usage=USAGE)
     return ShowProject(parse_key(words[0], usage=USAGE))
@@ -86,6 +101,8 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "help": _help,
     "projects": _projects,
     "project": _project,
+    "risks": parse_portfolio_risks,
+    "gates": _gates,
 }
 
 

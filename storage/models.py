@@ -2,7 +2,10 @@
 
 from storage.audit import AuditEntry
 from storage.base import Base
+from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
+from storage.risks import Risk, RiskCounter
 
-__all__ = ["AuditEntry", "Base", "Delivery", "Project", "StatusUpdate"]
+__all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
+           "Project", "Risk", "RiskCounter", "StatusUpdate"]

@@ -100,6 +100,14 @@ def enqueue_card_update(session: Session, card_id: int, payload: dict[str, Any],
         .values(payload=payload).execution_options(synchronize_session=False))
     if replaced.rowcount:
         return None
+    # An earlier update waiting for a retry would bring back an older picture when it finally
+    # goes out after this one: it gets the newest payload too. (Fresh ones are left alone: their
+    # sender is about to claim them, and a row lock here would make it skip them.) Pending rows
+    # are few and `ix_deliveries_due` starts with the state, so this stays cheap.
+    session.execute(
+        update(Delivery).where(Delivery.state == PENDING, Delivery.target_id == card_id,
+                               Delivery.attempts > 0, Delivery.lease_owner.is_(None))
+        .values(payload=payload).execution_options(synchronize_session=False))
     card = session.get(Delivery, card_id)
     return enqueue(session, kind=f"{card.kind}_update", channel=card.channel, payload=payload,
                    now=now, method=UPDATE, target_id=card_id, requested_by=card.requested_by)

@@ -22,6 +22,9 @@ from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, Bot, make_bot, sample_di
 PG_ADMIN_URL = os.environ.get("PMO_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("PMO_REQUIRE_POSTGRES") == "1"
+# slack_sdk honours HTTPS_PROXY even for 127.0.0.1 (it ignores NO_PROXY): the stand-in is local.
+for _proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+    os.environ.pop(_proxy, None)
 
 
 # --- databases -----------------------------------------------------------------------------

@@ -49,20 +49,21 @@ class SlackDriver:
         self,
         wsgi_app: Callable,
         signing_secret: str,
-        new_response_url: Callable[[], str],
+        new_response_url: Callable[..., str],
         path: str = "/slack/events",
         new_trigger_id: Callable[[str], str] | None = None,
     ) -> None:
+        """`new_response_url(channel=, user=)` and `new_trigger_id(user)` come from the stand-in,
+        so that what the bot posts to a response_url or opens with a trigger is filed under the
+        right channel and person."""
         self.wsgi_app = wsgi_app
         self.signer = SignatureVerifier(signing_secret)
         self.new_response_url = new_response_url
-        self.path = path
         self.new_trigger_id = new_trigger_id
+        self.path = path
         self._trigger = 0
 
-    def trigger_id(self, user: str = "") -> str:
-        """A trigger_id for `user`: from `new_trigger_id` (e.g. the stand-in's, so views opened
-        with it land in that user's modal stack), else a local counter."""
+    def trigger_id(self, user: str) -> str:
         if self.new_trigger_id is not None:
             return self.new_trigger_id(user)
         self._trigger += 1
@@ -90,7 +91,7 @@ class SlackDriver:
             "text": text,
             "api_app_id": "A0PMO",
             "is_enterprise_install": "false",
-            "response_url": self.new_response_url(),
+            "response_url": self.new_response_url(channel=channel, user=user),
             "trigger_id": self.trigger_id(user),
         }
         return self.post(urlencode(form).encode())
@@ -111,7 +112,7 @@ class SlackDriver:
             "api_app_id": "A0PMO",
             "trigger_id": self.trigger_id(user),
             "actions": [action],
-            "response_url": self.new_response_url(),
+            "response_url": self.new_response_url(channel=channel, user=user),
             "token": "legacy",
         }
         if channel:

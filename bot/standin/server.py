@@ -262,7 +262,7 @@ class SlackStandIn:
             self._httpd = _HTTPServer(self)
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
-                args=(0.05,),
+                args=(0.02,),
                 name="slack-standin-http",
                 daemon=True,
             )
@@ -368,10 +368,13 @@ class SlackStandIn:
             self._changed.notify_all()
 
     def reset(self) -> None:
-        """Forget every record (calls, messages, views, responses, warnings, acks) and any
-        failures still armed by ``fail_next``; directory and channel flags stay."""
+        """Forget every record (calls, messages, views, responses, warnings, acks) and undo
+        ``fail_next``/``set_not_in_channel``/``set_channel_archived``, so a stand-in shared by
+        many tests starts each one clean. The directory and issued URLs/triggers stay."""
         with self._lock:
             self._clear()
+            self._not_in.clear()
+            self._archived.clear()
         self._link.reset()
 
     # -- queries -------------------------------------------------------------------------------
@@ -398,7 +401,7 @@ class SlackStandIn:
 
     @property
     def responses(self) -> list[dict]:
-        """Bodies posted to response_urls, each ``{url, body, effect, channel, user, at}``."""
+        """Bodies posted to response_urls, each ``{url, body, effect, channel, user, ts, at}``."""
         with self._lock:
             return copy.deepcopy(self._responses)
 
@@ -537,13 +540,14 @@ class SlackStandIn:
             if not deleting:
                 self._warn("response_url", hook["channel"], blocks, text)
             hook["count"] += 1
-            effect = self._apply_response(hook, body, deleting)
+            effect, ts = self._apply_response(hook, body, deleting)
             record = {
                 "url": f"{self.url}response/{token}",
                 "body": body,
                 "effect": effect,
                 "channel": hook["channel"],
                 "user": hook["user"],
+                "ts": ts,
                 "at": time.time(),
             }
             self._responses.append(record)
@@ -551,27 +555,30 @@ class SlackStandIn:
             self._changed.notify_all()
             return 200, {"ok": True}
 
-    def _apply_response(self, hook: dict, body: dict, deleting: bool) -> str:
-        """Do what Slack does with a response_url post; returns which effect it had."""
+    def _apply_response(self, hook: dict, body: dict, deleting: bool) -> tuple[str, str | None]:
+        """Do what Slack does with a response_url post: (effect, ts of the message it touched).
+
+        The timeline gets one ``response`` event for it, not a message/update/delete as well.
+        """
         channel, ts = hook["channel"], hook["message_ts"]
         original = self._find(channel, ts) if channel and ts else None
         if deleting:
             if original is not None:
                 self._messages[channel].remove(original)
-            return "delete_original"
+            return "delete_original", ts
         if _truthy(body.get("replace_original")):
             target = original or next((e for e in self._ephemerals if ts and e["ts"] == ts), None)
             if target is not None:
                 target["text"] = body.get("text") or ""
                 target["blocks"] = body.get("blocks") or []
-            return "replace_original"
+            return "replace_original", ts
         if body.get("response_type") == "in_channel":
-            if channel:
-                self._store_message(channel, body, body.get("thread_ts"))
-            return "in_channel"
+            posted = self._store_message(channel, body, body.get("thread_ts")) if channel else None
+            return "in_channel", posted and posted["ts"]
         if hook["user"]:
-            self._store_ephemeral(channel or "", hook["user"], body, "response_url")
-        return "ephemeral"
+            shown = self._store_ephemeral(channel or "", hook["user"], body, "response_url")
+            return "ephemeral", shown["ts"]
+        return "ephemeral", None
 
     # -- internals (lock held) -----------------------------------------------------------------
 
@@ -642,7 +649,6 @@ class SlackStandIn:
         if thread_ts:
             message["thread_ts"] = thread_ts
         self._messages.setdefault(channel, []).append(message)
-        self._event("message", **message)
         return message
 
     def _store_ephemeral(self, channel: str, user: str, a: dict, via: str) -> dict:
@@ -657,7 +663,6 @@ class SlackStandIn:
         if a.get("thread_ts"):
             ephemeral["thread_ts"] = a["thread_ts"]
         self._ephemerals.append(ephemeral)
-        self._event("ephemeral", **ephemeral)
         return ephemeral
 
     # -- Web API methods (lock held; each returns the response body) ---------------------------
@@ -686,6 +691,7 @@ class SlackStandIn:
             return rejected
         self._warn("chat.postMessage", channel, a.get("blocks"), a.get("text"))
         message = self._store_message(channel, a, a.get("thread_ts"))
+        self._event("message", **message)
         body = {k: v for k, v in message.items() if k != "channel"}
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": body}
 
@@ -703,6 +709,7 @@ class SlackStandIn:
             return rejected
         self._warn("chat.postEphemeral", channel, a.get("blocks"), a.get("text"))
         ephemeral = self._store_ephemeral(channel, a["user"], a, "chat.postEphemeral")
+        self._event("ephemeral", **ephemeral)
         return {"ok": True, "message_ts": ephemeral["ts"]}
 
     def _chat_update(self, a: dict, token: str) -> dict:

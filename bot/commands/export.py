@@ -1,0 +1,84 @@
+"""`pmo-bot export risks --format csv [--out FILE]`: the whole risk register as a spreadsheet.
+
+One row a risk, every field, with a header; dates and times in ISO 8601 (times in UTC), UTF-8.
+The level is computed under the rules file in force (PMO_RULES), as the bot shows it. Values are
+written exactly as stored; a spreadsheet may treat a cell starting with "=" as a formula, so open
+the file as data (import) rather than by double-clicking when titles come from many people.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from datetime import date, datetime
+
+from bot.rules_file import load_rules
+from bot.settings import DATABASE_DEFAULT, database_url
+from pmo_rules.config import Rules
+from storage import risks as store
+from storage.db import Database
+from storage.risks import Risk
+
+COLUMNS = ("id", "project", "number", "title", "description", "trigger", "probability",
+           "impact", "score", "level", "owner", "response", "due_on", "next_review_on",
+           "last_reviewed_at", "last_reviewed_by", "status", "last_note", "created_by",
+           "created_at", "updated_at", "closed_at", "closed_by")
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("export", help="write a register out as a file")
+    parser.add_argument("what", choices=["risks"], help="what to export")
+    parser.add_argument("--format", choices=["csv"], default="csv", help="file format")
+    parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    parser.set_defaults(func=run_export)
+
+
+def run_export(args) -> int:
+    rules = load_rules(os.environ.get("PMO_RULES") or None)
+    db = Database(database_url(os.environ.get("DATABASE_URL") or DATABASE_DEFAULT))
+    try:
+        if args.out:
+            with open(args.out, "w", encoding="utf-8", newline="") as handle:
+                count = write_csv(db, rules, handle)
+            print(f"exported {count} risks to {args.out}", file=sys.stderr)
+        else:
+            write_csv(db, rules, sys.stdout)
+    finally:
+        db.dispose()
+    return 0
+
+
+def write_csv(db: Database, rules: Rules, handle) -> int:
+    """Write the header and one row per risk; returns how many risks were written."""
+    writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="raise")
+    writer.writeheader()
+    count = 0
+    with db.read() as session:
+        for risk in store.every_risk(session):
+            writer.writerow({name: _cell(value) for name, value in record(risk, rules).items()})
+            count += 1
+    return count
+
+
+def record(risk: Risk, rules: Rules) -> dict[str, object]:
+    """Every field of a risk by column name, with its level under `rules`."""
+    return {"id": str(risk.ref), "project": risk.project.key, "number": risk.number,
+            "title": risk.title, "description": risk.description, "trigger": risk.trigger,
+            "probability": risk.probability, "impact": risk.impact, "score": risk.score,
+            "level": rules.risk.levels.level_of(risk.score), "owner": risk.owner_id,
+            "response": risk.response, "due_on": risk.due_on,
+            "next_review_on": risk.next_review_on, "last_reviewed_at": risk.last_reviewed_at,
+            "last_reviewed_by": risk.last_reviewed_by, "status": risk.status,
+            "last_note": risk.last_note, "created_by": risk.created_by,
+            "created_at": risk.created_at, "updated_at": risk.updated_at,
+            "closed_at": risk.closed_at, "closed_by": risk.closed_by}
+
+
+def _cell(value: object) -> str:
+    """ISO dates and times; empty for a field that is not set."""
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,177 @@
+"""`/gate`, the request form, and the Approve / Reject buttons on approval cards.
+
+Slash commands refuse in their ack (checked on a read-only session first). Button clicks ack at
+once and answer with an ephemeral reply, since Slack shows nothing of a block_actions ack.
+Form submissions store first and ack after, because only the ack can put an error on the form;
+the write is one short transaction, well inside Slack's three seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot.context import BotContext
+from handlers import gate_flow as flow
+from handlers import gate_views as views
+from handlers.ids import Action, Block, Callback
+from handlers.replies import error_text, field_errors
+from pmo_rules import gates
+from pmo_rules.errors import UserError
+
+
+def register(app: App, ctx: BotContext) -> None:
+    app.command("/gate")(
+        lambda ack, command, respond, client: on_gate(ctx, ack, command, respond, client))
+    app.view(Callback.GATE_REQUEST)(lambda ack, body: on_request_form(ctx, ack, body))
+    app.action(Action.GATE_APPROVE)(
+        lambda ack, body, action, respond: on_approve(ctx, ack, body, action, respond))
+    app.action(Action.GATE_REJECT)(
+        lambda ack, body, action, respond, client:
+            on_reject(ctx, ack, body, action, respond, client))
+    app.view(Callback.GATE_REJECT)(lambda ack, body: on_reject_form(ctx, ack, body))
+
+
+def on_gate(ctx: BotContext, ack, command: dict, respond, client) -> None:
+    user = command["user_id"]
+    try:
+        parsed = gates.parse_gate_command(command.get("text", ""))
+        if isinstance(parsed, gates.Help):
+            ack(text=ctx.renderer.t("help.gate"))
+        elif isinstance(parsed, gates.Status):
+            ack(**flow.status_message(ctx, parsed.key).as_payload())
+        elif isinstance(parsed, gates.Request):
+            form = flow.request_form(ctx, user, parsed)
+            ack()
+            open_form(ctx, client, command["trigger_id"], form, respond)
+        elif isinstance(parsed, gates.Withdraw):
+            flow.check_withdraw(ctx, user, parsed.key)
+            ack()
+            answer(ctx, respond, lambda: flow.withdraw(ctx, user, parsed.key))
+        else:
+            flow.check_decide(ctx, user, parsed)
+            ack()
+            answer(ctx, respond, lambda: flow.decide(ctx, user, parsed))
+    except UserError as error:
+        ack(text=error_text(ctx.renderer, error))
+
+
+def open_form(ctx: BotContext, client, trigger_id: str, view: dict, respond) -> None:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:  # an expired trigger, mostly: say so instead of nothing
+        failure = UserError("gate.form_failed", error=error.response.get("error", "unknown"))
+        respond(text=error_text(ctx.renderer, failure), response_type="ephemeral")
+
+
+def answer(ctx: BotContext, respond, use_case: Callable[[], flow.Done],
+           clicked: tuple[str, str] | None = None) -> None:
+    """Run a use case after the ack, reply to the person, then send what it queued."""
+    try:
+        done = use_case()
+    except UserError as error:
+        refuse(ctx, respond, error, clicked)
+        return
+    respond(text=done.reply, response_type="ephemeral")
+    ctx.dispatcher.send(done.deliveries)
+
+
+def refuse(ctx: BotContext, respond, error: UserError,
+           clicked: tuple[str, str] | None = None) -> None:
+    """Say why nothing changed; a click on a decided request also brings its card up to date."""
+    respond(text=error_text(ctx.renderer, error), response_type="ephemeral")
+    if isinstance(error, flow.StaleRequest):
+        ctx.dispatcher.send(flow.refresh_stale(ctx, error.request_id, clicked))
+
+
+def on_approve(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:
+    ack()
+    user = body["user"]["id"]
+    answer(ctx, respond,
+           lambda: flow.vote(ctx, user, gates.parse_card_value(action.get("value")),
+                             gates.APPROVE),
+           clicked_message(body))
+
+
+def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond, client) -> None:
+    """Reject asks for the reason first; the vote is cast when the reason modal is submitted."""
+    ack()
+    try:
+        form = flow.check_reject(ctx, body["user"]["id"],
+                                 gates.parse_card_value(action.get("value")))
+    except UserError as error:
+        refuse(ctx, respond, error, clicked_message(body))
+        return
+    open_form(ctx, client, body["trigger_id"], form, respond)
+
+
+def clicked_message(body: dict) -> tuple[str, str] | None:
+    """(channel, ts) of the card that was clicked, so a stale click refreshes that card."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    return (channel, ts) if channel and ts else None
+
+
+def on_request_form(ctx: BotContext, ack, body: dict) -> None:
+    view = body["view"]
+    values = view.get("state", {}).get("values", {})
+
+    def request() -> flow.Done:
+        key, phase = gates.parse_form_metadata(view.get("private_metadata"))
+        note = _input(values.get(Block.NOTE, {}), "value") or ""
+        return flow.submit_request(ctx, body["user"]["id"], key, phase, _ticked(values), note)
+
+    submit(ctx, ack, request, default_field=Block.NOTE)
+
+
+def on_reject_form(ctx: BotContext, ack, body: dict) -> None:
+    view = body["view"]
+    reason = _input(view.get("state", {}).get("values", {}).get(Block.REASON, {}), "value")
+
+    def reject() -> flow.Done:
+        request_id = gates.parse_card_value(view.get("private_metadata"))
+        return flow.vote(ctx, body["user"]["id"], request_id, gates.REJECT,
+                         gates.check_reason(reason or ""))
+
+    submit(ctx, ack, reject, default_field=Block.REASON)
+
+
+def submit(ctx: BotContext, ack, use_case: Callable[[], flow.Done], *,
+           default_field: str) -> None:
+    """Run a form's use case, then turn the form into what happened (or show why not)."""
+    try:
+        done = use_case()
+    except UserError as error:
+        form_refusal(ctx, ack, error, default_field=default_field)
+        return
+    ack(response_action="update", view=views.notice(ctx.renderer, done.reply))
+    ctx.dispatcher.send(done.deliveries)
+
+
+def _ticked(values: dict) -> set[int]:
+    """Indexes of the checklist items ticked in the request form."""
+    ticked = set()
+    for block_id, fields in values.items():
+        index = block_id.removeprefix(Block.GATE_CHECK)
+        if block_id.startswith(Block.GATE_CHECK) and index.isdigit() and _input(
+                fields, "selected_options"):
+            ticked.add(int(index))
+    return ticked
+
+
+def form_refusal(ctx: BotContext, ack, error: UserError, *, default_field: str) -> None:
+    """A problem with one field goes next to it; anything else replaces the form with why."""
+    if error.field:
+        ack(response_action="errors", errors=field_errors(ctx.renderer, error, default_field))
+        return
+    ack(response_action="update", view=views.notice(ctx.renderer, error_text(ctx.renderer, error)))
+    if isinstance(error, flow.StaleRequest):
+        ctx.dispatcher.send(flow.refresh_stale(ctx, error.request_id))
+
+
+def _input(fields: dict, name: str):
+    """The one element's `name` in a submitted input block (Slack nests it under action_id)."""
+    element = fields.get(Action.VALUE) if isinstance(fields, dict) else None
+    return element.get(name) if isinstance(element, dict) else None

@@ -1,0 +1,370 @@
+"""Stage-gate use cases: each is one transaction that checks, stores, audits and queues cards.
+
+The listeners in handlers/gate.py call these. A `check_*` function runs the same checks on a
+read-only session before Slack is answered, so a refusal is the ack itself; the use case runs
+them again inside its write transaction, because the world may have changed in between. Every
+message that goes out (cards, card updates, notices to the PM) is queued in the outbox in that
+transaction and its ids are returned, so the caller sends them after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.context import BotContext
+from handlers import gate_views as views
+from pmo_rules import gates
+from pmo_rules.config import GateRule, next_phase
+from pmo_rules.errors import UserError
+from pmo_rules.permissions import require_admin
+from storage import gates as store
+from storage import outbox
+from storage.projects import Project, project_by_key
+
+HISTORY_SHOWN = 10
+
+
+@dataclass
+class Done:
+    """What a use case tells the person who acted, and the deliveries to send after commit."""
+
+    reply: str
+    deliveries: list[int] = field(default_factory=list)
+
+
+class StaleRequest(UserError):
+    """A click or form for a request that is no longer open: refuse, and refresh its card."""
+
+    def __init__(self, request_id: int, key: str, state: str) -> None:
+        super().__init__("gate.request_closed", key=key, state=state)
+        self.request_id = request_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Requesting a gate
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    project: Project
+    electorate: gates.Electorate
+    criteria: tuple[str, ...]
+
+
+def prepare_request(ctx: BotContext, session: Session, user: str, key: str) -> Prepared:
+    """Everything a request needs, or the reason it can't be made now."""
+    project = _project(session, key)
+    gates.check_may_request(user, key=project.key, pm_id=project.pm_id, phase=project.phase,
+                            state=project.state, hold_until=project.hold_until, now=ctx.now(),
+                            rules=ctx.rules)
+    existing = store.open_request(session, project.id)
+    if existing is not None:
+        raise UserError("gate.already_open", key=project.key, phase=existing.phase,
+                        requester=existing.requested_by)
+    rule = gate_rule(ctx, session, project, project.phase)
+    electorate = gates.electorate(rule, user, self_approval=ctx.rules.gates.self_approval,
+                                  key=project.key, phase=project.phase)
+    criteria = rule.criteria or views.default_criteria(ctx.renderer, project.phase)
+    return Prepared(project, electorate, criteria)
+
+
+def request_form(ctx: BotContext, user: str, command: gates.Request) -> dict:
+    """The checklist modal for `/gate request`, after the checks that would refuse it."""
+    with ctx.db.read() as session:
+        prepared = prepare_request(ctx, session, user, command.key)
+    return views.request_form(ctx.renderer, prepared.project, prepared.electorate,
+                              prepared.criteria, command.note)
+
+
+def submit_request(ctx: BotContext, user: str, key: str, phase: str, ticked: set[int],
+                   note: str) -> Done:
+    """Store the request and post its cards: one in the project channel, one per approver."""
+    now = ctx.now()
+    try:
+        with ctx.db.write() as session:
+            prepared = prepare_request(ctx, session, user, key)
+            project = prepared.project
+            if project.phase != phase:
+                raise UserError("gate.phase_changed", key=key, phase=project.phase)
+            checklist = [{"text": text, "done": index in ticked}
+                         for index, text in enumerate(prepared.criteria)]
+            request = store.add_request(session, project=project, requester=user, now=now,
+                                        note=gates.check_note(note), checklist=checklist,
+                                        electorate=prepared.electorate)
+            payload = views.card(ctx.renderer, project, request, []).as_payload()
+            cards = [outbox.enqueue(session, kind="gate_card", channel=channel, payload=payload,
+                                    now=now, requested_by=user).id
+                     for channel in (project.channel_id, *request.approvers)]
+            request.card_ids = cards
+    except IntegrityError:  # another request for this project was stored a moment ago
+        raise UserError("gate.already_open", key=key, phase=phase, requester=user) from None
+    reply = ctx.renderer.t("gate.requested_reply", key=key, phase=phase,
+                           approvers=request.approvers, required=request.required,
+                           channel=project.channel_id)
+    return Done(reply, cards)
+
+
+def gate_rule(ctx: BotContext, session: Session, project: Project, phase: str) -> GateRule:
+    """The rules file's gate for `phase`, with the project's approver override laid over it."""
+    override = store.approver_overrides(session, project.id).get(phase)
+    if override is None:
+        return ctx.rules.gate(phase)
+    quorum = gates.parse_quorum(override.quorum) if override.quorum else None
+    return gates.effective_gate(ctx.rules.gate(phase), tuple(override.approvers), quorum)
+
+
+# ---------------------------------------------------------------------------------------------
+# Voting
+# ---------------------------------------------------------------------------------------------
+
+
+def check_reject(ctx: BotContext, user: str, request_id: int) -> dict:
+    """The reason modal for a Reject click, once the click is known to be a valid vote."""
+    with ctx.db.read() as session:
+        request, project = _open_request(session, request_id)
+        _check_vote(session, user, request, project)
+    return views.reject_form(ctx.renderer, project, request)
+
+
+def vote(ctx: BotContext, user: str, request_id: int, choice: str,
+         reason: str | None = None) -> Done:
+    """Record one approver's vote and, if it settles the gate, the decision and its effects.
+
+    The request row is locked first, so concurrent votes are counted one after the other: two
+    approvals that together reach "all" pass the gate, and a repeated click finds its own vote.
+    """
+    now = ctx.now()
+    try:
+        with ctx.db.write() as session:
+            request, project = _open_request(session, request_id, lock=True)
+            votes = _check_vote(session, user, request, project)
+            store.add_vote(session, request=request, approver=user, vote=choice, now=now,
+                           reason=reason)
+            votes[user] = choice
+            outcome = gates.outcome_after(votes, request.required)
+            deliveries = _close(ctx, session, project, request, outcome, user, now,
+                                reason=reason) if outcome else []
+            deliveries += refresh_cards(ctx, session, project, request)
+    except IntegrityError:  # the unique (request, approver) vote: a racing duplicate
+        raise UserError("gate.vote_conflict") from None
+    return Done(_vote_reply(ctx, project, request, votes, choice), deliveries)
+
+
+def _vote_reply(ctx: BotContext, project: Project, request: store.GateRequest,
+                votes: dict[str, str], choice: str) -> str:
+    common = dict(key=project.key, phase=request.phase)
+    if choice == gates.REJECT:
+        return ctx.renderer.t("gate.rejected_reply", requester=request.requested_by, **common)
+    if request.state == gates.PASSED:
+        return ctx.renderer.t("gate.passed_reply", next=next_phase(request.phase), **common)
+    approvals = sum(1 for value in votes.values() if value == gates.APPROVE)
+    return ctx.renderer.t("gate.approved_reply", approvals=approvals, required=request.required,
+                          **common)
+
+
+def _open_request(session: Session, request_id: int, *,
+                  lock: bool = False) -> tuple[store.GateRequest, Project]:
+    request = store.get_request(session, request_id, lock=lock)
+    if request is None:
+        raise UserError("gate.bad_button")
+    project = session.get(Project, request.project_id)
+    if request.state != gates.OPEN:
+        raise StaleRequest(request.id, project.key, request.state)
+    return request, project
+
+
+def _check_vote(session: Session, user: str, request: store.GateRequest,
+                project: Project) -> dict[str, str]:
+    """The votes so far by approver, after checking that `user` may add theirs."""
+    votes = {v.approver_id: v.vote for v in store.votes_of(session, request.id)}
+    gates.check_may_vote(user, key=project.key, approvers=request.approvers,
+                         requester=request.requested_by, votes=votes)
+    return votes
+
+
+def refresh_stale(ctx: BotContext, request_id: int,
+                  clicked: tuple[str, str] | None = None) -> list[int]:
+    """Bring the clicked card (or every card, when it is not known) up to date."""
+    with ctx.db.write() as session:
+        request = store.get_request(session, request_id)
+        if request is None:
+            return []
+        project = session.get(Project, request.project_id)
+        card = store.card_at(session, request, *clicked) if clicked else None
+        return refresh_cards(ctx, session, project, request, [card] if card else None)
+
+
+def refresh_cards(ctx: BotContext, session: Session, project: Project,
+                  request: store.GateRequest, card_ids: list[int] | None = None) -> list[int]:
+    """Queue chat.update for the request's cards (or the given ones) to show it as it is now."""
+    payload = views.card(ctx.renderer, project, request,
+                         store.votes_of(session, request.id)).as_payload()
+    now = ctx.now()
+    updates = [outbox.enqueue_card_update(session, card_id, payload, now)
+               for card_id in (card_ids or request.card_ids)]
+    return [update.id for update in updates if update is not None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Deciding: the end of a request, and what it does to the project
+# ---------------------------------------------------------------------------------------------
+
+
+def _close(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,
+           state: str, actor: str, now: datetime, *, reason: str | None = None,
+           hold_until: datetime | None = None) -> list[int]:
+    """Decide the request (only if still open), apply it to the project, tell the people."""
+    if not store.decide(session, request=request, state=state, actor=actor, now=now,
+                        reason=reason, hold_until=hold_until):
+        session.refresh(request)
+        raise StaleRequest(request.id, project.key, request.state)
+    _apply(session, project, request, actor, now)
+    return _tell(ctx, session, project, request, actor, now)
+
+
+def _apply(session: Session, project: Project, request: store.GateRequest, actor: str,
+           now: datetime) -> None:
+    change = gates.project_after(request.state, request.phase)
+    if change is not None:
+        store.move_project(session, project=project, from_phase=request.phase,
+                           phase=change.phase, state=change.state,
+                           hold_until=request.hold_until, actor=actor, now=now)
+
+
+def _tell(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,
+          actor: str, now: datetime) -> list[int]:
+    """A DM to the requester and the PM (not to whoever made the decision)."""
+    message = ctx.renderer.text(f"gate.tell.{request.state}", key=project.key,
+                                phase=request.phase, next=next_phase(request.phase),
+                                by=actor, reason=request.reason or "",
+                                until=request.hold_until)
+    people = dict.fromkeys((request.requested_by, project.pm_id))
+    return [outbox.enqueue(session, kind="gate_notice", channel=person,
+                           payload=message.as_payload(), now=now, requested_by=actor).id
+            for person in people if person != actor]
+
+
+def check_withdraw(ctx: BotContext, user: str, key: str) -> None:
+    with ctx.db.read() as session:
+        _withdrawal(ctx, session, user, key)
+
+
+def _withdrawal(ctx: BotContext, session: Session, user: str,
+                key: str) -> tuple[Project, store.GateRequest, str]:
+    project = _project(session, key)
+    request = store.open_request(session, project.id)
+    if request is None:
+        raise UserError("gate.none_open", key=project.key)
+    outcome = gates.withdrawal(user, key=project.key, requester=request.requested_by,
+                               rules=ctx.rules)
+    return project, request, outcome
+
+
+def withdraw(ctx: BotContext, user: str, key: str) -> Done:
+    """The requester withdraws their request, or an admin cancels it; the cards say so."""
+    now = ctx.now()
+    with ctx.db.write() as session:
+        project, request, outcome = _withdrawal(ctx, session, user, key)
+        deliveries = _close(ctx, session, project, request, outcome, user, now)
+        deliveries += refresh_cards(ctx, session, project, request)
+    reply = ctx.renderer.t(f"gate.{outcome}_reply", key=project.key, phase=request.phase,
+                           requester=request.requested_by)
+    return Done(reply, deliveries)
+
+
+def check_decide(ctx: BotContext, user: str, command: gates.Decide) -> None:
+    with ctx.db.read() as session:
+        _decision(ctx, session, user, command)
+
+
+def _decision(ctx: BotContext, session: Session, user: str,
+              command: gates.Decide) -> tuple[Project, datetime | None]:
+    require_admin(user, ctx.rules, action="decide_gate")
+    project = _project(session, command.key)
+    gates.check_may_decide(user, ctx.rules, key=project.key, phase=project.phase,
+                           state=project.state)
+    if command.until is None:
+        return project, None
+    tz = ctx.rules.pmo.tz
+    gates.check_hold_until(command.until, ctx.now().astimezone(tz).date())
+    return project, gates.hold_end(command.until, tz)
+
+
+def decide(ctx: BotContext, user: str, command: gates.Decide) -> Done:
+    """An admin's Hold or Kill: closes the open request if there is one, or records the
+    decision at the current gate on its own, so the gate history shows it either way."""
+    now = ctx.now()
+    with ctx.db.write() as session:
+        project, until = _decision(ctx, session, user, command)
+        request = store.open_request(session, project.id)
+        had_request = request is not None
+        if had_request:
+            deliveries = _close(ctx, session, project, request, command.outcome, user, now,
+                                reason=command.reason, hold_until=until)
+            deliveries += refresh_cards(ctx, session, project, request)
+        else:
+            request = store.add_decision(session, project=project, state=command.outcome,
+                                         actor=user, now=now, reason=command.reason,
+                                         hold_until=until)
+            _apply(session, project, request, user, now)
+            deliveries = _tell(ctx, session, project, request, user, now)
+    reply = ctx.renderer.t(f"gate.{command.outcome}_reply", key=project.key, until=until,
+                           had_request=had_request)
+    return Done(reply, deliveries)
+
+
+# ---------------------------------------------------------------------------------------------
+# Approvers per project, and what people look at
+# ---------------------------------------------------------------------------------------------
+
+
+def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> str:
+    """An admin's per-project override of one gate's approvers (or its removal)."""
+    require_admin(user, ctx.rules, action="set_approvers")
+    rule = gates.effective_gate(ctx.rules.gate(command.phase), command.approvers, command.quorum)
+    if command.approvers is not None:
+        gates.check_reachable(rule, key=command.key, phase=command.phase)
+    try:
+        with ctx.db.write() as session:
+            project = _project(session, command.key)
+            store.set_approvers(session, project=project, phase=command.phase,
+                                approvers=command.approvers, quorum=command.quorum, actor=user,
+                                now=ctx.now())
+    except IntegrityError:  # another admin set the same gate at the same moment
+        raise UserError("gate.approvers_conflict", key=command.key) from None
+    shown = views.gate_shown(rule, override=command.approvers is not None)
+    key = "gate.approvers_set" if shown.override else "gate.approvers_reset"
+    return ctx.renderer.t(key, key=command.key, phase=command.phase, approvers=shown.approvers,
+                          quorum=shown.quorum, quorum_kind=shown.quorum_kind)
+
+
+def status_message(ctx: BotContext, key: str):
+    """`/gate status KEY`: the open request with its votes, who approves, the history."""
+    with ctx.db.read() as session:
+        project = _project(session, key)
+        request = store.open_request(session, project.id)
+        votes = store.votes_of(session, request.id) if request else []
+        history = store.history(session, project.id, HISTORY_SHOWN)
+        gate = None
+        if gates.is_running(project.phase, project.state):
+            overridden = project.phase in store.approver_overrides(session, project.id)
+            gate = views.gate_shown(gate_rule(ctx, session, project, project.phase), overridden)
+    return views.status(ctx.renderer, project, request, votes, history, gate)
+
+
+def pending_message(ctx: BotContext):
+    with ctx.db.read() as session:
+        rows = store.pending_requests(session)
+    return views.pending(ctx.renderer, rows, ctx.now())
+
+
+def _project(session: Session, key: str) -> Project:
+    project = project_by_key(session, key)
+    if project is None:
+        raise UserError("project.unknown", key=key)
+    return project

@@ -1,0 +1,341 @@
+"""`/risk`, the risk card's buttons and the risk forms.
+
+Commands are parsed and checked (the risk or project exists, the caller may change it) before
+`ack()`, so a refusal is the ack's own ephemeral text; the change runs after it. Buttons ack at
+once (a click has no text to carry) and answer with an ephemeral reply. The buttons' action ids
+and their `{"r": <risk id>}` value are stable (handlers/ids.py `RiskAction`): other features put
+the same buttons on their own messages and these listeners serve them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot.context import BotContext
+from handlers import risk_actions as actions
+from handlers import risk_messages as messages
+from handlers.ids import RiskAction, RiskBlock, RiskCallback
+from handlers.replies import error_text, field_errors
+from pmo_rules import risk as rules
+from pmo_rules.errors import UserError
+from pmo_rules.projects import parse_key
+from pmo_rules.risk import Add, Close, Help, ListRisks, OpenForm, Reviewed, Show, Update
+from storage import outbox
+from storage import projects as projects_store
+from storage import risks as store
+from templates.render import Message
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: BotContext) -> None:
+    app.command("/risk")(lambda ack, command, respond: on_risk(ctx, ack, command, respond))
+    for action_id, act in ((RiskAction.REVIEWED, _review), (RiskAction.UPDATE, _open_update_form),
+                           (RiskAction.CLOSE, _open_close_form)):
+        app.action(action_id)(_button_listener(ctx, act))
+    app.view(RiskCallback.FORM)(lambda ack, body, view: on_form(ctx, ack, body, view))
+    app.view(RiskCallback.CLOSE_FORM)(lambda ack, body, view: on_close_form(ctx, ack, body,
+                                                                             view))
+
+
+def _button_listener(ctx: BotContext, act):
+    """A listener bound to one button's act (bolt fills a listener's arguments by name)."""
+    return lambda ack, body, respond: on_button(ctx, ack, body, respond, act)
+
+
+# ---------------------------------------------------------------------------------------------
+# /risk
+# ---------------------------------------------------------------------------------------------
+
+
+def on_risk(ctx: BotContext, ack, command: dict, respond) -> None:
+    user, channel = command["user_id"], command["channel_id"]
+    try:
+        parsed = rules.parse_risk_command(command.get("text", ""), today=messages.today(ctx),
+                                          rules=ctx.rules)
+        if isinstance(parsed, Help):
+            ack(text=help_text(ctx))
+        elif isinstance(parsed, OpenForm):
+            view = form_for(ctx, user, channel, parsed)
+            ack()
+            ctx.client.views_open(trigger_id=command["trigger_id"], view=view)
+        elif isinstance(parsed, (ListRisks, Show)):
+            ack(**look_up(ctx, user, parsed).as_payload())
+        else:
+            check_before_change(ctx, user, parsed)
+            ack()
+            respond(text=attempt(ctx, change, ctx, user, parsed), response_type="ephemeral")
+    except UserError as error:
+        ack(text=error_text(ctx.renderer, error))
+
+
+def help_text(ctx: BotContext) -> str:
+    risk = ctx.rules.risk
+    return ctx.renderer.t("risk.help", scale=risk.scale, medium=risk.levels.medium,
+                          high=risk.levels.high, critical=risk.levels.critical,
+                          review_days=risk.review_every_days, roles=list(risk.editors))
+
+
+def form_for(ctx: BotContext, user: str, channel: str, cmd: OpenForm) -> dict:
+    """The form to open: for a risk the caller may change, or a new one (for a project)."""
+    with ctx.db.read() as session:
+        if cmd.ref is not None:
+            risk = actions.editable(ctx, session, cmd.ref, user)
+            return messages.form_view(ctx, session, channel=channel, risk=risk)
+        if cmd.key is not None:
+            actions.project_for_new_risk(session, cmd.key)
+        return messages.form_view(ctx, session, channel=channel, key=cmd.key, owner=user)
+
+
+def look_up(ctx: BotContext, user: str, cmd: ListRisks | Show) -> Message:
+    with ctx.db.read() as session:
+        if isinstance(cmd, Show):
+            return messages.show(ctx, session, actions.find(session, cmd.ref))
+        if cmd.key is None:
+            return _own_risks(ctx, session, user, cmd.include_closed)
+        project = projects_store.project_by_key(session, cmd.key)
+        if project is None:
+            raise UserError("project.unknown", key=cmd.key)
+        total = store.count_risks(session, project_id=project.id,
+                                  include_closed=cmd.include_closed)
+        if not total:
+            return ctx.renderer.text("risk.list_empty_project", key=project.key,
+                                     include_closed=cmd.include_closed)
+        risks = store.project_risks(session, project.id, include_closed=cmd.include_closed,
+                                    limit=messages.LIST_MAX)
+        heading = ctx.renderer.t("risk.list_project", key=project.key, total=total,
+                                 include_closed=cmd.include_closed)
+        return messages.risk_list(ctx, risks, total, heading=heading)
+
+
+def _own_risks(ctx: BotContext, session, user: str, include_closed: bool) -> Message:
+    total = store.count_risks(session, owner_id=user, include_closed=include_closed)
+    if not total:
+        return ctx.renderer.text("risk.list_empty_mine", include_closed=include_closed)
+    risks = store.owned_risks(session, user, include_closed=include_closed,
+                              limit=messages.LIST_MAX)
+    heading = ctx.renderer.t("risk.list_mine", total=total, include_closed=include_closed)
+    return messages.risk_list(ctx, risks, total, heading=heading)
+
+
+def check_before_change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> None:
+    """The indexed look-ups a refusal needs, before ack; the change repeats them under lock."""
+    with ctx.db.read() as session:
+        if isinstance(cmd, Add):
+            actions.project_for_new_risk(session, cmd.draft.key)
+            return
+        risk = actions.editable(ctx, session, cmd.ref, user)
+        if isinstance(cmd, (Close, Reviewed)):
+            actions.ensure_active(ctx, risk, "close" if isinstance(cmd, Close) else "review")
+
+
+def change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> str:
+    if isinstance(cmd, Add):
+        return actions.add(ctx, user, cmd.draft)
+    if isinstance(cmd, Update):
+        return actions.update(ctx, user, cmd.ref, cmd.changes)
+    if isinstance(cmd, Close):
+        return actions.close(ctx, user, cmd.ref, cmd.note)
+    return actions.review(ctx, user, cmd.ref, cmd.note)
+
+
+def attempt(ctx: BotContext, func, *args, **kwargs) -> str:
+    """The reply of a change made after ack: its confirmation, or the refusal it met."""
+    try:
+        return func(*args, **kwargs)
+    except UserError as error:
+        return error_text(ctx.renderer, error)
+
+
+# ---------------------------------------------------------------------------------------------
+# The card's buttons
+# ---------------------------------------------------------------------------------------------
+
+
+def clicked_risk(body: dict) -> int:
+    """The risk id in a button's value; a value we did not write is answered, not crashed on."""
+    try:
+        risk_id = json.loads(body["actions"][0]["value"])["r"]
+    except (KeyError, IndexError, TypeError, ValueError):
+        risk_id = None
+    if not isinstance(risk_id, int) or isinstance(risk_id, bool):
+        raise UserError("risk.button_stale")
+    return risk_id
+
+
+def on_button(ctx: BotContext, ack, body: dict, respond, act) -> None:
+    """What the three buttons share: ack at once, read the risk id, act, answer the clicker.
+
+    `act(ctx, body, user, risk_id)` returns a reply to show, or None when it opened a form. A
+    refusal (the risk was closed meanwhile, the clicker may not change it) is shown and the
+    clicked message is redrawn, so a stale card stops offering what cannot be done.
+    """
+    ack()
+    user = body["user"]["id"]
+    try:
+        risk_id = clicked_risk(body)
+    except UserError as error:
+        _whisper(respond, error_text(ctx.renderer, error))
+        return
+    try:
+        reply = act(ctx, body, user, risk_id)
+    except UserError as error:
+        refresh_clicked(ctx, body, respond, risk_id, refused=True)
+        _whisper(respond, error_text(ctx.renderer, error))
+        return
+    if reply is not None:
+        refresh_clicked(ctx, body, respond, risk_id)
+        _whisper(respond, reply)
+
+
+def _whisper(respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _review(ctx: BotContext, _body: dict, user: str, risk_id: int) -> str:
+    return actions.review(ctx, user, risk_id)
+
+
+def _open_update_form(ctx: BotContext, body: dict, user: str, risk_id: int) -> None:
+    _open_form(ctx, body, user, risk_id, "update")
+
+
+def _open_close_form(ctx: BotContext, body: dict, user: str, risk_id: int) -> None:
+    _open_form(ctx, body, user, risk_id, "close")
+
+
+def _open_form(ctx: BotContext, body: dict, user: str, risk_id: int, verb: str) -> None:
+    """"Update" and "Close" open a form, for people who may change a risk that is still open."""
+    channel = _clicked_channel(body) or user
+    with ctx.db.read() as session:
+        risk = actions.editable(ctx, session, risk_id, user)
+        actions.ensure_active(ctx, risk, verb)
+        view = (messages.form_view(ctx, session, channel=channel, risk=risk)
+                if verb == "update" else messages.close_view(ctx, risk, channel=channel))
+    ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def refresh_clicked(ctx: BotContext, body: dict, respond, risk_id: int, *,
+                    refused: bool = False) -> None:
+    """Redraw the message the button was on with the risk as it is now, through the click's
+    response_url. After a change the channel card is redrawn by the outbox already, so only
+    other messages (the owner's DM, a reminder, an ephemeral `/risk show`) are; after a
+    refusal the clicked message was evidently out of date, whichever it is."""
+    clicked = _clicked_message(body)
+    with ctx.db.read() as session:
+        risk = store.risk_by_id(session, risk_id)
+        if risk is None:
+            return
+        card = risk.card_delivery_id and outbox.message_of(session, risk.card_delivery_id)
+        payload = messages.card(ctx, risk).as_payload()
+    if refused or clicked is None or clicked != card:
+        respond(replace_original=True, **payload)
+
+
+def _clicked_channel(body: dict) -> str | None:
+    return (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+
+
+def _clicked_message(body: dict) -> tuple[str, str] | None:
+    ts = (body.get("container") or {}).get("message_ts")
+    channel = _clicked_channel(body)
+    return (channel, ts) if channel and ts else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The forms
+# ---------------------------------------------------------------------------------------------
+
+
+def on_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
+    """The add/update form: field errors keep it open; a valid one closes and is confirmed."""
+    user = body["user"]["id"]
+    metadata = _metadata(view)
+    fields = {block: messages.submitted(view["state"]["values"], block) for block in RiskBlock}
+    default_field = RiskBlock.TITLE if "r" in metadata else RiskBlock.PROJECT
+    try:
+        if "r" in metadata:
+            run = _checked_update(ctx, user, metadata, fields)
+        else:
+            run = _checked_add(ctx, user, fields)
+    except UserError as error:
+        ack(response_action="errors", errors=field_errors(ctx.renderer, error, default_field))
+        return
+    ack()
+    tell(ctx, user, metadata.get("c"), run())
+
+
+def _checked_add(ctx: BotContext, user: str, fields: dict):
+    today = messages.today(ctx)
+    key = parse_key(fields.get(RiskBlock.PROJECT), usage=rules.ADD_USAGE)
+    values = rules.read_form(fields, today=today, rules=ctx.rules)
+    draft = rules.make_draft(key=key, rules=ctx.rules, **values)
+    with ctx.db.read() as session:
+        actions.project_for_new_risk(session, key)
+    return lambda: attempt(ctx, actions.add, ctx, user, draft)
+
+
+def _checked_update(ctx: BotContext, user: str, metadata: dict, fields: dict):
+    risk_id, version = metadata.get("r"), metadata.get("v")
+    if not isinstance(risk_id, int) or not isinstance(version, int):
+        raise UserError("risk.form_stale")
+    with ctx.db.read() as session:
+        risk = actions.editable(ctx, session, risk_id, user)
+        if risk.version != version:
+            raise UserError("risk.changed_meanwhile", ref=str(risk.ref))
+        current = actions.current_values(risk)
+    values = rules.read_form(fields, today=messages.today(ctx), rules=ctx.rules, current=current)
+    changes = rules.check_changes(rules.changed_values(current, values), fields.get("note"),
+                                  usage=rules.UPDATE_USAGE)
+    if not changes.values and not changes.note:
+        raise UserError("risk.nothing_changed", ref=str(risk.ref))
+    return lambda: attempt(ctx, actions.update, ctx, user, risk_id, changes, version=version)
+
+
+def on_close_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
+    user = body["user"]["id"]
+    metadata = _metadata(view)
+    values = view["state"]["values"]
+    outcome = messages.submitted(values, RiskBlock.OUTCOME)
+    status = outcome if outcome in (rules.CLOSED, rules.OCCURRED) else rules.CLOSED
+    try:
+        note = rules.check_closing_note(messages.submitted(values, RiskBlock.NOTE),
+                                        usage=rules.CLOSE_USAGE)
+        risk_id = metadata.get("r")
+        if not isinstance(risk_id, int):
+            raise UserError("risk.form_stale")
+        with ctx.db.read() as session:
+            actions.ensure_active(ctx, actions.editable(ctx, session, risk_id, user), "close")
+    except UserError as error:
+        ack(response_action="errors", errors=field_errors(ctx.renderer, error, RiskBlock.NOTE))
+        return
+    ack()
+    tell(ctx, user, metadata.get("c"), attempt(ctx, actions.close, ctx, user, risk_id, note,
+                                               status))
+
+
+def _metadata(view: dict) -> dict:
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        metadata = {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def tell(ctx: BotContext, user: str, channel: str | None, text: str) -> None:
+    """Confirm a form to the person who sent it: only they see it, in the channel they were in
+    (or, when the bot cannot post there, in their DM with the bot)."""
+    try:
+        if channel:
+            ctx.client.chat_postEphemeral(channel=channel, user=user, text=text)
+            return
+    except SlackApiError as error:
+        log.info("ephemeral to %s failed (%s); using the DM", channel, error.response.get("error"))
+    try:
+        ctx.client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as error:
+        log.warning("could not confirm a risk form to %s: %s", user, error.response.get("error"))

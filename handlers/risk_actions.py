@@ -1,0 +1,183 @@
+"""The risk register's changes: add, update, review, close — one write transaction each.
+
+Every change locks the risk, re-checks who may make it (the owner may have changed since the
+button was drawn), writes it with its audit entry, and puts the card update, a new card (for a
+new risk or one that rose to high or critical) and the owner's DM in the outbox in the same
+transaction; they are sent right after commit. A refusal is a `UserError`, so nothing is stored.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.context import BotContext
+from handlers import risk_messages as messages
+from pmo_rules import risk as rules
+from pmo_rules.errors import UserError
+from pmo_rules.risk import RiskChanges, RiskDraft, RiskRef
+from storage import outbox
+from storage import projects as projects_store
+from storage import risks as store
+from storage.projects import Project
+from storage.risks import Risk
+
+Target = RiskRef | int
+"""A risk as the user named it (APOLLO-R1) or as a button or form carries it (its id)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Look-ups and checks shared by the listeners (before ack) and the changes (under lock)
+# ---------------------------------------------------------------------------------------------
+
+
+def find(session: Session, target: Target, *, for_update: bool = False) -> Risk:
+    if isinstance(target, RiskRef):
+        risk = store.risk_by_ref(session, target, for_update=for_update)
+        if risk is None:
+            raise UserError("risk.unknown", ref=str(target), key=target.key)
+        return risk
+    risk = store.risk_by_id(session, target, for_update=for_update)
+    if risk is None:
+        raise UserError("risk.gone")
+    return risk
+
+
+def editable(ctx: BotContext, session: Session, target: Target, user: str, *,
+             for_update: bool = False) -> Risk:
+    """The risk, if `user` may change it under `[risk] editors`."""
+    risk = find(session, target, for_update=for_update)
+    rules.require_editor(user, risk.ref, risk.owner_id, risk.project.pm_id, ctx.rules)
+    return risk
+
+
+def ensure_active(ctx: BotContext, risk: Risk, verb: str) -> None:
+    """A closed (or occurred) risk has nothing to review or close: say who ended it and when."""
+    if not risk.active:
+        when = risk.closed_at and ctx.renderer.slack_date(risk.closed_at)
+        raise UserError("risk.not_active", ref=str(risk.ref), status=risk.status,
+                        by=risk.closed_by or risk.created_by, when=when or "—", verb=verb)
+
+
+def project_for_new_risk(session: Session, key: str) -> Project:
+    project = projects_store.project_by_key(session, key)
+    if project is None:
+        raise UserError("project.unknown", field="project", key=key)
+    rules.require_project_takes_risks(project.key, project.state)
+    return project
+
+
+def current_values(risk: Risk) -> dict:
+    return {name: getattr(risk, name) for name in rules.FIELDS}
+
+
+# ---------------------------------------------------------------------------------------------
+# The changes
+# ---------------------------------------------------------------------------------------------
+
+
+def add(ctx: BotContext, user: str, draft: RiskDraft) -> str:
+    """Record a new risk (owner defaults to the caller), post its card, tell its owner."""
+    now = ctx.now()
+    with ctx.db.write() as session:
+        project = project_for_new_risk(session, draft.key)
+        values = draft.values(owner_id=user,
+                              next_review_on=rules.default_review(messages.today(ctx), ctx.rules))
+        risk = store.add_risk(session, project=project, values=values, actor=user, now=now,
+                              note=draft.note)
+        sent = _publish(ctx, session, risk, actor=user, new_card=True, dm="risk.dm_added")
+        reply = ctx.renderer.t("risk.added", ref=str(risk.ref), score=risk.score,
+                               badge=messages.badge(ctx, messages.level(ctx, risk)),
+                               owner=risk.owner_id, channel=project.channel_id)
+    ctx.dispatcher.send(sent)
+    return reply
+
+
+def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
+           version: int | None = None) -> str:
+    """Change fields (and/or add a note). `version` is the one a form showed: if the risk has
+    changed since, the form's values are stale and are refused rather than written over."""
+    now = ctx.now()
+    with ctx.db.write() as session:
+        risk = editable(ctx, session, target, user, for_update=True)
+        if version is not None and risk.version != version:
+            raise UserError("risk.changed_meanwhile", ref=str(risk.ref))
+        values = rules.changed_values(current_values(risk), changes.values)
+        if not values and not changes.note:
+            raise UserError("risk.nothing_changed", ref=str(risk.ref))
+        before, owner = messages.level(ctx, risk), risk.owner_id
+        ending = values.get("status") in (rules.CLOSED, rules.OCCURRED)
+        action = "risk.closed" if ending else "risk.updated"
+        store.change_risk(session, risk, values, actor=user, now=now, note=changes.note,
+                          action=action)
+        rose = risk.active and rules.rose_to_alert(before, messages.level(ctx, risk))
+        dm = "risk.dm_rose" if rose else "risk.dm_assigned" if risk.owner_id != owner else None
+        sent = _publish(ctx, session, risk, actor=user, new_card=rose, dm=dm)
+        reply = ctx.renderer.t(
+            "risk.updated", ref=str(risk.ref), score=risk.score,
+            badge=messages.badge(ctx, messages.level(ctx, risk)),
+            fields=", ".join(ctx.renderer.t(f"risk.field.{name}") for name in values))
+    ctx.dispatcher.send(sent)
+    return reply
+
+
+def review(ctx: BotContext, user: str, target: Target, note: str | None = None) -> str:
+    """Stamp a review and move the next review date (`[risk] review_every_days` from today).
+    A second review the same day without a note changes nothing and is answered as such."""
+    now = ctx.now()
+    with ctx.db.write() as session:
+        risk = editable(ctx, session, target, user, for_update=True)
+        ensure_active(ctx, risk, "review")
+        if not note and rules.reviewed_today(risk.last_reviewed_at, now, ctx.rules.pmo.tz):
+            raise UserError("risk.reviewed_already", ref=str(risk.ref), by=risk.last_reviewed_by,
+                            next=risk.next_review_on.isoformat())
+        next_review = rules.default_review(messages.today(ctx), ctx.rules)
+        store.mark_reviewed(session, risk, actor=user, now=now, next_review_on=next_review,
+                            note=note)
+        sent = _publish(ctx, session, risk, actor=user)
+        reply = ctx.renderer.t("risk.reviewed", ref=str(risk.ref), next=next_review.isoformat())
+    ctx.dispatcher.send(sent)
+    return reply
+
+
+def close(ctx: BotContext, user: str, target: Target, note: str,
+          status: str = rules.CLOSED) -> str:
+    """Close a risk (or record that it occurred) with the reason; the card loses its buttons."""
+    now = ctx.now()
+    with ctx.db.write() as session:
+        risk = editable(ctx, session, target, user, for_update=True)
+        ensure_active(ctx, risk, "close")
+        store.change_risk(session, risk, {"status": status}, actor=user, now=now, note=note,
+                          action="risk.closed")
+        sent = _publish(ctx, session, risk, actor=user)
+        reply = ctx.renderer.t("risk.closed", ref=str(risk.ref), status=status)
+    ctx.dispatcher.send(sent)
+    return reply
+
+
+def _publish(ctx: BotContext, session: Session, risk: Risk, *, actor: str,
+             new_card: bool = False, dm: str | None = None) -> list[int]:
+    """Bring the channel card up to date, post a fresh one when `new_card` (or when there is
+    no card to update), and DM the owner the `dm` sentence with the card, unless they did it."""
+    payload = messages.card(ctx, risk).as_payload()
+    sent: list[int] = []
+    card_id = store.live_card(session, risk)
+    if card_id is not None:
+        updated = outbox.enqueue_card_update(session, card_id, payload, ctx.now())
+        if updated is None:  # the card had not gone out yet: it now carries this version
+            new_card = False
+        else:
+            sent.append(updated.id)
+    if new_card or card_id is None:
+        post = outbox.enqueue(session, kind="risk_card", channel=risk.project.channel_id,
+                              payload=payload, now=ctx.now(), requested_by=actor)
+        risk.card_delivery_id = post.id
+        sent.append(post.id)
+    if dm and risk.owner_id != actor:
+        level = messages.level(ctx, risk)
+        intro = ctx.renderer.t(dm, ref=str(risk.ref), key=risk.project.key, by=actor,
+                               badge=messages.badge(ctx, level), score=risk.score)
+        message = messages.card(ctx, risk, intro=intro)
+        sent.append(outbox.enqueue(session, kind="risk_dm", channel=risk.owner_id,
+                                   payload=message.as_payload(), now=ctx.now(),
+                                   requested_by=actor).id)
+    return sent

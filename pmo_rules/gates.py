@@ -1,0 +1,394 @@
+"""Stage gates (standard 3.1): who may ask for a gate review, who votes, and what a decision does.
+
+A project leaves each phase of the life cycle through an exit gate. Its PM asks for the review,
+the gate's approvers vote, and the quorum from the rules file (or the project's override)
+decides: Go (the project moves on) or Recycle (it stays and may ask again). PMO admins have the
+two other stage-gate outcomes, Hold (pause until a date) and Kill (cancel). Everything here is
+pure: the handlers pass in the facts (who, the project's state, the votes so far, `now`) and get
+a decision or a `UserError` back, so every rule is testable without Slack or a database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from pmo_rules import text
+from pmo_rules.config import CLOSED as CLOSED_PHASE
+from pmo_rules.config import PHASES, GateRule, Rules, next_phase
+from pmo_rules.errors import UserError
+from pmo_rules.permissions import is_admin, require_admin
+from pmo_rules.projects import ACTIVE, CANCELLED, CLOSED, ON_HOLD, looks_like_key, parse_key
+
+USAGE = "gate"
+DECIDE_USAGE = "gate_decide"
+APPROVERS_USAGE = "pmo_approvers"
+
+# The life of one gate request; every state but OPEN is final.
+OPEN, PASSED, REJECTED = "open", "passed", "rejected"
+HELD, KILLED, WITHDRAWN, WITHDRAWN_BY_ADMIN = "held", "killed", "withdrawn", "cancelled"
+REQUEST_STATES = (OPEN, PASSED, REJECTED, HELD, KILLED, WITHDRAWN, WITHDRAWN_BY_ADMIN)
+APPROVE, REJECT = "approve", "reject"
+
+NOTE_MAX = 2000
+REASON_MAX = 1000
+MAX_OVERRIDE_APPROVERS = 20
+HOLD_MAX_DAYS = 730
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECIDE_WORDS = {"hold": HELD, "kill": KILLED}
+_BUTTON_WORDS = ("go", "approve", "pass", "recycle", "reject")
+
+
+# ---------------------------------------------------------------------------------------------
+# The `/gate` command
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Request:
+    key: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    key: str
+
+
+@dataclass(frozen=True)
+class Status:
+    key: str
+
+
+@dataclass(frozen=True)
+class Decide:
+    """An admin's Hold or Kill; `until` is the first day the project is active again."""
+
+    key: str
+    outcome: str
+    reason: str
+    until: date | None = None
+
+
+GateCommand = Help | Request | Withdraw | Status | Decide
+
+
+def parse_gate_command(raw: str) -> GateCommand:
+    """`/gate request|withdraw|cancel|status|decide|help …`; no text means help."""
+    words = text.tokens(raw)
+    if not words or words[0].lower() == "help":
+        return Help()
+    verb = words[0].lower()
+    if verb == "request":
+        key = parse_key(words[1] if len(words) > 1 else None, usage=USAGE)
+        note = text.plain(raw.split(None, 2)[2]) if len(words) > 2 else ""
+        return Request(key, check_note(note))
+    if verb in ("withdraw", "cancel", "status"):
+        if len(words) != 2:
+            raise UserError("gate.one_key", usage=USAGE, verb=verb)
+        key = parse_key(words[1], usage=USAGE)
+        return Status(key) if verb == "status" else Withdraw(key)
+    if verb == "decide":
+        return _parse_decide(words[1:])
+    raise UserError("gate.unknown_verb", usage=USAGE, word=words[0][:40])
+
+
+def _parse_decide(words: list[str]) -> Decide:
+    """`decide KEY hold until:YYYY-MM-DD reason…` or `decide KEY kill reason…`."""
+    key = parse_key(words[0] if words else None, usage=DECIDE_USAGE)
+    choice = words[1].lower() if len(words) > 1 else ""
+    if choice in _BUTTON_WORDS:
+        raise UserError("gate.decide_use_buttons", usage=DECIDE_USAGE, word=words[1][:20])
+    if choice not in _DECIDE_WORDS:
+        raise UserError("gate.decide_outcome", usage=DECIDE_USAGE, word=choice[:20])
+    outcome = _DECIDE_WORDS[choice]
+    rest, options = text.split_options(words[2:], ("until",))
+    until = parse_date(options["until"]) if "until" in options else None
+    if outcome == HELD and until is None:
+        raise UserError("gate.hold_needs_until", usage=DECIDE_USAGE)
+    if outcome == KILLED and until is not None:
+        raise UserError("gate.kill_has_no_until", usage=DECIDE_USAGE)
+    reason = check_reason(text.plain(" ".join(rest)), usage=DECIDE_USAGE)
+    return Decide(key=key, outcome=outcome, reason=reason, until=until)
+
+
+def parse_date(value: str) -> date:
+    """A calendar date written YYYY-MM-DD (the one form nobody reads two ways)."""
+    try:
+        if _DATE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise UserError("gate.date_malformed", usage=DECIDE_USAGE, value=value[:40])
+
+
+def check_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise UserError("gate.note_too_long", field="note", usage=USAGE, limit=NOTE_MAX,
+                        length=len(note))
+    return note
+
+
+def check_reason(reason: str, *, usage: str | None = None) -> str:
+    """A decision against the project must say why: the PM has to act on it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("gate.reason_missing", field="reason", usage=usage)
+    if len(reason) > REASON_MAX:
+        raise UserError("gate.reason_too_long", field="reason", usage=usage, limit=REASON_MAX,
+                        length=len(reason))
+    return reason
+
+
+def check_hold_until(until: date, today: date) -> None:
+    """A hold ends on a day after today, and not so far out that it is surely a typo."""
+    if until <= today:
+        raise UserError("gate.hold_not_future", usage=DECIDE_USAGE, until=until.isoformat(),
+                        today=today.isoformat())
+    if until > today + timedelta(days=HOLD_MAX_DAYS):
+        raise UserError("gate.hold_too_far", usage=DECIDE_USAGE, until=until.isoformat(),
+                        days=HOLD_MAX_DAYS)
+
+
+def hold_end(until: date, tz: tzinfo) -> datetime:
+    """The instant a hold ends: the start of `until` in the PMO's time zone."""
+    return datetime.combine(until, time(0, 0), tzinfo=tz)
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-project approvers: `/pmo project KEY approvers <phase> @a @b quorum:all`
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetApprovers:
+    """`approvers` None means "back to the rules file"; `quorum` None keeps the file's quorum."""
+
+    key: str
+    phase: str
+    approvers: tuple[str, ...] | None
+    quorum: str | int | None = None
+
+
+def parse_approvers(key: str, words: list[str]) -> SetApprovers:
+    """The words after `/pmo project KEY approvers`."""
+    phase = words[0].lower() if words else ""
+    if phase not in PHASES:
+        raise UserError("gate.phase_unknown", usage=APPROVERS_USAGE, word=phase[:20])
+    rest, options = text.split_options(words[1:], ("quorum",))
+    if [w.lower() for w in rest] == ["default"] and not options:
+        return SetApprovers(key=key, phase=phase, approvers=None)
+    approvers: list[str] = []
+    for word in rest:
+        ref = text.user_ref(word)
+        if ref is None:
+            raise UserError("gate.approver_malformed", usage=APPROVERS_USAGE, word=word[:60])
+        if ref.id not in approvers:
+            approvers.append(ref.id)
+    if not approvers:
+        raise UserError("gate.approvers_missing", usage=APPROVERS_USAGE)
+    if len(approvers) > MAX_OVERRIDE_APPROVERS:
+        raise UserError("gate.approvers_too_many", usage=APPROVERS_USAGE,
+                        limit=MAX_OVERRIDE_APPROVERS)
+    quorum = parse_quorum(options["quorum"]) if "quorum" in options else None
+    return SetApprovers(key=key, phase=phase, approvers=tuple(approvers), quorum=quorum)
+
+
+def parse_quorum(word: str) -> str | int:
+    """ "any", "all" or a whole number of approvals."""
+    lowered = word.strip().lower()
+    if lowered in ("any", "all"):
+        return lowered
+    if lowered.isascii() and lowered.isdigit() and 1 <= int(lowered) <= MAX_OVERRIDE_APPROVERS:
+        return int(lowered)
+    raise UserError("gate.quorum_malformed", usage=APPROVERS_USAGE, word=word[:20])
+
+
+def effective_gate(rule: GateRule, approvers: tuple[str, ...] | None,
+                   quorum: str | int | None) -> GateRule:
+    """The rules file's gate with a project's override (if any) laid over it."""
+    if approvers is None:
+        return rule
+    return replace(rule, approvers=approvers, quorum=rule.quorum if quorum is None else quorum)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who votes, and how many must approve
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Electorate:
+    """The approvers of one request, fixed when it is made so a rules edit cannot move the bar."""
+
+    approvers: tuple[str, ...]
+    required: int
+    quorum: str
+
+
+def electorate(gate: GateRule, requester: str, *, self_approval: bool, key: str,
+               phase: str) -> Electorate:
+    """Who may approve `requester`'s request, and how many approvals pass it.
+
+    Without self-approval the requester is not one of the voters, so "all" means everyone else
+    and a numeric quorum must be reachable without them: a gate that could never pass is refused
+    now, with the fix, instead of waiting forever.
+    """
+    if not gate.approvers:
+        raise UserError("gate.no_approvers", key=key, phase=phase)
+    voters = tuple(a for a in gate.approvers if self_approval or a != requester)
+    if not voters:
+        raise UserError("gate.only_requester_approves", key=key, phase=phase)
+    try:
+        required = gate.required_votes(len(voters))
+    except ValueError:
+        raise UserError("gate.quorum_unreachable", key=key, phase=phase, quorum=gate.quorum,
+                        count=len(voters), excluded=len(voters) < len(gate.approvers)) from None
+    return Electorate(approvers=voters, required=required, quorum=str(gate.quorum))
+
+
+def check_reachable(gate: GateRule, *, key: str, phase: str) -> None:
+    """An override an admin types must be able to pass (counting every approver)."""
+    try:
+        gate.required_votes(len(gate.approvers))
+    except ValueError:
+        raise UserError("gate.quorum_unreachable", usage=APPROVERS_USAGE, key=key, phase=phase,
+                        quorum=gate.quorum, count=len(gate.approvers), excluded=False) from None
+
+
+def check_may_request(user: str, *, key: str, pm_id: str, phase: str, state: str,
+                      hold_until: datetime | None, now: datetime, rules: Rules) -> None:
+    """The PM (or an admin) may ask for the exit gate of a project that is still running."""
+    if user != pm_id and not is_admin(user, rules):
+        raise UserError("gate.request_not_allowed", key=key, pm=pm_id)
+    check_running(key=key, phase=phase, state=state)
+    if state == ON_HOLD and hold_until and hold_until > now and not is_admin(user, rules):
+        raise UserError("gate.project_on_hold", key=key, until=hold_until)
+
+
+def is_running(phase: str, state: str) -> bool:
+    """Whether the project still has a gate ahead of it (closed and cancelled ones do not)."""
+    return phase in PHASES and state not in (CLOSED, CANCELLED)
+
+
+def check_running(*, key: str, phase: str, state: str) -> None:
+    """Closed and cancelled projects have no gates left."""
+    if state == CLOSED or phase == CLOSED_PHASE:
+        raise UserError("gate.project_closed", key=key)
+    if state == CANCELLED:
+        raise UserError("gate.project_cancelled", key=key)
+
+
+def check_open(state: str, *, key: str) -> None:
+    if state != OPEN:
+        raise UserError("gate.request_closed", key=key, state=state)
+
+
+def check_may_vote(user: str, *, key: str, approvers: tuple[str, ...] | list[str],
+                   requester: str, votes: dict[str, str]) -> None:
+    """Only the request's approvers vote, once each; the requester only with self-approval."""
+    if user not in approvers:
+        if user == requester:
+            raise UserError("gate.no_self_approval", key=key)
+        raise UserError("gate.not_an_approver", key=key, approvers=list(approvers))
+    if user in votes:
+        raise UserError("gate.already_voted", key=key, vote=votes[user])
+
+
+def outcome_after(votes: dict[str, str], required: int) -> str | None:
+    """PASSED once `required` approvals are in, REJECTED at the first rejection, else None."""
+    if REJECT in votes.values():
+        return REJECTED
+    if sum(1 for vote in votes.values() if vote == APPROVE) >= required:
+        return PASSED
+    return None
+
+
+def withdrawal(user: str, *, key: str, requester: str, rules: Rules) -> str:
+    """The requester withdraws their request; a PMO admin may cancel anyone's."""
+    if user == requester:
+        return WITHDRAWN
+    if is_admin(user, rules):
+        return WITHDRAWN_BY_ADMIN
+    raise UserError("gate.withdraw_not_allowed", key=key, requester=requester)
+
+
+def check_may_decide(user: str, rules: Rules, *, key: str, phase: str, state: str) -> None:
+    """Hold and Kill are the PMO's calls, on projects that are still running."""
+    require_admin(user, rules, action="decide_gate")
+    check_running(key=key, phase=phase, state=state)
+
+
+@dataclass(frozen=True)
+class ProjectChange:
+    phase: str
+    state: str
+
+
+def project_after(outcome: str, phase: str) -> ProjectChange | None:
+    """What a decision does to the project: Go moves it on (closing → closed), Hold pauses it,
+    Kill cancels it; Recycle, withdrawal and cancellation leave it as it was."""
+    if outcome == PASSED:
+        following = next_phase(phase)
+        return ProjectChange(following, CLOSED if following == CLOSED_PHASE else ACTIVE)
+    if outcome == HELD:
+        return ProjectChange(phase, ON_HOLD)
+    if outcome == KILLED:
+        return ProjectChange(phase, CANCELLED)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Button values and modal metadata: small JSON, checked like any other input
+# ---------------------------------------------------------------------------------------------
+
+
+def card_value(request_id: int) -> str:
+    return json.dumps({"g": request_id}, separators=(",", ":"))
+
+
+def parse_card_value(value: object) -> int:
+    """The gate request a button or modal belongs to; anything else is a stale or forged click."""
+    try:
+        data = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        data = None
+    request_id = data.get("g") if isinstance(data, dict) else None
+    if isinstance(request_id, bool) or not isinstance(request_id, int) or request_id < 1:
+        raise UserError("gate.bad_button")
+    return request_id
+
+
+def form_metadata(key: str, phase: str) -> str:
+    """The request form's private_metadata: which project, and which gate the form was for."""
+    return json.dumps({"k": key, "ph": phase}, separators=(",", ":"))
+
+
+def parse_form_metadata(raw: object) -> tuple[str, str]:
+    """(key, phase) back from a submitted request form; anything else is a forged form."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        data = None
+    key, phase = (data.get("k"), data.get("ph")) if isinstance(data, dict) else (None, None)
+    if not (isinstance(key, str) and looks_like_key(key) and phase in PHASES):
+        raise UserError("gate.bad_button")
+    return key, phase
+
+
+def age(then: datetime, now: datetime) -> tuple[int, str]:
+    """How long a request has waited, as (count, "days" | "hours" | "minutes")."""
+    waited = max(now - then, timedelta(0))
+    if waited >= timedelta(days=1):
+        return waited.days, "days"
+    if waited >= timedelta(hours=1):
+        return waited.seconds // 3600, "hours"
+    return waited.seconds // 60, "minutes"

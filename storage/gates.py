@@ -1,0 +1,322 @@
+"""Gate requests, votes and per-project approvers: the stage-gate reviews of section 3.1.
+
+The invariants that racing clicks could break live in the database: one vote per (request,
+approver) is a unique constraint; one open request per project is a partial unique index; and
+deciding a request is a conditional UPDATE (`… WHERE state = 'open'`), so two approvers clicking
+at the same moment, a double click or a retried request never decide twice or move a project
+two phases. Voting also locks the request row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite
+serialises writers already), so two approvals that together reach "all" are counted together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from pmo_rules.gates import OPEN, REQUEST_STATES, Electorate
+from pmo_rules.projects import ACTIVE, ON_HOLD
+from storage import audit
+from storage.base import Base
+from storage.outbox import Delivery
+from storage.projects import Project
+
+_OPEN_ONLY = text("state = 'open'")
+_STATES = ", ".join(f"'{state}'" for state in REQUEST_STATES)
+
+
+class GateRequest(Base):
+    """One request for a phase's exit gate; `approvers`/`required` are fixed when it is made."""
+
+    __tablename__ = "gate_requests"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_STATES})", name="state"),
+        Index("uq_gate_requests_one_open", "project_id", unique=True,
+              sqlite_where=_OPEN_ONLY, postgresql_where=_OPEN_ONLY),
+        Index("ix_gate_requests_state_requested", "state", "requested_at"),
+        Index("ix_gate_requests_project_requested", "project_id", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(10), default=OPEN)
+    requested_by: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text, default="")
+    checklist: Mapped[list[Any]] = mapped_column(JSON)
+    approvers: Mapped[list[Any]] = mapped_column(JSON)
+    required: Mapped[int]
+    quorum: Mapped[str] = mapped_column(String(8))
+    card_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    hold_until: Mapped[datetime | None]
+
+
+class GateVote(Base):
+    __tablename__ = "gate_votes"
+    __table_args__ = (UniqueConstraint("request_id", "approver_id"),
+                      CheckConstraint("vote IN ('approve', 'reject')", name="vote"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("gate_requests.id", ondelete="CASCADE"))
+    approver_id: Mapped[str] = mapped_column(String(32))
+    vote: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class GateApprovers(Base):
+    """An admin's per-project override of one gate's approvers (and optionally its quorum)."""
+
+    __tablename__ = "gate_approvers"
+    __table_args__ = (UniqueConstraint("project_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(16))
+    approvers: Mapped[list[Any]] = mapped_column(JSON)
+    quorum: Mapped[str | None] = mapped_column(String(8))
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+
+def get_request(session: Session, request_id: int, *, lock: bool = False) -> GateRequest | None:
+    """The request; with `lock`, its row stays locked until commit (PostgreSQL)."""
+    query = select(GateRequest).where(GateRequest.id == request_id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalar(query.execution_options(populate_existing=lock))
+
+
+def open_request(session: Session, project_id: int) -> GateRequest | None:
+    return session.scalar(select(GateRequest).where(GateRequest.project_id == project_id,
+                                                    GateRequest.state == OPEN))
+
+
+def votes_of(session: Session, request_id: int) -> list[GateVote]:
+    return list(session.scalars(select(GateVote).where(GateVote.request_id == request_id)
+                                .order_by(GateVote.at, GateVote.id)))
+
+
+def history(session: Session, project_id: int, limit: int) -> list[GateRequest]:
+    """The project's newest requests first."""
+    return list(session.scalars(
+        select(GateRequest).where(GateRequest.project_id == project_id)
+        .order_by(GateRequest.requested_at.desc(), GateRequest.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Pending:
+    request: GateRequest
+    project: Project
+    votes: list[GateVote]
+
+
+def pending_requests(session: Session) -> list[Pending]:
+    """Every open request with its project and votes, oldest first, in two queries."""
+    rows = session.execute(
+        select(GateRequest, Project).join(Project, Project.id == GateRequest.project_id)
+        .where(GateRequest.state == OPEN)
+        .order_by(GateRequest.requested_at, GateRequest.id)).all()
+    votes: dict[int, list[GateVote]] = {request.id: [] for request, _ in rows}
+    if votes:
+        for vote in session.scalars(select(GateVote).where(GateVote.request_id.in_(votes))
+                                    .order_by(GateVote.at, GateVote.id)):
+            votes[vote.request_id].append(vote)
+    return [Pending(request, project, votes[request.id]) for request, project in rows]
+
+
+@dataclass(frozen=True)
+class WaitingVote:
+    request: GateRequest
+    project: Project
+    approver_id: str
+    requested_at: datetime
+
+
+def waiting_votes(session: Session) -> list[WaitingVote]:
+    """Each (open request, approver who has not voted yet), oldest request first.
+
+    What the reminders feature scans to nudge approvers after `[gates] remind_after_hours`; its
+    nudges carry the card's Approve and Reject buttons.
+    """
+    waiting: list[WaitingVote] = []
+    for pending in pending_requests(session):
+        voted = {vote.approver_id for vote in pending.votes}
+        waiting += [WaitingVote(pending.request, pending.project, approver,
+                                pending.request.requested_at)
+                    for approver in pending.request.approvers if approver not in voted]
+    return waiting
+
+
+def card_at(session: Session, request: GateRequest, channel: str, ts: str) -> int | None:
+    """Which of the request's cards is the Slack message (channel, ts), if any."""
+    return session.scalar(select(Delivery.id).where(Delivery.id.in_(request.card_ids),
+                                                    Delivery.slack_channel == channel,
+                                                    Delivery.slack_ts == ts))
+
+
+def approver_overrides(session: Session, project_id: int) -> dict[str, GateApprovers]:
+    """The project's overrides by phase."""
+    rows = session.scalars(select(GateApprovers).where(GateApprovers.project_id == project_id))
+    return {row.phase: row for row in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing (each inside the caller's transaction, with its audit entry)
+# ---------------------------------------------------------------------------------------------
+
+
+def add_request(session: Session, *, project: Project, requester: str, now: datetime, note: str,
+                checklist: list[dict[str, Any]], electorate: Electorate) -> GateRequest:
+    """Insert an open request; a second open one for the project fails on the unique index."""
+    request = GateRequest(project_id=project.id, phase=project.phase, state=OPEN,
+                          requested_by=requester, requested_at=now, note=note,
+                          checklist=checklist, approvers=list(electorate.approvers),
+                          required=electorate.required, quorum=electorate.quorum, card_ids=[])
+    session.add(request)
+    session.flush()
+    audit.record(session, at=now, actor=requester, action="gate.requested", subject_type="gate",
+                 subject_id=request.id, project_id=project.id,
+                 after={"phase": request.phase, "approvers": request.approvers,
+                        "required": request.required, "note": note, "checklist": checklist})
+    return request
+
+
+def add_decision(session: Session, *, project: Project, state: str, actor: str, now: datetime,
+                 reason: str, hold_until: datetime | None) -> GateRequest:
+    """An admin's Hold or Kill with no request open: recorded as a decided request at the
+    project's current gate, so the gate history shows it like any other decision."""
+    request = GateRequest(project_id=project.id, phase=project.phase, state=state,
+                          requested_by=actor, requested_at=now, note="", checklist=[],
+                          approvers=[], required=0, quorum="-", card_ids=[], decided_by=actor,
+                          decided_at=now, reason=reason, hold_until=hold_until)
+    session.add(request)
+    session.flush()
+    _record_decision(session, request, before=None)
+    return request
+
+
+def add_vote(session: Session, *, request: GateRequest, approver: str, vote: str, now: datetime,
+             reason: str | None = None) -> GateVote:
+    """Insert a vote; the unique (request, approver) constraint refuses a second one."""
+    row = GateVote(request_id=request.id, approver_id=approver, vote=vote, reason=reason, at=now)
+    session.add(row)
+    session.flush()
+    audit.record(session, at=now, actor=approver, action="gate.voted", subject_type="gate",
+                 subject_id=request.id, project_id=request.project_id,
+                 after={"vote": vote, "reason": reason})
+    return row
+
+
+def decide(session: Session, *, request: GateRequest, state: str, actor: str, now: datetime,
+           reason: str | None = None, hold_until: datetime | None = None) -> bool:
+    """Close an open request as `state`; False when someone else closed it first."""
+    result = session.execute(
+        update(GateRequest).where(GateRequest.id == request.id, GateRequest.state == OPEN)
+        .values(state=state, decided_by=actor, decided_at=now, reason=reason,
+                hold_until=hold_until)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    session.refresh(request)
+    _record_decision(session, request, before={"state": OPEN})
+    return True
+
+
+def _record_decision(session: Session, request: GateRequest, *, before: dict | None) -> None:
+    audit.record(session, at=request.decided_at, actor=request.decided_by,
+                 action=f"gate.{request.state}", subject_type="gate", subject_id=request.id,
+                 project_id=request.project_id, before=before,
+                 after={"phase": request.phase, "state": request.state, "reason": request.reason,
+                        "hold_until": _iso(request.hold_until)})
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when and when.isoformat()
+
+
+def move_project(session: Session, *, project: Project, from_phase: str, phase: str, state: str,
+                 hold_until: datetime | None, actor: str, now: datetime) -> bool:
+    """Set the project's phase and state, only if it is still in `from_phase`."""
+    before = {"phase": project.phase, "state": project.state,
+              "hold_until": _iso(project.hold_until)}
+    result = session.execute(
+        update(Project).where(Project.id == project.id, Project.phase == from_phase)
+        .values(phase=phase, state=state, hold_until=hold_until)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    session.refresh(project)
+    audit.record(session, at=now, actor=actor, action="project.gate_outcome",
+                 subject_type="project", subject_id=project.key, project_id=project.id,
+                 before=before,
+                 after={"phase": phase, "state": state, "hold_until": _iso(hold_until)})
+    return True
+
+
+def set_approvers(session: Session, *, project: Project, phase: str,
+                  approvers: tuple[str, ...] | None, quorum: str | int | None, actor: str,
+                  now: datetime) -> None:
+    """Store (or, with `approvers` None, remove) the project's override for one gate."""
+    row = approver_overrides(session, project.id).get(phase)
+    before = row and {"approvers": row.approvers, "quorum": row.quorum}
+    after = None if approvers is None else {
+        "approvers": list(approvers), "quorum": None if quorum is None else str(quorum)}
+    if approvers is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(GateApprovers(project_id=project.id, phase=phase, set_by=actor, set_at=now,
+                                  **after))
+    else:
+        row.approvers, row.quorum, row.set_by, row.set_at = (
+            after["approvers"], after["quorum"], actor, now)
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="gate.approvers_set", subject_type="project",
+                 subject_id=project.key, project_id=project.id, before=before,
+                 after={"phase": phase, **(after or {"approvers": "rules file"})})
+
+
+def resume_ended_holds(session: Session, now: datetime) -> list[str]:
+    """Make held projects whose hold has ended active again; returns their keys.
+
+    For the scheduler's tick: a hold is a pause, not a decision, so nobody has to remember to
+    lift it.
+    """
+    held = list(session.scalars(select(Project).where(Project.state == ON_HOLD,
+                                                      Project.hold_until <= now)))
+    resumed = []
+    for project in held:
+        result = session.execute(
+            update(Project).where(Project.id == project.id, Project.state == ON_HOLD)
+            .values(state=ACTIVE, hold_until=None).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            audit.record(session, at=now, actor="system", action="project.resumed",
+                         subject_type="project", subject_id=project.key, project_id=project.id,
+                         before={"state": ON_HOLD, "hold_until": _iso(project.hold_until)},
+                         after={"state": ACTIVE})
+            resumed.append(project.key)
+    return resumed

@@ -16,6 +16,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from functools import partial
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
@@ -28,7 +29,6 @@ from bot.rules_file import load_rules
 from bot.server import DEFAULT_THREADS, GunicornServer, gunicorn_options, worker_count
 from bot.settings import Settings, SettingsError, load_settings, redact_url
 from bot.wsgi import make_wsgi_app
-from pmo_rules.config import Rules
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -61,11 +61,11 @@ def run(args: argparse.Namespace) -> int:
     ctx = make_context(settings, rules)
     team = check_bot_token(ctx.client, settings)
     log.info("connected to Slack workspace %s as %s", team.get("team"), team.get("user"))
+    background = partial(start_background, ctx, args)  # started once the server is up
     if settings.socket_mode:
-        return serve_socket_mode(ctx)
-    ctx.db.dispose()  # the workers open their own pools after the fork
-    return serve_http(settings, rules, host=args.host, workers=workers, threads=args.threads,
-                      log_level=args.log_level, background=lambda: start_background(ctx))
+        return serve_socket_mode(ctx, background)
+    return serve_http(ctx, host=args.host, workers=workers, threads=args.threads,
+                      log_level=args.log_level, background=background)
 
 
 def prepare_database(url: str) -> None:
@@ -89,12 +89,14 @@ def check_bot_token(client: WebClient, settings: Settings) -> dict:
                             f"({type(error).__name__}): check the URL and the network") from None
 
 
-def start_background(ctx: BotContext) -> Stop:
+def start_background(ctx: BotContext, args: argparse.Namespace) -> Stop:
     """The seam for work beside request handling; returns what stops it.
 
     The scheduler (outbox retries, reminders, the digest) starts here, once per `serve`
-    process: `start_scheduler(ctx)` unless `--no-scheduler`. In HTTP mode this runs in the
-    gunicorn master (`when_ready`), so several worker processes never run it twice.
+    process: `start_scheduler(ctx)` unless `args.no_scheduler` (an option `add_parser` gains
+    with it). In HTTP mode this runs in the gunicorn master (`when_ready`), so several worker
+    processes never run it twice; `serve_http` makes each forked worker drop the master's
+    database connections.
     """
     return lambda: None
 
@@ -105,7 +107,7 @@ def socket_mode_handler(ctx: BotContext) -> SocketModeHandler:
                              web_client=ctx.client)
 
 
-def serve_socket_mode(ctx: BotContext) -> int:
+def serve_socket_mode(ctx: BotContext, background: Callable[[], Stop]) -> int:
     handler = socket_mode_handler(ctx)
     try:
         handler.connect()
@@ -113,7 +115,7 @@ def serve_socket_mode(ctx: BotContext) -> int:
         raise SettingsError(f"SLACK_APP_TOKEN was refused by Slack ({error.response.get('error')}):"
                             " create an app-level token (xapp-…) with connections:write under "
                             "Basic Information") from None
-    stop_background = start_background(ctx)
+    stop_background = background()
     log.info("Socket Mode connected; waiting for events (Ctrl+C or SIGTERM stops)")
     try:
         _wait_for_termination()
@@ -131,20 +133,28 @@ def _wait_for_termination() -> None:
     stopping.wait()
 
 
-def serve_http(settings: Settings, rules: Rules, *, host: str, workers: int, threads: int,
-               log_level: str, background: Callable[[], Stop]) -> int:
-    """gunicorn with gthread workers; each worker builds its own context after the fork."""
+def serve_http(master: BotContext, *, host: str, workers: int, threads: int, log_level: str,
+               background: Callable[[], Stop]) -> int:
+    """gunicorn with gthread workers; each worker builds its own context after the fork.
+
+    The master keeps `master` for the background work. A forked worker inherits its open
+    database connections and must leave them alone (`dispose(close=False)`): closing them
+    there would cut the master's.
+    """
     stops: list[Stop] = []
+    master.db.dispose()  # nothing open to inherit at the first fork
 
     def load():
-        ctx = make_context(settings, rules)
+        ctx = make_context(master.settings, master.rules)
         return make_wsgi_app(build_app(ctx), ctx.db, serving=ctx.after_ack.serving)
 
-    options = gunicorn_options(bind=f"{host}:{settings.port}", workers=workers, threads=threads,
-                               log_level=log_level,
-                               when_ready=lambda _server: stops.append(background()),
-                               on_exit=lambda _server: [stop() for stop in stops])
-    log.info("serving HTTP on %s:%s (%d worker(s) × %d threads)", host, settings.port, workers,
-             threads)
+    options = gunicorn_options(
+        bind=f"{host}:{master.settings.port}", workers=workers, threads=threads,
+        log_level=log_level,
+        when_ready=lambda _server: stops.append(background()),
+        post_fork=lambda _server, _worker: master.db.engine.dispose(close=False),
+        on_exit=lambda _server: [stop() for stop in stops])
+    log.info("serving HTTP on %s:%s (%d worker(s) × %d threads)", host, master.settings.port,
+             workers, threads)
     GunicornServer(load, options).run()
     return 0

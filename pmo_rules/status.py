@@ -175,7 +175,3 @@ def require_may_edit(*, key: str, author_id: str, user_id: str, posted_at: datet
         raise UserError("status.edit_not_author", key=key)
     if now.astimezone(UTC) - posted_at.astimezone(UTC) > timedelta(hours=window_hours):
         raise UserError("status.edit_window_passed", key=key, hours=window_hours)
-
-
-def age_days(then: datetime, now: datetime) -> int:
-    return max(0, (now - then).days)

@@ -10,17 +10,21 @@ import logging
 from slack_bolt import App, BoltResponse
 
 from bot.context import BotContext
-from handlers import gate, pmo, reminders, risk, status
+from handlers import gate, home, pmo, reminders, risk, status, status_form
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (status, pmo, risk, gate, reminders)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, reminders)
 
 
 def build_app(ctx: BotContext) -> App:
-    """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts."""
+    """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts.
+
+    The token is verified (one `auth.test`) here, when the app is built: otherwise bolt makes
+    that call inside the first request and that request's ack waits on Slack.
+    """
     app = App(client=ctx.client, signing_secret=ctx.settings.signing_secret,
-              process_before_response=False, token_verification_enabled=False,
+              process_before_response=False, token_verification_enabled=True,
               request_verification_enabled=True, raise_error_for_unhandled_request=False,
               logger=logging.getLogger("slack_bolt"))
     for module in HANDLER_MODULES:

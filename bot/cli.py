@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from bot.commands import db, digest, export, remind, scheduler
+from bot.commands import db, digest, export, manifest, remind, scheduler, serve
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, export, scheduler, remind, digest)
+COMMANDS = (db, serve, scheduler, remind, digest, manifest, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

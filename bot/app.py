@@ -11,22 +11,24 @@ from concurrent.futures import Executor
 from slack_bolt import App, BoltResponse
 
 from bot.context import BotContext
-from handlers import gate, pmo, reminders, risk, status
+from handlers import gate, home, pmo, reminders, risk, status, status_form
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (status, pmo, risk, gate, reminders)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:
     """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts.
 
-    `listener_executor` runs the work after `ack()` (bolt's own thread pool by default); the
-    offline console passes one that tells it when the bot has finished, so it prints in order.
+    The token is verified (one `auth.test`) here, when the app is built: otherwise bolt makes
+    that call inside the first request and that request's ack waits on Slack.
+    `listener_executor` runs bolt's listeners (bolt's own thread pool by default); the offline
+    console passes one that tells it when the bot has finished, so it prints in order.
     """
     app = App(client=ctx.client, signing_secret=ctx.settings.signing_secret,
               listener_executor=listener_executor,
-              process_before_response=False, token_verification_enabled=False,
+              process_before_response=False, token_verification_enabled=True,
               request_verification_enabled=True, raise_error_for_unhandled_request=False,
               logger=logging.getLogger("slack_bolt"))
     for module in HANDLER_MODULES:

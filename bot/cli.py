@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 
-from bot.commands import console, db, digest, export, remind, scheduler
+from bot.commands import console, db, digest, export, manifest, remind, scheduler, serve
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, export, scheduler, remind, digest, console)
+COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, console)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.after_ack import AfterAck
 from bot.dispatcher import Dispatcher
+from bot.lookup_cache import LookupCache
 from bot.settings import Settings
 from pmo_rules.config import Rules
 from storage.db import Database
@@ -47,6 +49,16 @@ class BotContext:
     def dispatcher(self) -> Dispatcher:
         """The process's outbox sender, one per context (its lease owner id is per process)."""
         return Dispatcher(self)
+
+    @cached_property
+    def lookups(self) -> LookupCache:
+        """Recent answers to the look-ups made before `ack()` (bot/lookup_cache.py)."""
+        return LookupCache()
+
+    @cached_property
+    def after_ack(self) -> AfterAck:
+        """Where listeners put the work that follows their `ack()` (bot/after_ack.py)."""
+        return AfterAck()
 
 
 def make_client(settings: Settings, *, retries: int = 2) -> WebClient:

@@ -7,6 +7,7 @@ the console; all three go through this same WSGI callable and bolt's signature c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -16,7 +17,10 @@ from storage.db import Database
 EVENTS_PATH = "/slack/events"
 
 
-def make_wsgi_app(app: App, db: Database) -> Callable:
+def make_wsgi_app(app: App, db: Database, *,
+                  serving: Callable[[], AbstractContextManager] = nullcontext) -> Callable:
+    """`serving()` wraps each Slack request (the bot passes `ctx.after_ack.serving`, so work
+    after acks gives way to requests still waiting for theirs)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -27,7 +31,8 @@ def make_wsgi_app(app: App, db: Database) -> Callable:
             start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n" if healthy else b"database unreachable\n"]
         if path == EVENTS_PATH and method == "POST":
-            return slack(environ, start_response)
+            with serving():
+                return slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"not found\n"]
 

@@ -9,11 +9,14 @@ from enum import StrEnum
 
 class Callback(StrEnum):
     STATUS_MODAL = "status_modal"
+    STATUS_EDIT = "status_edit"
     GATE_REQUEST = "gate_request_modal"
     GATE_REJECT = "gate_reject_modal"
 
 
 class Block(StrEnum):
+    """Modal input block ids; each equals the field name a refusal names (`UserError.field`)."""
+
     PROJECT = "project"
     OVERALL = "overall"
     SCHEDULE = "schedule"
@@ -30,7 +33,8 @@ class Block(StrEnum):
 
 
 class Action(StrEnum):
-    VALUE = "value"
+    VALUE = "value"  # the one element inside each modal input block
+    HOME_POST_UPDATE = "home_post_update"
     GATE_APPROVE = "gate_approve"  # value: {"g": <gate request id>}
     GATE_REJECT = "gate_reject"  # same value; opens the reason modal
 

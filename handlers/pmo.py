@@ -1,18 +1,34 @@
-"""`/pmo`: the PMO office's verbs — the portfolio, one project, registering a project, help."""
+"""`/pmo`: the PMO office's verbs — the portfolio, one project, registering a project, risks,
+gates, help.
+
+`pmo_rules.pmo_commands` parses the text into a command object; `VERBS` maps each command type to
+the function that answers it, so a new verb is one parser entry and one line here.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from slack_bolt import App
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import BotContext
 from handlers import gate_flow, risk_messages
+from handlers.portfolio import portfolio_messages, project_card
 from handlers.reminders import preview_digest
-from handlers.replies import error_text
+from handlers.replies import answer_later, ephemeral, error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
-from pmo_rules.pmo_commands import AddProject, Help, ListGates, PreviewDigest, parse_pmo_command
+from pmo_rules.pmo_commands import (
+    AddProject,
+    Help,
+    ListGates,
+    ListProjects,
+    PreviewDigest,
+    ShowProject,
+    parse_pmo_command,
+)
 from pmo_rules.risk import PortfolioRisks
 from storage import projects as store
 
@@ -22,32 +38,59 @@ def register(app: App, ctx: BotContext) -> None:
 
 
 def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
-    user = command["user_id"]
     try:
         parsed = parse_pmo_command(command.get("text", ""))
-        if isinstance(parsed, Help):
-            ack(text=ctx.renderer.t("help.pmo"))
-        elif isinstance(parsed, PortfolioRisks):
-            with ctx.db.read() as session:
-                ack(**risk_messages.portfolio(ctx, session).as_payload())
-        elif isinstance(parsed, ListGates):
-            ack(**gate_flow.pending_message(ctx).as_payload())
-        elif isinstance(parsed, SetApprovers):
-            permissions.require_admin(user, ctx.rules, action="set_approvers")
-            ack()
-            respond(text=set_approvers(ctx, user, parsed), response_type="ephemeral")
-        elif isinstance(parsed, AddProject):
-            permissions.require_admin(user, ctx.rules, action="add_project")
-            ack()
-            respond(text=add_project(ctx, user, command["channel_id"], parsed),
-                    response_type="ephemeral")
-        elif isinstance(parsed, PreviewDigest):
-            ack()
-            preview_digest(ctx, respond)
-        else:
+        answer = VERBS.get(type(parsed))
+        if answer is None:
             raise UserError("pmo.unknown_subcommand", usage="pmo", word=command.get("text", ""))
+        answer(ctx, ack, command, respond, parsed)
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
+
+
+def show_help(ctx: BotContext, ack, _command: dict, _respond, _parsed: Help) -> None:
+    ack(text=ctx.renderer.t("help.pmo"))
+
+
+def list_projects(ctx: BotContext, ack, _command: dict, respond, _parsed: ListProjects) -> None:
+    """Reading the whole portfolio is not an indexed look-up: ack first, then answer."""
+    ack()
+
+    def send_portfolio() -> None:
+        for message in portfolio_messages(ctx):
+            respond(**message.as_payload(), response_type="ephemeral")
+
+    apologise = ephemeral(respond)
+    ctx.after_ack.run(send_portfolio,
+                      on_error=lambda: apologise(ctx.renderer.t("errors.internal")))
+
+
+def show_digest(ctx: BotContext, ack, _command: dict, respond, _parsed: PreviewDigest) -> None:
+    """The digest reads the whole portfolio: ack first, then post the preview."""
+    ack()
+    apologise = ephemeral(respond)
+    ctx.after_ack.run(lambda: preview_digest(ctx, respond),
+                      on_error=lambda: apologise(ctx.renderer.t("errors.internal")))
+
+
+def show_project(ctx: BotContext, ack, _command: dict, _respond, parsed: ShowProject) -> None:
+    ack(**project_card(ctx, parsed.key).as_payload())
+
+
+def show_risks(ctx: BotContext, ack, _command: dict, _respond, _parsed: PortfolioRisks) -> None:
+    with ctx.db.read() as session:
+        ack(**risk_messages.portfolio(ctx, session).as_payload())
+
+
+def list_gates(ctx: BotContext, ack, _command: dict, _respond, _parsed: ListGates) -> None:
+    ack(**gate_flow.pending_message(ctx).as_payload())
+
+
+def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetApprovers) -> None:
+    user = command["user_id"]
+    permissions.require_admin(user, ctx.rules, action="set_approvers")
+    ack()
+    respond(text=set_approvers(ctx, user, parsed), response_type="ephemeral")
 
 
 def set_approvers(ctx: BotContext, user: str, cmd: SetApprovers) -> str:
@@ -55,6 +98,14 @@ def set_approvers(ctx: BotContext, user: str, cmd: SetApprovers) -> str:
         return gate_flow.set_approvers(ctx, user, cmd)
     except UserError as error:
         return error_text(ctx.renderer, error)
+
+
+def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddProject) -> None:
+    user = command["user_id"]
+    permissions.require_admin(user, ctx.rules, action="add_project")
+    ack()
+    answer_later(ctx, lambda: add_project(ctx, user, command["channel_id"], parsed),
+                 ephemeral(respond))
 
 
 def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:
@@ -72,3 +123,15 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
         return error_text(ctx.renderer, error)
     return ctx.renderer.t("project.added", key=project.key, name=project.name,
                           pm=project.pm_id, channel=project.channel_id)
+
+
+VERBS: dict[type, Callable[..., None]] = {
+    Help: show_help,
+    ListProjects: list_projects,
+    ShowProject: show_project,
+    AddProject: register_project,
+    PortfolioRisks: show_risks,
+    ListGates: list_gates,
+    SetApprovers: change_approvers,
+    PreviewDigest: show_digest,
+}

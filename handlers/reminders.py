@@ -14,6 +14,7 @@ from bot.context import BotContext
 from bot.planner import build_digest
 from handlers.ids import Action
 from handlers.replies import error_text
+from handlers.status_form import open_status_modal
 from pmo_rules.errors import UserError
 from pmo_rules.reminders import DueItem, parse_post_status_value, parse_snooze_value
 from pmo_rules.schedule import snooze_end
@@ -29,7 +30,7 @@ def register(app: App, ctx: BotContext) -> None:
     app.action(Action.NUDGE_SNOOZE)(
         lambda ack, body, respond: on_snooze(ctx, ack, body, respond))
     app.action(Action.NUDGE_POST_STATUS)(
-        lambda ack, body, respond: on_post_status(ctx, ack, body, respond))
+        lambda ack, body, respond, client: on_post_status(ctx, ack, body, respond, client))
 
 
 def _answer(respond, text: str) -> None:
@@ -77,20 +78,19 @@ def _current(items: list[DueItem], key: str) -> DueItem:
     raise UserError("snooze.stale")
 
 
-def on_post_status(ctx: BotContext, ack, body: dict, respond) -> None:
-    """Until the status form can be opened from here, say how to post the update.
+def on_post_status(ctx: BotContext, ack, body: dict, respond, client) -> None:
+    """Open the status form on the nudged project, pre-filled from its latest update.
 
-    Merge note: replace the body after `parse_post_status_value` with
-    `open_status_modal(...)` from handlers/status.py (it needs `body["trigger_id"]` within
-    three seconds, so call it before anything slow).
+    The form is opened first: the click's `trigger_id` expires three seconds after the click.
     """
     ack()
     try:
         key = parse_post_status_value(body["actions"][0].get("value"))
-        text = ctx.renderer.t("post_status.how", key=key)
     except UserError as error:
-        text = error_text(ctx.renderer, error)
-    _answer(respond, text)
+        _answer(respond, error_text(ctx.renderer, error))
+        return
+    open_status_modal(ctx, client, body["trigger_id"], body["user"]["id"], key=key,
+                      prefill_from_latest=True)
 
 
 def preview_digest(ctx: BotContext, respond) -> None:

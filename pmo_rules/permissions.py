@@ -23,6 +23,17 @@ def may_post_status(user_id: str, pm_id: str, rules: Rules) -> bool:
             or ("admin" in roles and is_admin(user_id, rules)))
 
 
+def may_post_for_every_project(user_id: str, rules: Rules) -> bool:
+    """True when the poster rule does not depend on the project (so the form lists them all)."""
+    roles = rules.status.posters
+    return "anyone" in roles or ("admin" in roles and is_admin(user_id, rules))
+
+
+def may_post_as_pm(rules: Rules) -> bool:
+    """True when being a project's PM is enough to post its status."""
+    return "pm" in rules.status.posters
+
+
 def require_status_poster(user_id: str, key: str, pm_id: str, rules: Rules) -> None:
     if not may_post_status(user_id, pm_id, rules):
         raise UserError("permission.status_post", key=key, pm=pm_id)

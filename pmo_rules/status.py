@@ -7,8 +7,9 @@ both are validated by the same rules.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pmo_rules import text
 from pmo_rules.errors import UserError
@@ -19,6 +20,7 @@ USAGE = "status"
 SUMMARY_MAX = 2000
 NOTE_MAX = 1000
 DIMENSIONS = ("schedule", "cost", "scope", "quality")
+NOT_RATED = "none"  # the form's choice for "no rating" on an optional dimension
 
 
 @dataclass(frozen=True)
@@ -121,25 +123,55 @@ def make_draft(*, key: str, overall: Rag, summary: str, **optional: object) -> S
     return StatusDraft(key=key, overall=overall, summary=summary, **cleaned)
 
 
+def draft_from_form(form: Mapping[str, str | None]) -> StatusDraft:
+    """The modal's values (block id → typed text or chosen option) as a validated draft.
+
+    Modal text arrives as typed (Slack does not escape it), so unlike the one-liner nothing is
+    unescaped here. Every refusal names the form field it belongs to.
+    """
+    key = _form_key(form.get("project"))
+    overall = _form_rag(form, "overall", required=True)
+    dimensions = {name: _form_rag(form, name, required=False) for name in DIMENSIONS}
+    return make_draft(key=key, overall=overall, summary=form.get("summary") or "",
+                      percent_complete=parse_percent(form.get("percent_complete")),
+                      blockers=_note(form.get("blockers")),
+                      next_steps=_note(form.get("next_steps")), **dimensions)
+
+
+def _form_key(value: str | None) -> str:
+    try:
+        return parse_key((value or "").strip(), usage=USAGE)
+    except UserError as error:  # the same refusal, pointed at the project field
+        raise UserError(error.key, field="project", **error.params) from None
+
+
+def _form_rag(form: Mapping[str, str | None], name: str, *, required: bool) -> Rag | None:
+    value = (form.get(name) or "").strip()
+    if value in ("", NOT_RATED):
+        if required:
+            raise UserError("status.overall_missing", field=name)
+        return None
+    return parse_rag_word(value, field=name)
+
+
+def _note(value: str | None) -> str | None:
+    return (value or "").strip() or None
+
+
 def parse_percent(value: str | None) -> int | None:
     """A modal's percent box: blank is 'not given'; '40' or '40%' is 40."""
     if value is None or not value.strip():
         return None
     digits = value.strip().rstrip("%").strip()
-    if not digits.isdigit() or int(digits) > 100:
+    if not (digits.isascii() and digits.isdigit()) or int(digits) > 100:
         raise UserError("status.percent_range", field="percent_complete", usage=USAGE)
     return int(digits)
 
 
-def may_edit(author_id: str, user_id: str, posted_at: datetime, now: datetime,
-             window_hours: int) -> str | None:
-    """Why `user_id` may not edit this update now (a message key), or None if they may."""
+def require_may_edit(*, key: str, author_id: str, user_id: str, posted_at: datetime,
+                     now: datetime, window_hours: int) -> None:
+    """Only the author may correct their update, and only within `[status] edit_window_hours`."""
     if author_id != user_id:
-        return "status.edit_not_author"
-    if now - posted_at > timedelta(hours=window_hours):
-        return "status.edit_window_passed"
-    return None
-
-
-def age_days(then: datetime, now: datetime) -> int:
-    return max(0, (now - then).days)
+        raise UserError("status.edit_not_author", key=key)
+    if now.astimezone(UTC) - posted_at.astimezone(UTC) > timedelta(hours=window_hours):
+        raise UserError("status.edit_window_passed", key=key, hours=window_hours)

@@ -7,9 +7,10 @@ one is the project's current RAG; edits replace the row's values and the audit l
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, func, select
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage import audit
@@ -60,8 +61,24 @@ def project_by_key(session: Session, key: str) -> Project | None:
     return session.scalar(select(Project).where(Project.key == key.upper()))
 
 
+def pm_of(connection: Connection, key: str) -> tuple[str, str] | None:
+    """(KEY, PM id) of project `key`, on a bare connection: the check before a status ack."""
+    row = connection.execute(select(Project.key, Project.pm_id)
+                             .where(Project.key == key.upper())).first()
+    return (row.key, row.pm_id) if row else None
+
+
 def all_projects(session: Session) -> list[Project]:
     return list(session.scalars(select(Project).order_by(Project.key)))
+
+
+def list_projects(session: Session, *, pm_id: str | None = None,
+                  limit: int | None = None) -> list[Project]:
+    """Projects in KEY order: only those `pm_id` manages when given, at most `limit` of them."""
+    query = select(Project).order_by(Project.key).limit(limit)
+    if pm_id is not None:
+        query = query.where(Project.pm_id == pm_id)
+    return list(session.scalars(query))
 
 
 def latest_status(session: Session, project_id: int) -> StatusUpdate | None:
@@ -76,10 +93,14 @@ def recent_statuses(session: Session, project_id: int, limit: int) -> list[Statu
         .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc()).limit(limit)))
 
 
-def latest_statuses(session: Session) -> dict[int, StatusUpdate]:
-    """The latest update of every project in one query (portfolio views must not do N+1)."""
-    newest = (select(StatusUpdate.project_id, func.max(StatusUpdate.id).label("id"))
-              .group_by(StatusUpdate.project_id).subquery())
+def latest_statuses(session: Session,
+                    project_ids: Collection[int] | None = None) -> dict[int, StatusUpdate]:
+    """The latest update of every project (or of these) in one query: portfolio views must not
+    do N+1."""
+    newest = select(StatusUpdate.project_id, func.max(StatusUpdate.id).label("id"))
+    if project_ids is not None:
+        newest = newest.where(StatusUpdate.project_id.in_(list(project_ids)))
+    newest = newest.group_by(StatusUpdate.project_id).subquery()
     rows = session.scalars(select(StatusUpdate).join(newest, StatusUpdate.id == newest.c.id))
     return {row.project_id: row for row in rows}
 

@@ -91,7 +91,7 @@ class Renderer:
         self.env.filters.update(esc=escape_mrkdwn, truncate_to=truncate,
                                 slackdate=self.slack_date, localdate=self.local_date,
                                 pack_lines=pack_lines)
-        self.env.globals.update(t=self.t, rag=self.rag, locale=locale)
+        self.env.globals.update(t=self.t, rag=self.rag, rag_label=self.rag_label, locale=locale)
         self._compiled: dict[str, Any] = {}
 
     def t(self, key: str, /, **params: Any) -> str:
@@ -125,6 +125,10 @@ class Renderer:
         if not word:
             return self.t("rag.none")
         return f"{Rag(word).emoji} *{self.t(f'rag.{word}')}*"
+
+    def rag_label(self, word: str) -> str:
+        """Emoji and word as plain text, for select options and other plain_text fields."""
+        return f"{Rag(word).emoji} {self.t(f'rag.{word}')}"
 
     def rag_word(self, word: str) -> str:
         return self.t(f"rag.{word}")

@@ -81,7 +81,11 @@ def _standin():
 
 @pytest.fixture
 def slack(_standin) -> SlackStandIn:
+    """The shared stand-in, emptied, with every channel postable again (reset() keeps flags)."""
     _standin.reset()
+    for channel in _standin.directory.channels():
+        _standin.set_not_in_channel(channel["id"], False)
+        _standin.set_channel_archived(channel["id"], False)
     return _standin
 
 
@@ -91,7 +95,7 @@ def slack(_standin) -> SlackStandIn:
 def bot(database_url, slack):
     made = make_bot(database_url, slack)
     yield made
-    made.ctx.db.dispose()
+    made.close()
 
 
 @pytest.fixture

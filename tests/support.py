@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from slack_bolt import App
+
 from bot.app import build_app
 from bot.context import BotContext, make_context
 from bot.settings import Settings
@@ -52,6 +54,17 @@ class Bot:
     driver: SlackDriver
     clock: FakeClock
     wsgi: object = field(repr=False, default=None)
+    app: App | None = field(repr=False, default=None)
+
+    def close(self) -> None:
+        """Let listeners still working after their ack finish, then close the database.
+
+        Without the wait, a reply still on its way would land in the next test's stand-in.
+        """
+        if self.app is not None:
+            self.app.listener_runner.listener_executor.shutdown(wait=True)
+        self.ctx.after_ack.drain()
+        self.ctx.db.dispose()
 
     def command(self, command: str, text: str = "", *, user: str = ALICE,
                 channel: str = APOLLO_CHANNEL):
@@ -68,12 +81,15 @@ def rules_with(**sections) -> Rules:
     return replace(rules, **sections)
 
 
-def make_bot(database_url: str, slack: SlackStandIn, rules: Rules | None = None) -> Bot:
-    settings = Settings(bot_token="xoxb-test", signing_secret=SIGNING_SECRET,
+def make_bot(database_url: str, slack: SlackStandIn, rules: Rules | None = None, *,
+             bot_token: str = "xoxb-test", signing_secret: str = SIGNING_SECRET,
+             app_token: str | None = None) -> Bot:
+    settings = Settings(bot_token=bot_token, signing_secret=signing_secret, app_token=app_token,
                         api_url=slack.base_url, database_url=database_url)
     clock = FakeClock()
     ctx = make_context(settings, rules or rules_with(), clock=clock)
-    wsgi = make_wsgi_app(build_app(ctx), ctx.db)
-    driver = SlackDriver(wsgi, SIGNING_SECRET, slack.new_response_url,
+    app = build_app(ctx)
+    wsgi = make_wsgi_app(app, ctx.db, serving=ctx.after_ack.serving)
+    driver = SlackDriver(wsgi, signing_secret, slack.new_response_url,
                          new_trigger_id=slack.new_trigger_id)
-    return Bot(ctx=ctx, slack=slack, driver=driver, clock=clock, wsgi=wsgi)
+    return Bot(ctx=ctx, slack=slack, driver=driver, clock=clock, wsgi=wsgi, app=app)

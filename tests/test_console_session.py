@@ -330,3 +330,13 @@ def test_the_demo_gate_waits_in_the_approvers_dms_and_one_click_passes_it(tmp_pa
     assert shown.endswith("  │ 🎉 The Planning gate of HERMES passed (deciding approval: @grace). "
                           "The project moves to Execution.\n")
 
+
+def test_the_home_tab_is_opened_as_slack_does_and_its_buttons_work(demo):
+    shown = demo.type(":home")
+    assert shown.startswith("alice@#apollo> :home\n  ┌ PMO Bot · Home tab\n")
+    assert "  │ APOLLO · Apollo data-centre migration\n" in shown
+    assert "  │ [1 Post update]\n" in shown
+    shown = demo.type(":click 1", ":cancel")
+    assert "  ┌ Form: Status update\n" in shown
+    assert shown.endswith("  » :cancel\n  Form closed without sending.\n")
+

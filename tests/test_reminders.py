@@ -14,9 +14,11 @@ from storage.audit import AuditEntry
 from storage.migrate import upgrade
 from storage.reminders import ReminderLedger, UserZone
 from storage.sources.status_due import SOURCE
+from tests.modals import fill, initial
 from tests.scheduling import (
     SHANGHAI,
     add_project,
+    button,
     click,
     deliveries,
     dms,
@@ -169,11 +171,23 @@ def test_snooze_refusals_change_nothing(pmo):
         assert session.scalar(select(ReminderLedger.snoozed_until)) is None
 
 
-def test_post_update_button_says_how_to_post(pmo):
+def test_post_update_button_opens_the_status_form_prefilled(pmo):
     add_project(pmo, "APOLLO", ALICE)
+    say(pmo, "/status", "APOLLO amber Vendor late", ALICE)
+    pmo.clock.advance(days=8)
     run(pmo)
-    [dm] = dms(pmo, ALICE)
-    assert "`/status APOLLO green|amber|red" in click(pmo, ALICE, dm, "nudge_post_status")
+    [dm] = nudges(pmo, ALICE)
+    action = button(dm, "nudge_post_status")
+    assert pmo.driver.block_action(user=ALICE, action=action, channel=dm["channel"],
+                                   message=dm).status == 200
+    [call] = pmo.slack.wait_for("views.open")
+    view = call.args["view"]
+    assert initial(view, "project") == "APOLLO" and initial(view, "overall") == "amber"
+    response = pmo.driver.view_submission(user=ALICE, view=view,
+                                          values=fill(view, overall="green", summary="Caught up"))
+    assert response.status == 200
+    card = pmo.slack.wait_for("chat.postMessage", count=2, channel=GENERAL)[-1]
+    assert "Caught up" in str(card.args["blocks"])
     assert "damaged" in click(pmo, ALICE, dm, "nudge_post_status", value='{"p": 7}')
 
 

@@ -78,6 +78,11 @@ def show_dms(session: Session, argument: str) -> None:
     session.show_direct_messages()
 
 
+def show_home(session: Session, argument: str) -> None:
+    _no_argument(argument, "console_home")
+    session.show_home()
+
+
 def move_time(session: Session, argument: str) -> None:
     bot = session.bot
     if argument:
@@ -114,7 +119,7 @@ def quit_console(session: Session, argument: str) -> bool:
 
 COMMANDS: dict[str, Callable[[Session, str], bool | None]] = {
     "as": switch_user, "in": switch_channel, "users": list_users, "channels": list_channels,
-    "dm": show_dms, "time": move_time, "click": click, "help": show_help,
+    "dm": show_dms, "home": show_home, "time": move_time, "click": click, "help": show_help,
     "quit": quit_console, "exit": quit_console,
 }
 

@@ -4,7 +4,7 @@ Nothing here re-implements the bot. `build_app` + `make_wsgi_app` are the produc
 console signs each request with a secret generated for the session and posts it into the WSGI
 callable (`SlackDriver`), and the bot's Web API calls go over loopback to the `SlackStandIn`,
 whose timeline the console renders. The only console-specific parts are the clock and the
-listener executor that reports when the bot has finished its work after `ack()`.
+counting of the bot's work in flight, which tells the console when the bot has finished.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from bot.after_ack import AfterAck
 from bot.app import build_app
 from bot.console.clock import ConsoleClock
 from bot.context import make_context
@@ -28,39 +30,64 @@ QUIET_TIMEOUT = 30.0  # seconds; a listener busier than this is reported, not wa
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
 
 
-class TrackingExecutor(ThreadPoolExecutor):
-    """bolt's listener pool, counting unfinished work so the console knows when the bot is done.
+class Unfinished:
+    """Counts the bot's work in flight, so the console knows when the bot has finished.
 
-    With `process_before_response=False` bolt returns the HTTP response at `ack()` and finishes
-    the listener (store, respond, post) in this pool; waiting for the count to reach zero makes
-    the console's output complete and its order deterministic, with no sleeps.
+    With `process_before_response=False` bolt answers Slack at `ack()` and finishes the listener
+    on its listener pool, and the listener hands the rest of its job to the after-ack pool
+    (bot/after_ack.py) before it returns. Counting both pools' unfinished tasks, the count only
+    reaches zero when all of it is done: the console then prints, complete and in order, with
+    no sleeps.
     """
 
     def __init__(self) -> None:
-        super().__init__(max_workers=5, thread_name_prefix="console-listener")
-        self._unfinished = 0
+        self._count = 0
         self._changed = threading.Condition()
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:
+    def track(self, submit: Callable[[], Future]) -> Future:
         with self._changed:
-            self._unfinished += 1
+            self._count += 1
         try:
-            future = super().submit(fn, *args, **kwargs)
+            future = submit()
         except BaseException:
-            self._finished(None)
+            self._done(None)
             raise
-        future.add_done_callback(self._finished)
+        future.add_done_callback(self._done)
         return future
 
-    def _finished(self, _future: Future | None) -> None:
+    def _done(self, _future: Future | None) -> None:
         with self._changed:
-            self._unfinished -= 1
+            self._count -= 1
             self._changed.notify_all()
 
-    def wait_idle(self, timeout: float) -> bool:
-        """True once every listener has returned; False if some are still running at timeout."""
+    def wait(self, timeout: float) -> bool:
+        """True once nothing is left; False if something is still running at `timeout`."""
         with self._changed:
-            return self._changed.wait_for(lambda: self._unfinished == 0, timeout)
+            return self._changed.wait_for(lambda: self._count == 0, timeout)
+
+
+class TrackedListeners(ThreadPoolExecutor):
+    """bolt's listener pool, counted."""
+
+    def __init__(self, unfinished: Unfinished) -> None:
+        super().__init__(max_workers=5, thread_name_prefix="console-listener")
+        self.unfinished = unfinished
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return self.unfinished.track(lambda: super(TrackedListeners, self).submit(
+            fn, *args, **kwargs))
+
+
+class TrackedAfterAck(AfterAck):
+    """The after-ack pool, counted."""
+
+    def __init__(self, unfinished: Unfinished) -> None:
+        super().__init__()
+        self.unfinished = unfinished
+
+    def run(self, job, *, on_error=None) -> Future:
+        return self.unfinished.track(lambda: super(TrackedAfterAck, self).run(
+            job, on_error=on_error))
 
 
 class ConsoleBot:
@@ -74,10 +101,13 @@ class ConsoleBot:
         self.slack = slack
         self.clock = clock
         self.ctx = make_context(settings, rules, clock=clock)
-        self.executor = TrackingExecutor()
-        self.app = build_app(self.ctx, listener_executor=self.executor)
-        self.driver = SlackDriver(make_wsgi_app(self.app, self.ctx.db), secret,
-                                  self._response_url, new_trigger_id=slack.new_trigger_id)
+        self.unfinished = Unfinished()
+        self.ctx.after_ack = TrackedAfterAck(self.unfinished)  # in place of the default pool
+        self.listeners = TrackedListeners(self.unfinished)
+        self.app = build_app(self.ctx, listener_executor=self.listeners)
+        wsgi = make_wsgi_app(self.app, self.ctx.db, serving=self.ctx.after_ack.serving)
+        self.driver = SlackDriver(wsgi, secret, self._response_url,
+                                  new_trigger_id=slack.new_trigger_id)
         self._clicked_ts: str | None = None
 
     def _response_url(self, channel: str | None = None, user: str | None = None) -> str:
@@ -99,10 +129,17 @@ class ConsoleBot:
                                    user_name=user_name, channel_name=channel_name)
 
     def block_action(self, *, user: str, action: dict, channel: str | None = None,
-                     message: dict | None = None, message_ts: str | None = None) -> HttpResponse:
+                     message: dict | None = None, message_ts: str | None = None,
+                     view: dict | None = None) -> HttpResponse:
         self._clicked_ts = message_ts
         return self.driver.block_action(user=user, action=action, channel=channel,
-                                        message=message)
+                                        message=message, view=view)
+
+    def home_opened(self, *, user: str) -> HttpResponse:
+        """The person opens the app's Home tab: Slack sends `app_home_opened`."""
+        self._clicked_ts = None
+        return self.driver.event({"type": "app_home_opened", "user": user, "tab": "home",
+                                  "channel": f"D{user}"})
 
     def view_submission(self, *, user: str, view: dict, values: dict) -> HttpResponse:
         return self.driver.view_submission(user=user, view=view, values=values)
@@ -114,10 +151,11 @@ class ConsoleBot:
 
     def quiet(self) -> bool:
         """Wait until the bot has finished what the last request started."""
-        return self.executor.wait_idle(QUIET_TIMEOUT)
+        return self.unfinished.wait(QUIET_TIMEOUT)
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True)
+        self.listeners.shutdown(wait=True)
+        self.ctx.after_ack.drain()
         self.slack.stop()
         self.ctx.db.dispose()
 

@@ -36,6 +36,7 @@ class Clickable:
     control: Control
     channel: str | None = None
     message: dict | None = None
+    view: dict | None = None
 
 
 class Session:
@@ -127,7 +128,8 @@ class Session:
         message = clickable.message
         response = self.bot.block_action(user=self.user, action=action,
                                          channel=clickable.channel, message=message,
-                                         message_ts=(message or {}).get("ts"))
+                                         message_ts=(message or {}).get("ts"),
+                                         view=clickable.view)
         self.settle(response, clicked=True)
 
     def _next_action_ts(self) -> str:
@@ -182,11 +184,12 @@ class Session:
             self.clickables = self._screen
 
     def show_card(self, label: str, message: dict, *, channel: str | None = None,
-                  clickable_message: dict | None = None) -> Drawing:
-        """One message in a card; its controls get the next numbers of this screen."""
+                  clickable_message: dict | None = None, view: dict | None = None) -> Drawing:
+        """One message (or the Home tab) in a card; its controls get this screen's next numbers."""
         drawing = draw_message(message, self.names, first=len(self._screen) + 1)
         for control in drawing.controls:
-            self._screen.append(Clickable(control, channel=channel, message=clickable_message))
+            self._screen.append(Clickable(control, channel=channel, message=clickable_message,
+                                          view=view))
         self.printer.card(label, drawing.lines)
         return drawing
 
@@ -251,6 +254,18 @@ class Session:
             label = ("console.label_replaced" if effect == "replace_original"
                      else "console.label_only_you")
             self.show_card(self.t(label), body, channel=channel)
+
+    def show_home(self) -> None:
+        """Open the Home tab as Slack does (`app_home_opened`) and show what the bot published."""
+        self.settle(self.bot.home_opened(user=self.user))
+        home = self.bot.slack.home_view(self.user)
+        if home is None:
+            self.note(self.t("console.home_none"))
+            return
+        self.begin_screen()
+        self.show_card(self.t("console.label_home"), {"blocks": home.get("blocks") or []},
+                       view=home)
+        self.end_screen()
 
     def show_direct_messages(self) -> None:
         messages = self.bot.slack.dm_messages(self.user)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -144,11 +145,30 @@ class SlackDriver:
         }
         return self.interactive(payload)
 
+    def event(self, event: dict, *, event_id: str | None = None) -> HttpResponse:
+        """An Events API delivery (JSON `event_callback`), e.g. ``{"type": "app_home_opened",
+        "user": "U1", "tab": "home"}``."""
+        envelope = {
+            "token": "legacy",
+            "team_id": TEAM["id"],
+            "api_app_id": "A0PMO",
+            "event": {"event_ts": f"{time.time():.6f}", **event},
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:12].upper()}",
+            "event_time": int(time.time()),
+        }
+        return self.post(json.dumps(envelope).encode(), content_type="application/json")
+
     def interactive(self, payload: dict) -> HttpResponse:
         return self.post(urlencode({"payload": json.dumps(payload)}).encode())
 
     def post(
-        self, body: bytes, *, timestamp: int | None = None, signature: str | None = None
+        self,
+        body: bytes,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
     ) -> HttpResponse:
         """POST a body; by default correctly signed, or with the given (forged/stale) headers."""
         ts = str(int(time.time()) if timestamp is None else timestamp)
@@ -160,7 +180,7 @@ class SlackDriver:
         headers = {"HTTP_X_SLACK_REQUEST_TIMESTAMP": ts}
         if sig:
             headers["HTTP_X_SLACK_SIGNATURE"] = sig
-        return self.call("POST", self.path, body, "application/x-www-form-urlencoded", headers)
+        return self.call("POST", self.path, body, content_type, headers)
 
     def call(
         self,

@@ -1,0 +1,100 @@
+"""`pmo-bot manifest [--socket-mode] [--url https://host]`: the Slack app manifest, as YAML.
+
+An admin pastes it at api.slack.com/apps → Create New App → From a manifest, and gets the app
+this code expects: every slash command (with `should_escape: true`, so mentions arrive as ids),
+interactivity, the App Home tab, the `app_home_opened` event, and exactly the bot scopes the code
+needs. The words (command descriptions, usage hints) come from the catalogue in the rules file's
+language.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from typing import Any
+
+import yaml
+
+from bot.rules_file import load_rules
+from bot.wsgi import EVENTS_PATH
+from templates.render import Renderer
+
+# Every Web API method the bot calls, and the bot scope it needs (None: no scope). A test scans
+# the code for Web API calls and fails when one is missing here, so the manifest cannot drift.
+WEB_API_SCOPES: dict[str, str | None] = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "views.open": None,
+    "views.publish": None,
+    "users.info": "users:read",
+}
+SLASH_COMMANDS = ("status", "pmo", "risk", "gate")
+BOT_EVENTS = ("app_home_opened",)
+_URL = re.compile(r"^https://[^\s/]+(/[^\s]*)?$")
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("manifest", help="print the Slack app manifest (YAML)")
+    parser.add_argument("--url", type=_base_url, default=None,
+                        help="the bot's public base URL, e.g. https://pmo.example.com (HTTP mode)")
+    parser.add_argument("--socket-mode", action="store_true",
+                        help="for Socket Mode (no public URL needed)")
+    parser.set_defaults(func=run)
+
+
+def _base_url(value: str) -> str:
+    if not _URL.match(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an https:// URL (Slack only calls https request URLs)")
+    return value.rstrip("/")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.socket_mode and args.url is None:
+        print("pmo-bot manifest: give --url https://your.host (HTTP) or --socket-mode",
+              file=sys.stderr)
+        return 2
+    locale = load_rules(os.environ.get("PMO_RULES") or None).pmo.locale
+    manifest = build_manifest(Renderer(locale), url=args.url, socket_mode=args.socket_mode)
+    print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100), end="")
+    return 0
+
+
+def bot_scopes() -> list[str]:
+    """`commands` for the slash commands, plus what the Web API calls need."""
+    return sorted({"commands"} | {s for s in WEB_API_SCOPES.values() if s is not None})
+
+
+def build_manifest(renderer: Renderer, *, url: str | None, socket_mode: bool) -> dict[str, Any]:
+    request_url = None if socket_mode else f"{url}{EVENTS_PATH}"
+    t = renderer.t
+    commands = []
+    for name in SLASH_COMMANDS:
+        command = {"command": f"/{name}", "description": t(f"manifest.{name}.description"),
+                   "usage_hint": t(f"manifest.{name}.usage"), "should_escape": True}
+        if request_url:
+            command = {"command": command.pop("command"), "url": request_url, **command}
+        commands.append(command)
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if request_url:
+        events = {"request_url": request_url, **events}
+        interactivity["request_url"] = request_url
+    return {
+        "display_information": {"name": t("manifest.name"),
+                                "description": t("manifest.description")},
+        "features": {
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": True},
+            "bot_user": {"display_name": t("manifest.name"), "always_online": True},
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": bot_scopes()}},
+        "settings": {"event_subscriptions": events, "interactivity": interactivity,
+                     "org_deploy_enabled": False, "socket_mode_enabled": socket_mode,
+                     "token_rotation_enabled": False},
+    }

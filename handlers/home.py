@@ -1,0 +1,60 @@
+"""The App Home tab: the person's own projects, where each stands, and what they can do next.
+
+Published on every `app_home_opened`, so it is always as fresh as the moment it is looked at.
+Each project's "Post update" button opens the status form pre-filled from its latest update.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot.context import BotContext
+from handlers.forms import field_of, pack, unpack
+from handlers.ids import Action
+from handlers.portfolio import project_standing
+from handlers.replies import error_text, open_modal
+from handlers.status_form import notice_view, open_status_modal
+from pmo_rules import permissions
+from pmo_rules.errors import UserError
+from storage import projects as store
+
+MAX_PROJECTS = 40  # one block each, well inside the Home tab's 100
+
+
+def register(app: App, ctx: BotContext) -> None:
+    app.event("app_home_opened")(lambda event, client: on_home_opened(ctx, event, client))
+    app.action(Action.HOME_POST_UPDATE)(
+        lambda ack, body, client: on_post_update(ctx, ack, body, client))
+
+
+def on_home_opened(ctx: BotContext, event: dict, client) -> None:
+    if event.get("tab", "home") != "home":  # the Messages tab opened: nothing to draw
+        return
+    user = event["user"]
+    ctx.after_ack.run(lambda: client.views_publish(user_id=user, view=home_view(ctx, user)))
+
+
+def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
+    """The projects `user` manages (two queries), each with its standing and a button."""
+    now = ctx.now()
+    with ctx.db.read() as session:
+        projects = store.list_projects(session, pm_id=user, limit=MAX_PROJECTS + 1)
+        latest = store.latest_statuses(session, [p.id for p in projects])
+    rows = [(project, project_standing(ctx, project, latest.get(project.id), now),
+             pack(k=project.key)) for project in projects[:MAX_PROJECTS]]
+    return ctx.renderer.view("home", rows=rows, more=len(projects) > MAX_PROJECTS,
+                             is_admin=permissions.is_admin(user, ctx.rules),
+                             pm_may_post=permissions.may_post_as_pm(ctx.rules), action=Action)
+
+
+def on_post_update(ctx: BotContext, ack, body: dict, client) -> None:
+    ack()
+    user, trigger_id = body["user"]["id"], body["trigger_id"]
+    try:
+        key = field_of(unpack((body.get("actions") or [{}])[0].get("value")), "k", str)
+    except UserError as error:
+        open_modal(client, trigger_id, notice_view(ctx, error_text(ctx.renderer, error)))
+        return
+    open_status_modal(ctx, client, trigger_id, user, key=key, prefill_from_latest=True)

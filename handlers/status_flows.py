@@ -1,0 +1,155 @@
+"""Status use cases shared by the one-liner, the form and the Home tab: post, correct, show.
+
+Each write is one transaction holding the change, its audit entry and its outbox delivery; the
+delivery is sent right after commit. Nothing here talks to the person: callers render the
+returned sentence (or the `UserError`) where that person is looking.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.context import BotContext
+from handlers.replies import error_text
+from pmo_rules import permissions
+from pmo_rules.errors import UserError
+from pmo_rules.status import StatusDraft, require_may_edit
+from storage import outbox
+from storage import projects as store
+from storage.projects import Project, StatusUpdate
+from templates.render import Message
+
+
+def check_may_post(ctx: BotContext, user: str, key: str) -> None:
+    """Refuse before ack: an unknown project or a user who may not post for it.
+
+    A recent answer that lets `user` post is taken from memory (`ctx.lookups`); `post_status`
+    checks again in its transaction, so only a refusal needs the database here.
+    """
+    remembered = ctx.lookups.get(("pm_of", key))
+    if remembered and permissions.may_post_status(user, remembered[1], ctx.rules):
+        return
+    with ctx.db.lookup() as connection:
+        found = store.pm_of(connection, key)
+    if found is None:
+        raise UserError("project.unknown", key=key)
+    ctx.lookups.put(("pm_of", key), found)
+    permissions.require_status_poster(user, *found, ctx.rules)
+
+
+def post_status(ctx: BotContext, user: str, draft: StatusDraft) -> str:
+    """Store the update and its card in one transaction, send the card, return the reply.
+
+    Project and permission are checked again here, in the transaction: the check before the
+    ack may have used a remembered answer.
+    """
+    now = ctx.now()
+    try:
+        with ctx.db.write() as session:
+            delivery, project = _store_status(ctx, session, user, draft, now)
+    except UserError as error:
+        return error_text(ctx.renderer, error)
+    ctx.dispatcher.send([delivery.id])
+    return ctx.renderer.t("status.posted", key=project.key, channel=project.channel_id,
+                          rag_word=ctx.renderer.rag_word(draft.overall.value))
+
+
+def _store_status(ctx: BotContext, session: Session, user: str, draft: StatusDraft,
+                  now: datetime) -> tuple[outbox.Delivery, Project]:
+    project = store.project_by_key(session, draft.key)
+    if project is None:
+        raise UserError("project.unknown", key=draft.key)
+    permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
+    status = store.add_status(session, project=project, author=user, values=draft.values(),
+                              now=now)
+    delivery = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
+                              payload=status_card(ctx, project, status).as_payload(), now=now,
+                              requested_by=user)
+    status.card_delivery_id = delivery.id
+    return delivery, project
+
+
+def correct_status(ctx: BotContext, user: str, status_id: int, draft: StatusDraft) -> str:
+    """Replace the values of `status_id` and update its card in place (chat.update).
+
+    Author, edit window and "still the latest" are checked again inside the transaction: the
+    form may have stayed open past the window, or a newer update may have been posted meanwhile.
+    """
+    now = ctx.now()
+    try:
+        with ctx.db.write() as session:
+            status, project = editable_by_id(ctx, session, user, status_id, now)
+            store.edit_status(session, status=status, editor=user, values=draft.values(),
+                              now=now)
+            delivery = _card_update(ctx, session, project, status, now)
+    except UserError as error:
+        return error_text(ctx.renderer, error)
+    ctx.dispatcher.send([delivery.id] if delivery else [])
+    return ctx.renderer.t("status.edited", key=project.key, channel=project.channel_id,
+                          rag_word=ctx.renderer.rag_word(status.overall))
+
+
+def _card_update(ctx: BotContext, session: Session, project: Project, status: StatusUpdate,
+                 now: datetime) -> outbox.Delivery | None:
+    payload = status_card(ctx, project, status).as_payload()
+    if status.card_delivery_id is not None:
+        return outbox.enqueue_card_update(session, status.card_delivery_id, payload, now)
+    card = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
+                          payload=payload, now=now, requested_by=status.author_id)
+    status.card_delivery_id = card.id
+    return card
+
+
+def editable_latest(ctx: BotContext, session: Session, user: str, key: str,
+                    now: datetime) -> tuple[StatusUpdate, Project]:
+    """The latest update on project `key`, if `user` may correct it now."""
+    project = store.project_by_key(session, key)
+    if project is None:
+        raise UserError("project.unknown", key=key)
+    latest = store.latest_status(session, project.id)
+    if latest is None:
+        raise UserError("status.none_yet", key=project.key)
+    _require_editable(ctx, user, project, latest, now)
+    return latest, project
+
+
+def editable_by_id(ctx: BotContext, session: Session, user: str, status_id: int,
+                   now: datetime) -> tuple[StatusUpdate, Project]:
+    """Update `status_id`, if it still exists, is its project's latest, and `user` may edit it."""
+    status = session.get(StatusUpdate, status_id)
+    if status is None:
+        raise UserError("status.edit_gone")
+    project = session.get(Project, status.project_id)
+    latest = store.latest_status(session, project.id)
+    if latest is None or latest.id != status.id:
+        raise UserError("status.edit_superseded", key=project.key)
+    _require_editable(ctx, user, project, status, now)
+    return status, project
+
+
+def _require_editable(ctx: BotContext, user: str, project: Project, status: StatusUpdate,
+                      now: datetime) -> None:
+    require_may_edit(key=project.key, author_id=status.author_id, user_id=user,
+                     posted_at=status.created_at, now=now,
+                     window_hours=ctx.rules.status.edit_window_hours)
+
+
+def status_card(ctx: BotContext, project: Project, status: StatusUpdate) -> Message:
+    """The Block Kit card for one update: what the channel shows and `/status KEY` repeats."""
+    return ctx.renderer.message("status_card", "status.card_text", project=project,
+                                status=status, key=project.key,
+                                rag_word=ctx.renderer.rag_word(status.overall),
+                                summary=status.summary[:300])
+
+
+def show_latest(ctx: BotContext, key: str) -> Message:
+    with ctx.db.read() as session:
+        project = store.project_by_key(session, key)
+        if project is None:
+            raise UserError("project.unknown", key=key)
+        status = store.latest_status(session, project.id)
+    if status is None:
+        return ctx.renderer.text("status.none_yet", key=key)
+    return status_card(ctx, project, status)

@@ -1,0 +1,166 @@
+"""The status form: `/status` with no text, `/status edit KEY`, and every "Post update" button.
+
+`open_status_modal(ctx, client, trigger_id, user, key=None, prefill_from_latest=False)` is what
+other features call (the Home tab, the reminders' "Post update" button). A submission has
+exactly the effect of the one-liner (`status_flows.post_status`); a correction goes through
+`status_flows.correct_status`, which updates the posted card in place. Bad input comes back on
+the field (`response_action: errors`) and the form stays open.
+
+The view's private_metadata carries the channel the form was opened from (where the
+confirmation goes) and, for a correction, the update's id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from sqlalchemy.orm import Session
+
+from bot.context import BotContext
+from handlers.forms import field_of, form_values, pack, unpack
+from handlers.ids import Action, Block, Callback
+from handlers.replies import answer_later, error_text, field_errors, open_modal, tell
+from handlers.status_flows import (
+    check_may_post,
+    correct_status,
+    editable_by_id,
+    editable_latest,
+    post_status,
+)
+from pmo_rules import permissions
+from pmo_rules.errors import UserError
+from pmo_rules.status import DIMENSIONS, NOT_RATED, NOTE_MAX, SUMMARY_MAX, draft_from_form
+from storage import projects as store
+from storage.projects import Project, StatusUpdate
+
+MAX_OPTIONS = 100  # Slack's limit for a static_select; more projects get a KEY text box
+PREFILLED = ("overall", *DIMENSIONS, "percent_complete", "blockers", "next_steps")
+
+
+def register(app: App, ctx: BotContext) -> None:
+    app.view(Callback.STATUS_MODAL)(
+        lambda ack, body, client: on_submit_new(ctx, ack, body, client))
+    app.view(Callback.STATUS_EDIT)(
+        lambda ack, body, client: on_submit_edit(ctx, ack, body, client))
+
+
+# -- opening ------------------------------------------------------------------------------------
+
+def open_status_modal(ctx: BotContext, client, trigger_id: str, user: str, key: str | None = None,
+                      prefill_from_latest: bool = False, channel: str | None = None) -> None:
+    """Open the status form for `user`, on project `key` if given.
+
+    `prefill_from_latest` starts from the project's latest update (colours, percent, blockers,
+    next steps; the summary is left for the new news). A refusal — an unknown project, someone
+    who may not post for it — opens a short notice instead, so a button never goes silent.
+    Call it before any slow work: `trigger_id` expires three seconds after the click.
+    """
+    try:
+        view = new_form(ctx, user, key=key, prefill_from_latest=prefill_from_latest,
+                        channel=channel)
+    except UserError as error:
+        view = notice_view(ctx, error_text(ctx.renderer, error))
+    if error := open_modal(client, trigger_id, view):
+        tell(client, user, channel, ctx.renderer.t("status.form_failed", error=error))
+
+
+def new_form(ctx: BotContext, user: str, *, key: str | None = None,
+             prefill_from_latest: bool = False, channel: str | None = None) -> dict[str, Any]:
+    """The form for a new update; refuses (UserError) when `user` may post for no project."""
+    with ctx.db.read() as session:
+        projects = _postable(ctx, session, user)
+        chosen = _chosen(ctx, session, user, key, projects)
+        if not projects:
+            raise UserError("status.no_projects")
+        latest = (store.latest_status(session, chosen.id)
+                  if chosen is not None and prefill_from_latest else None)
+    return _render(ctx, Callback.STATUS_MODAL, "status.form.title_new", pack(c=channel),
+                   _values(latest, PREFILLED), projects=projects[:MAX_OPTIONS],
+                   key_input=len(projects) > MAX_OPTIONS, chosen=chosen, fixed=None)
+
+
+def edit_form(ctx: BotContext, user: str, key: str, *, channel: str | None = None) -> dict:
+    """The form pre-filled with `user`'s latest update on `key`, if they may still correct it."""
+    with ctx.db.read() as session:
+        status, project = editable_latest(ctx, session, user, key, ctx.now())
+    return _render(ctx, Callback.STATUS_EDIT, "status.form.title_edit",
+                   pack(c=channel, s=status.id), _values(status, (*PREFILLED, "summary")),
+                   projects=[], key_input=False, chosen=None, fixed=project)
+
+
+def notice_view(ctx: BotContext, text: str) -> dict[str, Any]:
+    return ctx.renderer.view("notice_modal", text=text)
+
+
+def _postable(ctx: BotContext, session: Session, user: str) -> list[Project]:
+    """Up to MAX_OPTIONS + 1 projects `user` may post for (one more than fits says "type it")."""
+    if permissions.may_post_for_every_project(user, ctx.rules):
+        projects = store.list_projects(session, limit=MAX_OPTIONS + 1)
+    elif permissions.may_post_as_pm(ctx.rules):
+        projects = store.list_projects(session, pm_id=user, limit=MAX_OPTIONS + 1)
+    else:
+        projects = []
+    return projects
+
+
+def _chosen(ctx: BotContext, session: Session, user: str, key: str | None,
+            projects: list[Project]) -> Project | None:
+    """The project to pre-select: the one asked for, or the only one the person has."""
+    if key is None:
+        return projects[0] if len(projects) == 1 else None
+    project = store.project_by_key(session, key)
+    if project is None:
+        raise UserError("project.unknown", key=key.upper())
+    permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
+    return project
+
+
+def _values(status: StatusUpdate | None, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(status, name) for name in names} if status is not None else {}
+
+
+def _render(ctx: BotContext, callback: Callback, title_key: str, metadata: str,
+            values: dict[str, Any], **project_part: Any) -> dict[str, Any]:
+    return ctx.renderer.view("status_modal", callback_id=callback, title_key=title_key,
+                             metadata=metadata, values=values, block=Block, action=Action,
+                             not_rated=NOT_RATED, summary_max=SUMMARY_MAX, note_max=NOTE_MAX,
+                             **project_part)
+
+
+# -- submitting ---------------------------------------------------------------------------------
+
+def on_submit_new(ctx: BotContext, ack, body: dict, client) -> None:
+    user, view = body["user"]["id"], body["view"]
+    try:
+        channel = _origin(unpack(view.get("private_metadata")))
+        draft = draft_from_form(form_values(view))
+        check_may_post(ctx, user, draft.key)
+    except UserError as error:
+        ack(response_action="errors", errors=field_errors(ctx.renderer, error, Block.PROJECT))
+        return
+    ack()
+    answer_later(ctx, lambda: post_status(ctx, user, draft),
+                 lambda text: tell(client, user, channel, text))
+
+
+def on_submit_edit(ctx: BotContext, ack, body: dict, client) -> None:
+    """Checked again at submit: the form may have outlived the edit window or the update."""
+    user, view = body["user"]["id"], body["view"]
+    try:
+        metadata = unpack(view.get("private_metadata"))
+        status_id = field_of(metadata, "s", int)
+        with ctx.db.read() as session:
+            _status, project = editable_by_id(ctx, session, user, status_id, ctx.now())
+        draft = draft_from_form({**form_values(view), Block.PROJECT: project.key})
+    except UserError as error:
+        ack(response_action="errors", errors=field_errors(ctx.renderer, error, Block.SUMMARY))
+        return
+    ack()
+    answer_later(ctx, lambda: correct_status(ctx, user, status_id, draft),
+                 lambda text: tell(client, user, _origin(metadata), text))
+
+
+def _origin(metadata: dict[str, Any]) -> str | None:
+    channel = metadata.get("c")
+    return channel if isinstance(channel, str) and channel else None

@@ -1,0 +1,80 @@
+"""`pmo-bot manifest`: valid YAML with every command, the right URLs, exactly the scopes used."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from bot.commands.manifest import WEB_API_SCOPES
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_API_CALL = re.compile(
+    r"\.(auth|apps|bookmarks|bots|chat|conversations|dnd|emoji|files|pins|reactions|reminders|"
+    r"search|team|usergroups|users|views)_([a-zA-Z]+)\(")
+
+
+def manifest(capsys, *args: str) -> dict:
+    assert main(["manifest", *args]) == 0
+    return yaml.safe_load(capsys.readouterr().out)
+
+
+def test_http_manifest(capsys):
+    found = manifest(capsys, "--url", "https://pmo.example.com/")
+    url = "https://pmo.example.com/slack/events"
+    commands = {c["command"]: c for c in found["features"]["slash_commands"]}
+    assert sorted(commands) == ["/gate", "/pmo", "/risk", "/status"]
+    for command in commands.values():
+        assert command["url"] == url and command["should_escape"] is True
+        assert command["description"] and command["usage_hint"]
+    settings = found["settings"]
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": url}
+    assert settings["event_subscriptions"] == {"request_url": url,
+                                               "bot_events": ["app_home_opened"]}
+    assert settings["socket_mode_enabled"] is False
+    assert found["features"]["app_home"]["home_tab_enabled"] is True
+    assert found["oauth_config"]["scopes"]["bot"] == ["chat:write", "commands", "users:read"]
+
+
+def test_socket_mode_manifest_has_no_urls(capsys):
+    found = manifest(capsys, "--socket-mode")
+    assert found["settings"]["socket_mode_enabled"] is True
+    assert "url" not in str(found)
+    assert found["settings"]["interactivity"] == {"is_enabled": True}
+
+
+def test_manifest_speaks_the_rules_files_language(capsys, tmp_path, monkeypatch):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[pmo]\nlocale = "zh"\n')
+    monkeypatch.setenv("PMO_RULES", str(rules))
+    found = manifest(capsys, "--socket-mode")
+    assert found["display_information"]["name"] == "PMO 机器人"
+
+
+def test_manifest_needs_a_url_or_socket_mode(capsys):
+    assert main(["manifest"]) == 2
+    assert "give --url https://your.host (HTTP) or --socket-mode" in capsys.readouterr().err
+
+
+def test_manifest_refuses_a_plain_http_url(capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["manifest", "--url", "http://plain.example.com"])
+    assert refused.value.code == 2
+    assert "is not an https:// URL" in capsys.readouterr().err
+
+
+def test_scopes_cover_exactly_the_web_api_methods_the_code_calls():
+    called = set()
+    for path in ROOT.glob("*/**/*.py"):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith((".venv", "tests/", "bench/", "bot/standin/")):
+            continue
+        for family, method in WEB_API_CALL.findall(path.read_text(encoding="utf-8")):
+            called.add(f"{family}.{method}")
+    unknown = called - set(WEB_API_SCOPES)
+    assert not unknown, f"add these Web API methods and their scopes to WEB_API_SCOPES: {unknown}"
+    unused = set(WEB_API_SCOPES) - called
+    assert not unused, f"WEB_API_SCOPES lists methods the code no longer calls: {unused}"

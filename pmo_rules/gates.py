@@ -11,13 +11,13 @@ a decision or a `UserError` back, so every rule is testable without Slack or a d
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from pmo_rules import text
 from pmo_rules.config import CLOSED as CLOSED_PHASE
 from pmo_rules.config import PHASES, GateRule, Rules, next_phase
+from pmo_rules.dates import iso_day
 from pmo_rules.errors import UserError
 from pmo_rules.permissions import is_admin, require_admin
 from pmo_rules.projects import ACTIVE, CANCELLED, CLOSED, ON_HOLD, looks_like_key, parse_key
@@ -36,7 +36,6 @@ NOTE_MAX = 2000
 REASON_MAX = 1000
 MAX_OVERRIDE_APPROVERS = 20
 HOLD_MAX_DAYS = 730
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DECIDE_WORDS = {"hold": HELD, "kill": KILLED}
 _BUTTON_WORDS = ("go", "approve", "pass", "recycle", "reject")
 
@@ -120,13 +119,11 @@ def _parse_decide(words: list[str]) -> Decide:
 
 
 def parse_date(value: str) -> date:
-    """A calendar date written YYYY-MM-DD (the one form nobody reads two ways)."""
-    try:
-        if _DATE.fullmatch(value):
-            return date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise UserError("gate.date_malformed", usage=DECIDE_USAGE, value=value[:40])
+    """A calendar date written YYYY-MM-DD (pmo_rules.dates)."""
+    day = iso_day(value)
+    if day is None:
+        raise UserError("gate.date_malformed", usage=DECIDE_USAGE, value=value[:40])
+    return day
 
 
 def check_note(note: str) -> str:

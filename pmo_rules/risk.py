@@ -17,6 +17,7 @@ from typing import Any
 
 from pmo_rules import text
 from pmo_rules.config import RiskLevels, Rules
+from pmo_rules.dates import iso_day
 from pmo_rules.errors import UserError
 from pmo_rules.permissions import is_admin
 from pmo_rules.projects import ACTIVE, KEY_PATTERN, ON_HOLD, RESERVED_KEYS, parse_key
@@ -64,7 +65,6 @@ _FREE_TEXT = ("note", "desc", "trigger")
 _CLEARABLE = {"due": "due_on", "response": "response", "desc": "description",
               "trigger": "trigger"}
 _RISK_ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Rr]([0-9]{1,9})")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER = re.compile(r"[0-9]{1,3}")
 
 FIELDS = ("title", "probability", "impact", "owner_id", "response", "due_on",
@@ -459,14 +459,12 @@ def parse_future_date(raw: str | None, name: str, today: date, *, usage: str = U
 
 
 def parse_date(raw: str | None, name: str, *, usage: str = USAGE) -> date:
-    """Strictly YYYY-MM-DD: other ISO spellings (20261201, 2026-W48) are refused as typos."""
-    value = (raw or "").strip()
-    if _DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:  # 2026-02-30
-            pass
-    raise UserError("risk.date_malformed", field=name, usage=usage, name=name, value=value[:20])
+    """Strictly YYYY-MM-DD (pmo_rules.dates)."""
+    day = iso_day(raw)
+    if day is None:
+        raise UserError("risk.date_malformed", field=name, usage=usage, name=name,
+                        value=(raw or "").strip()[:20])
+    return day
 
 
 def check_not_past(day: date, name: str, today: date, *, usage: str = USAGE) -> date:

@@ -118,6 +118,17 @@ def test_export_writes_every_field_as_utf8_csv(apollo, tmp_path, monkeypatch, ca
     assert list(csv.DictReader(io.StringIO(printed))) == rows
 
 
+def test_export_never_writes_a_live_spreadsheet_formula(apollo, tmp_path, monkeypatch):
+    add(apollo, "=HYPERLINK(\"http://x\",\"click\") p:2 i:2")
+    add(apollo, "@SUM(A1) p:2 i:2 desc:+cmd")
+    monkeypatch.setenv("DATABASE_URL", apollo.ctx.settings.database_url)
+    out = tmp_path / "risks.csv"
+    assert main(["export", "risks", "--format", "csv", "--out", str(out)]) == 0
+    first, second = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))
+    assert first["title"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert (second["title"], second["description"]) == ("'@SUM(A1)", "'+cmd")
+
+
 def test_export_refuses_unknown_formats(capsys):
     with pytest.raises(SystemExit):
         main(["export", "risks", "--format", "xlsx"])

@@ -151,3 +151,13 @@ def test_an_expired_trigger_is_reported_to_the_user(apollo):
     apollo.slack.fail_next("views.open", error="expired_trigger_id")
     apollo.command("/status", "")
     assert "didn't open the form (`expired_trigger_id`)" in apollo.reply()
+
+
+def test_typed_markup_cannot_ping_the_channel(apollo):
+    """A form's text arrives raw (not escaped like a slash command): `<!channel>` stays text."""
+    view = open_form(apollo)
+    values = fill(view, overall="green", summary="Heads up <!channel> <@UBOB001>")
+    assert apollo.driver.view_submission(user=ALICE, view=view, values=values).status == 200
+    [card] = apollo.slack.wait_for("chat.postMessage", channel=APOLLO_CHANNEL)
+    assert "<!channel>" not in card.args["text"] and "&lt;!channel&gt;" in card.args["text"]
+    assert "<!channel>" not in str(card.args["blocks"])

@@ -1,9 +1,10 @@
 """`pmo-bot export risks --format csv [--out FILE]`: the whole risk register as a spreadsheet.
 
 One row a risk, every field, with a header; dates and times in ISO 8601 (times in UTC), UTF-8.
-The level is computed under the rules file in force (PMO_RULES), as the bot shows it. Values are
-written exactly as stored; a spreadsheet may treat a cell starting with "=" as a formula, so open
-the file as data (import) rather than by double-clicking when titles come from many people.
+The level is computed under the rules file in force (PMO_RULES), as the bot shows it. Text that
+a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is
+written with a leading apostrophe, the usual guard against CSV formula injection: titles come
+from anyone in the workspace and the file is opened by PMO staff.
 """
 
 from __future__ import annotations
@@ -75,10 +76,15 @@ def record(risk: Risk, rules: Rules) -> dict[str, object]:
             "closed_at": risk.closed_at, "closed_by": risk.closed_by}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: object) -> str:
-    """ISO dates and times; empty for a field that is not set."""
+    """ISO dates and times; empty for a field that is not set; text never a live formula."""
     if value is None:
         return ""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)

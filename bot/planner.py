@@ -6,6 +6,8 @@ was missed is planned once. Unique outbox keys (one nudge per person per local d
 per channel per ISO week) and the ledger's conditional updates make concurrent passes on
 several replicas, or a one-shot `pmo-bot remind --now` beside a server, harmless.
 
+Each pass also lifts the holds that have ended (storage.gates.resume_ended_holds, audited).
+
 Messages are rendered before the write transaction opens, so the database lock (SQLite's
 single writer) is held only for the inserts.
 """
@@ -23,6 +25,7 @@ from pmo_rules.schedule import DigestPeriod, WorkCalendar, digest_period
 from storage import outbox
 from storage import reminders as ledger
 from storage.digest import load_digest
+from storage.gates import resume_ended_holds
 from storage.sources import all_due_items
 from templates.digest import digest_messages, period_label
 from templates.reminders import escalation_messages, nudge_messages
@@ -44,6 +47,8 @@ class PassResult:
     escalated: list[DueItem] = field(default_factory=list)
     digest: str | None = None
     delivery_ids: list[int] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+    """Keys of the projects whose hold ended, made active again."""
 
 
 @dataclass(frozen=True)
@@ -178,8 +183,15 @@ def build_digest(ctx: BotContext, now: datetime, period: DigestPeriod | None, *,
 # --- one pass -------------------------------------------------------------------------------
 
 def plan_pass(ctx: BotContext, now: datetime) -> PassResult:
-    """Plan everything due at `now`: reminders, escalations and the weekly digest."""
+    """Plan everything due at `now`: first lift the holds that have ended (those projects are
+    active again, so their status is chased from now on), then reminders, escalations and the
+    weekly digest."""
+    with ctx.db.write() as session:
+        resumed = resume_ended_holds(session, now)
+    if resumed:
+        log.info("holds ended, projects active again: %s", ", ".join(resumed))
     result = enqueue_reminders(ctx, reminder_plan(ctx, now), now)
+    result.resumed = resumed
     weekly = digest_plan(ctx, now)
     if weekly is not None and not weekly.planned:
         ids = enqueue_weekly_digest(ctx, weekly, now)

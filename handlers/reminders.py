@@ -54,9 +54,8 @@ def snooze(ctx: BotContext, user: str, raw_value: object) -> str:
         raise UserError("nudge.malformed")
     now = ctx.now()
     with ctx.db.write() as session:
-        item = _current(source.due_items(session, now, ctx.rules, item_ids=[item_id]), key)
-        if item.recipient != user:
-            raise UserError("snooze.not_yours", owner=item.recipient)
+        item = _current(source.due_items(session, now, ctx.rules, item_ids=[item_id]), key,
+                        user)
         row = ledger.zones(session, [user]).get(user)
         until = snooze_end(now, zones.as_zone(row and row.tz, ctx.rules.pmo.tz),
                            ctx.rules.reminders.snooze_days)
@@ -70,12 +69,16 @@ def snooze(ctx: BotContext, user: str, raw_value: object) -> str:
     return ctx.renderer.t("snooze.done", what=what, until=ctx.renderer.slack_date(until))
 
 
-def _current(items: list[DueItem], key: str) -> DueItem:
-    """The item the button names, if it is still due with the same due date."""
-    for item in items:
-        if item.key == key:
+def _current(items: list[DueItem], key: str, user: str) -> DueItem:
+    """The clicker's item the button names, if it is still due with the same due date (a gate
+    vote is one item per approver, all with the same key)."""
+    matching = [item for item in items if item.key == key]
+    if not matching:
+        raise UserError("snooze.stale")
+    for item in matching:
+        if item.recipient == user:
             return item
-    raise UserError("snooze.stale")
+    raise UserError("snooze.not_yours", owner=matching[0].recipient)
 
 
 def on_post_status(ctx: BotContext, ack, body: dict, respond, client) -> None:

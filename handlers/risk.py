@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.context import BotContext
 from handlers import risk_actions as actions
 from handlers import risk_messages as messages
-from handlers.ids import RiskAction, RiskBlock, RiskCallback
+from handlers.ids import Action, RiskAction, RiskBlock, RiskCallback
 from handlers.replies import error_text, field_errors
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
@@ -223,8 +223,12 @@ def refresh_clicked(ctx: BotContext, body: dict, respond, risk_id: int, *,
                     refused: bool = False) -> None:
     """Redraw the message the button was on with the risk as it is now, through the click's
     response_url. After a change the channel card is redrawn by the outbox already, so only
-    other messages (the owner's DM, a reminder, an ephemeral `/risk show`) are; after a
-    refusal the clicked message was evidently out of date, whichever it is."""
+    other messages (the owner's DM, an ephemeral `/risk show`) are; after a refusal the
+    clicked message was evidently out of date, whichever it is. A reminder is never redrawn
+    as the card: it lists the person's other overdue items too, and the reply says what
+    happened."""
+    if _is_reminder(body):
+        return
     clicked = _clicked_message(body)
     with ctx.db.read() as session:
         risk = store.risk_by_id(session, risk_id)
@@ -234,6 +238,13 @@ def refresh_clicked(ctx: BotContext, body: dict, respond, risk_id: int, *,
         payload = messages.card(ctx, risk).as_payload()
     if refused or clicked is None or clicked != card:
         respond(replace_original=True, **payload)
+
+
+def _is_reminder(body: dict) -> bool:
+    """Whether the button was clicked in a reminder DM (which carries Snooze buttons)."""
+    blocks = (body.get("message") or {}).get("blocks") or []
+    return any(element.get("action_id") == Action.NUDGE_SNOOZE
+               for block in blocks for element in block.get("elements") or [])
 
 
 def _clicked_channel(body: dict) -> str | None:

@@ -2,8 +2,9 @@
 
 The portfolio part costs three queries whatever the number of projects (the projects, every
 project's latest status, every project's status as it stood a week ago) and each source of
-overdue items one more. Risk and gate sections plug in as `DigestSection`s in
-`EXTRA_SECTIONS`; each brings its own query and its own block template.
+overdue items one or two more. The risk and gate sections plug in as `DigestSection`s in
+`EXTRA_SECTIONS` (storage/digest_sections.py); each brings one query and its own block
+template.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from pmo_rules.config import Rules
 from pmo_rules.digest import LatestStatus, PortfolioReport, ProjectFacts, compose
 from pmo_rules.projects import ACTIVE, ON_HOLD
+from storage.digest_sections import GateSection, RiskSection
 from storage.projects import Project, StatusUpdate
 from storage.sources import all_due_items
 
@@ -37,9 +39,7 @@ class DigestSection(Protocol):
         ...
 
 
-EXTRA_SECTIONS: tuple[DigestSection, ...] = ()
-# Risks: a section built on the risk register's query (new, high and critical risks) goes here.
-# Gates: a section built on the gates' query (decided this week, pending votes) goes here.
+EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ serialises writers already), so two approvals that together reach "all" are coun
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -134,12 +135,17 @@ class Pending:
     votes: list[GateVote]
 
 
-def pending_requests(session: Session) -> list[Pending]:
-    """Every open request with its project and votes, oldest first, in two queries."""
-    rows = session.execute(
-        select(GateRequest, Project).join(Project, Project.id == GateRequest.project_id)
-        .where(GateRequest.state == OPEN)
-        .order_by(GateRequest.requested_at, GateRequest.id)).all()
+def pending_requests(session: Session, *, requested_before: datetime | None = None,
+                     request_ids: Collection[int] | None = None) -> list[Pending]:
+    """Every open request (made before `requested_before`, among `request_ids`, when given)
+    with its project and votes, oldest first, in two queries."""
+    query = (select(GateRequest, Project).join(Project, Project.id == GateRequest.project_id)
+             .where(GateRequest.state == OPEN))
+    if requested_before is not None:
+        query = query.where(GateRequest.requested_at <= requested_before)
+    if request_ids is not None:
+        query = query.where(GateRequest.id.in_(request_ids))
+    rows = session.execute(query.order_by(GateRequest.requested_at, GateRequest.id)).all()
     votes: dict[int, list[GateVote]] = {request.id: [] for request, _ in rows}
     if votes:
         for vote in session.scalars(select(GateVote).where(GateVote.request_id.in_(votes))
@@ -156,14 +162,16 @@ class WaitingVote:
     requested_at: datetime
 
 
-def waiting_votes(session: Session) -> list[WaitingVote]:
+def waiting_votes(session: Session, *, requested_before: datetime | None = None,
+                  request_ids: Collection[int] | None = None) -> list[WaitingVote]:
     """Each (open request, approver who has not voted yet), oldest request first.
 
-    What the reminders feature scans to nudge approvers after `[gates] remind_after_hours`; its
-    nudges carry the card's Approve and Reject buttons.
+    What the reminders feature scans (storage/sources/gate_vote.py) to nudge approvers after
+    `[gates] remind_after_hours`; its nudges carry the card's Approve and Reject buttons.
     """
     waiting: list[WaitingVote] = []
-    for pending in pending_requests(session):
+    for pending in pending_requests(session, requested_before=requested_before,
+                                    request_ids=request_ids):
         voted = {vote.approver_id for vote in pending.votes}
         waiting += [WaitingVote(pending.request, pending.project, approver,
                                 pending.request.requested_at)

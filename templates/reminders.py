@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from handlers.ids import Action
+from handlers.ids import Action, RiskAction
 from pmo_rules.config import ReminderRules
 from pmo_rules.reminders import ButtonSpec, DueItem, Nudge, overdue_days
 from templates.paging import split_blocks
@@ -53,9 +53,18 @@ def _nudge_message(renderer: Renderer, nudge: Nudge, now: datetime, shared: dict
         "nudge", items=items, count=count, more=nudge.more, **shared))
 
 
+REUSED_ACTIONS = frozenset({*RiskAction, Action.GATE_APPROVE, Action.GATE_REJECT})
+"""Card buttons a nudge shows as they are: their listeners answer from any message."""
+
+
+def _action_id(name: str) -> str:
+    """A nudge's own button is "nudge_<name>"; a reused card button keeps its action id."""
+    return name if name in REUSED_ACTIONS else Action(f"nudge_{name}").value
+
+
 def _buttons(item: DueItem) -> list[dict]:
     specs = (*item.buttons, ButtonSpec("snooze", {"n": item.key}))
-    return [{"action_id": Action(f"nudge_{spec.name}").value, "name": spec.name,
+    return [{"action_id": _action_id(spec.name), "name": spec.name,
              "value": json.dumps(dict(spec.value), separators=(",", ":")),
              "primary": spec.primary} for spec in specs]
 

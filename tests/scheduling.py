@@ -7,13 +7,15 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.orm import Session
 
 from bot.scheduler import TickResult, tick
-from pmo_rules.config import Rules
+from pmo_rules.config import DEFAULT_RULES, Rules
 from storage import projects as store
+from storage.migrate import upgrade
 from storage.outbox import Delivery
-from tests.support import ADMIN, GENERAL, Bot, rules_with
+from tests.support import ADMIN, GENERAL, START, Bot, rules_with
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -90,3 +92,20 @@ def click(bot: Bot, user: str, message: dict, action_id: str, value: str | None 
                                        message=message)
     assert response.status == 200
     return bot.slack.wait_for_response(before + 1)[-1]["body"]["text"]
+
+
+def sqlite_plan(tmp_path, source) -> list[str]:
+    """SQLite's query plan (EXPLAIN QUERY PLAN details) for a reminder source's one statement
+    at START, on an empty database at the newest schema."""
+    url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
+    upgrade(url)
+    engine = create_engine(url)
+    statements: list[tuple] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _conn, _cursor, sql, params, *_: statements.append((sql, params)))
+    with engine.connect() as conn:
+        source.due_items(Session(conn), START, DEFAULT_RULES)
+        [(sql, params)] = statements
+        plan = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+    engine.dispose()
+    return plan

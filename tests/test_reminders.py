@@ -6,12 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from pmo_rules.config import DEFAULT_RULES
 from storage.audit import AuditEntry
-from storage.migrate import upgrade
 from storage.reminders import ReminderLedger, UserZone
 from storage.sources.status_due import SOURCE
 from tests.modals import fill, initial
@@ -26,6 +23,7 @@ from tests.scheduling import (
     pmo_rules,
     run,
     say,
+    sqlite_plan,
 )
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
 
@@ -163,7 +161,7 @@ def test_snooze_refusals_change_nothing(pmo):
     [dm] = dms(pmo, ALICE)
     assert "damaged" in click(pmo, ALICE, dm, "nudge_snooze", value="{not json")
     assert "damaged" in click(pmo, ALICE, dm, "nudge_snooze",
-                              value='{"n": "risk:1:20261123T0200Z"}')
+                              value='{"n": "lottery:1:20261123T0200Z"}')
     assert "only they can snooze it" in click(pmo, BOB, dm, "nudge_snooze")
     say(pmo, "/status", "APOLLO green Done", ALICE)
     assert "no longer overdue" in click(pmo, ALICE, dm, "nudge_snooze")
@@ -304,16 +302,6 @@ def test_restart_after_two_days_down_catches_up_once(database_url, slack):
 def test_overdue_status_is_found_by_index_ranges_not_a_scan(tmp_path):
     """The planner's cost must follow the due items: SQLite's plan for the status source is two
     searches on (state, last_status_at), never a walk over every active project."""
-    url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
-    upgrade(url)
-    engine = create_engine(url)
-    statements: list[tuple] = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda _conn, _cursor, sql, params, *_: statements.append((sql, params)))
-    with engine.connect() as conn:
-        SOURCE.due_items(Session(conn), START, DEFAULT_RULES)
-        [(sql, params)] = statements
-        plan = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
-    engine.dispose()
+    plan = sqlite_plan(tmp_path, SOURCE)
     searches = [step for step in plan if step.startswith("SEARCH projects")]
     assert len(searches) == 2 and all("(state=? AND last_status_at" in s for s in searches), plan

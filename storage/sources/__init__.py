@@ -1,7 +1,8 @@
 """Where overdue work comes from: one module per kind of item, each a `Source`.
 
-The reminder planner and the digest ask every source in `SOURCES` for what is due; adding a
-kind (risk reviews, gate votes) is one module here and one entry in the tuple. A source must
+The reminder planner and the digest ask every source in `SOURCES` for what is due: status
+updates, risk reviews and responses, gate votes. Adding a kind is one module here and one
+entry in the tuple. A source must
 answer from an index on its due column, so its cost grows with the items that are due, not
 with everything it holds.
 
@@ -9,7 +10,9 @@ A new kind also needs, in templates/locales/{en,zh}/<domain>.toml, the words the
 for it — `nudge.item.<kind>`, `escalation.item.<kind>`, `digest.overdue_item.<kind>`,
 `snooze.what.<kind>` (each gets the item's `subject`) — and, for each of its buttons, a label
 `nudge.button.<name>`, an `Action.NUDGE_<NAME> = "nudge_<name>"` in handlers/ids.py and a
-listener. Snooze comes with every item.
+listener. A button may instead reuse a card's button whose listener answers from any message
+(the risk card's, the gate card's): then its name is that action id (see
+templates/reminders.py `REUSED_ACTIONS`). Snooze comes with every item.
 """
 
 from __future__ import annotations
@@ -22,11 +25,11 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.reminders import DueItem
-from storage.sources import status_due
+from storage.sources import gate_vote, risk_due, status_due
 
 
 class Source(Protocol):
-    """A kind of overdue item ("status", "risk_review", "gate_vote", …)."""
+    """A kind of overdue item ("status", "risk", "gate_vote")."""
 
     kind: str
 
@@ -37,7 +40,7 @@ class Source(Protocol):
         ...
 
 
-SOURCES: tuple[Source, ...] = (status_due.SOURCE,)
+SOURCES: tuple[Source, ...] = (status_due.SOURCE, risk_due.SOURCE, gate_vote.SOURCE)
 
 
 def source_of(kind: str) -> Source | None:

@@ -1,0 +1,119 @@
+"""The digest's risk and gate sections (storage/digest.py `EXTRA_SECTIONS`), one query each.
+
+Each section shows a few short lists — the top of each and how many there are in all — so a
+section costs one statement whatever the size of the register: every list is a ranked,
+limited sub-select, and the sub-selects are glued with UNION ALL (`top_of_each`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, literal_column, select, union_all
+from sqlalchemy.orm import Session
+
+from pmo_rules.config import Rules
+from pmo_rules.gates import HELD, KILLED, OPEN, PASSED, REJECTED
+from pmo_rules.risk import ACTIVE_STATUSES, RiskRef, pmo_today
+from storage.gates import GateRequest
+from storage.projects import Project
+from storage.risks import Risk
+
+TOP = 10
+"""Entries per list; the rest are counted ("…and 12 more")."""
+WEEK = timedelta(days=7)
+DECIDED = (PASSED, REJECTED, HELD, KILLED)
+"""Gate outcomes the digest reports; a withdrawn request was never decided."""
+
+
+@dataclass(frozen=True, slots=True)
+class Top:
+    """The first rows of a list and how many the list holds in all."""
+
+    rows: tuple[Mapping[str, Any], ...] = ()
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def top_of_each(session: Session, parts: Mapping[str, tuple[Select, Sequence]],
+                limit: int = TOP) -> dict[str, Top]:
+    """The first `limit` rows of each named query in its order, with its full count, in one
+    statement. The queries must select the same columns."""
+    ranked = []
+    for name, (query, order) in parts.items():
+        part = (query.add_columns(literal_column(f"'{name}'").label("part"),
+                                  func.row_number().over(order_by=order).label("rank"),
+                                  func.count().over().label("total"))
+                .order_by(*order).limit(limit).subquery())
+        ranked.append(select(part))
+    found: dict[str, list] = {name: [] for name in parts}
+    for row in session.execute(union_all(*ranked)).mappings():
+        found[row["part"]].append(row)
+    return {name: Top(tuple(sorted(rows, key=lambda r: r["rank"])),
+                      rows[0]["total"] if rows else 0) for name, rows in found.items()}
+
+
+class RiskSection:
+    """New risks this week, open high and critical risks, response dates due in the next week."""
+
+    name = "risks"
+
+    def load(self, session: Session, now: datetime, rules: Rules) -> Mapping[str, Any] | None:
+        today = pmo_today(now, rules.pmo.tz)
+        base = (select(Risk.number, Risk.title, Risk.owner_id, Risk.score, Risk.due_on,
+                       Project.key).join(Project, Project.id == Risk.project_id))
+        active = base.where(Risk.status.in_(ACTIVE_STATUSES))
+        lists = top_of_each(session, {
+            "new": (base.where(Risk.created_at > now - WEEK),
+                    (Risk.score.desc(), Risk.created_at.desc(), Risk.id)),
+            "high": (active.where(Risk.score >= rules.risk.levels.high),
+                     (Risk.score.desc(), Risk.due_on.asc().nulls_last(), Risk.id)),
+            "upcoming": (active.where(Risk.due_on >= today, Risk.due_on < today + WEEK),
+                         (Risk.due_on, Risk.score.desc(), Risk.id)),
+        })
+        if not any(top.total for top in lists.values()):
+            return None
+        levels = rules.risk.levels
+        return {name: Top(tuple(_risk_line(row, levels) for row in top.rows), top.total)
+                for name, top in lists.items()}
+
+
+def _risk_line(row: Mapping[str, Any], levels) -> dict[str, Any]:
+    return {"ref": str(RiskRef(row["key"], row["number"])), "title": row["title"],
+            "owner": row["owner_id"], "score": row["score"],
+            "level": levels.level_of(row["score"]),
+            "due_on": row["due_on"] and row["due_on"].isoformat()}
+
+
+class GateSection:
+    """Gates decided in the last seven days and the requests still waiting, oldest first."""
+
+    name = "gates"
+
+    def load(self, session: Session, now: datetime, rules: Rules) -> Mapping[str, Any] | None:
+        base = (select(GateRequest.phase, GateRequest.state, GateRequest.requested_at,
+                       GateRequest.decided_at, GateRequest.decided_by, Project.key)
+                .join(Project, Project.id == GateRequest.project_id))
+        lists = top_of_each(session, {
+            "decided": (base.where(GateRequest.state.in_(DECIDED),
+                                   GateRequest.decided_at > now - WEEK),
+                        (GateRequest.decided_at.desc(), GateRequest.id)),
+            "pending": (base.where(GateRequest.state == OPEN),
+                        (GateRequest.requested_at, GateRequest.id)),
+        })
+        if not any(top.total for top in lists.values()):
+            return None
+        return {name: Top(tuple(_gate_line(row, now) for row in top.rows), top.total)
+                for name, top in lists.items()}
+
+
+def _gate_line(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    return {"key": row["key"], "phase": row["phase"], "state": row["state"],
+            "by": row["decided_by"], "decided_at": row["decided_at"],
+            "age_days": max(0, (now - row["requested_at"]) // timedelta(days=1))}

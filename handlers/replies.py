@@ -28,8 +28,10 @@ def error_text(renderer: Renderer, error: UserError) -> str:
 
 
 def field_errors(renderer: Renderer, error: UserError, default_field: str) -> dict[str, str]:
-    """`response_action: errors` wants {block_id: message}; the message stays short there."""
-    return {error.field or default_field: renderer.t(error.key, **error.params)[:150]}
+    """`response_action: errors` wants {block_id: message}: short, and plain text (Slack shows
+    a field error as typed, so mrkdwn's `*bold*` and `code` marks would show as characters)."""
+    message = renderer.t(error.key, **error.params).replace("*", "").replace("`", "")
+    return {error.field or default_field: message[:150]}
 
 
 def answer_later(ctx: BotContext, produce: Callable[[], str],

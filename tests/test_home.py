@@ -19,6 +19,10 @@ def open_home(bot, user):
     return bot.slack.home_view(user)
 
 
+def texts(view: dict) -> str:
+    return "\n".join(b["text"]["text"] for b in view["blocks"] if "text" in b)
+
+
 def test_home_lists_own_projects_with_standing_and_a_post_button(apollo):
     apollo.command("/status", "APOLLO amber Vendor slipped")
     apollo.reply()
@@ -30,12 +34,15 @@ def test_home_lists_own_projects_with_standing_and_a_post_button(apollo):
     [button] = [b["accessory"] for b in home["blocks"] if "accessory" in b]
     assert button["action_id"] == "home_post_update" and button["style"] == "primary"
     assert "/pmo project add" not in shown  # alice is not an admin
+    assert "one project.\n• `/status help`" in texts(home)  # each command on its own line
 
 
 def test_someone_without_projects_sees_how_to_start(apollo):
     home = open_home(apollo, BOB)
     assert "not the PM of any project" in str(home["blocks"])
-    assert "/pmo project add" in str(open_home(apollo, ADMIN)["blocks"])
+    admin_view = texts(open_home(apollo, ADMIN))
+    assert "one project.\n• `/pmo project add" in admin_view
+    assert "PMO admin).\n• `/status help`" in admin_view
 
 
 def test_messages_tab_publishes_nothing(apollo):

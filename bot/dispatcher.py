@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from storage import outbox
+from templates.reminders import stored_message
 
 if TYPE_CHECKING:
     from bot.context import BotContext
@@ -30,6 +31,7 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 NOT_YET_POSTED = "target_not_posted_yet"
 TARGET_LOST = "target_lost"
+UNRENDERABLE = "unrenderable"
 # Slack will give the same answer however often we ask: stop and tell the requester.
 PERMANENT_ERRORS = frozenset({"invalid_blocks", "channel_not_found", "is_archived",
                               "msg_too_long", "no_text", "cant_update_message",
@@ -78,7 +80,13 @@ class Dispatcher:
         if item.target_id is not None and item.target_ts is None:
             return self._without_target(item)
         try:
-            response = self._call(item)
+            payload = stored_message(self.ctx.renderer, item.payload, self.ctx.rules.reminders)
+        except Exception:  # noqa: BLE001 - a stored record this bot cannot word: never retried
+            log.exception("delivery %s (%s): its message could not be rendered", item.id,
+                          item.kind)
+            return self._give_up(item, UNRENDERABLE)
+        try:
+            response = self._call(item, payload)
         except SlackApiError as exc:
             return self._failed(item, exc)
         except Exception as exc:  # noqa: BLE001 - network faults of every kind are retried
@@ -95,13 +103,15 @@ class Dispatcher:
         that message will never be posted (it was given up on itself)."""
         if item.target_pending:
             return self._retry(item, NOT_YET_POSTED, delay=timedelta(seconds=30))
-        with self.ctx.db.write() as session:
-            outbox.mark_dead(session, item.id, self.owner, error=TARGET_LOST)
-        return Outcome(item.id, False, TARGET_LOST)
+        return self._give_up(item, TARGET_LOST)
 
-    def _call(self, item: outbox.Claimed):
+    def _give_up(self, item: outbox.Claimed, error: str) -> Outcome:
+        with self.ctx.db.write() as session:
+            outbox.mark_dead(session, item.id, self.owner, error=error)
+        return Outcome(item.id, False, error)
+
+    def _call(self, item: outbox.Claimed, payload: dict):
         """chat.update for a card; chat.postMessage, as a thread reply when it has a target."""
-        payload = dict(item.payload)
         if item.method == outbox.UPDATE:
             return self.ctx.client.chat_update(channel=item.target_channel, ts=item.target_ts,
                                                **payload)

@@ -8,8 +8,9 @@ several replicas, or a one-shot `pmo-bot remind --now` beside a server, harmless
 
 Each pass also lifts the holds that have ended (storage.gates.resume_ended_holds, audited).
 
-Messages are rendered before the write transaction opens, so the database lock (SQLite's
-single writer) is held only for the inserts.
+Nudges are stored as their facts and rendered by the dispatcher when it sends them
+(templates.reminders.nudge_record); the other messages are rendered before the write
+transaction opens, so the database lock (SQLite's single writer) is held only for the inserts.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from storage.digest import load_digest
 from storage.gates import resume_ended_holds
 from storage.sources import all_due_items
 from templates.digest import digest_messages, period_label
-from templates.reminders import escalation_messages, nudge_messages
+from templates.reminders import escalation_messages, nudge_record
 
 if TYPE_CHECKING:
     from bot.context import BotContext
@@ -98,13 +99,10 @@ def enqueue_reminders(ctx: BotContext, plan: ReminderPlan, now: datetime) -> Pas
     result = PassResult()
     if not plan:
         return result
-    rendered = list(zip(plan.nudges, nudge_messages(ctx.renderer, plan.nudges, now,
-                                                    ctx.rules.reminders), strict=True))
+    records = [(n.recipient, n.dedupe_key, nudge_record(n, now)) for n in plan.nudges]
     with ctx.db.write() as session:
-        inserted = outbox.enqueue_many_once(
-            session, kind=NUDGE, now=now,
-            messages=[(n.recipient, n.dedupe_key, m.as_payload()) for n, m in rendered])
-        sent = [nudge for nudge, _ in rendered if nudge.dedupe_key in inserted]
+        inserted = outbox.enqueue_many_once(session, kind=NUDGE, now=now, messages=records)
+        sent = [nudge for nudge in plan.nudges if nudge.dedupe_key in inserted]
         ledger.record_nudges(session, sent, now)
         result.nudged = [nudge.recipient for nudge in sent]
         result.delivery_ids = [inserted[nudge.dedupe_key] for nudge in sent]

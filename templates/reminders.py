@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,44 +13,48 @@ from pmo_rules.reminders import ButtonSpec, DueItem, Nudge, overdue_days
 from templates.paging import split_blocks
 from templates.render import Message, Renderer
 
+STORED_NUDGE = "nudge"
+"""The `render` mark of an outbox payload that holds a nudge's facts rather than its words."""
 
-def nudge_messages(renderer: Renderer, nudges: Sequence[Nudge], now: datetime,
-                   reminders: ReminderRules) -> list[Message]:
-    """Each person's daily reminder: their items, each with its source's buttons and Snooze.
 
-    Words that do not depend on the person (button labels, the footer, the opening line and
-    the notification text for a given number of items) are rendered once per pass: a pass can
-    write hundreds of nudges.
-    """
+def nudge_record(nudge: Nudge, now: datetime) -> dict[str, Any]:
+    """A nudge as the outbox stores it: its facts as JSON, rendered by `stored_message` when
+    the dispatcher sends it. A planner pass can write hundreds of nudges at once; rendering
+    them there would hold it (and SQLite's single writer) for a fraction of a millisecond
+    each, while the dispatcher sends them one Web API call at a time anyway."""
+    items = [{"kind": item.kind, "subject": _jsonable(item.subject),
+              "due": item.due_at.isoformat(), "days": overdue_days(item.due_at, now),
+              "buttons": _buttons(item)} for item in nudge.items]
+    return {"render": STORED_NUDGE, "items": items, "more": nudge.more}
+
+
+def _jsonable(subject: Mapping[str, Any]) -> dict[str, Any]:
+    """Datetimes as ISO strings (the `slackdate` filter reads them back)."""
+    return {key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in subject.items()}
+
+
+def stored_message(renderer: Renderer, payload: Mapping[str, Any],
+                   reminders: ReminderRules) -> dict[str, Any]:
+    """The Web API arguments of an outbox payload: a nudge record rendered now, anything else
+    (already a message) as it is."""
+    if payload.get("render") != STORED_NUDGE:
+        return dict(payload)
+    return nudge_message(renderer, payload["items"], payload["more"], reminders).as_payload()
+
+
+def nudge_message(renderer: Renderer, items: list[dict[str, Any]], more: int,
+                  reminders: ReminderRules) -> Message:
+    """One person's daily reminder: their items, each with its source's buttons and Snooze."""
     days = reminders.snooze_days
-    shared = {"footer": renderer.t("nudge.footer", start=f"{reminders.window_start:%H:%M}",
-                                   end=f"{reminders.window_end:%H:%M}", days=days),
-              "labels": _Once(lambda name: renderer.t(f"nudge.button.{name}", days=days)),
-              "intros": _Once(lambda count: renderer.t("nudge.intro", count=count))}
-    texts = _Once(lambda count: renderer.t("nudge.text", count=count))
-    return [_nudge_message(renderer, nudge, now, shared, texts) for nudge in nudges]
-
-
-class _Once(dict):
-    """A value per key, computed by `make` the first time the key is asked for."""
-
-    def __init__(self, make: Callable[[Any], str]) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, key: Any) -> str:
-        self[key] = value = self._make(key)
-        return value
-
-
-def _nudge_message(renderer: Renderer, nudge: Nudge, now: datetime, shared: dict,
-                   texts: _Once) -> Message:
-    items = [{"kind": item.kind, "subject": dict(item.subject), "due": item.due_at,
-              "days": overdue_days(item.due_at, now), "buttons": _buttons(item)}
-             for item in nudge.items]
-    count = len(items) + nudge.more
-    return Message(text=texts[count], blocks=renderer.blocks(
-        "nudge", items=items, count=count, more=nudge.more, **shared))
+    count = len(items) + more
+    footer = renderer.t("nudge.footer", start=f"{reminders.window_start:%H:%M}",
+                        end=f"{reminders.window_end:%H:%M}", days=days)
+    labels = {button["name"]: renderer.t(f"nudge.button.{button['name']}", days=days)
+              for item in items for button in item["buttons"]}
+    return Message(text=renderer.t("nudge.text", count=count), blocks=renderer.blocks(
+        "nudge", items=items, count=count, more=more, footer=footer, labels=labels,
+        intro=renderer.t("nudge.intro", count=count)))
 
 
 REUSED_ACTIONS = frozenset({*RiskAction, Action.GATE_APPROVE, Action.GATE_REJECT})

@@ -136,7 +136,10 @@ class Renderer:
     def local_date(self, when: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return when.astimezone(self.tz).strftime(fmt)
 
-    def slack_date(self, when: datetime, token: str = "{date_short_pretty} {time}") -> str:
-        """Slack's date syntax: each reader sees it in their own time zone; fallback in ours."""
+    def slack_date(self, when: datetime | str, token: str = "{date_short_pretty} {time}") -> str:
+        """Slack's date syntax: each reader sees it in their own time zone; fallback in ours.
+        An ISO string is read as the datetime it names (stored messages keep dates so)."""
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
         epoch = int(when.timestamp())
         return f"<!date^{epoch}^{token}|{self.local_date(when)}>"

@@ -14,7 +14,7 @@ from bot.planner import plan_pass
 from bot.scheduler import send_all_due
 from storage import outbox
 from storage.reminders import ReminderLedger
-from tests.scheduling import add_project, deliveries, dms, pmo_rules, run
+from tests.scheduling import add_project, deliveries, dms, nudges, pmo_rules, run
 from tests.support import ADMIN, ALICE, GENERAL, START, make_bot
 
 PEOPLE = [f"UPM{n:04d}" for n in range(40)]  # unknown to Slack: nudged in the PMO's zone
@@ -136,3 +136,25 @@ def test_two_replicas_ticking_at_once_plan_and_send_everything_once(database_url
     for ctx in replicas:
         ctx.db.dispose()
     bot.ctx.db.dispose()
+
+
+def test_a_nudge_is_worded_when_sent_and_one_that_cannot_be_is_given_up_at_once(bot, caplog):
+    """Nudges are stored as facts and rendered by the dispatcher; a record it cannot word (an
+    item kind from another version of the bot) is not retried eight times and not posted."""
+    add_project(bot, "APOLLO", ALICE)
+    with bot.ctx.db.write() as session:
+        broken = outbox.enqueue_once(
+            session, kind="nudge", channel=PEOPLE[0], now=START, dedupe_key="nudge:broken",
+            payload={"render": "nudge", "more": 0,
+                     "items": [{"kind": "from_the_future", "subject": {}, "days": 1,
+                                "due": START.isoformat(), "buttons": []}]})
+    outcomes = {o.delivery_id: o for o in run(bot).outcomes}
+    assert outcomes[broken].error == "unrenderable"
+    assert dms(bot, PEOPLE[0]) == []
+    [nudge] = nudges(bot, ALICE)
+    assert "*APOLLO*" in nudge["blocks"][1]["text"]["text"]
+    states = {d.id: d.state for d in deliveries(bot, "nudge")}
+    assert states[broken] == "dead"
+    assert "could not be rendered" in caplog.text
+    bot.clock.advance(hours=2)
+    assert run(bot).outcomes == []

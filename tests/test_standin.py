@@ -121,6 +121,19 @@ def test_update_needs_an_existing_message_in_that_channel(client):
     assert wrong_channel.value.response["error"] == "message_not_found"
 
 
+def test_a_restarted_stand_in_never_reissues_an_earlier_ts(directory, client):
+    """A console restarted on the same database keeps its cards' ts: the new stand-in must not
+    hand one of them to a new message, or the bot's chat.update would rewrite that one."""
+    earlier = client.chat_postMessage(channel="C1", text="card from an earlier session")["ts"]
+    with SlackStandIn(directory) as restarted:
+        later = WebClient(token="xoxb-test", base_url=restarted.base_url)
+        fresh = later.chat_postMessage(channel="C1", text="new session")["ts"]
+        with pytest.raises(SlackApiError) as stale:
+            later.chat_update(channel="C1", ts=earlier, text="edited")
+    assert float(fresh) > float(earlier)
+    assert stale.value.response["error"] == "message_not_found"
+
+
 def test_delete_and_permalink(standin, client):
     ts = client.chat_postMessage(channel="C1", text="x")["ts"]
     link = client.chat_getPermalink(channel="C1", message_ts=ts)["permalink"]

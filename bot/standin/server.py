@@ -236,7 +236,10 @@ class SlackStandIn:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._link = SocketModeLink()
-        self._ts = itertools.count(1_700_000_000_000_100, 100)  # microseconds: strictly increasing
+        # Message ts in microseconds, strictly increasing, and starting from the wall clock as
+        # Slack's do: a console restarted on the same database must not hand out the ts of a
+        # card an earlier session posted (the bot would chat.update the wrong message).
+        self._ts = itertools.count(time.time_ns() // 1000, 100)
         self._ids = itertools.count(1)
         self._not_in: set[str] = set()
         self._archived: set[str] = set()

@@ -25,10 +25,8 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,21 +35,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import PG_ADMIN_URL, postgres_database, sqlite_database  # noqa: E402
 from bot.standin import Directory, SlackStandIn  # noqa: E402
 from bot.wsgi import EVENTS_PATH  # noqa: E402
 from storage import projects as store  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 
 SECRET = "bench-signing-secret"
 PM, CHANNEL = "UALICE1", "CAPOLLO1"
-PG_ADMIN_URL = os.environ.get("PMO_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 WARM_UP = 50
 START_TIMEOUT = 60.0
 
@@ -99,33 +94,16 @@ class Slack:
 @contextmanager
 def database(kind: str) -> Iterator[str]:
     """A migrated, throw-away database holding project APOLLO."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/bench.sqlite3"
-            _prepare(url)
-            yield url
-        return
-    name = f"pmo_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        _prepare(url)
+    make = sqlite_database if kind == "sqlite" else postgres_database
+    with make() as url:
+        if url is None:
+            raise SystemExit(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
+        db = Database(url)
+        with db.write() as session:
+            store.add_project(session, key="APOLLO", name="Apollo", pm_id=PM,
+                              channel_id=CHANNEL, actor=PM, now=datetime.now(UTC))
+        db.dispose()
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _prepare(url: str) -> None:
-    upgrade(url)
-    db = Database(url)
-    with db.write() as session:
-        store.add_project(session, key="APOLLO", name="Apollo", pm_id=PM, channel_id=CHANNEL,
-                          actor=PM, now=datetime.now(UTC))
-    db.dispose()
 
 
 # -- the servers ----------------------------------------------------------------------------------

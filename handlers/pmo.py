@@ -128,8 +128,8 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
 
 def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
                           parsed: SetProjectDigest) -> None:
-    """Admins only, refused before anything is read; the write is one indexed row, but the
-    reply goes through response_url like the other admin verbs."""
+    """PMO admins only: anyone else gets the refusal as the ack, and nothing is read or
+    changed. The change itself is answered after the ack, like the other admin verbs."""
     user = command["user_id"]
     permissions.require_admin(user, ctx.rules, action="set_project_digest")
     ack()

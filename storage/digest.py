@@ -78,6 +78,7 @@ class DigestProject:
 
 
 def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
+    """The portfolio digest: every active and on-hold project, the whole registers."""
     projects = [ProjectFacts(*row) for row in session.execute(_portfolio_projects())]
     latest, week_ago = _statuses(session, now)
     report = compose(projects, latest, week_ago, all_due_items(session, now, rules), now,

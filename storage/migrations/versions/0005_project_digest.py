@@ -5,7 +5,7 @@ turns a project's digest on with `/pmo project KEY digest on`.
 
 Revision ID: 0005_project_digest
 Revises: 0004_scheduler
-Create Date: 2026-11-30 03:10:00.000000
+Create Date: 2026-11-28 10:05:00.000000
 """
 
 import sqlalchemy as sa

@@ -6,6 +6,9 @@ overdue, some high, some new, some due this week) and a gate request for every f
 that the number of statements does not grow with the portfolio. Target: under 300 ms and at
 most 10 statements.
 
+Then the projects' own digests (`/pmo project KEY digest on`) for every tenth project, all
+loaded at once (storage.digest.load_project_digests) and rendered, as the planner does.
+
     .venv/bin/python -m bench.digest_bench
 """
 
@@ -20,10 +23,11 @@ from bot.planner import build_digest
 from pmo_rules.config import DEFAULT_RULES
 from pmo_rules.schedule import digest_period
 from storage.base import UtcDateTime
-from storage.digest import load_digest
+from storage.digest import load_digest, load_project_digests
 from storage.gates import GateRequest, GateVote
 from storage.projects import Project, StatusUpdate
 from storage.risks import Risk
+from templates.digest import digest_messages, period_label
 
 NOW = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
 RAGS = ("green", "green", "amber", "red")
@@ -98,6 +102,28 @@ def measure(ctx, label: str) -> tuple[float, int]:
     return total, len(statements)
 
 
+def measure_projects(ctx, label: str) -> None:
+    """Every tenth project's own digest: one load for all of them, then each rendered."""
+    with ctx.db.read() as session:
+        ids = list(session.scalars(select(Project.id).where(Project.id % 10 == 0)))
+    period = period_label(ctx.renderer, digest_period(NOW, RULES.pmo, RULES.digest), NOW)
+
+    def load():
+        with ctx.db.read() as session:
+            return load_project_digests(session, NOW, RULES, ids)
+
+    def build() -> int:
+        return sum(len(digest_messages(ctx.renderer, data, period=period, now=NOW, rules=RULES))
+                   for data in load().values())
+
+    with counting_queries(ctx) as statements:
+        messages = build()
+    total, loading = median_ms(build, repeat=5), median_ms(load, repeat=5)
+    print(f"  {label}: {total:7.1f} ms (loading {loading:6.1f} ms, rendering "
+          f"{total - loading:6.1f} ms), {len(statements)} SQL statements, "
+          f"{messages} message(s) for {len(ids)} project digests")
+
+
 def main() -> None:
     print("Weekly digest (median of 5; build = load + compose + render every message)")
     for name, make_database in DATABASES:
@@ -110,6 +136,7 @@ def main() -> None:
                 ctx = context(url, RULES, NOW)
                 seed(ctx, projects)
                 results[projects] = measure(ctx, f"{projects:5d} projects x 52 weeks")
+                measure_projects(ctx, f"{projects // 10:5d} project digests   ")
                 ctx.db.dispose()
         if len(results) == 2:
             (small_ms, small_q), (big_ms, big_q) = results[100], results[1000]

@@ -25,7 +25,13 @@ from pmo_rules.reminders import DueItem, ReminderPlan, plan_reminders, todays_nu
 from pmo_rules.schedule import DigestPeriod, WorkCalendar, digest_period
 from storage import outbox
 from storage import reminders as ledger
-from storage.digest import load_digest
+from storage.digest import (
+    DigestData,
+    DigestProject,
+    digest_projects,
+    load_digest,
+    load_project_digests,
+)
 from storage.gates import resume_ended_holds
 from storage.sources import all_due_items
 from templates.digest import digest_messages, period_label
@@ -138,6 +144,28 @@ def _admin_to_tell(ctx: BotContext) -> str | None:
 
 # --- the weekly digest ----------------------------------------------------------------------
 
+PROJECT_DIGEST = "digest_project"
+"""The outbox kind of a project's own weekly digest (its thread replies: `digest_project_part`)."""
+
+
+@dataclass(frozen=True)
+class ProjectDigestPlan:
+    """A project's own weekly digest that is due now and not planned yet."""
+
+    period: DigestPeriod
+    project: DigestProject
+
+    @property
+    def dedupe_key(self) -> str:
+        return project_digest_key(self.project.channel_id, self.project.key, self.period)
+
+
+def project_digest_key(channel: str, key: str, period: DigestPeriod) -> str:
+    """Once per project, channel and ISO week; the portfolio digest's key has no project part,
+    so the two never clash, even when a project's channel is the digest channel."""
+    return f"digest:{channel}:{key}:{period.key}"
+
+
 def digest_plan(ctx: BotContext, now: datetime) -> DigestPlan | None:
     """The weekly digest due at `now`, or None when it is switched off or has no channel."""
     rules = ctx.rules
@@ -154,9 +182,49 @@ def enqueue_weekly_digest(ctx: BotContext, plan: DigestPlan, now: datetime) -> l
     """The period's digest, planned once per channel and ISO week (ids, or [] if it was)."""
     messages = build_digest(ctx, now, plan.period)
     with ctx.db.write() as session:
-        return outbox.enqueue_thread(session, kind=DIGEST, channel=plan.channel, now=now,
-                                     payloads=[m.as_payload() for m in messages],
-                                     dedupe_key=plan.dedupe_key, requested_by=_admin_to_tell(ctx))
+        return _enqueue_weekly(ctx, session, DIGEST, plan.channel, messages, plan.dedupe_key,
+                               now)
+
+
+def project_digest_plans(ctx: BotContext, now: datetime) -> list[ProjectDigestPlan]:
+    """The projects' own digests due at `now` that are not planned yet (none when the weekly
+    digest is switched off). They do not need `[pmo] digest_channel`: each goes to its
+    project's channel. Two small queries a tick, the flagged projects and their keys."""
+    rules = ctx.rules
+    if not rules.digest.enabled:
+        return []
+    period = digest_period(now, rules.pmo, rules.digest)
+    with ctx.db.read() as session:
+        plans = [ProjectDigestPlan(period, project) for project in digest_projects(session)]
+        planned = outbox.planned_keys(session, [plan.dedupe_key for plan in plans])
+    return [plan for plan in plans if plan.dedupe_key not in planned]
+
+
+def enqueue_project_digests(ctx: BotContext, plans: list[ProjectDigestPlan],
+                            now: datetime) -> dict[str, list[int]]:
+    """Each project's digest for the period, once per project, channel and ISO week: the
+    delivery ids by project KEY (a digest another pass planned first is left out). All of them
+    are read in one go (storage.digest.load_project_digests) and rendered before the write."""
+    if not plans:
+        return {}
+    with ctx.db.read() as session:
+        data = load_project_digests(session, now, ctx.rules, [p.project.id for p in plans])
+    period = period_label(ctx.renderer, plans[0].period, now)
+    rendered = [(plan, _render_digest(ctx, data[plan.project.id], period, now))
+                for plan in plans if plan.project.id in data]
+    with ctx.db.write() as session:
+        return {plan.project.key: ids for plan, messages in rendered
+                if (ids := _enqueue_weekly(ctx, session, PROJECT_DIGEST, plan.project.channel_id,
+                                           messages, plan.dedupe_key, now))}
+
+
+def _enqueue_weekly(ctx: BotContext, session, kind: str, channel: str, messages: list[Message],
+                    dedupe_key: str, now: datetime) -> list[int]:
+    """A weekly digest's thread under its once-only key; a problem posting it is told to the
+    first admin, since nobody asked for it."""
+    return outbox.enqueue_thread(session, kind=kind, channel=channel, now=now,
+                                 payloads=[m.as_payload() for m in messages],
+                                 dedupe_key=dedupe_key, requested_by=_admin_to_tell(ctx))
 
 
 def enqueue_manual_digest(ctx: BotContext, channel: str, now: datetime,
@@ -174,16 +242,21 @@ def build_digest(ctx: BotContext, now: datetime, period: DigestPeriod | None, *,
     """The digest's messages as of `now` (a weekly one names its ISO week)."""
     with ctx.db.read() as session:
         data = load_digest(session, now, ctx.rules)
-    return digest_messages(ctx.renderer, data, period=period_label(ctx.renderer, period, now),
-                           now=now, rules=ctx.rules, note=note)
+    return _render_digest(ctx, data, period_label(ctx.renderer, period, now), now, note=note)
+
+
+def _render_digest(ctx: BotContext, data: DigestData, period: str, now: datetime, *,
+                   note: str | None = None) -> list[Message]:
+    return digest_messages(ctx.renderer, data, period=period, now=now, rules=ctx.rules,
+                           note=note)
 
 
 # --- one pass -------------------------------------------------------------------------------
 
 def plan_pass(ctx: BotContext, now: datetime) -> PassResult:
     """Plan everything due at `now`: first lift the holds that have ended (those projects are
-    active again, so their status is chased from now on), then reminders, escalations and the
-    weekly digest."""
+    active again, so their status is chased from now on), then reminders, escalations, the
+    weekly digest and the projects' own digests."""
     with ctx.db.write() as session:
         resumed = resume_ended_holds(session, now)
     if resumed:
@@ -196,4 +269,6 @@ def plan_pass(ctx: BotContext, now: datetime) -> PassResult:
         if ids:
             result.digest = weekly.period.key
             result.delivery_ids += ids
+    for ids in enqueue_project_digests(ctx, project_digest_plans(ctx, now), now).values():
+        result.delivery_ids += ids
     return result

@@ -1,5 +1,5 @@
-"""`/pmo`: the PMO office's verbs — the portfolio, one project, registering a project, risks,
-gates, help.
+"""`/pmo`: the PMO office's verbs — the portfolio, one project, registering a project, a
+project's own weekly digest, risks, gates, help.
 
 `pmo_rules.pmo_commands` parses the text into a command object; `VERBS` maps each command type to
 the function that answers it, so a new verb is one parser entry and one line here.
@@ -26,6 +26,7 @@ from pmo_rules.pmo_commands import (
     ListGates,
     ListProjects,
     PreviewDigest,
+    SetProjectDigest,
     ShowProject,
     parse_pmo_command,
 )
@@ -125,6 +126,35 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
                           pm=project.pm_id, channel=project.channel_id)
 
 
+def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
+                          parsed: SetProjectDigest) -> None:
+    """PMO admins only: anyone else gets the refusal as the ack, and nothing is read or
+    changed. The change itself is answered after the ack, like the other admin verbs."""
+    user = command["user_id"]
+    permissions.require_admin(user, ctx.rules, action="set_project_digest")
+    ack()
+    answer_later(ctx, lambda: set_project_digest(ctx, user, parsed), ephemeral(respond))
+
+
+def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str:
+    """Store the switch (audited) and say where and when the digest goes, or that it already
+    was so."""
+    t = ctx.renderer.t
+    with ctx.db.write() as session:
+        project = store.project_by_key(session, cmd.key)
+        if project is None:
+            return error_text(ctx.renderer, UserError("project.unknown", key=cmd.key))
+        changed = store.set_digest(session, project=project, on=cmd.on, actor=user,
+                                   now=ctx.now())
+        channel = project.channel_id
+    state = "on" if cmd.on else "off"
+    rules = ctx.rules
+    return t(f"project.digest_{state}" if changed else f"project.digest_already_{state}",
+             key=cmd.key, channel=channel, day=t(f"digest.weekday.{rules.digest.weekday}"),
+             time=f"{rules.digest.time:%H:%M}", tz=rules.pmo.timezone,
+             enabled=rules.digest.enabled)
+
+
 VERBS: dict[type, Callable[..., None]] = {
     Help: show_help,
     ListProjects: list_projects,
@@ -134,4 +164,5 @@ VERBS: dict[type, Callable[..., None]] = {
     ListGates: list_gates,
     SetApprovers: change_approvers,
     PreviewDigest: show_digest,
+    SetProjectDigest: switch_project_digest,
 }

@@ -17,6 +17,8 @@ from pmo_rules.risk import parse_portfolio_risks
 
 USAGE = "pmo"
 ADD_USAGE = "pmo_project_add"
+DIGEST_USAGE = "pmo_project_digest"
+SWITCH = {"on": True, "off": False}
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,15 @@ class ShowProject:
 @dataclass(frozen=True)
 class PreviewDigest:
     """`/pmo digest`: the portfolio digest as it would read now, shown to the caller only."""
+
+
+@dataclass(frozen=True)
+class SetProjectDigest:
+    """`/pmo project KEY digest on|off`: whether the project's own weekly digest goes to its
+    channel."""
+
+    key: str
+    on: bool
 
 
 @dataclass(frozen=True)
@@ -80,14 +91,23 @@ def _gates(words: list[str]) -> ListGates:
     return ListGates()
 
 
-def _project(words: list[str]) -> ShowProject | AddProject | gates.SetApprovers:
+def _project(words: list[str]) -> ShowProject | AddProject | gates.SetApprovers | SetProjectDigest:
     if words and words[0].lower() == "add":
         return _add_project(words[1:])
     if len(words) > 1 and words[1].lower() == "approvers":
         return gates.parse_approvers(parse_key(words[0], usage=gates.APPROVERS_USAGE), words[2:])
+    if len(words) > 1 and words[1].lower() == "digest":
+        return _project_digest(parse_key(words[0], usage=DIGEST_USAGE), words[2:])
     if len(words) != 1:
         raise UserError("pmo.project_usage", usage=USAGE)
     return ShowProject(parse_key(words[0], usage=USAGE))
+
+
+def _project_digest(key: str, words: list[str]) -> SetProjectDigest:
+    """The words after `/pmo project KEY digest`: exactly `on` or `off`."""
+    if len(words) != 1 or words[0].lower() not in SWITCH:
+        raise UserError("pmo.digest_switch", usage=DIGEST_USAGE, word=" ".join(words)[:40])
+    return SetProjectDigest(key, SWITCH[words[0].lower()])
 
 
 def _add_project(words: list[str]) -> AddProject:

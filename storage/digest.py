@@ -5,22 +5,33 @@ project's latest status, every project's status as it stood a week ago) and each
 overdue items one or two more. The risk and gate sections plug in as `DigestSection`s in
 `EXTRA_SECTIONS` (storage/digest_sections.py); each brings one query and its own block
 template.
+
+A project's own digest (`/pmo project KEY digest on`) is the same report narrowed to that
+project; `load_project_digests` reads every such project's in the same handful of statements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.digest import LatestStatus, PortfolioReport, ProjectFacts, compose
 from pmo_rules.projects import ACTIVE, ON_HOLD
-from storage.digest_sections import GateSection, RiskSection
+from pmo_rules.reminders import DueItem
+from storage.digest_sections import (
+    GateSection,
+    RiskSection,
+    Top,
+    top_of_each,
+    top_of_each_by_project,
+)
 from storage.projects import Project, StatusUpdate
 from storage.sources import all_due_items
 
@@ -34,8 +45,15 @@ class DigestSection(Protocol):
 
     name: str
 
-    def load(self, session: Session, now: datetime, rules: Rules) -> Mapping[str, Any] | None:
-        """The template's context (None when there is nothing to say); one or two queries."""
+    def lists(self, now: datetime, rules: Rules) -> Mapping[str, tuple[Select, Sequence]]:
+        """The section's named lists, each a query and its order; every query joins `Project`
+        and selects its `key` (so a project's digest can have its own lists)."""
+        ...
+
+    def context(self, lists: Mapping[str, Top], now: datetime,
+                rules: Rules) -> Mapping[str, Any] | None:
+        """The template's context from the top of each list (None when there is nothing to
+        say)."""
         ...
 
 
@@ -46,27 +64,103 @@ EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection())
 class DigestData:
     portfolio: PortfolioReport
     extras: tuple[tuple[str, Mapping[str, Any]], ...]
+    project: ProjectFacts | None = None
+    """The project a project's own digest is about (None: the portfolio digest)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestProject:
+    """A project whose own weekly digest is on, and the channel it goes to."""
+
+    id: int
+    key: str
+    channel_id: str
 
 
 def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
-    projects = [ProjectFacts(*row) for row in session.execute(
-        select(Project.id, Project.key, Project.name, Project.pm_id)
-        .where(Project.state.in_(PORTFOLIO_STATES)).order_by(Project.key))]
-    latest = {pid: LatestStatus(rag, at) for pid, rag, at in _statuses_as_of(session, None)}
-    week_ago = {pid: rag for pid, rag, _ in _statuses_as_of(session, now - timedelta(days=7))}
+    """The portfolio digest: every active and on-hold project, the whole registers."""
+    projects = [ProjectFacts(*row) for row in session.execute(_portfolio_projects())]
+    latest, week_ago = _statuses(session, now)
     report = compose(projects, latest, week_ago, all_due_items(session, now, rules), now,
                      rules.status)
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
-                   if (context := section.load(session, now, rules)) is not None)
+                   if (context := section.context(top_of_each(session, section.lists(now, rules)),
+                                                  now, rules)) is not None)
     return DigestData(report, extras)
 
 
-def _statuses_as_of(session: Session, when: datetime | None):
-    """(project id, overall, posted at) of each project's newest update up to `when`."""
+def digest_projects(session: Session) -> list[DigestProject]:
+    """The portfolio's projects whose own weekly digest is on, in KEY order: what the planner
+    checks every tick, so one small query."""
+    rows = session.execute(select(Project.id, Project.key, Project.channel_id)
+                           .where(Project.digest.is_(True),
+                                  Project.state.in_(PORTFOLIO_STATES)).order_by(Project.key))
+    return [DigestProject(*row) for row in rows]
+
+
+def load_project_digests(session: Session, now: datetime, rules: Rules,
+                         project_ids: Collection[int]) -> dict[int, DigestData]:
+    """Each of these projects' own digest (only its status, overdue items, risks and gates),
+    by project id; active and on-hold projects only. The statements are the portfolio
+    digest's, each narrowed to these projects, so their number does not grow with how many
+    projects there are."""
+    ids = list(project_ids)
+    if not ids:
+        return {}
+    projects = [ProjectFacts(*row) for row in session.execute(
+        _portfolio_projects().where(Project.id.in_(ids)))]
+    latest, week_ago = _statuses(session, now, ids)
+    overdue = _by_project(all_due_items(session, now, rules))
+    extras = _extras_by_project(session, now, rules, ids)
+    return {p.id: DigestData(compose([p], latest, week_ago, overdue.get(p.key, ()), now,
+                                     rules.status), extras.get(p.key, ()), project=p)
+            for p in projects}
+
+
+def _portfolio_projects() -> Select:
+    return (select(Project.id, Project.key, Project.name, Project.pm_id)
+            .where(Project.state.in_(PORTFOLIO_STATES)).order_by(Project.key))
+
+
+def _statuses(session: Session, now: datetime, project_ids: list[int] | None = None
+              ) -> tuple[dict[int, LatestStatus], dict[int, str]]:
+    """Each project's latest status, and its RAG as it stood a week before `now`."""
+    latest = {pid: LatestStatus(rag, at)
+              for pid, rag, at in _statuses_as_of(session, None, project_ids)}
+    week_ago = {pid: rag for pid, rag, _ in
+                _statuses_as_of(session, now - timedelta(days=7), project_ids)}
+    return latest, week_ago
+
+
+def _statuses_as_of(session: Session, when: datetime | None, project_ids: list[int] | None):
+    """(project id, overall, posted at) of each project's newest update up to `when` (of
+    these projects only, when given)."""
     newest = select(StatusUpdate.project_id, func.max(StatusUpdate.id).label("id"))
     if when is not None:
         newest = newest.where(StatusUpdate.created_at <= when)
+    if project_ids is not None:
+        newest = newest.where(StatusUpdate.project_id.in_(project_ids))
     newest = newest.group_by(StatusUpdate.project_id).subquery()
     return session.execute(
         select(StatusUpdate.project_id, StatusUpdate.overall, StatusUpdate.created_at)
         .join(newest, StatusUpdate.id == newest.c.id))
+
+
+def _by_project(items: list[DueItem]) -> dict[str, list[DueItem]]:
+    """Overdue items by their project's KEY (every source names it as `project`)."""
+    grouped: dict[str, list[DueItem]] = defaultdict(list)
+    for item in items:
+        grouped[item.subject["project"]].append(item)
+    return grouped
+
+
+def _extras_by_project(session: Session, now: datetime, rules: Rules,
+                       ids: list[int]) -> dict[str, tuple[tuple[str, Mapping[str, Any]], ...]]:
+    """Each project's sections with something to say, by KEY: one statement per section."""
+    found: dict[str, list[tuple[str, Mapping[str, Any]]]] = defaultdict(list)
+    for section in EXTRA_SECTIONS:
+        by_key = top_of_each_by_project(session, section.lists(now, rules), ids)
+        for key, lists in by_key.items():
+            if (context := section.context(lists, now, rules)) is not None:
+                found[key].append((section.name, context))
+    return {key: tuple(extras) for key, extras in found.items()}

@@ -1,5 +1,9 @@
 """The digest's risk and gate sections (storage/digest.py `EXTRA_SECTIONS`), one query each.
 
+A section names its lists (`lists`: each a query and its order) and turns what they found into
+its template's context (`context`); storage/digest.py runs the lists for the whole portfolio
+(`top_of_each`) or for every project with its own digest at once (`top_of_each_by_project`).
+
 Each section shows a few short lists — the top of each and how many there are in all — so a
 section costs one statement whatever the size of the register: every list is a ranked,
 limited sub-select, and the sub-selects are glued with UNION ALL (`top_of_each`).
@@ -7,7 +11,7 @@ limited sub-select, and the sub-selects are glued with UNION ALL (`top_of_each`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,13 +51,41 @@ def top_of_each(session: Session, parts: Mapping[str, tuple[Select, Sequence]],
     statement. The queries must select the same columns."""
     ranked = []
     for name, (query, order) in parts.items():
-        part = (query.add_columns(literal_column(f"'{name}'").label("part"),
-                                  func.row_number().over(order_by=order).label("rank"),
-                                  func.count().over().label("total"))
-                .order_by(*order).limit(limit).subquery())
+        part = _ranked(query, name, order).order_by(*order).limit(limit).subquery()
         ranked.append(select(part))
-    found: dict[str, list] = {name: [] for name in parts}
+    return _tops(session.execute(union_all(*ranked)).mappings(), parts)
+
+
+def top_of_each_by_project(session: Session, parts: Mapping[str, tuple[Select, Sequence]],
+                           project_ids: Collection[int],
+                           limit: int = TOP) -> dict[str, dict[str, Top]]:
+    """`top_of_each` for each of these projects on its own, still in one statement: each
+    project's lists, by project KEY (a project with no rows at all is left out). The queries
+    must join `Project` and select its `key`."""
+    ranked = []
+    for name, (query, order) in parts.items():
+        part = _ranked(query.where(Project.id.in_(list(project_ids))), name, order,
+                       partition=Project.key).subquery()
+        ranked.append(select(part).where(part.c.rank <= limit))
+    found: dict[str, list] = {}
     for row in session.execute(union_all(*ranked)).mappings():
+        found.setdefault(row["key"], []).append(row)
+    return {key: _tops(rows, parts) for key, rows in found.items()}
+
+
+def _ranked(query: Select, name: str, order: Sequence, partition=None) -> Select:
+    """The query with its list's name, each row's rank in `order` and the list's size (within
+    `partition` when given)."""
+    return query.add_columns(
+        literal_column(f"'{name}'").label("part"),
+        func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+        func.count().over(partition_by=partition).label("total"))
+
+
+def _tops(rows: Iterable[Mapping[str, Any]], parts: Mapping[str, Any]) -> dict[str, Top]:
+    """Ranked rows sorted into their lists (every list named in `parts`, empty ones too)."""
+    found: dict[str, list] = {name: [] for name in parts}
+    for row in rows:
         found[row["part"]].append(row)
     return {name: Top(tuple(sorted(rows, key=lambda r: r["rank"])),
                       rows[0]["total"] if rows else 0) for name, rows in found.items()}
@@ -64,24 +96,24 @@ class RiskSection:
 
     name = "risks"
 
-    def load(self, session: Session, now: datetime, rules: Rules) -> Mapping[str, Any] | None:
+    def lists(self, now: datetime, rules: Rules) -> dict[str, tuple[Select, Sequence]]:
         today = pmo_today(now, rules.pmo.tz)
         base = (select(Risk.number, Risk.title, Risk.owner_id, Risk.score, Risk.due_on,
                        Project.key).join(Project, Project.id == Risk.project_id))
         active = base.where(Risk.status.in_(ACTIVE_STATUSES))
-        lists = top_of_each(session, {
+        return {
             "new": (base.where(Risk.created_at > now - WEEK),
                     (Risk.score.desc(), Risk.created_at.desc(), Risk.id)),
             "high": (active.where(Risk.score >= rules.risk.levels.high),
                      (Risk.score.desc(), Risk.due_on.asc().nulls_last(), Risk.id)),
             "upcoming": (active.where(Risk.due_on >= today, Risk.due_on < today + WEEK),
                          (Risk.due_on, Risk.score.desc(), Risk.id)),
-        })
-        if not any(top.total for top in lists.values()):
-            return None
+        }
+
+    def context(self, lists: Mapping[str, Top], now: datetime,
+                rules: Rules) -> Mapping[str, Any] | None:
         levels = rules.risk.levels
-        return {name: Top(tuple(_risk_line(row, levels) for row in top.rows), top.total)
-                for name, top in lists.items()}
+        return _lines_of(lists, lambda row: _risk_line(row, levels))
 
 
 def _risk_line(row: Mapping[str, Any], levels) -> dict[str, Any]:
@@ -96,24 +128,34 @@ class GateSection:
 
     name = "gates"
 
-    def load(self, session: Session, now: datetime, rules: Rules) -> Mapping[str, Any] | None:
+    def lists(self, now: datetime, rules: Rules) -> dict[str, tuple[Select, Sequence]]:
         base = (select(GateRequest.phase, GateRequest.state, GateRequest.requested_at,
                        GateRequest.decided_at, GateRequest.decided_by, Project.key)
                 .join(Project, Project.id == GateRequest.project_id))
-        lists = top_of_each(session, {
+        return {
             "decided": (base.where(GateRequest.state.in_(DECIDED),
                                    GateRequest.decided_at > now - WEEK),
                         (GateRequest.decided_at.desc(), GateRequest.id)),
             "pending": (base.where(GateRequest.state == OPEN),
                         (GateRequest.requested_at, GateRequest.id)),
-        })
-        if not any(top.total for top in lists.values()):
-            return None
-        return {name: Top(tuple(_gate_line(row, now) for row in top.rows), top.total)
-                for name, top in lists.items()}
+        }
+
+    def context(self, lists: Mapping[str, Top], now: datetime,
+                rules: Rules) -> Mapping[str, Any] | None:
+        return _lines_of(lists, lambda row: _gate_line(row, now))
 
 
 def _gate_line(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     return {"key": row["key"], "phase": row["phase"], "state": row["state"],
             "by": row["decided_by"], "decided_at": row["decided_at"],
             "age_days": max(0, (now - row["requested_at"]) // timedelta(days=1))}
+
+
+def _lines_of(lists: Mapping[str, Top],
+              line: Callable[[Mapping[str, Any]], dict[str, Any]]) -> dict[str, Top] | None:
+    """Each list's rows as the template's lines; None when every list is empty (the section
+    is then left out)."""
+    if not any(top.total for top in lists.values()):
+        return None
+    return {name: Top(tuple(line(row) for row in top.rows), top.total)
+            for name, top in lists.items()}

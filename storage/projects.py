@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Connection, ForeignKey, Index, String, Text, func, select
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, false, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage import audit
@@ -31,6 +31,8 @@ class Project(Base):
     state: Mapped[str] = mapped_column(String(16), default="active")
     hold_until: Mapped[datetime | None]
     last_status_at: Mapped[datetime | None]
+    digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Whether the project's own weekly digest goes to its channel (`/pmo project KEY digest`)."""
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
@@ -139,3 +141,17 @@ def edit_status(session: Session, *, status: StatusUpdate, editor: str,
     status.edited_at = now
     audit.record(session, at=now, actor=editor, action="status.edited", subject_type="status",
                  subject_id=status.id, project_id=status.project_id, before=before, after=values)
+
+
+def set_digest(session: Session, *, project: Project, on: bool, actor: str,
+               now: datetime) -> bool:
+    """Turn the project's weekly digest on or off, audited; False when it already was so (then
+    nothing is written, so the audit log only holds real changes)."""
+    if project.digest == on:
+        return False
+    before = {"digest": project.digest}
+    project.digest = on
+    audit.record(session, at=now, actor=actor, action="project.digest_set",
+                 subject_type="project", subject_id=project.key, project_id=project.id,
+                 before=before, after={"digest": on})
+    return True

@@ -25,15 +25,20 @@ def period_label(renderer: Renderer, period: DigestPeriod | None, now: datetime)
 
 def digest_messages(renderer: Renderer, data: DigestData, *, period: str, now: datetime,
                     rules: Rules, note: str | None = None) -> list[Message]:
-    """Opening (health, compliance, overdue), the other domains' sections, then the projects."""
-    report = data.portfolio
+    """Opening (health, compliance, overdue), the other domains' sections, then the projects.
+
+    A project's own digest names the project in its header and shows its RAG and trend in the
+    opening, so it has no project list at the end."""
+    report, project = data.portfolio, data.project
     blocks = renderer.blocks("digest", portfolio=report, period=period, note=note,
-                             cadence=rules.status.cadence_days,
+                             project=project, cadence=rules.status.cadence_days,
                              stale_days=rules.status.stale_after_days,
                              overdue_days=lambda due: overdue_days(due, now))
     for name, context in data.extras:
         blocks += renderer.blocks(f"digest_{name}", **context)
-    blocks += renderer.blocks("digest_projects", portfolio=report)
-    return as_messages(renderer, blocks, "digest", period=period, red=report.count("red"),
+    if project is None:
+        blocks += renderer.blocks("digest_projects", portfolio=report)
+    return as_messages(renderer, blocks, "digest" if project is None else "digest.project",
+                       period=period, project=project, red=report.count("red"),
                        amber=report.count("amber"), green=report.count("green"),
                        missing=report.count(NONE))

@@ -27,11 +27,12 @@ def pmo_rules(**pmo) -> Rules:
 
 
 def add_project(bot: Bot, key: str, pm: str, *, at: datetime | None = None,
-                statuses: list[tuple[datetime, str]] = ()) -> int:
-    """Register `key` (PM `pm`) at `at`, with status updates posted at the given times."""
+                statuses: list[tuple[datetime, str]] = (), channel: str = GENERAL) -> int:
+    """Register `key` (PM `pm`, in `channel`) at `at`, with status updates posted at the given
+    times."""
     with bot.ctx.db.write() as session:
         project = store.add_project(session, key=key, name=f"{key.title()} project", pm_id=pm,
-                                    channel_id=GENERAL, actor=ADMIN, now=at or bot.clock.at)
+                                    channel_id=channel, actor=ADMIN, now=at or bot.clock.at)
         for when, rag in statuses:
             store.add_status(session, project=project, author=pm, now=when,
                              values={"overall": rag, "summary": f"{key} {rag}"})

@@ -14,6 +14,7 @@ import pytest
 from bot.cli import main
 from bot.scheduler import start_scheduler
 from bot.single_instance import AlreadyRunning, hold_single_instance
+from storage import projects as store
 from storage.migrate import upgrade
 from tests.scheduling import add_project, deliveries, pmo_rules
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, GENERAL, SIGNING_SECRET, START, make_bot
@@ -68,11 +69,15 @@ AS_OF = "2026-11-23T10:00+08:00"
 
 def test_remind_dry_run_lists_and_sends_nothing(env, capsys):
     add_project(env, "APOLLO", ALICE, at=START)
+    with env.ctx.db.write() as session:
+        store.set_digest(session, project=store.project_by_key(session, "APOLLO"), on=True,
+                         actor=ADMIN, now=START)
     assert main(["remind", "--now", "--as-of", AS_OF, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "as of 2026-11-23 02:00 UTC (dry run: nothing is sent)" in out
     assert f"nudge to {ALICE} for 2026-11-23: status APOLLO" in out
     assert f"digest 2026-W48 to {GENERAL}: would be posted" in out
+    assert f"project digest 2026-W48 for APOLLO to {GENERAL}: would be posted" in out
     assert env.slack.calls("chat.postMessage") == [] and deliveries(env) == []
 
 

@@ -68,6 +68,9 @@ def dry_run_lines(ctx, now: datetime) -> list[str]:
     else:
         state = "already planned" if weekly.planned else "would be posted"
         lines.append(f"digest {weekly.period.key} to {weekly.channel}: {state}")
+    lines += [f"project digest {plan.period.key} for {plan.project.key} to "
+              f"{plan.project.channel_id}: would be posted"
+              for plan in planner.project_digest_plans(ctx, now)]
     return lines
 
 

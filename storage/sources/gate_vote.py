@@ -31,7 +31,8 @@ def _item(row: WaitingVote, wait: timedelta) -> DueItem:
     value = {"g": request.id}  # what pmo_rules.gates.card_value writes on the card
     return DueItem(kind=KIND, item_id=str(request.id), recipient=row.approver_id,
                    due_at=row.requested_at + wait,
-                   subject={"key": project.key, "name": project.name, "phase": request.phase,
+                   subject={"key": project.key, "project": project.key, "name": project.name,
+                            "phase": request.phase,
                             "requester": request.requested_by, "requested": row.requested_at},
                    buttons=(ButtonSpec("gate_approve", value, primary=True),
                             ButtonSpec("gate_reject", value)))

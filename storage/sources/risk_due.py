@@ -45,7 +45,8 @@ class RiskDue:
             items.append(DueItem(
                 kind=KIND, item_id=str(risk_id), recipient=owner,
                 due_at=_start_of(min(dates[r] for r in reasons), tz),
-                subject={"ref": str(RiskRef(key, number)), "title": title, "score": score,
+                subject={"ref": str(RiskRef(key, number)), "project": key,
+                         "title": title, "score": score,
                          "review_on": _iso_if("review" in reasons, review_on),
                          "due_on": _iso_if("response" in reasons, due_on)},
                 buttons=tuple(ButtonSpec(name, {"r": risk_id}, primary=name == BUTTONS[0])

@@ -43,7 +43,7 @@ def _item(row, cadence_days: int) -> DueItem:
     project_id, key, name, pm, last, created = row
     return DueItem(kind=KIND, item_id=str(project_id), recipient=pm,
                    due_at=status_due_at(last, created, cadence_days),
-                   subject={"key": key, "name": name, "last": last},
+                   subject={"key": key, "project": key, "name": name, "last": last},
                    buttons=(ButtonSpec("post_status", {"p": key}, primary=True),))
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +137,34 @@ def test_export_refuses_unknown_formats(capsys):
     with pytest.raises(SystemExit):
         main(["export", "risks", "--format", "xlsx"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_export_refuses_a_missing_database_in_one_line_and_creates_none(tmp_path, monkeypatch,
+                                                                       capsys):
+    missing = tmp_path / "typo.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    monkeypatch.delenv("PMO_RULES", raising=False)
+    assert main(["export", "risks"]) == 2
+    err = capsys.readouterr().err
+    assert "there is no database at" in err and "pmo-bot db upgrade" in err
+    assert "Traceback" not in err and not missing.exists()
+
+
+def test_export_to_a_folder_that_does_not_exist_says_so(apollo, tmp_path, monkeypatch, capsys):
+    add(apollo, "Vendor may slip p:2 i:2")
+    monkeypatch.setenv("DATABASE_URL", apollo.ctx.settings.database_url)
+    monkeypatch.delenv("PMO_RULES", raising=False)
+    assert main(["export", "risks", "--out", str(tmp_path / "no" / "risks.csv")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_export_to_a_reader_that_stops_early_ends_quietly(apollo, monkeypatch):
+    add(apollo, "Vendor may slip p:2 i:2")
+    env = {**os.environ, "DATABASE_URL": apollo.ctx.settings.database_url}
+    env.pop("PMO_RULES", None)
+    pmo_bot = str(Path(sys.executable).with_name("pmo-bot"))
+    child = subprocess.Popen([pmo_bot, "export", "risks"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # like `| head` that has already quit
+    _, err = child.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err

@@ -13,9 +13,11 @@ import csv
 import os
 import sys
 from datetime import date, datetime
+from pathlib import Path
 
+from bot.commands.runtime import require_current
 from bot.rules_file import load_rules
-from bot.settings import DATABASE_DEFAULT, database_url
+from bot.settings import DATABASE_DEFAULT, SettingsError, database_url
 from pmo_rules.config import Rules
 from storage import risks as store
 from storage.db import Database
@@ -39,15 +41,39 @@ def run_export(args) -> int:
     rules = load_rules(os.environ.get("PMO_RULES") or None)
     db = Database(database_url(os.environ.get("DATABASE_URL") or DATABASE_DEFAULT))
     try:
+        require_current(db)
         if args.out:
-            with open(args.out, "w", encoding="utf-8", newline="") as handle:
-                count = write_csv(db, rules, handle)
+            count = _write_file(db, rules, Path(args.out))
             print(f"exported {count} risks to {args.out}", file=sys.stderr)
         else:
-            write_csv(db, rules, sys.stdout)
+            _write_stdout(db, rules)
     finally:
         db.dispose()
     return 0
+
+
+def _write_file(db: Database, rules: Rules, out: Path) -> int:
+    """Write beside `out` and rename at the end: an export that fails half-way (a full disk,
+    a database error) leaves the previous file as it was instead of a truncated one."""
+    partial = out.with_name(out.name + ".part")
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as handle:
+            count = write_csv(db, rules, handle)
+        os.replace(partial, out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise SettingsError(f"cannot write {out}: {error.strerror or error}") from None
+    return count
+
+
+def _write_stdout(db: Database, rules: Rules) -> None:
+    """To standard output; a reader that stops early (`| head`) ends the export quietly."""
+    try:
+        write_csv(db, rules, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python's advice: point stdout at devnull so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def write_csv(db: Database, rules: Rules, handle) -> int:

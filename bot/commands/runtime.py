@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
 from bot.context import BotContext, Clock, make_context, system_clock
 from bot.rules_file import load_rules
 from bot.settings import SettingsError, load_settings, redact_url
+from storage.db import Database
 from storage.migrate import is_current
+
+UPGRADE_HINT = "run `pmo-bot db upgrade` first"
 
 
 def load_context(clock: Clock = system_clock) -> BotContext:
     """Settings, rules and a database at the newest schema, or one clear SettingsError."""
     settings = load_settings()
     ctx = make_context(settings, load_rules(settings.rules_path), clock=clock)
-    if not is_current(ctx.db.engine, settings.database_url):
-        raise SettingsError(f"the database {redact_url(settings.database_url)} is not at the "
-                            f"newest schema: run `pmo-bot db upgrade` first")
+    require_current(ctx.db)
     return ctx
+
+
+def require_current(db: Database) -> None:
+    """Refuse, in one line, a database that is missing, unreachable or not at the newest
+    schema: a one-shot command must neither create an empty SQLite file where the operator
+    mistyped a path nor fail half-way with a driver's traceback."""
+    shown = redact_url(db.url)
+    if _missing_sqlite_file(db.url):
+        raise SettingsError(f"there is no database at {shown}: {UPGRADE_HINT} "
+                            f"(or fix DATABASE_URL)")
+    try:
+        current = is_current(db.engine, db.url)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise SettingsError(f"cannot open the database {shown}: {reason}") from None
+    if not current:
+        raise SettingsError(f"the database {shown} is not at the newest schema: {UPGRADE_HINT}")
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    return not Path(parsed.database).exists()

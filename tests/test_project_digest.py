@@ -118,7 +118,7 @@ def test_flagged_project_gets_its_own_digest_once_a_week(pmo):
     body = str(mine["blocks"])
     assert "APOLLO digest · week 48, 2026" in body
     assert f":red_circle: *Red* ↓ since last week · PM <@{ALICE}> · updated 1 d ago" in body
-    assert "1 of 1 project reported within 7 days" in body
+    assert "*Compliance* (standard 3.2): status reported within the 7-day cadence." in body
     assert "• *APOLLO-R1* Vendor may slip — Critical 20" in body
     assert f"<@{ADMIN}>: *APOLLO* gate vote (2 d)" in body
     assert "_Waiting for a decision (1, oldest first)_\\n• *APOLLO* Initiation gate" in body
@@ -138,6 +138,16 @@ def test_flagged_project_gets_its_own_digest_once_a_week(pmo):
     run(pmo)
     assert len(project_digests(pmo.slack)) == 2
     assert len([m for m in pmo.slack.messages(GENERAL) if m["text"].startswith("PMO digest")]) == 3
+
+
+def test_a_project_digest_says_in_a_sentence_how_its_reporting_stands(pmo):
+    """One project is not "1 of 1 projects": its digest says whether it reported in time."""
+    switch(pmo, "HERA", "on")
+    run(pmo)
+    [hera] = project_digests(pmo.slack, GENERAL)
+    body = str(hera["blocks"])
+    assert "*Compliance* (standard 3.2): no update for 21 days: stale (14 days or more)." in body
+    assert "of 1 project" not in body and "Stale —" not in body
 
 
 def test_catch_up_after_downtime_posts_only_the_latest_week_once(pmo):

@@ -34,14 +34,17 @@ def test_home_lists_own_projects_with_standing_and_a_post_button(apollo):
     [button] = [b["accessory"] for b in home["blocks"] if "accessory" in b]
     assert button["action_id"] == "home_post_update" and button["style"] == "primary"
     assert "/pmo project add" not in shown  # alice is not an admin
-    assert "one project.\n• `/status help`" in texts(home)  # each command on its own line
+    assert "reviews waiting.\n• `/status help`" in texts(home)  # each command on its own line
+    assert "`/risk list` — your open risks" in shown and "`/gate request KEY`" in shown
+    assert "digest on" not in shown
 
 
 def test_someone_without_projects_sees_how_to_start(apollo):
     home = open_home(apollo, BOB)
     assert "not the PM of any project" in str(home["blocks"])
     admin_view = texts(open_home(apollo, ADMIN))
-    assert "one project.\n• `/pmo project add" in admin_view
+    assert "reviews waiting.\n• `/pmo project add" in admin_view
+    assert "`/pmo project KEY digest on` — its own weekly digest" in admin_view
     assert "PMO admin).\n• `/status help`" in admin_view
 
 

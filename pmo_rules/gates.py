@@ -263,8 +263,14 @@ def check_may_request(user: str, *, key: str, pm_id: str, phase: str, state: str
     if user != pm_id and not is_admin(user, rules):
         raise UserError("gate.request_not_allowed", key=key, pm=pm_id)
     check_running(key=key, phase=phase, state=state)
-    if state == ON_HOLD and hold_until and hold_until > now and not is_admin(user, rules):
+    if held_until(state, hold_until, now) and not is_admin(user, rules):
         raise UserError("gate.project_on_hold", key=key, until=hold_until)
+
+
+def held_until(state: str, hold_until: datetime | None, now: datetime) -> datetime | None:
+    """When a hold still stops the PM requesting a gate: its end, else None (no hold, or over).
+    `/gate status` says so rather than invite a request that would be refused."""
+    return hold_until if state == ON_HOLD and hold_until and hold_until > now else None
 
 
 def is_running(phase: str, state: str) -> bool:

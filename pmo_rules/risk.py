@@ -328,8 +328,9 @@ def _parse_add(words: list[str], today: date, rules: Rules) -> OpenForm | Add:
 def _parse_list(words: list[str]) -> ListRisks:
     include_closed = any(w.lower() == "all" for w in words)
     others = [w for w in words if w.lower() != "all"]
-    if len(others) > 1:
-        raise UserError("risk.unexpected_words", usage=LIST_USAGE, words=" ".join(others)[:80])
+    if len(others) > 1:  # the first is the project KEY; quote only what follows it
+        raise UserError("risk.unexpected_words", usage=LIST_USAGE,
+                        words=" ".join(others[1:])[:80])
     key = parse_key(others[0], usage=LIST_USAGE) if others else None
     return ListRisks(key=key, include_closed=include_closed)
 

@@ -104,11 +104,11 @@ class Renderer:
             template = self._compiled[key] = self.env.from_string(source)
         return template.render(**params).strip()
 
-    def listing(self, items: Any, pattern: str = "{}") -> str:
-        """`items` joined with the locale's list separator (`text.separator`: ", " or "、"),
-        each written through `pattern`; the separator is read unstripped, unlike `t`."""
-        separator = catalogue(self.locale)["text.separator"]
-        return separator.join(pattern.format(item) for item in items)
+    def listing(self, items: Any, pattern: str = "{}", separator: str = "text.separator") -> str:
+        """`items` joined with the locale's separator (`text.separator`: ", " or "、";
+        `text.clause_separator`: "; " or "；"), each written through `pattern`. The separator
+        is read unstripped (unlike `t`), so zh never shows English punctuation from code."""
+        return catalogue(self.locale)[separator].join(pattern.format(item) for item in items)
 
     def blocks(self, name: str, /, **context: Any) -> list[dict[str, Any]]:
         rendered = self.env.get_template(f"{name}.json.j2").render(**context)

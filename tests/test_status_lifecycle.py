@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from storage import projects as store
 from storage.projects import StatusUpdate
+from tests.gates.helpers import say
 from tests.modals import fill, option_values
-from tests.support import ADMIN, ALICE, GENERAL
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, GENERAL
 from tests.test_status_form import add_projects, open_form
 
 CANCELLED = "*APOLLO* is cancelled, so it takes no more status updates"
@@ -19,8 +20,7 @@ def updates(bot) -> int:
 
 
 def kill(bot) -> None:
-    bot.command("/gate", "decide APOLLO kill Business case gone", user=ADMIN)
-    assert "is killed" in bot.reply()
+    assert "is killed" in say(bot, "/gate", "decide APOLLO kill Business case gone", user=ADMIN)
     bot.slack.wait_for("chat.postMessage", channel=ALICE)  # the PM is told
     bot.slack.reset()
 
@@ -73,8 +73,8 @@ def test_the_form_is_refused_for_a_cancelled_project(apollo):
 
 
 def test_edit_is_refused_once_the_project_is_cancelled(apollo):
-    apollo.command("/status", "APOLLO green All good")
-    assert "recorded" in apollo.reply()
+    assert "recorded" in say(apollo, "/status", "APOLLO green All good")
+    apollo.slack.wait_for("chat.postMessage", channel=APOLLO_CHANNEL)  # the card went out
     kill(apollo)
     response = apollo.command("/status", "edit APOLLO")
     assert CANCELLED in response.text

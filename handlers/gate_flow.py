@@ -354,7 +354,8 @@ def status_message(ctx: BotContext, key: str):
         if gates.is_running(project.phase, project.state):
             overridden = project.phase in store.approver_overrides(session, project.id)
             gate = views.gate_shown(gate_rule(ctx, session, project, project.phase), overridden)
-    return views.status(ctx.renderer, project, request, votes, history, gate)
+    held = gates.held_until(project.state, project.hold_until, ctx.now())
+    return views.status(ctx.renderer, project, request, votes, history, gate, held)
 
 
 def pending_message(ctx: BotContext):

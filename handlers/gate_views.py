@@ -92,11 +92,11 @@ def gate_shown(rule: GateRule, override: bool) -> GateShown:
 
 def status(renderer: Renderer, project: Project, open_request: GateRequest | None,
            open_votes: list[GateVote], history: list[GateRequest],
-           gate: GateShown | None) -> Message:
+           gate: GateShown | None, held: datetime | None = None) -> Message:
     opened = open_request and {"request": open_request, "approvals": _approvals(open_votes),
                                "voters": _voters(open_request, open_votes)}
     return renderer.message("gate_status", "gate.status.text", key=project.key, project=project,
-                            open=opened, history=history, gate=gate)
+                            open=opened, history=history, gate=gate, held=held)
 
 
 def pending(renderer: Renderer, rows: list[Pending], now: datetime) -> Message:

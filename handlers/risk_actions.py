@@ -115,7 +115,7 @@ def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
         reply = ctx.renderer.t(
             "risk.updated", ref=str(risk.ref), score=risk.score,
             badge=messages.badge(ctx, messages.level(ctx, risk)),
-            fields=", ".join(ctx.renderer.t(f"risk.field.{name}") for name in values))
+            fields=ctx.renderer.listing(ctx.renderer.t(f"risk.field.{name}") for name in values))
     ctx.dispatcher.send(sent)
     return reply
 

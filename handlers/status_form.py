@@ -30,7 +30,15 @@ from handlers.status_flows import (
 )
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.status import DIMENSIONS, NOT_RATED, NOTE_MAX, SUMMARY_MAX, draft_from_form
+from pmo_rules.status import (
+    DIMENSIONS,
+    NOT_RATED,
+    NOTE_MAX,
+    REPORTING_STATES,
+    SUMMARY_MAX,
+    draft_from_form,
+    require_reporting,
+)
 from storage import projects as store
 from storage.projects import Project, StatusUpdate
 
@@ -94,11 +102,13 @@ def notice_view(ctx: BotContext, text: str) -> dict[str, Any]:
 
 
 def _postable(ctx: BotContext, session: Session, user: str) -> list[Project]:
-    """Up to MAX_OPTIONS + 1 projects `user` may post for (one more than fits says "type it")."""
+    """Up to MAX_OPTIONS + 1 projects `user` may post for (one more than fits says "type it"),
+    leaving out closed and cancelled ones, which take no more updates."""
     if permissions.may_post_for_every_project(user, ctx.rules):
-        projects = store.list_projects(session, limit=MAX_OPTIONS + 1)
+        projects = store.list_projects(session, limit=MAX_OPTIONS + 1, states=REPORTING_STATES)
     elif permissions.may_post_as_pm(ctx.rules):
-        projects = store.list_projects(session, pm_id=user, limit=MAX_OPTIONS + 1)
+        projects = store.list_projects(session, pm_id=user, limit=MAX_OPTIONS + 1,
+                                       states=REPORTING_STATES)
     else:
         projects = []
     return projects
@@ -113,6 +123,7 @@ def _chosen(ctx: BotContext, session: Session, user: str, key: str | None,
     if project is None:
         raise UserError("project.unknown", key=key.upper())
     permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
+    require_reporting(project.key, project.state)
     return project
 
 

@@ -108,7 +108,7 @@ def _parse_decide(words: list[str]) -> Decide:
     if choice not in _DECIDE_WORDS:
         raise UserError("gate.decide_outcome", usage=DECIDE_USAGE, word=choice[:20])
     outcome = _DECIDE_WORDS[choice]
-    rest, options = text.split_options(words[2:], ("until",))
+    rest, options = text.split_options(words[2:], ("until",), usage=DECIDE_USAGE)
     until = parse_date(options["until"]) if "until" in options else None
     if outcome == HELD and until is None:
         raise UserError("gate.hold_needs_until", usage=DECIDE_USAGE)
@@ -128,9 +128,7 @@ def parse_date(value: str) -> date:
 
 def check_note(note: str) -> str:
     note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise UserError("gate.note_too_long", field="note", usage=USAGE, limit=NOTE_MAX,
-                        length=len(note))
+    text.check_length(note, NOTE_MAX, "gate.note_too_long", field="note", usage=USAGE)
     return note
 
 
@@ -139,9 +137,7 @@ def check_reason(reason: str, *, usage: str | None = None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise UserError("gate.reason_missing", field="reason", usage=usage)
-    if len(reason) > REASON_MAX:
-        raise UserError("gate.reason_too_long", field="reason", usage=usage, limit=REASON_MAX,
-                        length=len(reason))
+    text.check_length(reason, REASON_MAX, "gate.reason_too_long", field="reason", usage=usage)
     return reason
 
 
@@ -180,7 +176,7 @@ def parse_approvers(key: str, words: list[str]) -> SetApprovers:
     phase = words[0].lower() if words else ""
     if phase not in PHASES:
         raise UserError("gate.phase_unknown", usage=APPROVERS_USAGE, word=phase[:20])
-    rest, options = text.split_options(words[1:], ("quorum",))
+    rest, options = text.split_options(words[1:], ("quorum",), usage=APPROVERS_USAGE)
     if [w.lower() for w in rest] == ["default"] and not options:
         return SetApprovers(key=key, phase=phase, approvers=None)
     approvers: list[str] = []
@@ -267,8 +263,14 @@ def check_may_request(user: str, *, key: str, pm_id: str, phase: str, state: str
     if user != pm_id and not is_admin(user, rules):
         raise UserError("gate.request_not_allowed", key=key, pm=pm_id)
     check_running(key=key, phase=phase, state=state)
-    if state == ON_HOLD and hold_until and hold_until > now and not is_admin(user, rules):
+    if held_until(state, hold_until, now) and not is_admin(user, rules):
         raise UserError("gate.project_on_hold", key=key, until=hold_until)
+
+
+def held_until(state: str, hold_until: datetime | None, now: datetime) -> datetime | None:
+    """When a hold still stops the PM requesting a gate: its end, else None (no hold, or over).
+    `/gate status` says so rather than invite a request that would be refused."""
+    return hold_until if state == ON_HOLD and hold_until and hold_until > now else None
 
 
 def is_running(phase: str, state: str) -> bool:

@@ -111,14 +111,14 @@ def _project_digest(key: str, words: list[str]) -> SetProjectDigest:
 
 
 def _add_project(words: list[str]) -> AddProject:
-    rest, options = text.split_options(words, ("pm", "channel"))
+    rest, options = text.split_options(words, ("pm", "channel"), usage=ADD_USAGE)
     if not rest:
         raise UserError("project.key_missing", usage=ADD_USAGE)
     key = parse_key(rest[0], usage=ADD_USAGE)
-    name = parse_name(rest[1:], usage=ADD_USAGE)
+    name = parse_name(text.plain(" ".join(rest[1:])), usage=ADD_USAGE)
     pm = _option_ref(options, "pm", text.user_ref, "project.pm_malformed")
     channel = _option_ref(options, "channel", text.channel_ref, "project.channel_malformed")
-    return AddProject(key=key, name=text.plain(name), pm_id=pm, channel_id=channel)
+    return AddProject(key=key, name=name, pm_id=pm, channel_id=channel)
 
 
 def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.Ref | None],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from pmo_rules.errors import UserError
+from pmo_rules.text import check_length
 
 KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 NAME_MAX = 100
@@ -28,10 +29,10 @@ def parse_key(word: str | None, *, usage: str) -> str:
     return key
 
 
-def parse_name(words: list[str], *, usage: str) -> str:
-    name = " ".join(words).strip()
+def parse_name(name: str, *, usage: str) -> str:
+    """The project name as people read it (already unescaped), within NAME_MAX as Slack counts."""
+    name = name.strip()
     if not name:
         raise UserError("project.name_missing", usage=usage)
-    if len(name) > NAME_MAX:
-        raise UserError("project.name_too_long", usage=usage, limit=NAME_MAX, length=len(name))
+    check_length(name, NAME_MAX, "project.name_too_long", usage=usage)
     return name

@@ -314,7 +314,7 @@ def _parse_add(words: list[str], today: date, rules: Rules) -> OpenForm | Add:
     if not words:
         return OpenForm()
     key = parse_key(words[0], usage=ADD_USAGE)
-    rest, options = split_options(words[1:])
+    rest, options = split_options(words[1:], usage=ADD_USAGE)
     if not rest and not options:
         return OpenForm(key=key)
     values = _option_values(options, today, rules, usage=ADD_USAGE)
@@ -328,8 +328,9 @@ def _parse_add(words: list[str], today: date, rules: Rules) -> OpenForm | Add:
 def _parse_list(words: list[str]) -> ListRisks:
     include_closed = any(w.lower() == "all" for w in words)
     others = [w for w in words if w.lower() != "all"]
-    if len(others) > 1:
-        raise UserError("risk.unexpected_words", usage=LIST_USAGE, words=" ".join(others)[:80])
+    if len(others) > 1:  # the first is the project KEY; quote only what follows it
+        raise UserError("risk.unexpected_words", usage=LIST_USAGE,
+                        words=" ".join(others[1:])[:80])
     key = parse_key(others[0], usage=LIST_USAGE) if others else None
     return ListRisks(key=key, include_closed=include_closed)
 
@@ -342,7 +343,7 @@ def _parse_show(words: list[str], _today: date, _rules: Rules) -> Show:
 
 def _parse_update(words: list[str], today: date, rules: Rules) -> Update | OpenForm:
     ref = parse_ref(words[0] if words else None, usage=UPDATE_USAGE)
-    rest, options = split_options(words[1:])
+    rest, options = split_options(words[1:], usage=UPDATE_USAGE)
     if rest:
         raise UserError("risk.update_stray_words", usage=UPDATE_USAGE, ref=str(ref),
                         words=" ".join(rest)[:80])
@@ -373,8 +374,8 @@ _VERBS = {"show": _parse_show, "update": _parse_update, "close": _parse_close,
 def _free_text(words: list[str]) -> str:
     """Words after a risk ID as a note; a leading `note:` is accepted and dropped."""
     joined = text.plain(" ".join(words))
-    name, sep, value = _option_parts(joined)
-    return value.strip() if sep and name == "note" else joined
+    option = text.option_parts(joined)
+    return option[1].strip() if option and option[0] == "note" else joined
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,19 +383,21 @@ def _free_text(words: list[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def split_options(words: list[str]) -> tuple[list[str], dict[str, str]]:
+def split_options(words: list[str], *, usage: str) -> tuple[list[str], dict[str, str]]:
     """Separate `name:value` options from the other words (the title), in order.
 
     `desc:`, `trigger:` and `note:` run on over the following words up to the next option; an
     option typed with a space after the colon (`due: 2026-12-01`) takes the next word. A
-    full-width colon (Chinese input) counts as a colon. A repeated option keeps its last value.
+    full-width colon (Chinese input) counts as a colon. A mistyped option (`onwer:@bob`) or one
+    given twice is refused (`text.take_option`) rather than read as part of the title.
     """
     rest: list[str] = []
     options: dict[str, str] = {}
     current: str | None = None  # the option that the next plain word belongs to
     for word in words:
-        name, sep, value = _option_parts(word)
-        if sep and name in _OPTIONS:
+        option = text.take_option(word, _OPTIONS, options, usage=usage)
+        if option:
+            name, value = option
             options[name] = value
             current = name if name in _FREE_TEXT or not value else None
         elif current:
@@ -403,11 +406,6 @@ def split_options(words: list[str]) -> tuple[list[str], dict[str, str]]:
         else:
             rest.append(word)
     return rest, options
-
-
-def _option_parts(word: str) -> tuple[str, str, str]:
-    name, sep, value = word.replace("：", ":", 1).partition(":")
-    return name.lower(), sep, value
 
 
 def _option_values(options: dict[str, str], today: date, rules: Rules, *,
@@ -509,11 +507,9 @@ def read_form(fields: dict[str, str | None], *, today: date, rules: Rules,
 
 
 def check_text(value: str | None, name: str, limit: int, *, usage: str = USAGE) -> str | None:
-    """Free text within `limit` characters (blank → None)."""
+    """Free text within `limit` characters as Slack counts them (blank → None)."""
     value = (value or "").strip()
-    if len(value) > limit:
-        raise UserError("risk.text_too_long", field=name, usage=usage, name=name, limit=limit,
-                        length=len(value))
+    text.check_length(value, limit, "risk.text_too_long", field=name, usage=usage, name=name)
     return value or None
 
 
@@ -542,9 +538,7 @@ def _title(value: str | None, usage: str) -> str:
     title = (value or "").strip()
     if not title:
         raise UserError("risk.title_missing", field="title", usage=usage)
-    if len(title) > TITLE_MAX:
-        raise UserError("risk.title_too_long", field="title", usage=usage, limit=TITLE_MAX,
-                        length=len(title))
+    text.check_length(title, TITLE_MAX, "risk.title_too_long", field="title", usage=usage)
     return title
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from pmo_rules import text
 from pmo_rules.errors import UserError
-from pmo_rules.projects import parse_key
+from pmo_rules.projects import ACTIVE, ON_HOLD, parse_key
 from pmo_rules.rag import Rag, parse_rag
 
 USAGE = "status"
@@ -21,6 +21,9 @@ SUMMARY_MAX = 2000
 NOTE_MAX = 1000
 DIMENSIONS = ("schedule", "cost", "scope", "quality")
 NOT_RATED = "none"  # the form's choice for "no rating" on an optional dimension
+REPORTING_STATES = (ACTIVE, ON_HOLD)
+"""Project states that take status updates. A hold pauses the reminders, not the news, so an
+on-hold project may still report; a closed or cancelled one has nothing left to report."""
 
 
 @dataclass(frozen=True)
@@ -106,14 +109,12 @@ def make_draft(*, key: str, overall: Rag, summary: str, **optional: object) -> S
     summary = (summary or "").strip()
     if not summary:
         raise UserError("status.summary_missing", field="summary", usage=USAGE)
-    if len(summary) > SUMMARY_MAX:
-        raise UserError("status.summary_too_long", field="summary", usage=USAGE,
-                        limit=SUMMARY_MAX, length=len(summary))
+    text.check_length(summary, SUMMARY_MAX, "status.summary_too_long", field="summary",
+                      usage=USAGE)
     for name in ("blockers", "next_steps"):
-        value = optional.get(name)
-        if value and len(str(value)) > NOTE_MAX:
-            raise UserError("status.note_too_long", field=name, usage=USAGE,
-                            limit=NOTE_MAX, length=len(str(value)), name=name)
+        if value := optional.get(name):
+            text.check_length(str(value), NOTE_MAX, "status.note_too_long", field=name,
+                              usage=USAGE, name=name)
     percent = optional.get("percent_complete")
     if percent is not None and not (isinstance(percent, int) and 0 <= percent <= 100):
         raise UserError("status.percent_range", field="percent_complete", usage=USAGE)
@@ -166,6 +167,12 @@ def parse_percent(value: str | None) -> int | None:
     if not (digits.isascii() and digits.isdigit()) or int(digits) > 100:
         raise UserError("status.percent_range", field="percent_complete", usage=USAGE)
     return int(digits)
+
+
+def require_reporting(key: str, state: str) -> None:
+    """Refuse a status update (new or corrected) for a closed or cancelled project."""
+    if state not in REPORTING_STATES:
+        raise UserError("status.project_ended", key=key, state=state)
 
 
 def require_may_edit(*, key: str, author_id: str, user_id: str, posted_at: datetime,

@@ -8,12 +8,19 @@ the three HTML characters. We accept those and the plain forms (raw ids, unescap
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
+
+from pmo_rules.errors import UserError
 
 _TOKEN = re.compile(r"(?:<[^>]*>|[^\s<]+)+")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 _CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 _MARKUP = re.compile(r"<([@#!]?)([^>|]*)(?:\|([^>]*))?>")
+_OPTION = re.compile(r"([A-Za-z][A-Za-z_]*)[:：](.*)", re.DOTALL)
+_LINK_SCHEMES = ("mailto", "tel")
+_ESCAPED_EXTRA = {"&": len("&amp;") - 1, "<": len("&lt;") - 1, ">": len("&gt;") - 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +68,71 @@ def plain(text: str) -> str:
     return unlinked.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
-def split_options(words: list[str], names: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:
-    """Separate `name:value` options (only the given names) from the other words, in order.
+def option_parts(word: str) -> tuple[str, str] | None:
+    """(name in lower case, value) when `word` is written `name:value`, else None.
 
-    A repeated option keeps its last value, as people correct themselves by typing it again.
+    A full-width colon (`pm：@bob`, as Chinese input types it) counts as a colon. A link
+    (`https://…`, `mailto:…`) is an ordinary word, not an option.
     """
+    match = _OPTION.fullmatch(word)
+    if not match or match[2].startswith("//") or match[1].lower() in _LINK_SCHEMES:
+        return None
+    return match[1].lower(), match[2]
+
+
+def take_option(word: str, names: tuple[str, ...], given: Collection[str], *,
+                usage: str) -> tuple[str, str] | None:
+    """`word` as (name, value) when it is one of the options `names`; None for another word.
+
+    A word written like an option with a value (`onwer:@bob`) whose name is none of `names`
+    is refused, as is an option already `given`: left in the text they would quietly become
+    part of a title or a reason, and the field the person meant would keep its default.
+    """
+    parts = option_parts(word)
+    if parts is None:
+        return None
+    name, value = parts
+    if name not in names:
+        if value:
+            raise UserError("text.unknown_option", usage=usage, word=word[:60],
+                            names=list(names))
+        return None
+    if name in given:
+        raise UserError("text.repeated_option", usage=usage, name=name)
+    return name, value
+
+
+def split_options(words: list[str], names: tuple[str, ...], *,
+                  usage: str) -> tuple[list[str], dict[str, str]]:
+    """Separate `name:value` options (only the given names) from the other words, in order;
+    a mistyped or repeated option is refused (`take_option`)."""
     rest: list[str] = []
     options: dict[str, str] = {}
     for word in words:
-        name, sep, value = word.partition(":")
-        if sep and name.lower() in names:
-            options[name.lower()] = value
+        option = take_option(word, names, options, usage=usage)
+        if option:
+            options[option[0]] = option[1]
         else:
             rest.append(word)
     return rest, options
+
+
+def slack_length(value: str) -> int:
+    """How many characters `value` takes in a Block Kit text once escaped for mrkdwn.
+
+    Every user text is shown with & < > escaped (`&amp;` `&lt;` `&gt;`), and Slack counts the
+    escaped form against a block's limit: so do our limits, or a text we accepted could make
+    its card refused (`invalid_blocks`) after it was stored.
+    """
+    return len(value) + sum(_ESCAPED_EXTRA.get(char, 0) for char in value)
+
+
+def check_length(value: str, limit: int, key: str, /, **params: Any) -> None:
+    """Refuse `value` when it is over `limit` as Slack counts it (`slack_length`).
+
+    The refusal carries both counts, `length` (as Slack counts) and `typed` (as typed), so the
+    catalogue's `text.length` can explain the difference when & < > make one.
+    """
+    length = slack_length(value)
+    if length > limit:
+        raise UserError(key, limit=limit, length=length, typed=len(value), **params)

@@ -63,23 +63,27 @@ def project_by_key(session: Session, key: str) -> Project | None:
     return session.scalar(select(Project).where(Project.key == key.upper()))
 
 
-def pm_of(connection: Connection, key: str) -> tuple[str, str] | None:
-    """(KEY, PM id) of project `key`, on a bare connection: the check before a status ack."""
-    row = connection.execute(select(Project.key, Project.pm_id)
+def pm_of(connection: Connection, key: str) -> tuple[str, str, str] | None:
+    """(KEY, PM id, state) of project `key`, on a bare connection: the check before a status
+    ack."""
+    row = connection.execute(select(Project.key, Project.pm_id, Project.state)
                              .where(Project.key == key.upper())).first()
-    return (row.key, row.pm_id) if row else None
+    return (row.key, row.pm_id, row.state) if row else None
 
 
 def all_projects(session: Session) -> list[Project]:
     return list(session.scalars(select(Project).order_by(Project.key)))
 
 
-def list_projects(session: Session, *, pm_id: str | None = None,
-                  limit: int | None = None) -> list[Project]:
-    """Projects in KEY order: only those `pm_id` manages when given, at most `limit` of them."""
+def list_projects(session: Session, *, pm_id: str | None = None, limit: int | None = None,
+                  states: Collection[str] | None = None) -> list[Project]:
+    """Projects in KEY order: only those `pm_id` manages and only in `states` when given, at
+    most `limit` of them."""
     query = select(Project).order_by(Project.key).limit(limit)
     if pm_id is not None:
         query = query.where(Project.pm_id == pm_id)
+    if states is not None:
+        query = query.where(Project.state.in_(list(states)))
     return list(session.scalars(query))
 
 

@@ -90,7 +90,7 @@ class Renderer:
                                trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"])
         self.env.filters.update(esc=escape_mrkdwn, truncate_to=truncate,
                                 slackdate=self.slack_date, localdate=self.local_date,
-                                pack_lines=pack_lines)
+                                pack_lines=pack_lines, listing=self.listing)
         self.env.globals.update(t=self.t, rag=self.rag, rag_label=self.rag_label, locale=locale)
         self._compiled: dict[str, Any] = {}
 
@@ -103,6 +103,12 @@ class Renderer:
                 raise KeyError(f"no message {key!r} in locale {self.locale!r}")
             template = self._compiled[key] = self.env.from_string(source)
         return template.render(**params).strip()
+
+    def listing(self, items: Any, pattern: str = "{}", separator: str = "text.separator") -> str:
+        """`items` joined with the locale's separator (`text.separator`: ", " or "、";
+        `text.clause_separator`: "; " or "；"), each written through `pattern`. The separator
+        is read unstripped (unlike `t`), so zh never shows English punctuation from code."""
+        return catalogue(self.locale)[separator].join(pattern.format(item) for item in items)
 
     def blocks(self, name: str, /, **context: Any) -> list[dict[str, Any]]:
         rendered = self.env.get_template(f"{name}.json.j2").render(**context)

@@ -98,8 +98,8 @@ def test_a_forged_or_stale_button_value_gets_an_answer(apollo):
     for value in ("not json", '{"r": "1"}', '{"x": 1}', "[]", '{"r": true}'):
         assert "That button is out of date" in click(apollo, card, RiskAction.REVIEWED,
                                                      value=value)
-    assert "That risk no longer exists" in click(apollo, card, RiskAction.REVIEWED,
-                                                 value='{"r": 999}')
+    assert "I can't find that risk: the message may be out of date" in click(
+        apollo, card, RiskAction.REVIEWED, value='{"r": 99999}')
     assert len(audit_of(apollo)) == 1
 
 
@@ -182,7 +182,7 @@ def test_close_asks_for_the_reason_and_the_outcome(apollo):
     errors = submit(apollo, view, user=BOB, note="").errors
     assert "Say why the risk is closed" in errors[RiskBlock.NOTE]
     answer = submit(apollo, view, user=BOB, note="It happened", outcome="occurred")
-    assert "*APOLLO-R1* occurred" in answer.confirmation
+    assert "*APOLLO-R1* marked as occurred" in answer.confirmation
     stored = row(apollo)
     assert (stored.status, stored.closed_by, stored.last_note) == ("occurred", BOB,
                                                                    "It happened")

@@ -175,7 +175,7 @@ def test_parser_is_total(raw):
     try:
         parse(raw)
     except UserError as error:
-        assert error.key.startswith(("risk.", "project.", "pmo."))
+        assert error.key.startswith(("risk.", "project.", "pmo.", "text."))
 
 
 # --- scoring and levels ----------------------------------------------------------------------

@@ -91,6 +91,13 @@ NOTE_FORM = {
 }
 
 
+NOTICE = {  # no submit button: Slack shows it until the person presses Close
+    "type": "modal", "callback_id": "t_form", "title": _text("Risk logged"),
+    "close": _text("Done"), "notify_on_close": True,
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "*Logged.* Thank you."}}],
+}
+
+
 def card_blocks(note: str) -> list[dict]:
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Gate request* {note}"}},
@@ -163,6 +170,8 @@ def install_test_surfaces(app) -> None:
             ack(response_action="update", view=dict(FORM, title=_text("Log a risk (2)")))
         elif title == "push":
             ack(response_action="push", view=NOTE_FORM)
+        elif title == "notice":  # what the bot's gate forms do: the form becomes a notice
+            ack(response_action="update", view=NOTICE)
         elif title == "ghost":
             ack(response_action="errors", errors={"nowhere": "No such field."})
         else:

@@ -54,3 +54,38 @@ def test_the_rules_file_is_used_when_set(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "  │ ✅ 已添加项目 ZEUS —— Zeus CRM。项目经理：@bob，频道：#apollo。" in done.stdout
     assert "  :nope 不是控制台命令。\n" in done.stdout
+
+
+def one_line_exit_2(done, starts: str) -> None:
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(starts), done.stderr
+
+
+def test_a_database_that_cannot_be_opened_stops_with_one_line(tmp_path):
+    """A missing folder, a file that is not a database, a server that does not answer."""
+    missing = tmp_path / "no" / "such" / "x.sqlite3"
+    done = console(tmp_path, "--db", str(missing), stdin=":time\n")
+    one_line_exit_2(done, f"pmo-bot: --db {missing}: cannot open the database: unable to open")
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("shopping list\n" * 200, encoding="utf-8")
+    done = console(tmp_path, "--db", str(not_a_db), stdin=":time\n")
+    one_line_exit_2(done, f"pmo-bot: --db {not_a_db}: cannot open the database: "
+                          "file is not a database")
+    done = console(tmp_path, "--db", "postgresql://pmo:secret@127.0.0.1:1/pmo", stdin=":time\n")
+    one_line_exit_2(done, "pmo-bot: --db postgresql://pmo:***@127.0.0.1:1/pmo: cannot open the "
+                          "database: connection failed")
+    assert "secret" not in done.stderr
+
+
+def test_a_script_that_is_not_utf8_stops_with_one_line(tmp_path):
+    script = tmp_path / "latin1.txt"
+    script.write_bytes(":time\n/status APOLLO green Caf\xe9 opened\n".encode("latin-1"))
+    done = console(tmp_path, "--script", str(script))
+    one_line_exit_2(done, f"pmo-bot console: cannot read {script}: line 2 is not UTF-8 text")
+    assert done.stdout == "" and not (tmp_path / "pmo-console.sqlite3").exists()
+    done = subprocess.run([PMO_BOT, "console", "--db", str(tmp_path / "c.sqlite3")],
+                          input=script.read_bytes(), capture_output=True, timeout=120,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 2
+    assert done.stderr.decode() == ("pmo-bot console: cannot read standard input: it is not "
+                                    "UTF-8 text\n")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.console.clock import CONSOLE_START, starting_instant
 from bot.console.demo import seed_demo
+from bot.console.main import run_console
 from bot.console.workspace import ADMIN, GRACE, HENRY, HERMES, sample_rules
+from bot.rules_file import load_rules
 from pmo_rules.risk import overdue_reasons, pmo_today
 from storage.audit import AuditEntry, last_entry_at
 from storage.db import Database
@@ -140,3 +145,41 @@ def test_the_console_clock_resumes_where_the_data_left_off():
     assert starting_instant(CONSOLE_START - timedelta(days=3)) == CONSOLE_START
     later = CONSOLE_START + timedelta(days=3, hours=5)
     assert starting_instant(later) == later
+
+
+EXAMPLE_RULES = Path(__file__).resolve().parent.parent / "docs" / "rules.example.toml"
+
+
+def test_with_rules_that_name_no_approvers_the_demo_leaves_out_its_gates_and_says_so(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("PMO_RULES", str(EXAMPLE_RULES))
+    out = io.StringIO()
+    assert run_console(db=str(tmp_path / "demo.sqlite3"), demo=True,
+                       script=[":users", "/gate request APOLLO"], stdout=out) == 0
+    shown = out.getvalue()
+    assert shown.startswith(
+        "  --demo left out what these rules do not allow: 10 of its 10 stage gates (the "
+        "Initiation gate has no approvers), so those projects stay in the phase they had "
+        "reached. The rest of the portfolio is there.\nalice@#apollo> :users\n")
+    assert "  alice   Alice Wang   Asia/Shanghai      PM of APOLLO   ← you\n" in shown
+    assert "The Initiation gate of APOLLO has no approvers, so nobody could decide it." in shown
+
+
+def test_the_demo_seeds_only_the_gates_and_risks_the_rules_allow(database_url):
+    rules = load_rules(str(EXAMPLE_RULES))
+    rules = replace(rules, risk=replace(rules.risk, scale=3), gates=replace(
+        rules.gates, initiation=replace(rules.gate("initiation"), approvers=(GRACE, HENRY),
+                                        quorum="all")))
+    db = Database(database_url)
+    seeded = seed_demo(db, rules)
+    with db.read() as session:
+        requests = list(session.scalars(select(GateRequest)))
+        phases = {p.key: p.phase for p in session.scalars(select(Project))}
+        ratings = [(r.probability, r.impact) for r in session.scalars(select(Risk))]
+    db.dispose()
+    assert seeded.planned == {"gates": 10, "risks": 12}
+    assert sorted((i.kind, i.why) for i in seeded.left_out) == (
+        [("gates", "one_vote")] * 9 + [("risks", "rating")] * 8)
+    assert [r.state for r in requests] == ["rejected"]  # one rejection decides, as it would
+    assert set(phases.values()) == {"initiation"}
+    assert len(ratings) == 4 and all(p <= 3 and i <= 3 for p, i in ratings)

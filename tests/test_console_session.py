@@ -79,7 +79,14 @@ BAD_INPUT = [
     (":click 1", "  There is nothing to click yet: no message shown so far had buttons."),
     (":time -3d", "  -3d is not a step forward in time.\n  Usage: :time +3d"),
     (":time +1y", "  +1y is not a step forward in time."),
-    (":time +32d", "  The clock moves forward by at most 31 days at a time."),
+    (":time +32d", "  +32d is out of range: the clock moves forward by at least 1 minute "
+                   "and at most 31 days at a time."),
+    (":time +0d", "  +0d is out of range: the clock moves forward by at least 1 minute "
+                  "and at most 31 days at a time.\n  Usage: :time +3d"),
+    (":time +0w0m", "  +0w0m is out of range: the clock moves forward by at least 1 minute"),
+    (":time +5w", "  +5w is out of range: the clock moves forward by at least 1 minute"),
+    (":time +744h1m", "  +744h1m is out of range: the clock moves forward by at least 1 minute"),
+    (":time +99999999999999d", "  +99999999999999d is out of range: the clock moves forward"),
     (":users everyone", "  I didn't expect everyone there.\n  Usage: :users"),
     ("hello bot", "  The bot only answers slash commands here: start with / (e.g. /status help)"),
     ("/deploy now", "  /deploy is not a command of this app. Try /status help or /pmo help."),
@@ -233,8 +240,9 @@ def test_form_asks_each_field_checks_answers_and_submits(console):
 
 def test_the_apps_complaint_is_shown_at_the_field_and_only_that_field_asked_again(console):
     shown = console.type("/t-form", "1", "bad", "", "", "", "", "", "Fine title")
-    assert (
-        "  │ ⚠ Title: That title is taken.\n  │ Title\n  │ One line\n  │ Enter keeps: bad\n"
+    assert (  # the refused answer is not kept: a required field must be answered again
+        "  │ ⚠ Title: That title is taken.\n  │ Title\n  │ One line\n"
+        "  »\n  │ This field is required.\n"
         "  » Fine title\n  Form sent and closed.\n  ┌ PMO Bot · direct message\n") in shown
     assert shown.count("  │ Level\n") == 1  # only the field the app complained about again
     assert "Fine title" in console.bot.slack.dm_messages(ALICE)[0]["text"]

@@ -6,10 +6,14 @@ bot/console/ for how, and the README section "Try it offline" for what a user ca
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
+from collections.abc import Iterable
+from pathlib import Path
 
 from bot.console.main import DEFAULT_DB, run_console
+from bot.console.terminal import ScriptNotText
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
@@ -33,26 +37,47 @@ def run(args) -> int:
     _quiet_logs(args.log_level)
     if args.script is None and not sys.stdin.isatty():
         args.script = "-"
-    script = sys.stdin if args.script == "-" else None
-    if args.script not in (None, "-"):
-        try:
-            script = open(args.script, encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError as error:
-            print(f"pmo-bot console: cannot read {args.script}: {error.strerror or error}",
-                  file=sys.stderr)
-            return 2
+    try:
+        script = _script(args.script)
+    except ScriptUnreadable as error:
+        print(f"pmo-bot console: {error}", file=sys.stderr)
+        return 2
     try:
         return run_console(db=args.db, demo=args.demo, script=script)
     except (SettingsError, RulesError):
         raise  # a configuration problem: bot.cli prints it as one line and exits with 2
+    except ScriptNotText:
+        print("pmo-bot console: cannot read standard input: it is not UTF-8 text",
+              file=sys.stderr)
+        return 2
     except Exception as error:  # noqa: BLE001 - the console failed: one line, details in the log
         log.debug("console failed", exc_info=error)
         print(f"pmo-bot console: stopped by an internal error ({type(error).__name__}: {error})"
               "; run with --log-level DEBUG for the details", file=sys.stderr)
         return 1
-    finally:
-        if script not in (None, sys.stdin):
-            script.close()
+
+
+class ScriptUnreadable(Exception):
+    """The script file cannot be used; str() is the one line to print."""
+
+
+def _script(name: str | None) -> Iterable[str] | None:
+    """The script's lines: a file is read and checked whole before anything runs (a bad byte
+    names its line, and nothing is half done); standard input is read as it comes, as UTF-8
+    whatever the locale says, so a script means the same on every machine."""
+    if name is None:
+        return None
+    if name == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="strict")
+    try:
+        data = Path(name).read_bytes()
+    except OSError as error:
+        raise ScriptUnreadable(f"cannot read {name}: {error.strerror or error}") from None
+    try:
+        return io.StringIO(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ScriptUnreadable(f"cannot read {name}: line {line} is not UTF-8 text") from None
 
 
 def _quiet_logs(level: str) -> None:

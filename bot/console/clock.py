@@ -45,15 +45,19 @@ def starting_instant(last_seen: datetime | None) -> datetime:
 
 
 def parse_step(word: str) -> timedelta:
-    """`+3d`, `+2h`, `+1w2d`, `+90m` → a positive timedelta of at most MAX_STEP."""
+    """`+3d`, `+2h`, `+1w2d`, `+90m` → a timedelta from one minute to MAX_STEP.
+
+    The range is checked on the count of minutes, before a timedelta is made: `+99999999999d`
+    is then a step too long, not an overflow that would stop the console."""
     match = _STEP.match(word.strip().lower())
     if not match or not any(match.groups()):
         raise UserError("console.time_malformed", usage="console_time", word=word[:40])
     weeks, days, hours, minutes = (int(g or 0) for g in match.groups())
-    step = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
-    if not timedelta(0) < step <= MAX_STEP:
-        raise UserError("console.time_range", usage="console_time", days=MAX_STEP.days)
-    return step
+    total = ((weeks * 7 + days) * 24 + hours) * 60 + minutes
+    if not 1 <= total <= MAX_STEP // timedelta(minutes=1):
+        raise UserError("console.time_range", usage="console_time", word=word[:40],
+                        days=MAX_STEP.days)
+    return timedelta(minutes=total)
 
 
 def ticks(start: datetime, end: datetime) -> Iterator[datetime]:

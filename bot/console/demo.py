@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -32,6 +33,7 @@ from handlers import gate_views
 from pmo_rules import gates
 from pmo_rules import risk as risk_rules
 from pmo_rules.config import Rules
+from pmo_rules.errors import UserError
 from pmo_rules.rag import Rag
 from pmo_rules.risk import RiskDraft
 from pmo_rules.status import DIMENSIONS, StatusDraft, make_draft
@@ -46,6 +48,23 @@ SEED = 20261120
 DATA_FILE = "demo_portfolio.toml"
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """One planned demo item the rules in force would not allow, and why (a catalogue key)."""
+
+    kind: str  # "gates" or "risks"
+    why: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What `--demo` wrote: everything planned except `left_out`, counted against `planned`."""
+
+    planned: Counter[str]
+    left_out: tuple[LeftOut, ...]
+
+
 @dataclass
 class DemoWorld:
     """What seeders share: the demo's 'now', its random source and the projects made so far."""
@@ -58,6 +77,8 @@ class DemoWorld:
     projects: dict[str, store.Project] = field(default_factory=dict)
     risks: dict[str, risk_store.Risk] = field(default_factory=dict)
     gates: dict[str, gate_store.GateRequest] = field(default_factory=dict)
+    planned: Counter[str] = field(default_factory=Counter)
+    left_out: list[LeftOut] = field(default_factory=list)
     _changes: list[tuple[datetime, int, Callable[[], None]]] = field(default_factory=list)
 
     def at(self, when: datetime, change: Callable[[], None]) -> None:
@@ -132,13 +153,13 @@ def seed_risks(session: Session, world: DemoWorld) -> None:
     for plan in world.portfolio:
         pm = world.person(plan["pm"])
         for entry in plan.get("risk", []):
-            draft = risk_rules.make_draft(
-                key=plan["key"], title=entry["title"], rules=world.rules, probability=entry["p"],
-                impact=entry["i"], owner_id=world.person(entry["owner"]).id,
-                response=entry.get("response"), status=entry.get("status"),
-                description=entry.get("description"), trigger=entry.get("trigger"),
-                due_on=world.day(-entry["due_in"]) if "due_in" in entry else None,
-                next_review_on=world.day(entry["days_ago"]) + review_every)
+            world.planned["risks"] += 1
+            try:
+                draft = _risk_draft(world, plan["key"], entry, review_every)
+            except UserError as error:  # e.g. ratings above a smaller [risk] scale
+                why = "rating" if error.key == "risk.rating_range" else "other"
+                world.left_out.append(LeftOut("risks", why, {"scale": world.rules.risk.scale}))
+                continue
             raised = world.office_hours(entry["days_ago"], pm)
             world.at(raised, partial(_raise_risk, session, world, pm.id, draft, raised))
             if "reviewed_days_ago" in entry:
@@ -152,6 +173,17 @@ def seed_risks(session: Session, world: DemoWorld) -> None:
                 ended = world.office_hours(days_ago, pm)
                 world.at(ended, partial(_end_risk, session, world, draft, pm.id, ended, outcome,
                                         reason))
+
+
+def _risk_draft(world: DemoWorld, key: str, entry: dict, review_every: timedelta) -> RiskDraft:
+    """The planned risk, validated against the rules in force as `/risk add` validates it."""
+    return risk_rules.make_draft(
+        key=key, title=entry["title"], rules=world.rules, probability=entry["p"],
+        impact=entry["i"], owner_id=world.person(entry["owner"]).id,
+        response=entry.get("response"), status=entry.get("status"),
+        description=entry.get("description"), trigger=entry.get("trigger"),
+        due_on=world.day(-entry["due_in"]) if "due_in" in entry else None,
+        next_review_on=world.day(entry["days_ago"]) + review_every)
 
 
 def _raise_risk(session: Session, world: DemoWorld, author: str, draft: RiskDraft,
@@ -175,10 +207,20 @@ def _end_risk(session: Session, world: DemoWorld, draft: RiskDraft, actor: str, 
 
 
 def seed_gates(session: Session, world: DemoWorld) -> None:
-    """The stage gates each project passed to reach its phase, one rejected, one open."""
+    """The stage gates each project passed to reach its phase, one rejected, one open.
+
+    Only what the rules in force allow: a gate they give no approvers (or that its planned
+    approver does not approve, or that one vote would not decide) is left out with the gates
+    after it, and the project stays in the phase it had reached."""
     for plan in world.portfolio:
         pm = world.person(plan["pm"])
-        for entry in plan.get("gate", []):
+        planned = plan.get("gate", [])
+        world.planned["gates"] += len(planned)
+        for index, entry in enumerate(planned):
+            why = _gate_refused(world, plan["key"], pm.id, entry)
+            if why is not None:
+                world.left_out.extend([why] * (len(planned) - index))
+                break
             asked = world.office_hours(entry["requested_days_ago"], pm)
             world.at(asked, partial(_request_gate, session, world, plan["key"], pm.id, entry,
                                     asked))
@@ -187,6 +229,26 @@ def seed_gates(session: Session, world: DemoWorld) -> None:
                 decided = world.office_hours(entry["decided_days_ago"], judge)
                 world.at(decided, partial(_decide_gate, session, world, plan["key"], judge.id,
                                           entry, decided))
+
+
+def _gate_refused(world: DemoWorld, key: str, pm: str, entry: dict) -> LeftOut | None:
+    """Why the rules would not let this planned gate happen as planned, or None."""
+    phase, params = entry["phase"], {"phase": entry["phase"]}
+    try:
+        electorate = gates.electorate(world.rules.gate(phase), pm, key=key, phase=phase,
+                                      self_approval=world.rules.gates.self_approval)
+    except UserError as error:
+        why = "no_approvers" if error.key == "gate.no_approvers" else "unreachable"
+        return LeftOut("gates", why, params)
+    if entry["outcome"] == gates.OPEN:
+        return None
+    judge = world.person(entry["by"])
+    if judge.id not in electorate.approvers:
+        return LeftOut("gates", "not_approver", dict(params, user=judge.name))
+    vote = gates.APPROVE if entry["outcome"] == gates.PASSED else gates.REJECT
+    if gates.outcome_after({judge.id: vote}, electorate.required) != entry["outcome"]:
+        return LeftOut("gates", "one_vote", params)
+    return None
 
 
 def _request_gate(session: Session, world: DemoWorld, key: str, pm: str, entry: dict,
@@ -235,15 +297,16 @@ def portfolio() -> list[dict[str, Any]]:
     return tomllib.loads(text)["project"]
 
 
-def seed_demo(db: Database, rules: Rules, now: datetime = CONSOLE_START) -> bool:
-    """Fill an empty database with the demo portfolio; False (and no change) if it has data."""
+def seed_demo(db: Database, rules: Rules, now: datetime = CONSOLE_START) -> Seeded | None:
+    """Fill an empty database with the demo portfolio (what the rules allow of it); None, and
+    no change, if it has data."""
     with db.write() as session:
         if store.all_projects(session):
-            return False
+            return None
         world = DemoWorld(now=now, rng=random.Random(SEED), rules=rules,
                           renderer=Renderer(rules.pmo.locale, rules.pmo.tz),
                           portfolio=portfolio())
         for seeder in SEEDERS:
             seeder(session, world)
         world.play()
-    return True
+    return Seeded(world.planned, tuple(world.left_out))

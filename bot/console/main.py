@@ -1,7 +1,8 @@
 """Starting and ending a console session: database, demo data, the bot, the loop.
 
 Exit codes: 0 when the input ends or someone types `:quit` (whatever the bot answered along
-the way: a refused command is part of the conversation), 1 when the console itself failed.
+the way: a refused command is part of the conversation), 2 when the script, the rules file or
+the database cannot be used (bot.cli prints the one line), 1 when the console itself failed.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from sqlalchemy import make_url
+from sqlalchemy.exc import DBAPIError
+
 from bot.console.clock import ConsoleClock, run_clock, starting_instant
-from bot.console.demo import seed_demo
+from bot.console.demo import Seeded, seed_demo
 from bot.console.engine import ConsoleBot
 from bot.console.session import ConsoleFailure, Session
 from bot.console.terminal import Printer, ScriptReader, TerminalReader
 from bot.console.workspace import console_rules, sample_directory
-from bot.settings import database_url
+from bot.settings import SettingsError, database_url
 from bot.standin import SlackStandIn
 from storage.audit import last_entry_at
 
@@ -35,8 +39,7 @@ def run_console(*, db: str = DEFAULT_DB, demo: bool = False,
     """Run one session; `script` lines replace the keyboard (standard input is one too)."""
     printer = Printer(stdout or sys.stdout)
     rules = console_rules()
-    bot = ConsoleBot.start(console_database_url(db), rules, ConsoleClock(starting_instant(None)),
-                           SlackStandIn(sample_directory()))
+    bot = _started(db, rules)
     try:
         seeded = seed_demo(bot.ctx.db, rules) if demo else None
         with bot.ctx.db.read() as session:
@@ -45,8 +48,7 @@ def run_console(*, db: str = DEFAULT_DB, demo: bool = False,
         reader = (ScriptReader(script, printer) if script is not None
                   else TerminalReader(printer))
         console = Session(bot, printer, reader)
-        if reader.interactive or seeded is False:
-            _welcome(console, seeded, interactive=reader.interactive)
+        _welcome(console, demo=demo, seeded=seeded, interactive=reader.interactive)
         console.run()
     except ConsoleFailure as failure:
         print(f"pmo-bot console: {failure}", file=sys.stderr)
@@ -56,11 +58,43 @@ def run_console(*, db: str = DEFAULT_DB, demo: bool = False,
     return 0
 
 
-def _welcome(console: Session, seeded: bool | None, *, interactive: bool) -> None:
+def _started(db: str, rules) -> ConsoleBot:
+    """The bot on `--db`; a database that cannot be opened (a missing folder, a file that is
+    not a database, a server that does not answer) is a configuration problem: one line."""
+    url = console_database_url(db)
+    try:
+        return ConsoleBot.start(url, rules, ConsoleClock(starting_instant(None)),
+                                SlackStandIn(sample_directory()))
+    except DBAPIError as error:
+        shown = make_url(db).render_as_string(hide_password=True) if "://" in db else db
+        said = str(error.orig).strip().splitlines()
+        reason = said[0] if said else type(error.orig).__name__
+        raise SettingsError(f"--db {shown}: cannot open the database: {reason}") from None
+
+
+def _welcome(console: Session, *, demo: bool, seeded: Seeded | None,
+             interactive: bool) -> None:
+    """Before the first prompt: what `--demo` did not do as asked (in a script too, since the
+    output would otherwise puzzle), then, at a keyboard, who and where you are."""
     t = console.t
-    if seeded is False:
+    if demo and seeded is None:
         console.note(t("console.demo_skipped"))
+    if seeded is not None and seeded.left_out:
+        console.note(_left_out(console, seeded))
     if interactive:
         console.note(t("console.welcome", user=console.user_name(console.user),
                        channel=console.names.channel(console.channel),
-                       seeded=bool(seeded)))
+                       seeded=seeded is not None))
+
+
+def _left_out(console: Session, seeded: Seeded) -> str:
+    """One line: how many planned demo gates and risks the rules did not allow, and why."""
+    parts = []
+    for kind in ("gates", "risks"):
+        items = [item for item in seeded.left_out if item.kind == kind]
+        if items:
+            reasons = dict.fromkeys(console.t(f"console.demo_why_{item.why}", **item.params)
+                                    for item in items)
+            parts.append(console.t(f"console.demo_left_{kind}", count=len(items),
+                                   total=seeded.planned[kind], reasons=list(reasons)))
+    return console.t("console.demo_left_out", parts=parts)

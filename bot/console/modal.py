@@ -4,7 +4,9 @@ Slack checks some things in the client before a form is sent (a required field l
 number out of range, a date that is not a date, an option that is not offered); the console does
 the same and asks again. What the app says about the answers (`response_action: errors`) is
 shown next to the field, and only those fields are asked again. `update`, `push` and `clear`
-behave as in Slack. Menus and pickers in messages are operated with the same questions.
+behave as in Slack. A view without a submit button (the notice a form turns into) is shown and
+closed, as its Close button would close it: Slack never submits such a view. Menus and pickers
+in messages are operated with the same questions.
 """
 
 from __future__ import annotations
@@ -199,17 +201,26 @@ def describe(session: Session, label: str, element: dict, *, optional: bool,
     if element.get("multiline"):
         side(session.words("console.form_multiline", "dim"))
     options = [plain(o.get("text"), session.names) for o in options_of(element)]
-    numbered = [f"{i}. {text}" for i, text in enumerate(options, start=1)]
-    if numbered and sum(len(n) + 3 for n in numbered) <= INLINE_OPTIONS_WIDTH:
-        side("   ".join(numbered))
-    else:
-        for line in numbered:
-            side(line)
-    if element["type"] in ("multi_static_select", "checkboxes"):
-        side(session.words("console.form_several", "dim"))
     default = _shown_default(session, element)
+    if element["type"] == "checkboxes" and len(options) == 1:
+        side(session.words("console.form_tick", option=options[0],
+                           may_skip=optional and not default))
+    else:
+        _list_options(session, element, options)
     if default:
         side(session.words("console.form_default", "dim", value=default))
+
+
+def _list_options(session: Session, element: dict, options: list[str]) -> None:
+    """The numbered choices, on one line when they fit, and how to pick several."""
+    numbered = [f"{i}. {text}" for i, text in enumerate(options, start=1)]
+    if numbered and sum(len(n) + 3 for n in numbered) <= INLINE_OPTIONS_WIDTH:
+        session.printer.side("   ".join(numbered))
+    else:
+        for line in numbered:
+            session.printer.side(line)
+    if element["type"] in ("multi_static_select", "checkboxes"):
+        session.printer.side(session.words("console.form_several", "dim"))
 
 
 def _shown_default(session: Session, element: dict) -> str:
@@ -307,13 +318,18 @@ def fill(session: Session, view: dict, values: dict, only: dict[str, str] | None
             continue
         if only is not None:
             session.printer.side(Text(f"⚠ {only[block_id]}", style="yellow"))
-        values[block_id] = _answer_block(session, block, values.get(block_id))
+        values[block_id] = _answer_block(session, block, rejected=only is not None)
     return values
 
 
-def _answer_block(session: Session, block: dict, previous: dict | None) -> dict:
-    """Ask one input; asked again after a complaint, Enter keeps what was answered before."""
-    element = _keeping(block.get("element") or {}, previous)
+def _answer_block(session: Session, block: dict, *, rejected: bool) -> dict:
+    """Ask one input. Asked again after the app refused it, it keeps nothing: offering the
+    refused answer (or the default it replaced) would make Enter send it again, so Enter leaves
+    an optional field empty and a required one must be answered."""
+    element = block.get("element") or {}
+    kind = KINDS.get(element.get("type"))
+    if rejected and kind is not None:
+        element = {k: v for k, v in element.items() if k != kind.initial}
     label = plain(block.get("label"), session.names)
     action_id = element.get("action_id") or "value"
     if element.get("type") not in KINDS:
@@ -323,15 +339,6 @@ def _answer_block(session: Session, block: dict, previous: dict | None) -> dict:
     chosen = ask(session, label, element, optional=bool(block.get("optional")),
                  hint=block.get("hint"))
     return {action_id: chosen}
-
-
-def _keeping(element: dict, previous: dict | None) -> dict:
-    """The element with the earlier answer as its initial value (as Slack keeps typed text)."""
-    kind = KINDS.get(element.get("type"))
-    answered = next(iter(previous.values()), {}) if previous else {}
-    if kind is None or answered.get(kind.key) in (None, "", []):
-        return element
-    return dict(element, **{kind.initial: answered[kind.key]})
 
 
 def run_form(session: Session, stack: list[dict]) -> None:
@@ -355,22 +362,46 @@ def run_form(session: Session, stack: list[dict]) -> None:
 
 def _submit_top(session: Session, stack: list[dict]) -> list[dict]:
     """Fill in the top view, submit it, and return the stack as Slack shows it afterwards."""
+    stack = _submitted(session, stack) if stack[-1].get("submit") else _dismissed(session, stack)
+    session.begin_screen()
+    events = session.show_events()
+    session.end_screen()
+    if any(e["kind"] in VIEW_EVENTS and e.get("user") == session.user for e in events):
+        stack = session.bot.slack.modal_stack(session.user)
+    return stack
+
+
+def _submitted(session: Session, stack: list[dict]) -> list[dict]:
+    """Fill in and submit the top view; the stack after the app's answer to the submission."""
     view = stack[-1]
     response, body = _filled_and_submitted(session, view)
     action = body.get("response_action") if response.status == 200 else None
     if action in ("update", "push") and isinstance(body.get("view"), dict):
         following = {k: v for k, v in body["view"].items() if k != "id"}
         if action == "update":
-            stack = [*stack[:-1], dict(following, id=view.get("id"))]
-        else:
-            stack = [*stack, following]
-    else:
-        stack = _closed(session, stack, action, response.status, body)
-    session.begin_screen()
-    events = session.show_events()
-    session.end_screen()
-    if any(e["kind"] in VIEW_EVENTS and e.get("user") == session.user for e in events):
-        stack = session.bot.slack.modal_stack(session.user)
+            return [*stack[:-1], dict(following, id=view.get("id"))]
+        return [*stack, following]
+    return _closed(session, stack, action, response.status, body)
+
+
+def _dismissed(session: Session, stack: list[dict]) -> list[dict]:
+    """A view with nothing to submit (a notice): there is nothing to answer and no submit
+    button, so the person reads it and presses Close; Slack tells the app when it asks to
+    know (`notify_on_close`)."""
+    view, names = stack[-1], session.names
+    drawing = Drawing(names, clickable=False)
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict):
+            draw_block(block, drawing)
+    session.printer.card(session.t("console.notice_title",
+                                   title=plain(view.get("title"), names)), drawing.lines)
+    session.note(session.t("console.notice_closed",
+                           close=plain(view.get("close"), names)
+                           or session.t("console.notice_close")))
+    stack = _popped(session, stack)
+    if view.get("notify_on_close"):
+        session.bot.view_closed(user=session.user, view=view)
+        session.bot.quiet()
     return stack
 
 
@@ -408,6 +439,12 @@ def _closed(session: Session, stack: list[dict], action: str | None, status: int
     if status != 200 or action is not None:
         slack.close_modal(user, close_all=True)
         return []
+    return _popped(session, stack)
+
+
+def _popped(session: Session, stack: list[dict]) -> list[dict]:
+    """The stack without its top view, closed in Slack too unless the app already closed it."""
+    slack, user = session.bot.slack, session.user
     top = slack.modal_stack(user)[-1:]
     if top and top[0].get("id") == stack[-1].get("id"):
         slack.close_modal(user)

@@ -55,6 +55,10 @@ class Printer:
             self.line(line, NOTE)
 
 
+class ScriptNotText(Exception):
+    """The script's bytes are not UTF-8 text: the console stops (exit 2) rather than guess."""
+
+
 class ScriptReader:
     """Lines of a script; each is echoed after its prompt, as the user would have seen it."""
 
@@ -65,13 +69,24 @@ class ScriptReader:
 
     def read(self, prompt: str, *, skip_blank: bool = True) -> str | None:
         """The next line, or None at the end; at the prompt, blanks and # comments are skipped."""
-        for raw in self._lines:
+        for raw in self._decoded():
             line = raw.rstrip("\r\n")
             if skip_blank and (not line.strip() or line.lstrip().startswith("#")):
                 continue
             self.printer.line(Text(prompt, style="bold") + Text(line))
             return line
         return None
+
+
+    def _decoded(self) -> Iterator[str]:
+        """The remaining lines; a stream that turns out not to be UTF-8 ends the script."""
+        while True:
+            try:
+                yield next(self._lines)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise ScriptNotText from None
 
 
 class TerminalReader:

@@ -35,7 +35,7 @@ def test_a_gate_request_form_becomes_a_notice_that_is_shown_and_closed(demo):
     shown = demo.type("/gate request APOLLO", "", "", "", "", "", "", ":time")
     assert ("  ┌ Window: Gate review\n"
             "  │ ✅ Your request for the Execution gate of APOLLO went to @grace, @henry "
-            "(1 approval(s) needed) and to #apollo. You'll get a message when it is decided.\n"
+            "(1 approval needed) and to #apollo. You'll get a message when it is decided.\n"
             + CLOSED_NOTICE + "alice@#apollo> :time\n" + IT_IS_START) in shown
     assert "could not be sent" not in shown and "HTTP" not in shown
     assert demo.bot.slack.modal_stack(ALICE) == []

@@ -147,6 +147,22 @@ def test_the_console_clock_resumes_where_the_data_left_off():
     assert starting_instant(later) == later
 
 
+def test_a_restarted_console_resumes_after_what_the_scheduler_sent(tmp_path):
+    """`:time +3d` audits nothing on the way (the Monday digest and nudges are outbox and
+    ledger rows only), yet the next start must not go back to Friday."""
+    db = str(tmp_path / "clock.sqlite3")
+    first = io.StringIO()
+    assert run_console(db=db, demo=True, script=[":time +3d"], stdout=first) == 0
+    assert "It is Monday 2026-11-23 10:00" in first.getvalue()
+    again = io.StringIO()
+    assert run_console(db=db, script=[":time"], stdout=again) == 0
+    assert "It is Monday 2026-11-23 09:00" in again.getvalue()  # the digest went out at 09:00
+    database = Database(f"sqlite:///{db}")
+    with database.read() as session:
+        assert last_entry_at(session) < CONSOLE_START  # the audit log alone would say Friday
+    database.dispose()
+
+
 EXAMPLE_RULES = Path(__file__).resolve().parent.parent / "docs" / "rules.example.toml"
 
 

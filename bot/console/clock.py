@@ -1,7 +1,8 @@
 """The console's own time: a still clock that `:time +3d` moves, running the scheduler as it goes.
 
 A console session starts at a fixed instant (so transcripts never show today's date), or where
-the database left off if it has seen later days, so time never runs backwards across restarts.
+the database left off if it has seen a later moment (storage.moments: audited changes and what
+the scheduler planned or sent), so time never runs backwards across restarts.
 Moving the clock runs one scheduler tick at every full hour on the way and one at the end: what
 the production scheduler would have done in that time, hour by hour, so a reminder due at 09:00
 goes out at 09:00 and the weekly digest on its day, not all at the end.

@@ -23,7 +23,7 @@ from bot.console.terminal import Printer, ScriptReader, TerminalReader
 from bot.console.workspace import console_rules, sample_directory
 from bot.settings import SettingsError, database_url
 from bot.standin import SlackStandIn
-from storage.audit import last_entry_at
+from storage.moments import latest_moment
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = "pmo-console.sqlite3"
@@ -43,7 +43,7 @@ def run_console(*, db: str = DEFAULT_DB, demo: bool = False,
     try:
         seeded = seed_demo(bot.ctx.db, rules) if demo else None
         with bot.ctx.db.read() as session:
-            bot.clock.at = starting_instant(last_entry_at(session))
+            bot.clock.at = starting_instant(latest_moment(session))
         run_clock(bot.ctx)  # as a starting server does: post what is due (the demo's gate cards)
         reader = (ScriptReader(script, printer) if script is not None
                   else TerminalReader(printer))

@@ -45,6 +45,8 @@ class Outcome:
     delivery_id: int
     ok: bool
     error: str | None = None
+    given_up: bool = False
+    """The row is dead: nobody sends it again (otherwise a failed row waits for its retry)."""
 
 
 def _owner_id() -> str:
@@ -108,7 +110,7 @@ class Dispatcher:
     def _give_up(self, item: outbox.Claimed, error: str) -> Outcome:
         with self.ctx.db.write() as session:
             outbox.mark_dead(session, item.id, self.owner, error=error)
-        return Outcome(item.id, False, error)
+        return Outcome(item.id, False, error, given_up=True)
 
     def _call(self, item: outbox.Claimed, payload: dict):
         """chat.update for a card; chat.postMessage, as a thread reply when it has a target."""
@@ -128,7 +130,7 @@ class Dispatcher:
                 dead = outbox.mark_dead(session, item.id, self.owner, error=error)
             if dead:
                 self._tell_requester(item, error)
-            return Outcome(item.id, False, error)
+            return Outcome(item.id, False, error, given_up=True)
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
         delay = timedelta(seconds=int(retry_after)) if retry_after else _backoff(item.attempts)
         outcome = self._retry(item, error, delay=delay)

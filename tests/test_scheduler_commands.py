@@ -109,6 +109,44 @@ def test_digest_now_posts_outside_the_weekly_ledger(env, capsys):
     assert [d.kind for d in deliveries(env)] == ["digest_manual"]
 
 
+def test_digest_to_an_unknown_channel_says_it_was_given_up_not_retried(env, capsys):
+    add_project(env, "APOLLO", ALICE, at=START)
+    env.slack.fail_next("chat.postMessage", "channel_not_found")  # the stand-in knows any id
+    assert main(["digest", "--now", "--channel", "CNOPE123"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("digest to CNOPE123: 0 of 1 message(s) posted\n  given up on 1 "
+                          "message(s), never retried (the answer would not change): "
+                          "channel_not_found: no channel with that id is visible to the bot; "
+                          "check the id (channel details → copy channel ID)")
+    assert "retried by the scheduler" not in out
+    assert [d.state for d in deliveries(env) if d.kind == "digest_manual"] == ["dead"]
+
+
+def test_digest_to_a_channel_without_the_bot_stays_for_the_retry(env, capsys):
+    add_project(env, "APOLLO", ALICE, at=START)
+    env.slack.set_not_in_channel(APOLLO_CHANNEL)
+    assert main(["digest", "--now", "--channel", APOLLO_CHANNEL]) == 1
+    assert capsys.readouterr().out == (
+        f"digest to {APOLLO_CHANNEL}: 0 of 1 message(s) posted\n  1 message(s) stay in the "
+        f"outbox and are retried by the scheduler (pmo-bot serve or pmo-bot scheduler): "
+        f"not_in_channel: invite the bot to the channel (/invite @PMO Bot)\n")
+    assert [d.state for d in deliveries(env) if d.kind == "digest_manual"] == ["pending"]
+
+
+def test_remind_now_tells_given_up_from_retried(env, capsys):
+    add_project(env, "APOLLO", ALICE, at=START)
+    env.slack.set_channel_archived(GENERAL)
+    env.slack.fail_next("chat.postMessage", "internal_error")  # Slack's trouble: retried
+    assert main(["remind", "--now", "--as-of", AS_OF]) == 1
+    out = capsys.readouterr().out
+    assert "sent 0 of 2 due message(s)\n  given up on 1 message(s), never retried (the answer " \
+           "would not change): is_archived: the channel is archived; unarchive it or post " \
+           "elsewhere\n  1 message(s) stay in the outbox and are retried by the scheduler " \
+           "(pmo-bot serve or pmo-bot scheduler): internal_error\n" in out
+    assert [(d.kind, d.state) for d in deliveries(env) if d.kind != "notice"] == [
+        ("nudge", "pending"), ("digest", "dead")]
+
+
 def test_digest_without_any_channel_says_how_to_name_one(env, monkeypatch, tmp_path, capsys):
     bare = tmp_path / "bare.toml"
     bare.write_text("")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from bot.commands.outcomes import failure_lines
 from bot.commands.runtime import load_context
 from bot.planner import enqueue_manual_digest
 from bot.settings import SettingsError
@@ -43,11 +44,11 @@ def run(args) -> int:
         outcomes = ctx.dispatcher.send(ids)
     finally:
         ctx.db.dispose()
-    failed = [outcome for outcome in outcomes if not outcome.ok]
+    failed = failure_lines(outcomes)
     if failed:
-        print(f"digest to {channel}: {len(ids) - len(failed)} of {len(ids)} message(s) posted; "
-              f"Slack said {failed[0].error}. The rest stay in the outbox and are retried by "
-              f"the scheduler.")
+        posted = sum(outcome.ok for outcome in outcomes)
+        print("\n".join([f"digest to {channel}: {posted} of {len(ids)} message(s) posted",
+                         *failed]))
         return 1
     print(f"digest posted to {channel} ({len(ids)} message(s))")
     return 0

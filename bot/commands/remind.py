@@ -10,6 +10,7 @@ import argparse
 from datetime import UTC, datetime
 
 from bot import planner
+from bot.commands.outcomes import failure_lines
 from bot.commands.runtime import load_context
 from bot.context import system_clock
 from bot.scheduler import tick
@@ -54,7 +55,10 @@ def run(args) -> int:
           f"{len(result.planned.escalated)} escalation(s)"
           f"{', the digest for ' + result.planned.digest if result.planned.digest else ''}; "
           f"sent {sent} of {len(result.outcomes)} due message(s)")
-    return 0 if sent == len(result.outcomes) else 1
+    failed = failure_lines(result.outcomes)
+    if failed:
+        print("\n".join(failed))
+    return 0 if not failed else 1
 
 
 def dry_run_lines(ctx, now: datetime) -> list[str]:

@@ -100,6 +100,21 @@ def test_remind_refuses_a_bad_date_and_a_missing_now(env, capsys):
     assert "'monday' is not an ISO date-time" in err and "--now" in err
 
 
+def test_remind_refuses_a_moment_out_of_range_in_one_line(env, capsys):
+    for moment in ("9999-12-31T20:00", "0001-01-01", "0001-01-01T00:00+14:00",
+                   "1999-12-31T23:59", "3000-01-01"):
+        for dry in ([], ["--dry-run"]):
+            with pytest.raises(SystemExit) as stopped:
+                main(["remind", "--now", *dry, "--as-of", moment])
+            assert stopped.value.code == 2
+            err = capsys.readouterr().err
+            assert err.endswith(f"argument --as-of: {moment!r} is out of range: use a moment "
+                                f"in the years 2000 to 2999, such as 2026-11-30T09:00+08:00\n")
+    assert main(["remind", "--now", "--dry-run", "--as-of", "2999-12-31T23:00+14:00"]) == 0
+    assert "as of 2999-12-31 09:00 UTC" in capsys.readouterr().out
+    assert main(["remind", "--now", "--as-of", "2000-01-01T00:00"]) == 0
+
+
 def test_digest_now_posts_outside_the_weekly_ledger(env, capsys):
     add_project(env, "APOLLO", ALICE, at=START)
     assert main(["digest", "--now", "--channel", APOLLO_CHANNEL]) == 0

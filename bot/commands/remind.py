@@ -16,6 +16,8 @@ from bot.context import system_clock
 from bot.scheduler import tick
 from pmo_rules.reminders import ReminderPlan
 
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -31,11 +33,17 @@ def add_parser(subparsers) -> None:
 
 
 def _instant(text: str) -> datetime:
+    """An aware UTC moment in years FIRST_YEAR to LAST_YEAR: the planner turns it into every
+    recipient's local date, which near year 1 or 9999 would fall off the calendar."""
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO date-time such as 2026-11-30T09:00+08:00") from None
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range: use a moment in the years {FIRST_YEAR} to "
+            f"{LAST_YEAR}, such as 2026-11-30T09:00+08:00")
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,22 @@ import pytest
 from bot.cli import main
 from bot.scheduler import start_scheduler
 from bot.single_instance import AlreadyRunning, hold_single_instance
+from pmo_rules.gates import Electorate
+from storage import gates as gate_store
 from storage import projects as store
+from storage import risks as risk_store
 from storage.migrate import upgrade
 from tests.scheduling import add_project, deliveries, pmo_rules
-from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, GENERAL, SIGNING_SECRET, START, make_bot
+from tests.support import (
+    ADMIN,
+    ALICE,
+    APOLLO_CHANNEL,
+    BOB,
+    GENERAL,
+    SIGNING_SECRET,
+    START,
+    make_bot,
+)
 
 
 def test_background_scheduler_runs_the_tick(bot):
@@ -75,10 +88,35 @@ def test_remind_dry_run_lists_and_sends_nothing(env, capsys):
     assert main(["remind", "--now", "--as-of", AS_OF, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "as of 2026-11-23 02:00 UTC (dry run: nothing is sent)" in out
-    assert f"nudge to {ALICE} for 2026-11-23: status APOLLO" in out
-    assert f"digest 2026-W48 to {GENERAL}: would be posted" in out
-    assert f"project digest 2026-W48 for APOLLO to {GENERAL}: would be posted" in out
+    assert f"nudge to @{ALICE} for 2026-11-23: status update APOLLO" in out
+    assert f"digest 2026-W48 to #{GENERAL}: would be posted" in out
+    assert f"project digest 2026-W48 for APOLLO to #{GENERAL}: would be posted" in out
     assert env.slack.calls("chat.postMessage") == [] and deliveries(env) == []
+
+
+def test_remind_dry_run_names_risks_and_gates_and_shows_due_times_in_utc(env, capsys):
+    """Items by their refs and keys, never database ids; a risk due at midnight in Shanghai
+    (the PMO's zone) is due at 16:00 UTC the day before, as the ledger records it."""
+    add_project(env, "APOLLO", ALICE, at=START, statuses=[(START, "green")])
+    with env.ctx.db.write() as session:
+        project = store.project_by_key(session, "APOLLO")
+        for number in (1, 2):  # the second risk is APOLLO-R2, whatever its row id
+            risk_store.add_risk(session, project=project, actor=ALICE, now=START, values=dict(
+                title=f"Risk {number}", probability=4, impact=5, owner_id=ALICE,
+                response=None, due_on=None, next_review_on=date(2026, 11, 22 + number),
+                status="open", description=None, trigger=None))
+        gate_store.add_request(session, project=project, requester=BOB, now=START, note="",
+                               checklist=[], electorate=Electorate((ALICE,), 1, "all"))
+    for day in ("2026-11-25", "2026-11-26"):  # two nudges, then the escalation is due
+        assert main(["remind", "--now", "--as-of", f"{day}T10:00+08:00"]) == 0
+    capsys.readouterr()
+    assert main(["remind", "--now", "--dry-run", "--as-of", "2026-11-27T10:00+08:00"]) == 0
+    out = capsys.readouterr().out
+    assert f"nudge to @{ALICE} for 2026-11-27: risk APOLLO-R1, risk APOLLO-R2, gate vote " \
+           f"APOLLO (initiation)" in out
+    assert f"escalation: risk APOLLO-R2 (for @{ALICE}, due 2026-11-23 16:00 UTC)" in out
+    assert f"escalation: gate vote APOLLO (initiation) (for @{ALICE}, due " in out
+    assert "risk 1" not in out and "risk 2" not in out
 
 
 def test_remind_now_plans_and_sends_once(env, capsys):

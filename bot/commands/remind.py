@@ -14,7 +14,7 @@ from bot.commands.outcomes import failure_lines
 from bot.commands.runtime import load_context
 from bot.context import system_clock
 from bot.scheduler import tick
-from pmo_rules.reminders import ReminderPlan
+from pmo_rules.reminders import DueItem, ReminderPlan
 
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 
@@ -70,7 +70,9 @@ def run(args) -> int:
 
 
 def dry_run_lines(ctx, now: datetime) -> list[str]:
-    """What a pass at `now` would plan, one line per message (for admins, in English)."""
+    """What a pass at `now` would plan, one line per message (for admins, in English): items
+    by the names people use (APOLLO-R2, a project KEY), people and channels by their Slack id,
+    marked @ and # (no name is stored offline, and a dry run asks Slack nothing more)."""
     plan = planner.reminder_plan(ctx, now)
     lines = [f"as of {now:%Y-%m-%d %H:%M} UTC (dry run: nothing is sent)"]
     lines += _plan_lines(plan)
@@ -79,23 +81,34 @@ def dry_run_lines(ctx, now: datetime) -> list[str]:
         lines.append("digest: off (no [pmo] digest_channel, or [digest] enabled = false)")
     else:
         state = "already planned" if weekly.planned else "would be posted"
-        lines.append(f"digest {weekly.period.key} to {weekly.channel}: {state}")
+        lines.append(f"digest {weekly.period.key} to #{weekly.channel}: {state}")
     lines += [f"project digest {plan.period.key} for {plan.project.key} to "
-              f"{plan.project.channel_id}: would be posted"
+              f"#{plan.project.channel_id}: would be posted"
               for plan in planner.project_digest_plans(ctx, now)]
     return lines
 
 
+_KIND_WORDS = {"status": "status update", "gate_vote": "gate vote"}
+
+
+def _item_label(item: DueItem) -> str:
+    """`risk APOLLO-R2`, `status update APOLLO`, `gate vote HERMES (planning)`: what the
+    register and the cards call it, never a database id."""
+    subject = item.subject
+    name = subject.get("ref") or subject.get("key") or subject.get("project") or item.item_id
+    phase = f" ({subject['phase']})" if subject.get("phase") else ""
+    return f"{_KIND_WORDS.get(item.kind, item.kind.replace('_', ' '))} {name}{phase}"
+
+
 def _plan_lines(plan: ReminderPlan) -> list[str]:
-    lines = [f"nudge to {nudge.recipient} for {nudge.day}: "
-             + ", ".join(f"{item.kind} {item.subject.get('key', item.item_id)}"
-                         for item in nudge.items)
+    lines = [f"nudge to @{nudge.recipient} for {nudge.day}: "
+             + ", ".join(_item_label(item) for item in nudge.items)
              + (f" (+{nudge.more} more)" if nudge.more else "")
              for nudge in plan.nudges]
-    lines += [f"escalation: {item.kind} {item.subject.get('key', item.item_id)} "
-              f"(recipient {item.recipient}, due {item.due_at:%Y-%m-%d %H:%M} UTC)"
+    lines += [f"escalation: {_item_label(item)} (for @{item.recipient}, due "
+              f"{item.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
               for item in plan.escalations]
     if plan.unknown_zones:
         lines.append("time zone not known yet (looked up on the next pass): "
-                     + ", ".join(sorted(plan.unknown_zones)))
+                     + ", ".join(f"@{user}" for user in sorted(plan.unknown_zones)))
     return lines or ["no reminders due now"]

@@ -115,7 +115,7 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
 
 
 def _portfolio_projects() -> Select:
-    return (select(Project.id, Project.key, Project.name, Project.pm_id)
+    return (select(Project.id, Project.key, Project.name, Project.pm_id, Project.created_at)
             .where(Project.state.in_(PORTFOLIO_STATES)).order_by(Project.key))
 
 

@@ -69,6 +69,27 @@ def test_digest_content_health_trends_compliance_and_overdue(database_url, slack
     bot.ctx.db.dispose()
 
 
+def test_projects_new_this_week_are_counted_but_are_not_a_change(database_url, slack):
+    """Issue 6 audit: a project registered this week was nothing last week (not "no update
+    yet"), so its colour is not a change; the header says how many are new."""
+    bot = make_bot(database_url, slack, pmo_rules())
+    week = timedelta(days=7)
+    add_project(bot, "APOLLO", ALICE, at=START - 3 * week,
+                statuses=[(START - 2 * week, "amber"), (START - timedelta(days=1), "red")])
+    add_project(bot, "HERA", BOB, at=START - 3 * week)
+    for key in ("NEW1", "NEW2"):
+        add_project(bot, key, CAROL, at=START - timedelta(days=2), statuses=[(START, "red")])
+    add_project(bot, "NEW3", CAROL)
+    run(bot)
+    body = text_of(digests(slack))
+    assert "5 projects, change since last week in brackets; new this week: 3 (counted, but " \
+           "not as a change)" in body
+    assert ":red_circle: *Red*: *3* (+1)" in body
+    assert ":large_yellow_circle: *Amber*: *0* (-1)" in body
+    assert "No update yet: *2* (±0)" in body
+    bot.ctx.db.dispose()
+
+
 def test_three_hundred_projects_split_into_a_thread_within_slack_limits(database_url, slack):
     bot = make_bot(database_url, slack, pmo_rules())
     for n in range(300):

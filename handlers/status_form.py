@@ -43,7 +43,10 @@ from storage import projects as store
 from storage.projects import Project, StatusUpdate
 
 MAX_OPTIONS = 100  # Slack's limit for a static_select; more projects get a KEY text box
-PREFILLED = ("overall", *DIMENSIONS, "percent_complete", "blockers", "next_steps")
+PREFILLED = ("overall", *DIMENSIONS, "percent_complete", "summary", "blockers", "next_steps")
+"""What a form starting from an update carries over: all of it, the summary too (the issue
+asks for the form "pre-filled with the last update"; a PM rewrites what changed rather than
+retyping what did not)."""
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -59,8 +62,8 @@ def open_status_modal(ctx: BotContext, client, trigger_id: str, user: str, key: 
                       prefill_from_latest: bool = False, channel: str | None = None) -> None:
     """Open the status form for `user`, on project `key` if given.
 
-    `prefill_from_latest` starts from the project's latest update (colours, percent, blockers,
-    next steps; the summary is left for the new news). A refusal — an unknown project, someone
+    `prefill_from_latest` starts from the project's latest update (colours, percent, summary,
+    blockers, next steps), for the PM to edit. A refusal — an unknown project, someone
     who may not post for it — opens a short notice instead, so a button never goes silent.
     Call it before any slow work: `trigger_id` expires three seconds after the click.
     """
@@ -93,7 +96,7 @@ def edit_form(ctx: BotContext, user: str, key: str, *, channel: str | None = Non
     with ctx.db.read() as session:
         status, project = editable_latest(ctx, session, user, key, ctx.now())
     return _render(ctx, Callback.STATUS_EDIT, "status.form.title_edit",
-                   pack(c=channel, s=status.id), _values(status, (*PREFILLED, "summary")),
+                   pack(c=channel, s=status.id), _values(status, PREFILLED),
                    projects=[], key_input=False, chosen=None, fixed=project)
 
 

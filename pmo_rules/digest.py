@@ -21,12 +21,21 @@ NONE = "none"
 CATEGORIES = (Rag.RED.value, Rag.AMBER.value, Rag.GREEN.value, NONE)
 
 
+WEEK = timedelta(days=7)
+
+
 @dataclass(frozen=True, slots=True)
 class ProjectFacts:
     id: int
     key: str
     name: str
     pm_id: str
+    created_at: datetime | None = None
+    """When it was registered (None: long ago); a project younger than a week has no "last
+    week" to change from."""
+
+    def existed(self, when: datetime) -> bool:
+        return self.created_at is None or self.created_at <= when
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,8 @@ class PortfolioReport:
     missing: tuple[ProjectRow, ...]
     stale: tuple[ProjectRow, ...]
     overdue: tuple[OwnerItems, ...]
+    new: int = 0
+    """Projects registered in the last seven days: counted in `counts`, not as a change."""
 
     @property
     def total(self) -> int:
@@ -82,19 +93,31 @@ def compose(projects: Iterable[ProjectFacts], latest: Mapping[int, LatestStatus]
             week_ago: Mapping[int, str], overdue: Iterable[DueItem], now: datetime,
             status: StatusRules) -> PortfolioReport:
     """The report for `now`; `week_ago` holds each project's RAG seven days before."""
+    projects = list(projects)
     rows = [_row(p, latest.get(p.id), week_ago.get(p.id), now, status) for p in projects]
+    counts = _counts(projects, rows, week_ago, now)
     rows.sort(key=_severity_first)
-    now_counts = Counter(row.rag or NONE for row in rows)
-    then_counts = Counter(week_ago.get(p.id, NONE) for p in projects)
-    counts = tuple(CategoryCount(c, now_counts[c], now_counts[c] - then_counts[c])
-                   for c in CATEGORIES)
     return PortfolioReport(
-        counts=counts, rows=tuple(rows),
+        counts=counts, rows=tuple(rows), new=sum(not p.existed(now - WEEK) for p in projects),
         on_time=sum(row.compliance == "ok" for row in rows),
         missing=tuple(row for row in rows if row.compliance == "missing"),
         stale=tuple(sorted((r for r in rows if r.compliance == "stale"),
                            key=lambda r: (-(r.age_days or 0), r.key))),
         overdue=_by_owner(overdue))
+
+
+def _counts(projects: list[ProjectFacts], rows: list[ProjectRow], week_ago: Mapping[int, str],
+            now: datetime) -> tuple[CategoryCount, ...]:
+    """Projects by colour now, each with its change since last week. The change is counted
+    over the projects that existed a week ago (`rows` in `projects`' order): a project
+    registered since then was nothing last week, not "no update yet", so its colour is news
+    (`PortfolioReport.new`), not a change."""
+    now_counts = Counter(row.rag or NONE for row in rows)
+    old = [(p, row) for p, row in zip(projects, rows, strict=True) if p.existed(now - WEEK)]
+    then_counts = Counter(week_ago.get(p.id, NONE) for p, _ in old)
+    old_now = Counter(row.rag or NONE for _, row in old)
+    return tuple(CategoryCount(c, now_counts[c], old_now[c] - then_counts[c])
+                 for c in CATEGORIES)
 
 
 def _row(project: ProjectFacts, latest: LatestStatus | None, before: str | None,

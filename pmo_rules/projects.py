@@ -13,6 +13,8 @@ NAME_MAX = 100
 RESERVED_KEYS = frozenset({"ADD", "ALL", "EDIT", "HELP", "LIST", "SHOW"})
 PHASES = ("initiation", "planning", "execution", "closing")
 ACTIVE, ON_HOLD, CANCELLED, CLOSED = "active", "on_hold", "cancelled", "closed"
+PORTFOLIO_STATES = (ACTIVE, ON_HOLD)
+"""The portfolio the digest reports on: closed and cancelled projects are history."""
 
 
 def looks_like_key(word: str) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.digest import LatestStatus, PortfolioReport, ProjectFacts, compose
-from pmo_rules.projects import ACTIVE, ON_HOLD
+from pmo_rules.projects import PORTFOLIO_STATES
 from pmo_rules.reminders import DueItem
 from storage.digest_sections import (
     GateSection,
@@ -34,9 +34,6 @@ from storage.digest_sections import (
 )
 from storage.projects import Project, StatusUpdate
 from storage.sources import all_due_items
-
-PORTFOLIO_STATES = (ACTIVE, ON_HOLD)
-"""Closed and cancelled projects are history, not portfolio."""
 
 
 class DigestSection(Protocol):
@@ -118,7 +115,7 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
 
 
 def _portfolio_projects() -> Select:
-    return (select(Project.id, Project.key, Project.name, Project.pm_id)
+    return (select(Project.id, Project.key, Project.name, Project.pm_id, Project.created_at)
             .where(Project.state.in_(PORTFOLIO_STATES)).order_by(Project.key))
 
 

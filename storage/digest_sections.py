@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.gates import HELD, KILLED, OPEN, PASSED, REJECTED
+from pmo_rules.projects import PORTFOLIO_STATES
 from pmo_rules.risk import ACTIVE_STATUSES, RiskRef, pmo_today
 from storage.gates import GateRequest
 from storage.projects import Project
@@ -92,14 +93,17 @@ def _tops(rows: Iterable[Mapping[str, Any]], parts: Mapping[str, Any]) -> dict[s
 
 
 class RiskSection:
-    """New risks this week, open high and critical risks, response dates due in the next week."""
+    """New risks this week, open high and critical risks, response dates due in the next week,
+    of the portfolio's projects only (active and on hold, like the digest's counts): a killed
+    or closed project's risks are no longer anyone's open business."""
 
     name = "risks"
 
     def lists(self, now: datetime, rules: Rules) -> dict[str, tuple[Select, Sequence]]:
         today = pmo_today(now, rules.pmo.tz)
         base = (select(Risk.number, Risk.title, Risk.owner_id, Risk.score, Risk.due_on,
-                       Project.key).join(Project, Project.id == Risk.project_id))
+                       Project.key).join(Project, Project.id == Risk.project_id)
+                .where(Project.state.in_(PORTFOLIO_STATES)))
         active = base.where(Risk.status.in_(ACTIVE_STATUSES))
         return {
             "new": (base.where(Risk.created_at > now - WEEK),
@@ -124,7 +128,11 @@ def _risk_line(row: Mapping[str, Any], levels) -> dict[str, Any]:
 
 
 class GateSection:
-    """Gates decided in the last seven days and the requests still waiting, oldest first."""
+    """Gates decided in the last seven days and the requests still waiting, oldest first.
+
+    Waiting requests are the portfolio's (active and on-hold projects). A decision of the
+    last seven days is the week's news whatever it did to the project, so it is listed even
+    when it closed or cancelled the project: otherwise a kill could never be reported."""
 
     name = "gates"
 
@@ -136,7 +144,8 @@ class GateSection:
             "decided": (base.where(GateRequest.state.in_(DECIDED),
                                    GateRequest.decided_at > now - WEEK),
                         (GateRequest.decided_at.desc(), GateRequest.id)),
-            "pending": (base.where(GateRequest.state == OPEN),
+            "pending": (base.where(GateRequest.state == OPEN,
+                                   Project.state.in_(PORTFOLIO_STATES)),
                         (GateRequest.requested_at, GateRequest.id)),
         }
 

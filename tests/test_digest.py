@@ -11,8 +11,10 @@ from bot.planner import enqueue_manual_digest
 from bot.standin.limits import message_problems
 from pmo_rules.config import DigestRules
 from storage.outbox import Delivery
-from tests.scheduling import add_project, deliveries, pmo_rules, run, run_until
+from tests.scheduling import add_project, click, deliveries, pmo_rules, run, run_until
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
+from tests.test_reminder_sources import TODAY, add_risk
+from tests.test_templates import wide_bold
 
 
 def digests(slack) -> list[dict]:
@@ -66,6 +68,27 @@ def test_digest_content_health_trends_compliance_and_overdue(database_url, slack
     assert lines[0].startswith(":red_circle: *Red* ↓ *APOLLO*")
     assert ":large_yellow_circle: *Amber* → *HERA*" in lines[1]
     assert "*ZEUS*" in lines[2] and "no update yet" in lines[2]
+    bot.ctx.db.dispose()
+
+
+def test_projects_new_this_week_are_counted_but_are_not_a_change(database_url, slack):
+    """Issue 6 audit: a project registered this week was nothing last week (not "no update
+    yet"), so its colour is not a change; the header says how many are new."""
+    bot = make_bot(database_url, slack, pmo_rules())
+    week = timedelta(days=7)
+    add_project(bot, "APOLLO", ALICE, at=START - 3 * week,
+                statuses=[(START - 2 * week, "amber"), (START - timedelta(days=1), "red")])
+    add_project(bot, "HERA", BOB, at=START - 3 * week)
+    for key in ("NEW1", "NEW2"):
+        add_project(bot, key, CAROL, at=START - timedelta(days=2), statuses=[(START, "red")])
+    add_project(bot, "NEW3", CAROL)
+    run(bot)
+    body = text_of(digests(slack))
+    assert "5 projects, change since last week in brackets; new this week: 3 (counted, but " \
+           "not as a change)" in body
+    assert ":red_circle: *Red*: *3* (+1)" in body
+    assert ":large_yellow_circle: *Amber*: *0* (-1)" in body
+    assert "No update yet: *2* (±0)" in body
     bot.ctx.db.dispose()
 
 
@@ -174,6 +197,37 @@ def test_digest_and_nudge_in_chinese(database_url, slack):
     [dm] = slack.messages(ALICE)
     assert dm["text"] == "提醒：有 1 项逾期事项需要您处理"
     assert "发布更新" in str(dm["blocks"]) and "1 天后再提醒" in str(dm["blocks"])
+    bot.ctx.db.dispose()
+
+
+def mrkdwn_texts(blocks: list[dict]) -> list[str]:
+    """Every mrkdwn text of a message: section texts and fields, context elements."""
+    texts = []
+    for block in blocks:
+        parts = [block.get("text"), *block.get("fields", []), *block.get("elements", [])]
+        texts += [p["text"] for p in parts if isinstance(p, dict) and p.get("type") == "mrkdwn"]
+    return texts
+
+
+def test_chinese_digest_and_nudge_never_glue_bold_to_chinese(database_url, slack):
+    """Composed lines (a colour inside a count, several overdue items after an owner, the
+    snooze button's label in the footer, a snoozed item in the confirmation) are checked as
+    rendered: each part's edges are stripped, so only the whole shows whether `*bold*`
+    touches a wide character, which Slack then shows as stray asterisks."""
+    bot = make_bot(database_url, slack, pmo_rules(locale="zh"))
+    add_project(bot, "APOLLO", ALICE, at=START - timedelta(days=30),
+                statuses=[(START - timedelta(days=8), "red")])
+    add_risk(bot, score=(5, 5), review=TODAY - timedelta(days=2), at=START - timedelta(days=9))
+    run(bot)
+    [digest] = slack.messages(GENERAL)
+    texts = mrkdwn_texts(digest["blocks"])
+    assert any("<@UALICE1>： *APOLLO-R1* 复核（2 天）、 *APOLLO* 状态（1 天）" in t
+               for t in texts), [t for t in texts if "UALICE1" in t]
+    [dm] = slack.messages(ALICE)
+    texts += mrkdwn_texts(dm["blocks"])
+    texts.append(click(bot, ALICE, dm, "nudge_snooze"))
+    assert any("*1 天后再提醒*" in t for t in texts)
+    assert [(t, wide_bold(t)) for t in texts if wide_bold(t)] == []
     bot.ctx.db.dispose()
 
 

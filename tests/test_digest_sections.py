@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.standin.limits import message_problems
 from storage import gates as gate_store
 from storage.digest_sections import TOP
-from tests.scheduling import add_project, pmo_rules, run
+from tests.scheduling import add_project, pmo_rules, run, say
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
 from tests.test_reminder_sources import TODAY, add_risk, request_gate
 
@@ -87,4 +87,34 @@ def test_sections_in_chinese(database_url, slack):
     assert "*风险*" in body and "*阶段关口*" in body and "关口投票（2 天）" in body
     [nudge] = slack.messages(ALICE)
     assert "复核应于 2026-11-22 完成（已逾期 1 天）" in str(nudge["blocks"])
+    bot.ctx.db.dispose()
+
+
+def preview(bot) -> str:
+    """`/pmo digest` as a PMO admin: the digest as it reads now, every part."""
+    before = len(bot.slack.responses)
+    bot.command("/pmo", "digest", user=ADMIN)
+    return "\n".join(str(r["body"].get("blocks")) for r in bot.slack.wait_for_response(
+        before + 1)[before:])
+
+
+def test_a_killed_project_leaves_the_risk_lists_and_its_kill_is_still_news(database_url,
+                                                                             slack):
+    """Issue 6 audit: the risk and waiting-gate lists cover the projects the counts cover
+    (active and on hold); the kill itself is among the gates decided this week."""
+    bot = make_bot(database_url, slack, pmo_rules())
+    for key in ("APOLLO", "ORION"):
+        add_project(bot, key, ALICE, at=START - 5 * WEEK, statuses=[(START, "green")])
+    for key, title in (("APOLLO", "Vendor"), ("ORION", "Budget"), ("ORION", "Staff")):
+        add_risk(bot, key=key, title=title, score=(5, 4), review=TODAY + timedelta(days=3),
+                 due=TODAY + timedelta(days=2), at=START - timedelta(days=1))
+    request_gate(bot, approvers=(ADMIN,), key="ORION", at=START - timedelta(days=1))
+    assert "ORION-R2" in preview(bot) and "— 2 projects" in preview(bot)
+    assert "is killed" in say(bot, "/gate", "decide ORION kill Done", user=ADMIN)
+    body = preview(bot)
+    assert "— 1 project," in body and "APOLLO-R1" in body
+    assert "ORION-R" not in body
+    assert "_Open high and critical (1)_" in body and "_New this week (1)_" in body
+    assert "_Waiting for a decision" not in body
+    assert "_Decided this week (1)_\\n• *ORION* Initiation gate killed" in body
     bot.ctx.db.dispose()

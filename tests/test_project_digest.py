@@ -96,6 +96,40 @@ def test_bad_word_shows_the_syntax_and_unknown_project_is_named(pmo):
     assert not digest_flag(pmo, "APOLLO")
 
 
+def test_a_cancelled_project_is_refused_a_digest_and_nothing_changes(pmo):
+    """Issue 6 audit: only active and on-hold projects get a digest, so "on" for a killed
+    project would promise a digest that never comes."""
+    assert "is killed" in say(pmo, "/gate", "decide APOLLO kill Business case gone", ADMIN)
+    reply = switch(pmo, "APOLLO", "on")
+    assert reply == ("*APOLLO* is cancelled, so it gets no weekly digest: only active and "
+                     "on-hold projects do. Nothing changed.")
+    assert not digest_flag(pmo, "APOLLO")
+    with pmo.ctx.db.read() as session:
+        assert "project.digest_set" not in [
+            e.action for e in audit.entries_for(session, "project", "APOLLO")]
+    assert "already off" in switch(pmo, "APOLLO", "off")
+
+
+def test_with_digests_disabled_the_reply_promises_nothing(database_url, slack):
+    """`[digest] enabled = false`: the switch is stored, and the reply says nothing goes
+    while digests are off instead of naming a Monday it will not keep."""
+    rules = pmo_rules()
+    bot = make_bot(database_url, slack, replace(rules, digest=replace(rules.digest,
+                                                                      enabled=False)))
+    add_project(bot, "APOLLO", ALICE, channel=APOLLO_CHANNEL)
+    reply = switch(bot, "APOLLO", "on")
+    assert reply == (
+        ":white_check_mark: *APOLLO*'s weekly digest is on (stored), but nothing is posted "
+        "while weekly digests are switched off in the rules file (`[digest] enabled = false`). "
+        f"Once they are switched on, it goes to <#{APOLLO_CHANNEL}> every Monday at 09:00 "
+        "(Asia/Shanghai).")
+    assert digest_flag(bot, "APOLLO")
+    again = switch(bot, "APOLLO", "on")
+    assert again.startswith("*APOLLO*'s weekly digest is already on, but nothing is posted")
+    assert "within a minute" not in reply + again and again.endswith("Nothing changed.")
+    bot.close()
+
+
 def test_project_card_and_help_show_the_digest(pmo):
     card = str(pmo.command("/pmo", "project APOLLO", user=BOB).json["blocks"])
     assert "*Weekly digest:* off" in card

@@ -167,6 +167,17 @@ def test_a_project_new_this_week_shows_as_new():
     assert report.rows[0].trend == "new"
 
 
+def test_a_new_project_is_counted_now_but_its_colour_is_not_a_change():
+    projects = [ProjectFacts(1, "OLD", "Old", "UA", NOW - timedelta(days=30)),
+                ProjectFacts(2, "NEW", "New", "UA", NOW - timedelta(days=6)),
+                ProjectFacts(3, "EDGE", "Edge", "UA", NOW - timedelta(days=7))]
+    report = compose(projects, {1: LatestStatus("green", NOW), 2: LatestStatus("red", NOW)},
+                     {1: "green"}, [], NOW, RULES.status)
+    assert [(c.category, c.now, c.change) for c in report.counts] == [
+        ("red", 1, 0), ("amber", 0, 0), ("green", 1, 0), ("none", 1, 0)]
+    assert report.new == 1  # EDGE was registered exactly a week ago: it had a last week
+
+
 # --- paging -------------------------------------------------------------------------------------
 
 def test_pack_lines_keeps_each_text_within_the_section_limit():

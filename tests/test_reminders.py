@@ -181,12 +181,32 @@ def test_post_update_button_opens_the_status_form_prefilled(pmo):
     [call] = pmo.slack.wait_for("views.open")
     view = call.args["view"]
     assert initial(view, "project") == "APOLLO" and initial(view, "overall") == "amber"
+    assert initial(view, "summary") == "Vendor late"  # the last update, for the PM to edit
     response = pmo.driver.view_submission(user=ALICE, view=view,
                                           values=fill(view, overall="green", summary="Caught up"))
     assert response.status == 200
     card = pmo.slack.wait_for("chat.postMessage", count=2, channel=GENERAL)[-1]
     assert "Caught up" in str(card.args["blocks"])
     assert "damaged" in click(pmo, ALICE, dm, "nudge_post_status", value='{"p": 7}')
+
+
+def test_post_update_from_an_old_reminder_says_it_is_done_and_opens_nothing(pmo):
+    """README: a button from an old reminder, for something already done, says so and
+    changes nothing; while the update is still due it opens the form."""
+    add_project(pmo, "APOLLO", ALICE)
+    run(pmo)
+    [dm] = nudges(pmo, ALICE)
+    say(pmo, "/status", "APOLLO green Caught up", ALICE)
+    opened = len(pmo.slack.calls("views.open"))
+    answer = click(pmo, ALICE, dm, "nudge_post_status")
+    assert answer.startswith("That reminder is out of date: *APOLLO*'s status update is no "
+                             "longer due (the latest was posted <!date^")
+    assert pmo.slack.responses[-1]["body"]["response_type"] == "ephemeral"
+    assert len(pmo.slack.calls("views.open")) == opened
+    say(pmo, "/gate", "decide APOLLO hold until:2027-02-01 Budget frozen", ADMIN)
+    assert "*APOLLO* is on hold, so no status update is due" in click(
+        pmo, ALICE, dm, "nudge_post_status")
+    assert len(pmo.slack.calls("views.open")) == opened
 
 
 def test_time_zones_are_looked_up_once_and_refreshed_daily(pmo):

@@ -133,7 +133,7 @@ def test_open_status_modal_prefills_from_the_latest_update(apollo):
                       prefill_from_latest=True)
     [view] = apollo.slack.modal_stack(ALICE)
     assert initial(view, "project") == "APOLLO" and initial(view, "overall") == "amber"
-    assert initial(view, "summary") is None  # the new week's news is for the PM to write
+    assert initial(view, "summary") == "Vendor slipped"  # the last update, for the PM to edit
 
 
 def test_open_status_modal_explains_a_refusal_in_a_notice(apollo):

@@ -107,9 +107,14 @@ class Dispatcher:
             return self._retry(item, NOT_YET_POSTED, delay=timedelta(seconds=30))
         return self._give_up(item, TARGET_LOST)
 
-    def _give_up(self, item: outbox.Claimed, error: str) -> Outcome:
+    def _give_up(self, item: outbox.Claimed, error: str, *,
+                 tell_requester: bool = False) -> Outcome:
+        """Mark the row dead: nobody sends it again. With `tell_requester`, the person whose
+        action caused it hears why (once: only the sender that marked it dead tells)."""
         with self.ctx.db.write() as session:
-            outbox.mark_dead(session, item.id, self.owner, error=error)
+            dead = outbox.mark_dead(session, item.id, self.owner, error=error)
+        if dead and tell_requester:
+            self._tell_requester(item, error)
         return Outcome(item.id, False, error, given_up=True)
 
     def _call(self, item: outbox.Claimed, payload: dict):
@@ -126,11 +131,7 @@ class Dispatcher:
         error = str(exc.response.get("error") or "unknown_error")
         log.warning("delivery %s (%s to %s) failed: %s", item.id, item.kind, item.channel, error)
         if error in PERMANENT_ERRORS or item.attempts + 1 >= MAX_ATTEMPTS:
-            with self.ctx.db.write() as session:
-                dead = outbox.mark_dead(session, item.id, self.owner, error=error)
-            if dead:
-                self._tell_requester(item, error)
-            return Outcome(item.id, False, error, given_up=True)
+            return self._give_up(item, error, tell_requester=True)
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
         delay = timedelta(seconds=int(retry_after)) if retry_after else _backoff(item.attempts)
         outcome = self._retry(item, error, delay=delay)

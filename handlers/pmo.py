@@ -30,7 +30,7 @@ from pmo_rules.pmo_commands import (
     ShowProject,
     parse_pmo_command,
 )
-from pmo_rules.projects import PORTFOLIO_STATES
+from pmo_rules.projects import require_digest_allowed
 from pmo_rules.risk import PortfolioRisks
 from storage import projects as store
 
@@ -139,16 +139,16 @@ def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
 
 def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str:
     """Store the switch (audited) and say where and when the digest goes, or that it already
-    was so. Turning it on for a cancelled or closed project is refused: the planner sends
-    digests to active and on-hold projects only, so "on" would promise what never comes."""
+    was so (or why it cannot be turned on: pmo_rules.projects.require_digest_allowed)."""
     t = ctx.renderer.t
     with ctx.db.write() as session:
         project = store.project_by_key(session, cmd.key)
         if project is None:
             return error_text(ctx.renderer, UserError("project.unknown", key=cmd.key))
-        if cmd.on and project.state not in PORTFOLIO_STATES:
-            return error_text(ctx.renderer, UserError("project.digest_ended", key=project.key,
-                                                      state=project.state))
+        try:
+            require_digest_allowed(project.key, project.state, cmd.on)
+        except UserError as error:
+            return error_text(ctx.renderer, error)
         changed = store.set_digest(session, project=project, on=cmd.on, actor=user,
                                    now=ctx.now())
         channel = project.channel_id

@@ -38,3 +38,11 @@ def parse_name(name: str, *, usage: str) -> str:
         raise UserError("project.name_missing", usage=usage)
     check_length(name, NAME_MAX, "project.name_too_long", usage=usage)
     return name
+
+
+def require_digest_allowed(key: str, state: str, on: bool) -> None:
+    """A project's own weekly digest may be turned on only while the project is in the
+    portfolio (active or on hold): the planner sends none to cancelled or closed projects, so
+    "on" would promise what never comes. Turning it off is always allowed."""
+    if on and state not in PORTFOLIO_STATES:
+        raise UserError("project.digest_ended", key=key, state=state)

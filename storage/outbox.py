@@ -2,9 +2,13 @@
 
 A row is written in the same transaction as the change that caused it, so a crash or a Slack
 outage between commit and send loses nothing: the row stays pending and is sent again later.
-Senders claim rows with a lease through a conditional UPDATE (and `FOR UPDATE SKIP LOCKED` on
-PostgreSQL), so several replicas never send the same row twice; `dedupe_key` is unique, so a
-periodic message (a nudge, a digest) is planned at most once per period.
+Senders claim rows with a short lease in one statement (`UPDATE … WHERE id IN (SELECT … FOR
+UPDATE SKIP LOCKED LIMIT n) RETURNING …`), so several replicas never send the same row twice; a
+live sender renews its leases (`renew`, from bot/leases.py's heartbeat) and a dead one's rows are
+taken over once their lease runs out. A row taken from a sender that never wrote its outcome,
+or whose Web API call ended without an answer, is "in doubt": its message may be in Slack
+already, and the next sender looks for it before posting. `dedupe_key` is unique, so a periodic
+message (a nudge, a digest) is planned at most once per period.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, and_, or_, select, update
+from sqlalchemy import JSON, ForeignKey, Index, String, and_, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, upsert_insert
@@ -45,6 +49,10 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    """When the sender that holds the row claimed it; cleared with the lease when it settles."""
+    in_doubt_since: Mapped[datetime | None]
+    """An earlier attempt may have posted the message, at this time or later (None: it did not)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,8 @@ class Claimed:
     target_channel: str | None
     target_ts: str | None
     target_pending: bool
+    in_doubt_since: datetime | None = None
+    """Set when an earlier attempt may have reached Slack: look before posting again."""
 
 
 def enqueue(session: Session, *, kind: str, channel: str, payload: dict[str, Any], now: datetime,
@@ -157,51 +167,86 @@ def enqueue_card_update(session: Session, card_id: int, payload: dict[str, Any],
                    now=now, method=UPDATE, target_id=card_id, requested_by=card.requested_by)
 
 
+_CLAIMED_COLUMNS = (Delivery.id, Delivery.kind, Delivery.method, Delivery.channel,
+                    Delivery.payload, Delivery.requested_by, Delivery.attempts,
+                    Delivery.target_id, Delivery.in_doubt_since)
+
+
 def claim(session: Session, *, now: datetime, owner: str, lease: timedelta,
           ids: list[int] | None = None, limit: int = 50) -> list[Claimed]:
-    """Lease up to `limit` due rows to `owner`; only rows this call won are returned."""
+    """Lease up to `limit` due rows to `owner` (only among `ids` when given), oldest first;
+    only rows this call won are returned.
+
+    One statement: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING`
+    (SQLite ignores the locking clause: its writers take turns). The targets' messages (for
+    replies and updates) come in one more query, only when some row has a target.
+    """
     due = and_(Delivery.state == PENDING, Delivery.next_attempt_at <= now,
                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
-    query = select(Delivery.id).where(due).order_by(Delivery.id).limit(limit)
+    pick = select(Delivery.id).where(due).order_by(Delivery.id).limit(limit)
     if ids is not None:
-        query = query.where(Delivery.id.in_(ids))
-    candidates = list(session.scalars(query.with_for_update(skip_locked=True)))
-    won = []
-    for delivery_id in candidates:
-        result = session.execute(
-            update(Delivery).where(Delivery.id == delivery_id, due)
-            .values(lease_owner=owner, lease_until=now + lease)
-            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            won.append(delivery_id)
-    return [_claimed(session, i) for i in won]
+        pick = pick.where(Delivery.id.in_(ids))
+    # A row whose last holder never settled it (claimed_at still set) becomes in doubt from
+    # that claim on. SET expressions read the row as it was, on both databases.
+    lease_values = dict(lease_owner=owner, lease_until=now + lease, claimed_at=now,
+                        in_doubt_since=func.coalesce(Delivery.in_doubt_since,
+                                                     Delivery.claimed_at))
+    if session.get_bind().dialect.update_returning:
+        rows = session.execute(
+            update(Delivery).where(Delivery.id.in_(pick.with_for_update(skip_locked=True)), due)
+            .values(**lease_values).returning(*_CLAIMED_COLUMNS)
+            .execution_options(synchronize_session=False)).all()
+    else:  # SQLite before 3.35: no RETURNING; BEGIN IMMEDIATE keeps these three as one
+        won = list(session.scalars(pick))
+        session.execute(update(Delivery).where(Delivery.id.in_(won)).values(**lease_values)
+                        .execution_options(synchronize_session=False))
+        rows = session.execute(select(*_CLAIMED_COLUMNS).where(Delivery.id.in_(won))).all()
+    rows.sort(key=lambda row: row.id)  # a thread's parent before its replies
+    targets = _targets(session, {row.target_id for row in rows if row.target_id is not None})
+    return [Claimed(id=row.id, kind=row.kind, method=row.method, channel=row.channel,
+                    payload=row.payload, requested_by=row.requested_by, attempts=row.attempts,
+                    target_id=row.target_id, in_doubt_since=row.in_doubt_since,
+                    **_target_fields(targets.get(row.target_id)))
+            for row in rows]
 
 
-def _claimed(session: Session, delivery_id: int) -> Claimed:
-    row = session.get(Delivery, delivery_id)
-    return Claimed(id=row.id, kind=row.kind, method=row.method, channel=row.channel,
-                   payload=row.payload, requested_by=row.requested_by, attempts=row.attempts,
-                   target_id=row.target_id, **_target_fields(session, row.target_id))
+def _targets(session: Session, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    query = select(Delivery.id, Delivery.slack_channel, Delivery.slack_ts, Delivery.state)
+    return {row.id: row for row in session.execute(query.where(Delivery.id.in_(ids)))}
 
 
-def _target_fields(session: Session, target_id: int | None) -> dict[str, Any]:
-    target = session.get(Delivery, target_id) if target_id else None
+def _target_fields(target: Any) -> dict[str, Any]:
     return dict(target_channel=target.slack_channel if target else None,
                 target_ts=target.slack_ts if target else None,
                 target_pending=bool(target and target.state == PENDING))
 
 
+def renew(session: Session, owner: str, *, until: datetime) -> int:
+    """Extend every lease `owner` holds to `until` (its heartbeat); how many rows it holds.
+
+    Settling a row clears its owner, and a row taken over has another owner, so this touches
+    exactly the rows `owner` still works on. `state` first: the due index finds pending rows.
+    """
+    result = session.execute(
+        update(Delivery).where(Delivery.state == PENDING, Delivery.lease_owner == owner)
+        .values(lease_until=until).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
 def refresh_target(session: Session, item: Claimed) -> Claimed:
     """`item` with its target's message as it is now: the target may have been posted since
     the claim (a thread's parent sent earlier in the same run)."""
-    return replace(item, **_target_fields(session, item.target_id))
+    target = _targets(session, {item.target_id}).get(item.target_id)
+    return replace(item, **_target_fields(target))
 
 
 def _settle(session: Session, delivery_id: int, owner: str, **values: Any) -> bool:
     """Write the outcome only if `owner` still holds the lease (an expired lease lost the row)."""
     result = session.execute(
         update(Delivery).where(Delivery.id == delivery_id, Delivery.lease_owner == owner)
-        .values(lease_owner=None, lease_until=None, **values)
+        .values(lease_owner=None, lease_until=None, claimed_at=None, **values)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
@@ -214,9 +259,18 @@ def mark_sent(session: Session, delivery_id: int, owner: str, *, now: datetime,
 
 
 def mark_retry(session: Session, delivery_id: int, owner: str, *, error: str,
-               retry_at: datetime) -> bool:
+               retry_at: datetime, posted: bool | None = False) -> bool:
+    """Try again at `retry_at`. `posted`: whether this attempt may have reached Slack — True
+    (no answer came: the row stays in doubt from this claim on), False (Slack answered that it
+    did not post: any earlier doubt is settled too, the look-up before it found nothing), or
+    None (no Web API call was made: the doubt stays as it was)."""
+    doubt: dict[str, Any] = {}
+    if posted:
+        doubt["in_doubt_since"] = func.coalesce(Delivery.in_doubt_since, Delivery.claimed_at)
+    elif posted is not None:
+        doubt["in_doubt_since"] = None
     return _settle(session, delivery_id, owner, next_attempt_at=retry_at, last_error=error[:255],
-                   attempts=Delivery.attempts + 1)
+                   attempts=Delivery.attempts + 1, **doubt)
 
 
 def mark_dead(session: Session, delivery_id: int, owner: str, *, error: str) -> bool:

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from . import limits
+from . import history, limits
 from .socket_mode import SocketModeLink
 
 BOT_USER_ID, BOT_ID, BOT_NAME = "UPMOBOT", "BPMOBOT", "pmo-bot"
@@ -218,6 +218,8 @@ class SlackStandIn:
         "chat.delete": "_chat_delete",
         "chat.getPermalink": "_chat_get_permalink",
         "conversations.open": "_conversations_open",
+        "conversations.history": "_conversations_history",
+        "conversations.replies": "_conversations_replies",
         "conversations.info": "_conversations_info",
         "conversations.list": "_conversations_list",
         "users.info": "_users_info",
@@ -245,6 +247,9 @@ class SlackStandIn:
         self._archived: set[str] = set()
         self._response_urls: dict[str, dict] = {}  # issued URLs and triggers outlive reset()
         self._triggers: dict[str, dict] = {}
+        self._stalls: dict[str, list[bool]] = {}  # method -> [accept?] of calls to hold
+        self._stalled = 0
+        self._release = threading.Event()
         self._clear()
 
     def _clear(self) -> None:
@@ -350,6 +355,29 @@ class SlackStandIn:
                 {"error": error, "status": status, "retry_after": retry_after, "left": times}
             )
 
+    def stall(self, method: str, *, accept: bool, times: int = 1) -> None:
+        """Hold the next ``times`` calls of ``method`` unanswered until ``release_stalls()``,
+        as a sender that dies mid-call sees Slack: with ``accept`` the call is carried out (a
+        post is in the channel) and only the answer is held back; without, Slack never gets
+        it (nothing is recorded, and on release the connection closes with no answer)."""
+        with self._lock:
+            self._stalls.setdefault(method, []).extend([accept] * times)
+
+    def wait_stalled(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Block until ``count`` calls are being held by ``stall``."""
+        with self._lock:
+            if not self._changed.wait_for(lambda: self._stalled >= count, timeout):
+                raise TimeoutError(f"waited {timeout}s for {count} stalled call(s); "
+                                   f"{self._stalled} held")
+
+    def release_stalls(self) -> None:
+        """Let every held call finish (an accepted one answers, a dropped one hangs up)."""
+        with self._lock:
+            self._stalls.clear()
+            self._stalled = 0
+            release, self._release = self._release, threading.Event()
+        release.set()
+
     def set_not_in_channel(self, channel_id: str, value: bool = True) -> None:
         """Posting or updating there fails with ``not_in_channel`` (the bot was never invited)."""
         with self._lock:
@@ -374,6 +402,7 @@ class SlackStandIn:
         """Forget every record (calls, messages, views, responses, warnings, acks) and undo
         ``fail_next``/``set_not_in_channel``/``set_channel_archived``, so a stand-in shared by
         many tests starts each one clean. The directory and issued URLs/triggers stay."""
+        self.release_stalls()
         with self._lock:
             self._clear()
             self._not_in.clear()
@@ -493,7 +522,29 @@ class SlackStandIn:
 
     # -- request handling (HTTP threads) -------------------------------------------------------
 
-    def _handle_api(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
+    def _handle_api(
+        self, method: str, args: dict, token: str | None
+    ) -> tuple[int, dict, dict] | None:
+        """(status, body, headers), or None: hang up without answering (a dropped call)."""
+        with self._lock:
+            held = self._stalls.get(method)
+            accept = held.pop(0) if held else None
+            release = self._release
+        if accept is False:
+            self._hold(release)
+            return None
+        answer = self._answer(method, args, token)
+        if accept:
+            self._hold(release)
+        return answer
+
+    def _hold(self, release: threading.Event) -> None:
+        with self._lock:
+            self._stalled += 1
+            self._changed.notify_all()
+        release.wait(120)
+
+    def _answer(self, method: str, args: dict, token: str | None) -> tuple[int, dict, dict]:
         with self._lock:
             status, headers = 200, {}
             armed = self._failures.get(method)
@@ -692,6 +743,8 @@ class SlackStandIn:
             return _error("no_text")
         if rejected := self._check_message("chat.postMessage", a):
             return rejected
+        if error := history.metadata_error(a.get("metadata")):
+            return _error(error)
         self._warn("chat.postMessage", channel, a.get("blocks"), a.get("text"))
         message = self._store_message(channel, a, a.get("thread_ts"))
         self._event("message", **message)
@@ -770,6 +823,34 @@ class SlackStandIn:
         if len(users) == 1:
             return {"ok": True, "channel": {"id": f"D{users[0]}", "is_im": True, "user": users[0]}}
         return {"ok": True, "channel": {"id": "G" + "".join(sorted(users)), "is_mpim": True}}
+
+    def _conversations_history(self, a: dict, token: str) -> dict:
+        channel = a.get("channel")
+        if error := self._readable(channel):
+            return _error(error)
+        return history.history_page(self._messages.get(channel, []), a)
+
+    def _conversations_replies(self, a: dict, token: str) -> dict:
+        channel = a.get("channel")
+        if error := self._readable(channel):
+            return _error(error)
+        if not a.get("ts"):
+            return _invalid("invalid_arguments", ["/ts: missing required field"])
+        return history.replies_page(self._messages.get(channel, []), a)
+
+    def _readable(self, channel: Any) -> str | None:
+        """Why the bot may not read this conversation's history, if it may not: history wants
+        a conversation id (``D…`` for a DM, never a user id) the bot is a member of."""
+        if not isinstance(channel, str) or not channel or channel[0] in "UW#":
+            return "channel_not_found"
+        if channel.startswith("D"):
+            return None
+        known = self.directory.channel(channel)
+        if known is None and channel not in self._messages:
+            return "channel_not_found"
+        if channel in self._not_in or (known and not known["is_member"]):
+            return "not_in_channel"
+        return None
 
     def _conversations_info(self, a: dict, token: str) -> dict:
         channel = self._resolve(a.get("channel"), dm=False) or ""
@@ -928,6 +1009,9 @@ class _HTTPServer(ThreadingHTTPServer):
         self.standin = standin
         super().__init__(("127.0.0.1", 0), _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up (or was killed) while its call was held: nothing to say
+
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), which can stall sandboxes.
         socketserver.TCPServer.server_bind(self)
@@ -955,8 +1039,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             token = _bearer(self.headers.get("Authorization")) or args.get("token")
             args.pop("token", None)
-            status, body, headers = standin._handle_api(parts.path[5:], args, token)
-            self._reply(status, body, headers)
+            answer = standin._handle_api(parts.path[5:], args, token)
+            if answer is None:  # a call Slack never got: no answer at all
+                self.close_connection = True
+                return
+            self._reply(*answer)
         elif parts.path.startswith("/response/"):
             if isinstance(args, dict) and isinstance(args.get("payload"), str):
                 args = _loads(args["payload"])  # form-encoded webhook style

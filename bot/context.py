@@ -50,6 +50,12 @@ class BotContext:
         """The process's outbox sender, one per context (its lease owner id is per process)."""
         return Dispatcher(self)
 
+    def close(self) -> None:
+        """At shutdown: stop the outbox's lease heartbeat, then close the database's pool."""
+        if "dispatcher" in self.__dict__:  # only if this context ever sent anything
+            self.dispatcher.close()
+        self.db.dispose()
+
     @cached_property
     def lookups(self) -> LookupCache:
         """Recent answers to the look-ups made before `ack()` (bot/lookup_cache.py)."""

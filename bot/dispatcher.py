@@ -1,10 +1,16 @@
 """Sends what the outbox holds: right after a commit, and again on every scheduler tick.
 
 A claim is committed before the Web API call and the outcome is written after it, so no
-database transaction stays open while Slack answers. Failures are sorted into "try again later"
-(rate limits, Slack or network trouble, a channel the bot has not been invited to yet) and
-"will never work" (Slack rejected the message itself); either way the person whose action caused
-the message is told once, with the fix, instead of the message vanishing.
+database transaction stays open while Slack answers. Claims are leased for 30 seconds and a
+heartbeat (bot/leases.py) renews them while this process works on them, so the rows of a process
+that died are taken over within half a minute. Every post carries its delivery id as message
+metadata; a delivery whose earlier attempt may have reached Slack is looked for first
+(bot/sent_lookup.py) and recorded as sent when it is there, instead of being posted twice.
+
+Failures are sorted into "try again later" (rate limits, Slack or network trouble, a channel the
+bot has not been invited to yet) and "will never work" (Slack rejected the message itself);
+either way the person whose action caused the message is told once, with the fix, instead of
+the message vanishing.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot import sent_lookup
+from bot.leases import LeaseKeeper
 from storage import outbox
 from templates.reminders import stored_message
 
@@ -27,7 +35,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=10)
+"""A live sender renews its leases this often: two beats may be missed before one runs out."""
 MAX_ATTEMPTS = 8
 NOT_YET_POSTED = "target_not_posted_yet"
 TARGET_LOST = "target_lost"
@@ -56,9 +66,17 @@ def _owner_id() -> str:
 class Dispatcher:
     """Claims due deliveries and makes their Web API calls; one instance per process."""
 
-    def __init__(self, ctx: BotContext, owner: str | None = None) -> None:
+    def __init__(self, ctx: BotContext, owner: str | None = None, *,
+                 lease: timedelta = LEASE, heartbeat: timedelta = HEARTBEAT) -> None:
         self.ctx = ctx
         self.owner = owner or _owner_id()
+        self.lease = lease
+        self.keeper = LeaseKeeper(ctx.db, self.owner, self._renew, every=heartbeat,
+                                  clock=ctx.now)
+
+    def close(self) -> None:
+        """Stop the heartbeat (at shutdown; sends still under way lose their renewals)."""
+        self.keeper.stop()
 
     def send(self, ids: list[int]) -> list[Outcome]:
         """Send these just-committed deliveries now (the fast path after a user's action)."""
@@ -71,9 +89,15 @@ class Dispatcher:
     def _run(self, ids: list[int] | None, limit: int = 50) -> list[Outcome]:
         now = self.ctx.now()
         with self.ctx.db.write() as session:
-            claimed = outbox.claim(session, now=now, owner=self.owner, lease=LEASE, ids=ids,
+            claimed = outbox.claim(session, now=now, owner=self.owner, lease=self.lease, ids=ids,
                                    limit=limit)
-        return [self._deliver(item) for item in claimed]
+        if not claimed:
+            return []
+        with self.keeper.holding():
+            return [self._deliver(item) for item in claimed]
+
+    def _renew(self, session, owner: str, now) -> int:
+        return outbox.renew(session, owner, until=now + self.lease)
 
     def _deliver(self, item: outbox.Claimed) -> Outcome:
         if item.target_id is not None and item.target_ts is None:
@@ -87,24 +111,56 @@ class Dispatcher:
             log.exception("delivery %s (%s): its message could not be rendered", item.id,
                           item.kind)
             return self._give_up(item, UNRENDERABLE)
+        if item.method == outbox.POST and item.in_doubt_since is not None:
+            found = self._look_up(item)
+            if isinstance(found, Outcome):
+                return found
+            if found is not None:
+                with self.ctx.db.write() as session:
+                    outbox.mark_sent(session, item.id, self.owner, now=self.ctx.now(),
+                                     slack_channel=found.channel, slack_ts=found.ts)
+                log.info("delivery %s was already in Slack (%s); not posted again", item.id,
+                         found.ts)
+                return Outcome(item.id, True)
         try:
             response = self._call(item, payload)
         except SlackApiError as exc:
             return self._failed(item, exc)
         except Exception as exc:  # noqa: BLE001 - network faults of every kind are retried
             log.warning("delivery %s: %s", item.id, type(exc).__name__)
-            return self._retry(item, type(exc).__name__, delay=_backoff(item.attempts))
+            return self._retry(item, type(exc).__name__, delay=_backoff(item.attempts),
+                               posted=True)  # no answer: it may be in Slack
         with self.ctx.db.write() as session:
             outbox.mark_sent(session, item.id, self.owner, now=self.ctx.now(),
                              slack_channel=response.get("channel") or item.target_channel,
                              slack_ts=response.get("ts") or item.target_ts)
         return Outcome(item.id, True)
 
+    def _look_up(self, item: outbox.Claimed) -> sent_lookup.Found | Outcome | None:
+        """The message an earlier attempt posted, or None (post it); an Outcome when the
+        look-up must wait (Slack is busy) — unless waiting would use the last attempt."""
+        thread = (item.target_channel, item.target_ts) if item.target_id is not None else None
+        try:
+            return sent_lookup.find_posted(self.ctx.client, delivery_id=item.id,
+                                           channel=item.channel, since=item.in_doubt_since,
+                                           thread=thread)
+        except sent_lookup.LookupFailed as failed:
+            if failed.passing and item.attempts + 1 < MAX_ATTEMPTS:
+                log.warning("delivery %s: cannot check whether it was posted yet (%s); "
+                            "retrying later", item.id, failed.error)
+                delay = (timedelta(seconds=failed.retry_after) if failed.retry_after
+                         else _backoff(item.attempts))
+                return self._retry(item, f"lookup:{failed.error}", delay=delay, posted=None)
+            log.warning("delivery %s: cannot check whether an earlier attempt posted it (%s; "
+                        "the bot needs the channels:history, groups:history, im:history and "
+                        "im:write scopes); posting it", item.id, failed.error)
+            return None
+
     def _without_target(self, item: outbox.Claimed) -> Outcome:
         """The message it updates or replies to is not posted: wait for it, or give up when
         that message will never be posted (it was given up on itself)."""
         if item.target_pending:
-            return self._retry(item, NOT_YET_POSTED, delay=timedelta(seconds=30))
+            return self._retry(item, NOT_YET_POSTED, delay=timedelta(seconds=30), posted=None)
         return self._give_up(item, TARGET_LOST)
 
     def _give_up(self, item: outbox.Claimed, error: str, *,
@@ -122,6 +178,7 @@ class Dispatcher:
         if item.method == outbox.UPDATE:
             return self.ctx.client.chat_update(channel=item.target_channel, ts=item.target_ts,
                                                **payload)
+        payload = sent_lookup.tagged(payload, item.id)
         if item.target_id is not None:
             return self.ctx.client.chat_postMessage(channel=item.target_channel,
                                                     thread_ts=item.target_ts, **payload)
@@ -134,15 +191,17 @@ class Dispatcher:
             return self._give_up(item, error, tell_requester=True)
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
         delay = timedelta(seconds=int(retry_after)) if retry_after else _backoff(item.attempts)
-        outcome = self._retry(item, error, delay=delay)
+        # Slack answered: nothing was posted — unless Slack itself failed (5xx), maybe midway.
+        outcome = self._retry(item, error, delay=delay, posted=exc.response.status_code >= 500)
         if error in FIXABLE_ERRORS and item.attempts == 0:
             self._tell_requester(item, error)
         return outcome
 
-    def _retry(self, item: outbox.Claimed, error: str, *, delay: timedelta) -> Outcome:
+    def _retry(self, item: outbox.Claimed, error: str, *, delay: timedelta,
+               posted: bool | None = False) -> Outcome:
         with self.ctx.db.write() as session:
             outbox.mark_retry(session, item.id, self.owner, error=error,
-                              retry_at=self.ctx.now() + delay)
+                              retry_at=self.ctx.now() + delay, posted=posted)
         return Outcome(item.id, False, error)
 
     def _tell_requester(self, item: outbox.Claimed, error: str) -> None:

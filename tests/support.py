@@ -64,7 +64,7 @@ class Bot:
         if self.app is not None:
             self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.ctx.after_ack.drain()
-        self.ctx.db.dispose()
+        self.ctx.close()
 
     def command(self, command: str, text: str = "", *, user: str = ALICE,
                 channel: str = APOLLO_CHANNEL):

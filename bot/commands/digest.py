@@ -43,7 +43,7 @@ def run(args) -> int:
         ids = enqueue_manual_digest(ctx, channel, ctx.now())
         outcomes = ctx.dispatcher.send(ids)
     finally:
-        ctx.db.dispose()
+        ctx.close()
     failed = failure_lines(outcomes)
     if failed:
         posted = sum(outcome.ok for outcome in outcomes)

@@ -21,13 +21,19 @@ from bot.rules_file import load_rules
 from bot.wsgi import EVENTS_PATH
 from templates.render import Renderer
 
-# Every Web API method the bot calls, and the bot scope it needs (None: no scope). A test scans
+# Every Web API method the bot calls, and the bot scopes it needs (None: no scope). A test scans
 # the code for Web API calls and fails when one is missing here, so the manifest cannot drift.
-WEB_API_SCOPES: dict[str, str | None] = {
+_HISTORY = ("channels:history", "groups:history", "im:history")
+WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "auth.test": None,
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
     "chat.update": "chat:write",
+    # Before posting a message again, the outbox checks whether an earlier attempt posted it
+    # (bot/sent_lookup.py): history in public and private channels and DMs, and a DM's id.
+    "conversations.history": _HISTORY,
+    "conversations.replies": _HISTORY,
+    "conversations.open": "im:write",
     "views.open": None,
     "views.publish": None,
     "users.info": "users:read",
@@ -66,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
 
 def bot_scopes() -> list[str]:
     """`commands` for the slash commands, plus what the Web API calls need."""
-    return sorted({"commands"} | {s for s in WEB_API_SCOPES.values() if s is not None})
+    needed = {"commands"}
+    for scopes in WEB_API_SCOPES.values():
+        needed |= {scopes} if isinstance(scopes, str) else set(scopes or ())
+    return sorted(needed)
 
 
 def build_manifest(renderer: Renderer, *, url: str | None, socket_mode: bool) -> dict[str, Any]:

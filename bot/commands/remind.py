@@ -57,7 +57,7 @@ def run(args) -> int:
             return 0
         result = tick(ctx)
     finally:
-        ctx.db.dispose()
+        ctx.close()
     sent = sum(outcome.ok for outcome in result.outcomes)
     print(f"as of {now:%Y-%m-%d %H:%M} UTC: planned {len(result.planned.nudged)} nudge(s), "
           f"{len(result.planned.escalated)} escalation(s)"

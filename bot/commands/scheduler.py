@@ -37,5 +37,5 @@ def run(_args) -> int:
         scheduler.shutdown(wait=True)
         if lock is not None:
             lock.release()
-        ctx.db.dispose()
+        ctx.close()
     return 0

@@ -139,7 +139,7 @@ def serve_socket_mode(ctx: BotContext, background: Callable[[BotContext], Stop])
     finally:
         stop_background()
         handler.close()
-        ctx.db.dispose()
+        ctx.close()
     return 0
 
 
@@ -163,6 +163,7 @@ def serve_http(master: BotContext, *, host: str, workers: int, threads: int, log
     def load():
         ctx = make_context(master.settings, master.rules)
         stops.append(background(ctx))
+        stops.append(ctx.dispatcher.close)  # the outbox's lease heartbeat
         return make_wsgi_app(build_app(ctx), ctx.db, serving=ctx.after_ack.serving)
 
     options = gunicorn_options(

@@ -193,7 +193,9 @@ def claim(session: Session, *, now: datetime, owner: str, lease: timedelta,
                                                      Delivery.claimed_at))
     if session.get_bind().dialect.update_returning:
         rows = session.execute(
-            update(Delivery).where(Delivery.id.in_(pick.with_for_update(skip_locked=True)), due)
+            # The sub-select locked the rows it picked and checked them (PostgreSQL re-checks
+            # a row changed meanwhile): `due` again here would only make SQLite scan by state.
+            update(Delivery).where(Delivery.id.in_(pick.with_for_update(skip_locked=True)))
             .values(**lease_values).returning(*_CLAIMED_COLUMNS)
             .execution_options(synchronize_session=False)).all()
     else:  # SQLite before 3.35: no RETURNING; BEGIN IMMEDIATE keeps these three as one

@@ -4,6 +4,10 @@ APScheduler (3.x, in-memory job store) only decides *when* the tick runs. The ti
 plain function of the context's `now`, so tests drive it with a fake clock and no threads,
 and `pmo-bot remind --now` runs exactly the same pass once.
 
+Beside the tick, a sweep every 15 seconds sends what is due in the outbox (one claim statement
+when nothing is): a retry goes when its backoff ends, and a dead sender's messages are taken over
+soon after its 30-second lease runs out (bot/leases.py), not at the next minute.
+
 `pmo-bot serve` calls `start_scheduler(ctx)` (unless `--no-scheduler`), `pmo-bot scheduler`
 runs it alone; on SQLite both first take the single-instance lock (bot/single_instance.py).
 """
@@ -32,6 +36,7 @@ BATCH = 50
 MAX_BATCHES = 20
 """At most 1,000 sends per tick; the rest go in the next one (Slack allows about one post per
 second per channel anyway)."""
+SWEEP = timedelta(seconds=15)
 
 
 @dataclass
@@ -77,10 +82,22 @@ def _run_tick(ctx: BotContext) -> None:
                  len(result.outcomes))
 
 
-def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK) -> BackgroundScheduler:
-    """Start the background clock: a first tick now, then one per `interval`, never two at once
-    (a slow tick makes the next one wait, missed ones are coalesced). Stop it with
-    `scheduler.shutdown()`."""
+def _run_sweep(ctx: BotContext) -> None:
+    """The outbox between ticks: whatever became due (a retry, a dead sender's leftovers)."""
+    try:
+        outcomes = send_all_due(ctx.dispatcher)
+    except Exception:  # noqa: BLE001 - keep the clock alive; the log has the cause
+        log.exception("outbox sweep failed")
+        return
+    if outcomes:
+        log.info("outbox sweep: sent %d of %d", sum(o.ok for o in outcomes), len(outcomes))
+
+
+def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK,
+                    sweep: timedelta = SWEEP) -> BackgroundScheduler:
+    """Start the background clock: a first tick now, then one per `interval`, and an outbox
+    sweep every `sweep`; one job at a time (a slow tick makes the others wait, missed runs are
+    coalesced). Stop it with `scheduler.shutdown()`."""
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
         executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -89,5 +106,7 @@ def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK) -> Backgroun
         timezone=UTC)
     scheduler.add_job(_run_tick, "interval", args=[ctx], id="pmo-bot-tick",
                       seconds=interval.total_seconds(), next_run_time=datetime.now(UTC))
+    scheduler.add_job(_run_sweep, "interval", args=[ctx], id="pmo-bot-outbox-sweep",
+                      seconds=sweep.total_seconds())
     scheduler.start()
     return scheduler

@@ -6,6 +6,7 @@ Slack stand-in, then simply never writes its outcome; the bot's clock is moved p
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import event
 from bot import sent_lookup
 from bot.context import make_client
 from bot.dispatcher import LEASE
+from bot.scheduler import start_scheduler
 from storage import outbox
 from tests.scheduling import deliveries, run
 from tests.support import ALICE, APOLLO_CHANNEL, GENERAL
@@ -152,3 +154,26 @@ def test_sqlite_without_returning_claims_the_same_rows(bot):
         rest = outbox.claim(session, now=bot.clock.at, owner="other", lease=LEASE)
     assert [c.id for c in claimed] == ids[:2] and [c.id for c in rest] == ids[2:]
     assert {d.lease_owner for d in deliveries(bot)} == {"me", "other"}
+
+
+def test_the_scheduler_sweeps_the_outbox_between_ticks(bot, caplog):
+    delivery = _enqueue(bot, APOLLO_CHANNEL)
+    with bot.ctx.db.write() as session:  # a sender that died holding it
+        outbox.claim(session, now=bot.clock.at, owner="dead-replica", lease=LEASE)
+    claims = threading.Semaphore(0)
+    count = lambda _c, _cur, statement, *_: (  # noqa: E731
+        claims.release() if statement.startswith("UPDATE deliveries SET lease_owner") else None)
+    event.listen(bot.ctx.db.engine, "before_cursor_execute", count)
+    with caplog.at_level(logging.INFO, logger="bot.scheduler"):
+        scheduler = start_scheduler(bot.ctx, interval=timedelta(hours=1),
+                                    sweep=timedelta(seconds=0.2))
+        try:
+            # One job at a time, in order: a second claim means the first tick is over.
+            assert claims.acquire(timeout=10) and claims.acquire(timeout=10)
+            bot.clock.advance(seconds=LEASE.total_seconds() + 1)  # its lease runs out
+            bot.slack.wait_for("chat.postMessage", timeout=10)
+        finally:
+            scheduler.shutdown(wait=True)
+            event.remove(bot.ctx.db.engine, "before_cursor_execute", count)
+    assert "outbox sweep: sent 1 of 1" in caplog.text and "tick:" not in caplog.text
+    assert _row(bot, delivery).state == "sent"

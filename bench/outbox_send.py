@@ -122,8 +122,10 @@ def recovery(ctx, slack: SlackStandIn, in_doubt: bool) -> float:
     refill(ctx, 200, **doubt)
     start = time.perf_counter()
     outcomes = send_all_due(Dispatcher(ctx, owner="bench"))
-    assert all(o.ok for o in outcomes)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    assert all(o.ok for o in outcomes) and len(outcomes) == 200
+    assert len(slack.calls("conversations.history")) == (200 if in_doubt else 0)
+    return elapsed
 
 
 def heartbeat_ms(ctx) -> float:

@@ -5,6 +5,7 @@ metadata checks on chat.postMessage, and `stall` / `release_stalls`."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from slack_sdk import WebClient
@@ -119,3 +120,10 @@ def test_a_dropped_post_never_reaches_the_channel(client, standin):
     caller.join(10)
     assert len(failures) == 1 and not isinstance(failures[0], SlackApiError)
     assert standin.messages("C1") == [] and standin.calls("chat.postMessage") == []
+
+
+def test_a_message_ts_is_the_time_it_was_posted(client):
+    first = float(client.chat_postMessage(channel="C1", text="now")["ts"])
+    time.sleep(0.3)
+    later = float(client.chat_postMessage(channel="C1", text="later")["ts"])
+    assert abs(first - time.time()) < 1.0 and later - first >= 0.3  # what `oldest` compares

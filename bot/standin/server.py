@@ -238,10 +238,11 @@ class SlackStandIn:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._link = SocketModeLink()
-        # Message ts in microseconds, strictly increasing, and starting from the wall clock as
-        # Slack's do: a console restarted on the same database must not hand out the ts of a
-        # card an earlier session posted (the bot would chat.update the wrong message).
-        self._ts = itertools.count(time.time_ns() // 1000, 100)
+        # Message ts are the wall clock in microseconds, as Slack's are (conversations.history's
+        # `oldest` compares them with real times), and strictly increasing: a console restarted
+        # on the same database must not hand out the ts of a card an earlier session posted
+        # (the bot would chat.update the wrong message).
+        self._last_ts = 0
         self._ids = itertools.count(1)
         self._not_in: set[str] = set()
         self._archived: set[str] = set()
@@ -640,7 +641,7 @@ class SlackStandIn:
         self._timeline.append({"kind": kind, "at": time.time(), **copy.deepcopy(data)})
 
     def _next_ts(self) -> str:
-        micros = next(self._ts)
+        micros = self._last_ts = max(self._last_ts + 100, time.time_ns() // 1000)
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _resolve(self, channel: Any, dm: bool = True) -> str | None:

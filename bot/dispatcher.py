@@ -129,7 +129,7 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001 - network faults of every kind are retried
             log.warning("delivery %s: %s", item.id, type(exc).__name__)
             return self._retry(item, type(exc).__name__, delay=_backoff(item.attempts),
-                               posted=True)  # no answer: it may be in Slack
+                               maybe_posted=True)  # no answer: it may be in Slack
         with self.ctx.db.write() as session:
             outbox.mark_sent(session, item.id, self.owner, now=self.ctx.now(),
                              slack_channel=response.get("channel") or item.target_channel,
@@ -150,7 +150,7 @@ class Dispatcher:
                             "retrying later", item.id, failed.error)
                 delay = (timedelta(seconds=failed.retry_after) if failed.retry_after
                          else _backoff(item.attempts))
-                return self._retry(item, f"lookup:{failed.error}", delay=delay, posted=None)
+                return self._retry(item, f"lookup:{failed.error}", delay=delay)
             log.warning("delivery %s: cannot check whether an earlier attempt posted it (%s; "
                         "the bot needs the channels:history, groups:history, im:history and "
                         "im:write scopes); posting it", item.id, failed.error)
@@ -160,7 +160,7 @@ class Dispatcher:
         """The message it updates or replies to is not posted: wait for it, or give up when
         that message will never be posted (it was given up on itself)."""
         if item.target_pending:
-            return self._retry(item, NOT_YET_POSTED, delay=timedelta(seconds=30), posted=None)
+            return self._retry(item, NOT_YET_POSTED, delay=timedelta(seconds=30))
         return self._give_up(item, TARGET_LOST)
 
     def _give_up(self, item: outbox.Claimed, error: str, *,
@@ -192,16 +192,17 @@ class Dispatcher:
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
         delay = timedelta(seconds=int(retry_after)) if retry_after else _backoff(item.attempts)
         # Slack answered: nothing was posted — unless Slack itself failed (5xx), maybe midway.
-        outcome = self._retry(item, error, delay=delay, posted=exc.response.status_code >= 500)
+        outcome = self._retry(item, error, delay=delay,
+                              maybe_posted=exc.response.status_code >= 500)
         if error in FIXABLE_ERRORS and item.attempts == 0:
             self._tell_requester(item, error)
         return outcome
 
     def _retry(self, item: outbox.Claimed, error: str, *, delay: timedelta,
-               posted: bool | None = False) -> Outcome:
+               maybe_posted: bool = False) -> Outcome:
         with self.ctx.db.write() as session:
             outbox.mark_retry(session, item.id, self.owner, error=error,
-                              retry_at=self.ctx.now() + delay, posted=posted)
+                              retry_at=self.ctx.now() + delay, maybe_posted=maybe_posted)
         return Outcome(item.id, False, error)
 
     def _tell_requester(self, item: outbox.Claimed, error: str) -> None:

@@ -261,16 +261,13 @@ def mark_sent(session: Session, delivery_id: int, owner: str, *, now: datetime,
 
 
 def mark_retry(session: Session, delivery_id: int, owner: str, *, error: str,
-               retry_at: datetime, posted: bool | None = False) -> bool:
-    """Try again at `retry_at`. `posted`: whether this attempt may have reached Slack — True
-    (no answer came: the row stays in doubt from this claim on), False (Slack answered that it
-    did not post: any earlier doubt is settled too, the look-up before it found nothing), or
-    None (no Web API call was made: the doubt stays as it was)."""
+               retry_at: datetime, maybe_posted: bool = False) -> bool:
+    """Try again at `retry_at`. `maybe_posted`: this attempt ended without an answer, so its
+    message may be in Slack: the row is in doubt from this claim on. Otherwise any doubt stays
+    as it was (a "no" from Slack now says nothing about an earlier attempt)."""
     doubt: dict[str, Any] = {}
-    if posted:
+    if maybe_posted:
         doubt["in_doubt_since"] = func.coalesce(Delivery.in_doubt_since, Delivery.claimed_at)
-    elif posted is not None:
-        doubt["in_doubt_since"] = None
     return _settle(session, delivery_id, owner, next_attempt_at=retry_at, last_error=error[:255],
                    attempts=Delivery.attempts + 1, **doubt)
 

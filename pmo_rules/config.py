@@ -23,11 +23,8 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PHASES: tuple[str, ...] = ("initiation", "planning", "execution", "closing")
-"""The standard's life cycle (3.1); monitoring runs alongside execution, so it has no gate."""
-
-CLOSED = "closed"
-"""The state a project reaches after passing the closing gate."""
+from pmo_rules.approvals import MAX_APPROVERS, Quorum, QuorumError
+from pmo_rules.lifecycle import PHASES, phase_index
 
 DEFAULT_SOURCE = "<defaults>"
 
@@ -40,24 +37,10 @@ _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 _LOCALES = ("en", "zh")
 _POSTERS = ("pm", "admin", "anyone")
 _EDITORS = ("owner", "pm", "admin", "anyone")
-_QUORUM_WORDS = ("any", "all")
 _QUORUM_REASON = 'must be "any", "all" or a whole number from 1 to the number of approvers'
 _MAX_CRITERIA = 20
 _MAX_CRITERION_CHARS = 150
 _MAX_SHOWN_CHARS = 60
-
-
-def next_phase(phase: str) -> str:
-    """The phase a project enters when it passes `phase`'s exit gate ("closed" after closing)."""
-    index = _phase_index(phase)
-    return PHASES[index + 1] if index + 1 < len(PHASES) else CLOSED
-
-
-def _phase_index(phase: str) -> int:
-    """Position of `phase` in the life cycle; a wrong name is a programming error, not input."""
-    if phase not in PHASES:
-        raise ValueError(f"unknown phase {phase!r}; phases are {', '.join(PHASES)}")
-    return PHASES.index(phase)
 
 
 class RulesError(Exception):
@@ -162,19 +145,10 @@ class GateRule:
     def required_votes(self, approver_count: int) -> int:
         """How many approvals pass the gate when `approver_count` people may approve.
 
-        Raises ValueError when the gate could never pass (no approvers, or a numeric quorum
-        above the count): lowering the bar silently would defeat the gate, so callers must
-        refuse the gate request instead.
+        Raises ValueError when the gate could never pass (pmo_rules.approvals.Quorum.required):
+        callers must refuse the gate request instead.
         """
-        if approver_count < 1:
-            raise ValueError("a gate needs at least one approver")
-        if self.quorum == "any":
-            return 1
-        if self.quorum == "all":
-            return approver_count
-        if not isinstance(self.quorum, int) or self.quorum > approver_count:
-            raise ValueError(f"quorum {self.quorum!r} exceeds {approver_count} approver(s)")
-        return self.quorum
+        return Quorum(self.quorum).required(approver_count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,13 +193,9 @@ class Rules:
     reminders: ReminderRules = ReminderRules()
     digest: DigestRules = DigestRules()
 
-    def is_admin(self, user_id: str) -> bool:
-        """Whether `user_id` is a PMO admin named in the rules file."""
-        return user_id in self.pmo.admins
-
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
-        _phase_index(phase)
+        phase_index(phase)
         return getattr(self.gates, phase)
 
 
@@ -346,6 +316,9 @@ def _gate_rule(table: dict, prefix: str) -> GateRule:
     """One gate: approvers are read first because a numeric quorum is bounded by their count."""
     _no_unknown_keys(table, prefix, ("approvers", "quorum", "criteria"))
     approvers = _user_ids(table.get("approvers", []), f"{prefix}.approvers")
+    if len(approvers) > MAX_APPROVERS:
+        raise _Invalid(f"{prefix}.approvers",
+                       f"must list at most {MAX_APPROVERS} approvers (got {len(approvers)})")
     return GateRule(
         approvers=approvers,
         quorum=_quorum(table.get("quorum", "any"), f"{prefix}.quorum", len(approvers)),
@@ -586,12 +559,15 @@ def _clock(value: Any, key: str) -> time:
 
 
 def _quorum(value: Any, key: str, approver_count: int) -> str | int:
-    """ "any", "all", or a count that the listed approvers (if any are listed) can reach."""
-    if isinstance(value, str) and value in _QUORUM_WORDS:
-        return value
-    if _is_int(value) and value >= 1 and (not approver_count or value <= approver_count):
-        return value
-    raise _Invalid(key, f"{_QUORUM_REASON}{_got(value)}")
+    """A Quorum (pmo_rules.approvals, the one parser) that the listed approvers, if any are
+    listed, can reach."""
+    try:
+        quorum = Quorum.parse(value).value
+    except QuorumError:
+        raise _Invalid(key, f"{_QUORUM_REASON}{_got(value)}") from None
+    if isinstance(quorum, int) and approver_count and quorum > approver_count:
+        raise _Invalid(key, f"{_QUORUM_REASON}{_got(value)}")
+    return quorum
 
 
 def _criteria(value: Any, key: str) -> tuple[str, ...]:

@@ -21,7 +21,6 @@ from pmo_rules.status import (
     Show,
     draft_from_form,
     parse_status_command,
-    require_may_edit,
 )
 from pmo_rules.status import Help as StatusHelp
 from templates.layout import chunks, pack_lines
@@ -114,34 +113,6 @@ def test_form_refusals_name_their_field(form, field, key):
     with pytest.raises(UserError) as refused:
         draft_from_form(form)
     assert (refused.value.field, refused.value.key) == (field, key)
-
-
-# -- editing --------------------------------------------------------------------------------------
-
-def test_the_edit_window_is_real_hours_across_a_dst_change():
-    """Noon Saturday to noon Sunday in Berlin, the night clocks go forward: 23 real hours.
-
-    (Python subtracts two datetimes of one zone by their wall clocks, which would say 24.)
-    """
-    posted = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
-    sunday = datetime(2026, 3, 29, 12, 0, tzinfo=BERLIN)
-    require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted, now=sunday,
-                     window_hours=23)
-    with pytest.raises(UserError):
-        require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted,
-                         now=sunday + timedelta(minutes=1), window_hours=23)
-
-
-def test_only_the_author_within_the_window_may_edit():
-    posted = NOW - timedelta(hours=24)
-    require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted, now=NOW,
-                     window_hours=24)
-    with pytest.raises(UserError, match="status.edit_not_author"):
-        require_may_edit(key="A1", author_id="U1", user_id="U2", posted_at=posted, now=NOW,
-                         window_hours=24)
-    with pytest.raises(UserError, match="status.edit_window_passed"):
-        require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted, now=NOW,
-                         window_hours=23)
 
 
 # -- standing -------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from pmo_rules.status import (
     parse_status_command,
 )
 from pmo_rules.status import Help as StatusHelp
-from templates.layout import chunks, pack_lines
 
 NOW = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 in Berlin, an hour after clocks went forward
 SHANGHAI, BERLIN = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin")
@@ -161,20 +160,3 @@ def test_a_project_without_updates_is_judged_from_registration_and_paused_ones_n
 
 def test_default_stale_is_twice_the_cadence():
     assert DEFAULT_RULES.status.stale_after_days == 2 * DEFAULT_RULES.status.cadence_days
-
-
-# -- fitting lists into Slack ---------------------------------------------------------------------
-
-@given(st.lists(st.text(alphabet="ab ", max_size=120), max_size=200),
-       st.integers(min_value=10, max_value=400))
-def test_packed_lines_keep_order_and_fit(lines, limit):
-    groups = pack_lines(lines, limit)
-    assert all(len("\n".join(group)) <= limit for group in groups)
-    flattened = [line for group in groups for line in group]
-    assert len(flattened) == len(lines)
-    for packed, line in zip(flattened, lines, strict=True):
-        assert packed == line or (len(line) > limit and packed.endswith("…"))
-
-
-def test_chunks():
-    assert chunks([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]] and chunks([], 3) == []

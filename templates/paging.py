@@ -16,13 +16,13 @@ our budget within them:
   FRAME_CHARS of the budget for them and shares the rest among SECTIONS_PER_MESSAGE sections:
   (12,000 - 1,000) / 4 = 2,750 characters each.
 
-There used to be two paginators: one packed sections of 2,750 characters four to a message
-(11,000 characters of sections, "leaving room for a header and a context line under ~13,000"),
-the other sections of 3,000 into messages of 12,000. Both were within Slack's limits, and they
-are one budget seen from two sides: the 12,000 characters of a message are the 11,000 of its
-sections plus the 1,000 of its frame. So both outputs are kept exactly, derived from one budget;
-the safe side wins where they differed in kind: every message, framed or not, is now held to the
-same 12,000 characters in all its blocks, the tighter of the two readings.
+There used to be two paginators with what looked like conflicting limits: one packed sections of
+2,750 characters four to a message ("11,000, leaving room for a header and a context line under
+~13,000"), the other sections of 3,000 into messages of 12,000. Neither broke a Slack limit, and
+they are one budget seen from two sides: a message's 12,000 characters are its sections' 11,000
+plus its frame's 1,000. So the budget is stated once (MESSAGE_CHARS, the safe side of Slack's
+observed 13,000) and both outputs are derived from it, unchanged; sections never exceed Slack's
+3,000.
 """
 
 from __future__ import annotations

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from bot.context import BotContext
 from handlers import gate_views as views
-from pmo_rules import gates
-from pmo_rules.config import GateRule, next_phase
+from pmo_rules import gates, permissions
+from pmo_rules.approvals import Quorum
+from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
-from pmo_rules.permissions import require_admin
+from pmo_rules.lifecycle import next_phase
 from storage import gates as store
 from storage import outbox
 from storage.projects import Project, project_by_key
@@ -59,9 +60,10 @@ class Prepared:
 def prepare_request(ctx: BotContext, session: Session, user: str, key: str) -> Prepared:
     """Everything a request needs, or the reason it can't be made now."""
     project = _project(session, key)
-    gates.check_may_request(user, key=project.key, pm_id=project.pm_id, phase=project.phase,
-                            state=project.state, hold_until=project.hold_until, now=ctx.now(),
-                            rules=ctx.rules)
+    permissions.require_gate_requester(user, key=project.key, pm_id=project.pm_id,
+                                       phase=project.phase, state=project.state,
+                                       hold_until=project.hold_until, now=ctx.now(),
+                                       rules=ctx.rules)
     existing = store.open_request(session, project.id)
     if existing is not None:
         raise UserError("gate.already_open", key=project.key, phase=existing.phase,
@@ -114,7 +116,7 @@ def gate_rule(ctx: BotContext, session: Session, project: Project, phase: str) -
     override = store.approver_overrides(session, project.id).get(phase)
     if override is None:
         return ctx.rules.gate(phase)
-    quorum = gates.parse_quorum(override.quorum) if override.quorum else None
+    quorum = Quorum.parse(override.quorum).value if override.quorum else None
     return gates.effective_gate(ctx.rules.gate(phase), tuple(override.approvers), quorum)
 
 
@@ -182,8 +184,8 @@ def _check_vote(session: Session, user: str, request: store.GateRequest,
                 project: Project) -> dict[str, str]:
     """The votes so far by approver, after checking that `user` may add theirs."""
     votes = {v.approver_id: v.vote for v in store.votes_of(session, request.id)}
-    gates.check_may_vote(user, key=project.key, approvers=request.approvers,
-                         requester=request.requested_by, votes=votes)
+    permissions.require_voter(user, key=project.key, approvers=request.approvers,
+                              requester=request.requested_by, votes=votes)
     return votes
 
 
@@ -260,8 +262,8 @@ def _withdrawal(ctx: BotContext, session: Session, user: str,
     request = store.open_request(session, project.id)
     if request is None:
         raise UserError("gate.none_open", key=project.key)
-    outcome = gates.withdrawal(user, key=project.key, requester=request.requested_by,
-                               rules=ctx.rules)
+    outcome = permissions.withdrawal_by(user, key=project.key, requester=request.requested_by,
+                                        rules=ctx.rules)
     return project, request, outcome
 
 
@@ -284,10 +286,9 @@ def check_decide(ctx: BotContext, user: str, command: gates.Decide) -> None:
 
 def _decision(ctx: BotContext, session: Session, user: str,
               command: gates.Decide) -> tuple[Project, datetime | None]:
-    require_admin(user, ctx.rules, action="decide_gate")
+    permissions.require_gate_decider(user, ctx.rules)
     project = _project(session, command.key)
-    gates.check_may_decide(user, ctx.rules, key=project.key, phase=project.phase,
-                           state=project.state)
+    gates.check_running(key=project.key, phase=project.phase, state=project.state)
     if command.until is None:
         return project, None
     tz = ctx.rules.pmo.tz
@@ -325,7 +326,7 @@ def decide(ctx: BotContext, user: str, command: gates.Decide) -> Done:
 
 def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> str:
     """An admin's per-project override of one gate's approvers (or its removal)."""
-    require_admin(user, ctx.rules, action="set_approvers")
+    permissions.require_admin(user, ctx.rules, action="set_approvers")
     rule = gates.effective_gate(ctx.rules.gate(command.phase), command.approvers, command.quorum)
     if command.approvers is not None:
         gates.check_reachable(rule, key=command.key, phase=command.phase)

@@ -12,7 +12,8 @@ from typing import Any
 
 from handlers.ids import Action, Block, Callback
 from pmo_rules import gates
-from pmo_rules.config import GateRule, next_phase
+from pmo_rules.config import GateRule
+from pmo_rules.lifecycle import next_phase
 from storage.gates import GateRequest, GateVote, Pending
 from storage.projects import Project
 from templates.render import Message, Renderer

@@ -30,7 +30,7 @@ from pmo_rules.pmo_commands import (
     ShowProject,
     parse_pmo_command,
 )
-from pmo_rules.projects import require_digest_allowed
+from pmo_rules.projects import check_digest_allowed
 from pmo_rules.risk import PortfolioRisks
 from storage import projects as store
 
@@ -139,14 +139,14 @@ def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
 
 def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str:
     """Store the switch (audited) and say where and when the digest goes, or that it already
-    was so (or why it cannot be turned on: pmo_rules.projects.require_digest_allowed)."""
+    was so (or why it cannot be turned on: pmo_rules.projects.check_digest_allowed)."""
     t = ctx.renderer.t
     with ctx.db.write() as session:
         project = store.project_by_key(session, cmd.key)
         if project is None:
             return error_text(ctx.renderer, UserError("project.unknown", key=cmd.key))
         try:
-            require_digest_allowed(project.key, project.state, cmd.on)
+            check_digest_allowed(project.key, project.state, cmd.on)
         except UserError as error:
             return error_text(ctx.renderer, error)
         changed = store.set_digest(session, project=project, on=cmd.on, actor=user,

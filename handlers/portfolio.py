@@ -14,7 +14,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.portfolio import Standing, standing, tally
 from storage import projects as store
 from storage.projects import Project, StatusUpdate
-from templates.layout import SECTIONS_PER_MESSAGE, chunks, pack_lines
+from templates.paging import page_lines
 from templates.render import Message
 
 MAX_MESSAGES = 5  # a response_url takes five posts
@@ -39,7 +39,7 @@ def portfolio_messages(ctx: BotContext) -> list[Message]:
         return [ctx.renderer.text("portfolio.empty")]
     rows = [(p, project_standing(ctx, p, latest.get(p.id), now)) for p in projects]
     lines = [ctx.renderer.t("portfolio.row", project=p, standing=s) for p, s in rows]
-    pages = chunks(pack_lines(lines), SECTIONS_PER_MESSAGE)
+    pages = page_lines(lines)
     shown = pages[:MAX_MESSAGES]
     hidden = len(projects) - sum(len(group) for page in shown for group in page)
     headline = tally(s for _, s in rows)

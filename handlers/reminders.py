@@ -15,8 +15,9 @@ from bot.planner import build_digest
 from handlers.ids import Action
 from handlers.replies import error_text
 from handlers.status_form import open_status_modal
+from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.reminders import DueItem, parse_post_status_value, parse_snooze_value
+from pmo_rules.reminders import parse_post_status_value, parse_snooze_value
 from pmo_rules.schedule import snooze_end
 from storage import audit
 from storage import projects as store
@@ -55,8 +56,8 @@ def snooze(ctx: BotContext, user: str, raw_value: object) -> str:
         raise UserError("nudge.malformed")
     now = ctx.now()
     with ctx.db.write() as session:
-        item = _current(source.due_items(session, now, ctx.rules, item_ids=[item_id]), key,
-                        user)
+        item = permissions.require_snoozer(
+            source.due_items(session, now, ctx.rules, item_ids=[item_id]), key=key, user=user)
         row = ledger.zones(session, [user]).get(user)
         until = snooze_end(now, zones.as_zone(row and row.tz, ctx.rules.pmo.tz),
                            ctx.rules.reminders.snooze_days)
@@ -68,18 +69,6 @@ def snooze(ctx: BotContext, user: str, raw_value: object) -> str:
                          after={"until": until.isoformat()})
     what = ctx.renderer.t(f"snooze.what.{kind}", **item.subject)
     return ctx.renderer.t("snooze.done", what=what, until=ctx.renderer.slack_date(until))
-
-
-def _current(items: list[DueItem], key: str, user: str) -> DueItem:
-    """The clicker's item the button names, if it is still due with the same due date (a gate
-    vote is one item per approver, all with the same key)."""
-    matching = [item for item in items if item.key == key]
-    if not matching:
-        raise UserError("snooze.stale")
-    for item in matching:
-        if item.recipient == user:
-            return item
-    raise UserError("snooze.not_yours", owner=matching[0].recipient)
 
 
 def on_post_status(ctx: BotContext, ack, body: dict, respond, client) -> None:

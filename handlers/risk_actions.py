@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import BotContext
 from handlers import risk_messages as messages
+from pmo_rules import permissions
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.risk import RiskChanges, RiskDraft, RiskRef
@@ -46,7 +47,7 @@ def editable(ctx: BotContext, session: Session, target: Target, user: str, *,
              for_update: bool = False) -> Risk:
     """The risk, if `user` may change it under `[risk] editors`."""
     risk = find(session, target, for_update=for_update)
-    rules.require_editor(user, risk.ref, risk.owner_id, risk.project.pm_id, ctx.rules)
+    permissions.require_risk_editor(user, risk.ref, risk.owner_id, risk.project.pm_id, ctx.rules)
     return risk
 
 
@@ -62,7 +63,7 @@ def project_for_new_risk(session: Session, key: str) -> Project:
     project = projects_store.project_by_key(session, key)
     if project is None:
         raise UserError("project.unknown", field="project", key=key)
-    rules.require_project_takes_risks(project.key, project.state)
+    rules.check_takes_risks(project.key, project.state)
     return project
 
 

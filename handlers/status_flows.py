@@ -15,7 +15,8 @@ from bot.context import BotContext
 from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.status import REPORTING_STATES, StatusDraft, require_may_edit, require_reporting
+from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.status import StatusDraft, check_reporting
 from storage import outbox
 from storage import projects as store
 from storage.projects import Project, StatusUpdate
@@ -30,7 +31,7 @@ def check_may_post(ctx: BotContext, user: str, key: str) -> None:
     only a refusal needs the database here.
     """
     remembered = ctx.lookups.get(("pm_of", key))
-    if (remembered and remembered[2] in REPORTING_STATES
+    if (remembered and remembered[2] in PORTFOLIO_STATES
             and permissions.may_post_status(user, remembered[1], ctx.rules)):
         return
     with ctx.db.lookup() as connection:
@@ -40,7 +41,7 @@ def check_may_post(ctx: BotContext, user: str, key: str) -> None:
     ctx.lookups.put(("pm_of", key), found)
     found_key, pm_id, state = found
     permissions.require_status_poster(user, found_key, pm_id, ctx.rules)
-    require_reporting(found_key, state)
+    check_reporting(found_key, state)
 
 
 def post_status(ctx: BotContext, user: str, draft: StatusDraft) -> str:
@@ -66,7 +67,7 @@ def _store_status(ctx: BotContext, session: Session, user: str, draft: StatusDra
     if project is None:
         raise UserError("project.unknown", key=draft.key)
     permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
-    require_reporting(project.key, project.state)
+    check_reporting(project.key, project.state)
     status = store.add_status(session, project=project, author=user, values=draft.values(),
                               now=now)
     delivery = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
@@ -113,7 +114,7 @@ def editable_latest(ctx: BotContext, session: Session, user: str, key: str,
     project = store.project_by_key(session, key)
     if project is None:
         raise UserError("project.unknown", key=key)
-    require_reporting(project.key, project.state)  # before "no update yet": that is moot now
+    check_reporting(project.key, project.state)  # before "no update yet": that is moot now
     latest = store.latest_status(session, project.id)
     if latest is None:
         raise UserError("status.none_yet", key=project.key)
@@ -138,10 +139,10 @@ def editable_by_id(ctx: BotContext, session: Session, user: str, status_id: int,
 def _require_editable(ctx: BotContext, user: str, project: Project, status: StatusUpdate,
                       now: datetime) -> None:
     """A correction is a status update too: refused once the project is closed or cancelled."""
-    require_reporting(project.key, project.state)
-    require_may_edit(key=project.key, author_id=status.author_id, user_id=user,
-                     posted_at=status.created_at, now=now,
-                     window_hours=ctx.rules.status.edit_window_hours)
+    check_reporting(project.key, project.state)
+    permissions.require_status_editor(key=project.key, author_id=status.author_id,
+                                      user_id=user, posted_at=status.created_at, now=now,
+                                      window_hours=ctx.rules.status.edit_window_hours)
 
 
 def status_card(ctx: BotContext, project: Project, status: StatusUpdate) -> Message:

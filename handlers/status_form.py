@@ -30,14 +30,14 @@ from handlers.status_flows import (
 )
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
+from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.status import (
     DIMENSIONS,
     NOT_RATED,
     NOTE_MAX,
-    REPORTING_STATES,
     SUMMARY_MAX,
+    check_reporting,
     draft_from_form,
-    require_reporting,
 )
 from storage import projects as store
 from storage.projects import Project, StatusUpdate
@@ -108,10 +108,10 @@ def _postable(ctx: BotContext, session: Session, user: str) -> list[Project]:
     """Up to MAX_OPTIONS + 1 projects `user` may post for (one more than fits says "type it"),
     leaving out closed and cancelled ones, which take no more updates."""
     if permissions.may_post_for_every_project(user, ctx.rules):
-        projects = store.list_projects(session, limit=MAX_OPTIONS + 1, states=REPORTING_STATES)
+        projects = store.list_projects(session, limit=MAX_OPTIONS + 1, states=PORTFOLIO_STATES)
     elif permissions.may_post_as_pm(ctx.rules):
         projects = store.list_projects(session, pm_id=user, limit=MAX_OPTIONS + 1,
-                                       states=REPORTING_STATES)
+                                       states=PORTFOLIO_STATES)
     else:
         projects = []
     return projects
@@ -126,7 +126,7 @@ def _chosen(ctx: BotContext, session: Session, user: str, key: str | None,
     if project is None:
         raise UserError("project.unknown", key=key.upper())
     permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
-    require_reporting(project.key, project.state)
+    check_reporting(project.key, project.state)
     return project
 
 

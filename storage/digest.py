@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.digest import LatestStatus, PortfolioReport, ProjectFacts, compose
-from pmo_rules.projects import PORTFOLIO_STATES
+from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.reminders import DueItem
 from storage.digest_sections import (
     GateSection,

@@ -26,7 +26,6 @@ from pmo_rules.reminders import (
     plan_reminders,
 )
 from pmo_rules.schedule import WorkCalendar
-from templates.paging import MESSAGE_BLOCKS, SECTION_TEXT, block_chars, pack_lines, split_blocks
 
 RULES = DEFAULT_RULES
 CAL = WorkCalendar()
@@ -176,26 +175,3 @@ def test_a_new_project_is_counted_now_but_its_colour_is_not_a_change():
     assert [(c.category, c.now, c.change) for c in report.counts] == [
         ("red", 1, 0), ("amber", 0, 0), ("green", 1, 0), ("none", 1, 0)]
     assert report.new == 1  # EDGE was registered exactly a week ago: it had a last week
-
-
-# --- paging -------------------------------------------------------------------------------------
-
-def test_pack_lines_keeps_each_text_within_the_section_limit():
-    lines = [f"line {n} " + "x" * 90 for n in range(200)]
-    texts = pack_lines(lines)
-    assert all(len(text) <= SECTION_TEXT for text in texts)
-    assert "\n".join(texts).split("\n") == lines
-    assert pack_lines(["y" * 5000]) == ["y" * (SECTION_TEXT - 1) + "…"]
-
-
-def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def test_split_blocks_respects_block_count_and_text_budget():
-    many = [section("x") for _ in range(120)]
-    assert [len(m) for m in split_blocks(many)] == [MESSAGE_BLOCKS, MESSAGE_BLOCKS, 20]
-    heavy = [section("y" * 2900) for _ in range(10)]
-    parts = split_blocks(heavy)
-    assert all(sum(block_chars(b) for b in part) <= 12_000 for part in parts)
-    assert sum(len(part) for part in parts) == 10

@@ -16,8 +16,9 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
+from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.reminders import ButtonSpec, DueItem
-from pmo_rules.risk import ACTIVE_STATUSES, PROJECT_STATES, RiskRef, overdue_reasons, pmo_today
+from pmo_rules.risk import ACTIVE_STATUSES, RiskRef, overdue_reasons, pmo_today
 from storage.projects import Project
 from storage.risks import Risk
 
@@ -59,7 +60,7 @@ def _due_query(condition, item_ids: Collection[str] | None):
                     Risk.next_review_on, Risk.due_on, Project.key)
              .join(Project, Project.id == Risk.project_id)
              .where(Risk.status.in_(ACTIVE_STATUSES), condition,
-                    Project.state.in_(PROJECT_STATES)))
+                    Project.state.in_(PORTFOLIO_STATES)))
     if item_ids is not None:
         query = query.where(Risk.id.in_([int(i) for i in item_ids if i.isdigit()]))
     return query

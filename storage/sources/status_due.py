@@ -10,7 +10,7 @@ from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
-from pmo_rules.projects import ACTIVE
+from pmo_rules.lifecycle import ACTIVE
 from pmo_rules.reminders import ButtonSpec, DueItem, status_due_at
 from storage.projects import Project
 

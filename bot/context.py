@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.after_ack import AfterAck
 from bot.dispatcher import Dispatcher
+from bot.inbox import Inbox
 from bot.lookup_cache import LookupCache
 from bot.settings import Settings
 from pmo_rules.config import Rules
@@ -49,6 +50,11 @@ class BotContext:
     def dispatcher(self) -> Dispatcher:
         """The process's outbox sender, one per context (its lease owner id is per process)."""
         return Dispatcher(self)
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        """Where listeners keep a changing request before its `ack()` (bot/inbox.py)."""
+        return Inbox(self)
 
     @cached_property
     def lookups(self) -> LookupCache:

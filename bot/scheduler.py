@@ -38,14 +38,22 @@ second per channel anyway)."""
 class TickResult:
     planned: PassResult = field(default_factory=PassResult)
     outcomes: list[Outcome] = field(default_factory=list)
+    recovered: int = 0
+    """Kept requests another process had not finished, applied by this tick."""
 
 
 def tick(ctx: BotContext) -> TickResult:
-    """One pass at the context's `now`: plan what is due, then send everything that is due.
+    """One pass at the context's `now`: finish kept requests nobody finished (bot/inbox.py),
+    plan what is due, then send everything that is due.
 
-    Sending runs even when planning fails, so retries and other senders' leftovers still go.
+    Sending runs even when recovering or planning fails, so retries and other senders'
+    leftovers still go.
     """
     result = TickResult()
+    try:
+        result.recovered = ctx.inbox.recover()
+    except Exception:  # noqa: BLE001 - planning and sending still run; the next tick retries
+        log.exception("recovering kept requests failed")
     try:
         result.planned = plan_pass(ctx, ctx.now())
     finally:
@@ -71,10 +79,10 @@ def _run_tick(ctx: BotContext) -> None:
     except Exception:  # noqa: BLE001 - keep the clock alive; the log has the cause
         log.exception("scheduler tick failed")
         return
-    if result.planned.delivery_ids or result.outcomes:
+    if result.planned.delivery_ids or result.outcomes or result.recovered:
         sent = sum(outcome.ok for outcome in result.outcomes)
-        log.info("tick: planned %d, sent %d of %d", len(result.planned.delivery_ids), sent,
-                 len(result.outcomes))
+        log.info("tick: recovered %d, planned %d, sent %d of %d", result.recovered,
+                 len(result.planned.delivery_ids), sent, len(result.outcomes))
 
 
 def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK) -> BackgroundScheduler:

@@ -17,7 +17,7 @@ from bot.context import BotContext
 from handlers import gate_flow as flow
 from handlers import gate_views as views
 from handlers.ids import Action, Block, Callback
-from handlers.replies import error_text, field_errors
+from handlers.slack_io import Incoming, Reply, error_text, field_errors, keep, work
 from pmo_rules import gates
 from pmo_rules.errors import UserError
 
@@ -48,12 +48,10 @@ def on_gate(ctx: BotContext, ack, command: dict, respond, client) -> None:
             open_form(ctx, client, command["trigger_id"], form, respond)
         elif isinstance(parsed, gates.Withdraw):
             flow.check_withdraw(ctx, user, parsed.key)
-            ack()
-            answer(ctx, respond, lambda: flow.withdraw(ctx, user, parsed.key))
+            keep(ctx, ack, "gate.withdraw", command, user=user, channel=command.get("channel_id"))
         else:
             flow.check_decide(ctx, user, parsed)
-            ack()
-            answer(ctx, respond, lambda: flow.decide(ctx, user, parsed))
+            keep(ctx, ack, "gate.decide", command, user=user, channel=command.get("channel_id"))
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
 
@@ -66,32 +64,49 @@ def open_form(ctx: BotContext, client, trigger_id: str, view: dict, respond) -> 
         respond(text=error_text(ctx.renderer, failure), response_type="ephemeral")
 
 
-def answer(ctx: BotContext, respond, use_case: Callable[[], flow.Done],
+@work("gate.withdraw")
+def apply_withdraw(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    answer(ctx, reply, lambda: flow.withdraw(ctx, request.user, parsed.key))
+
+
+@work("gate.decide")
+def apply_decide(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    answer(ctx, reply, lambda: flow.decide(ctx, request.user, parsed))
+
+
+def answer(ctx: BotContext, reply: Reply, use_case: Callable[[], flow.Done],
            clicked: tuple[str, str] | None = None) -> None:
     """Run a use case after the ack, reply to the person, then send what it queued."""
     try:
         done = use_case()
     except UserError as error:
-        refuse(ctx, respond, error, clicked)
+        refuse(ctx, reply.say, error, clicked)
         return
-    respond(text=done.reply, response_type="ephemeral")
+    reply.say(done.reply)
     ctx.dispatcher.send(done.deliveries)
 
 
-def refuse(ctx: BotContext, respond, error: UserError,
+def refuse(ctx: BotContext, say: Callable[[str], None], error: UserError,
            clicked: tuple[str, str] | None = None) -> None:
     """Say why nothing changed; a click on a decided request also brings its card up to date."""
-    respond(text=error_text(ctx.renderer, error), response_type="ephemeral")
+    say(error_text(ctx.renderer, error))
     if isinstance(error, flow.StaleRequest):
         ctx.dispatcher.send(flow.refresh_stale(ctx, error.request_id, clicked))
 
 
 def on_approve(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:
-    ack()
-    user = body["user"]["id"]
-    answer(ctx, respond,
-           lambda: flow.vote(ctx, user, gates.parse_card_value(action.get("value")),
-                             gates.APPROVE),
+    keep(ctx, ack, "gate.approve", body, user=body["user"]["id"],
+         channel=(clicked_message(body) or (None,))[0])
+
+
+@work("gate.approve")
+def apply_approve(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    body = request.payload
+    value = (body.get("actions") or [{}])[0].get("value")
+    answer(ctx, reply,
+           lambda: flow.vote(ctx, request.user, gates.parse_card_value(value), gates.APPROVE),
            clicked_message(body))
 
 
@@ -102,7 +117,8 @@ def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond, client) -
         form = flow.check_reject(ctx, body["user"]["id"],
                                  gates.parse_card_value(action.get("value")))
     except UserError as error:
-        refuse(ctx, respond, error, clicked_message(body))
+        refuse(ctx, lambda text: respond(text=text, response_type="ephemeral"), error,
+               clicked_message(body))
         return
     open_form(ctx, client, body["trigger_id"], form, respond)
 

@@ -14,7 +14,7 @@ from bot.context import BotContext
 from handlers.forms import field_of, pack, unpack
 from handlers.ids import Action
 from handlers.portfolio import project_standing
-from handlers.replies import error_text, open_modal
+from handlers.slack_io import error_text, open_modal
 from handlers.status_form import notice_view, open_status_modal
 from pmo_rules import permissions
 from pmo_rules.errors import UserError

@@ -16,7 +16,7 @@ from bot.context import BotContext
 from handlers import gate_flow, risk_messages
 from handlers.portfolio import portfolio_messages, project_card
 from handlers.reminders import preview_digest
-from handlers.replies import answer_later, ephemeral, error_text
+from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, work
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
@@ -89,10 +89,22 @@ def list_gates(ctx: BotContext, ack, _command: dict, _respond, _parsed: ListGate
 
 
 def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetApprovers) -> None:
-    user = command["user_id"]
-    permissions.require_admin(user, ctx.rules, action="set_approvers")
-    ack()
-    respond(text=set_approvers(ctx, user, parsed), response_type="ephemeral")
+    permissions.require_admin(command["user_id"], ctx.rules, action="set_approvers")
+    keep(ctx, ack, "pmo.approvers", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.approvers")
+def apply_approvers(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(set_approvers(ctx, request.user, _parsed(request, SetApprovers)))
+
+
+def _parsed(request: Incoming, kind: type):
+    """A kept `/pmo` command parsed again from the text Slack sent (it parsed before the ack)."""
+    parsed = parse_pmo_command(request.payload.get("text", ""))
+    if not isinstance(parsed, kind):
+        raise UserError("pmo.unknown_subcommand", usage="pmo", word=request.payload.get("text"))
+    return parsed
 
 
 def set_approvers(ctx: BotContext, user: str, cmd: SetApprovers) -> str:
@@ -103,11 +115,15 @@ def set_approvers(ctx: BotContext, user: str, cmd: SetApprovers) -> str:
 
 
 def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddProject) -> None:
-    user = command["user_id"]
-    permissions.require_admin(user, ctx.rules, action="add_project")
-    ack()
-    answer_later(ctx, lambda: add_project(ctx, user, command["channel_id"], parsed),
-                 ephemeral(respond))
+    permissions.require_admin(command["user_id"], ctx.rules, action="add_project")
+    keep(ctx, ack, "pmo.project_add", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.project_add")
+def apply_add_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(add_project(ctx, request.user, request.channel or request.user,
+                          _parsed(request, AddProject)))
 
 
 def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:
@@ -131,10 +147,14 @@ def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
                           parsed: SetProjectDigest) -> None:
     """PMO admins only: anyone else gets the refusal as the ack, and nothing is read or
     changed. The change itself is answered after the ack, like the other admin verbs."""
-    user = command["user_id"]
-    permissions.require_admin(user, ctx.rules, action="set_project_digest")
-    ack()
-    answer_later(ctx, lambda: set_project_digest(ctx, user, parsed), ephemeral(respond))
+    permissions.require_admin(command["user_id"], ctx.rules, action="set_project_digest")
+    keep(ctx, ack, "pmo.project_digest", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.project_digest")
+def apply_project_digest(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(set_project_digest(ctx, request.user, _parsed(request, SetProjectDigest)))
 
 
 def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str:

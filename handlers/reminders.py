@@ -13,7 +13,7 @@ from bot import zones
 from bot.context import BotContext
 from bot.planner import build_digest
 from handlers.ids import Action
-from handlers.replies import error_text
+from handlers.slack_io import Incoming, Reply, error_text, keep, work
 from handlers.status_form import open_status_modal
 from pmo_rules.errors import UserError
 from pmo_rules.reminders import DueItem, parse_post_status_value, parse_snooze_value
@@ -39,12 +39,15 @@ def _answer(respond, text: str) -> None:
 
 
 def on_snooze(ctx: BotContext, ack, body: dict, respond) -> None:
-    ack()
-    try:
-        text = snooze(ctx, body["user"]["id"], body["actions"][0].get("value"))
-    except UserError as error:
-        text = error_text(ctx.renderer, error)
-    _answer(respond, text)
+    keep(ctx, ack, "reminders.snooze", body, user=body["user"]["id"],
+         channel=(body.get("container") or {}).get("channel_id"))
+
+
+@work("reminders.snooze")
+def apply_snooze(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A Snooze click, kept before its ack."""
+    actions = request.payload.get("actions") or [{}]
+    reply.say(snooze(ctx, request.user, actions[0].get("value")))
 
 
 def snooze(ctx: BotContext, user: str, raw_value: object) -> str:

@@ -13,13 +13,12 @@ import json
 import logging
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from bot.context import BotContext
 from handlers import risk_actions as actions
 from handlers import risk_messages as messages
 from handlers.ids import Action, RiskAction, RiskBlock, RiskCallback
-from handlers.replies import error_text, field_errors
+from handlers.slack_io import Incoming, Reply, error_text, field_errors, keep, work
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.projects import parse_key
@@ -34,7 +33,10 @@ log = logging.getLogger(__name__)
 
 def register(app: App, ctx: BotContext) -> None:
     app.command("/risk")(lambda ack, command, respond: on_risk(ctx, ack, command, respond))
-    for action_id, act in ((RiskAction.REVIEWED, _review), (RiskAction.UPDATE, _open_update_form),
+    app.action(RiskAction.REVIEWED)(
+        lambda ack, body: keep(ctx, ack, "risk.reviewed_button", body, user=body["user"]["id"],
+                               channel=_clicked_channel(body)))
+    for action_id, act in ((RiskAction.UPDATE, _open_update_form),
                            (RiskAction.CLOSE, _open_close_form)):
         app.action(action_id)(_button_listener(ctx, act))
     app.view(RiskCallback.FORM)(lambda ack, body, view: on_form(ctx, ack, body, view))
@@ -67,8 +69,7 @@ def on_risk(ctx: BotContext, ack, command: dict, respond) -> None:
             ack(**look_up(ctx, user, parsed).as_payload())
         else:
             check_before_change(ctx, user, parsed)
-            ack()
-            respond(text=attempt(ctx, change, ctx, user, parsed), response_type="ephemeral")
+            keep(ctx, ack, "risk.change", command, user=user, channel=channel)
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
 
@@ -143,6 +144,16 @@ def change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> 
     return actions.review(ctx, user, cmd.ref, cmd.note)
 
 
+@work("risk.change")
+def apply_change(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """`/risk add|update|close|reviewed …`, kept before its ack and parsed again here (with the
+    day it was sent, so relative dates mean what they meant then)."""
+    parsed = rules.parse_risk_command(request.payload.get("text", ""),
+                                      today=messages.today(ctx, request.received_at),
+                                      rules=ctx.rules)
+    reply.say(attempt(ctx, change, ctx, request.user, parsed))
+
+
 def attempt(ctx: BotContext, func, *args, **kwargs) -> str:
     """The reply of a change made after ack: its confirmation, or the refusal it met."""
     try:
@@ -168,32 +179,51 @@ def clicked_risk(body: dict) -> int:
 
 
 def on_button(ctx: BotContext, ack, body: dict, respond, act) -> None:
-    """What the three buttons share: ack at once, read the risk id, act, answer the clicker.
+    """"Update" and "Close": ack at once, read the risk id, open the form (or say why not)."""
+    ack()
+    click(ctx, body, body["user"]["id"], _Respond(respond), act)
+
+
+@work("risk.reviewed_button")
+def apply_reviewed_button(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """"Mark reviewed", kept before its ack."""
+    click(ctx, request.payload, request.user, reply, _review)
+
+
+def click(ctx: BotContext, body: dict, user: str, reply, act) -> None:
+    """What the three buttons share: read the risk id, act, answer the clicker.
 
     `act(ctx, body, user, risk_id)` returns a reply to show, or None when it opened a form. A
     refusal (the risk was closed meanwhile, the clicker may not change it) is shown and the
     clicked message is redrawn, so a stale card stops offering what cannot be done.
     """
-    ack()
-    user = body["user"]["id"]
     try:
         risk_id = clicked_risk(body)
     except UserError as error:
-        _whisper(respond, error_text(ctx.renderer, error))
+        reply.say(error_text(ctx.renderer, error))
         return
     try:
-        reply = act(ctx, body, user, risk_id)
+        text = act(ctx, body, user, risk_id)
     except UserError as error:
-        refresh_clicked(ctx, body, respond, risk_id, refused=True)
-        _whisper(respond, error_text(ctx.renderer, error))
+        refresh_clicked(ctx, body, reply, risk_id, refused=True)
+        reply.say(error_text(ctx.renderer, error))
         return
-    if reply is not None:
-        refresh_clicked(ctx, body, respond, risk_id)
-        _whisper(respond, reply)
+    if text is not None:
+        refresh_clicked(ctx, body, reply, risk_id)
+        reply.say(text)
 
 
-def _whisper(respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
+class _Respond:
+    """bolt's `respond` with the two verbs of a kept request's `Reply` (say, replace)."""
+
+    def __init__(self, respond) -> None:
+        self._respond = respond
+
+    def say(self, text: str) -> None:
+        self._respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def replace(self, **message) -> None:
+        self._respond(replace_original=True, **message)
 
 
 def _review(ctx: BotContext, _body: dict, user: str, risk_id: int) -> str:
@@ -219,7 +249,7 @@ def _open_form(ctx: BotContext, body: dict, user: str, risk_id: int, verb: str) 
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def refresh_clicked(ctx: BotContext, body: dict, respond, risk_id: int, *,
+def refresh_clicked(ctx: BotContext, body: dict, reply, risk_id: int, *,
                     refused: bool = False) -> None:
     """Redraw the message the button was on with the risk as it is now, through the click's
     response_url. After a change the channel card is redrawn by the outbox already, so only
@@ -237,7 +267,7 @@ def refresh_clicked(ctx: BotContext, body: dict, respond, risk_id: int, *,
         card = risk.card_delivery_id and outbox.message_of(session, risk.card_delivery_id)
         payload = messages.card(ctx, risk).as_payload()
     if refused or clicked is None or clicked != card:
-        respond(replace_original=True, **payload)
+        reply.replace(**payload)
 
 
 def _is_reminder(body: dict) -> bool:
@@ -264,20 +294,28 @@ def _clicked_message(body: dict) -> tuple[str, str] | None:
 
 def on_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
     """The add/update form: field errors keep it open; a valid one closes and is confirmed."""
-    user = body["user"]["id"]
     metadata = _metadata(view)
-    fields = {block: messages.submitted(view["state"]["values"], block) for block in RiskBlock}
-    default_field = RiskBlock.TITLE if "r" in metadata else RiskBlock.PROJECT
     try:
-        if "r" in metadata:
-            run = _checked_update(ctx, user, metadata, fields)
-        else:
-            run = _checked_add(ctx, user, fields)
+        _checked_form(ctx, body["user"]["id"], view, metadata)
     except UserError as error:
+        default_field = RiskBlock.TITLE if "r" in metadata else RiskBlock.PROJECT
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, default_field))
         return
-    ack()
-    tell(ctx, user, metadata.get("c"), run())
+    keep(ctx, ack, "risk.form", body, user=body["user"]["id"], channel=metadata.get("c"))
+
+
+@work("risk.form")
+def apply_form(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A submitted add/update form, kept before its ack: checked again, then applied."""
+    view = request.payload["view"]
+    reply.say(_checked_form(ctx, request.user, view, _metadata(view))())
+
+
+def _checked_form(ctx: BotContext, user: str, view: dict, metadata: dict):
+    fields = {block: messages.submitted(view["state"]["values"], block) for block in RiskBlock}
+    if "r" in metadata:
+        return _checked_update(ctx, user, metadata, fields)
+    return _checked_add(ctx, user, fields)
 
 
 def _checked_add(ctx: BotContext, user: str, fields: dict):
@@ -308,25 +346,34 @@ def _checked_update(ctx: BotContext, user: str, metadata: dict, fields: dict):
 
 
 def on_close_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
-    user = body["user"]["id"]
     metadata = _metadata(view)
-    values = view["state"]["values"]
-    outcome = messages.submitted(values, RiskBlock.OUTCOME)
-    status = outcome if outcome in (rules.CLOSED, rules.OCCURRED) else rules.CLOSED
     try:
-        note = rules.check_closing_note(messages.submitted(values, RiskBlock.NOTE),
-                                        usage=rules.CLOSE_USAGE)
-        risk_id = metadata.get("r")
-        if not isinstance(risk_id, int):
-            raise UserError("risk.form_stale")
-        with ctx.db.read() as session:
-            actions.ensure_active(ctx, actions.editable(ctx, session, risk_id, user), "close")
+        _checked_close(ctx, body["user"]["id"], view, metadata)
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, RiskBlock.NOTE))
         return
-    ack()
-    tell(ctx, user, metadata.get("c"), attempt(ctx, actions.close, ctx, user, risk_id, note,
-                                               status))
+    keep(ctx, ack, "risk.close_form", body, user=body["user"]["id"], channel=metadata.get("c"))
+
+
+@work("risk.close_form")
+def apply_close_form(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    view = request.payload["view"]
+    risk_id, note, status = _checked_close(ctx, request.user, view, _metadata(view))
+    reply.say(attempt(ctx, actions.close, ctx, request.user, risk_id, note, status))
+
+
+def _checked_close(ctx: BotContext, user: str, view: dict, metadata: dict):
+    values = view["state"]["values"]
+    outcome = messages.submitted(values, RiskBlock.OUTCOME)
+    status = outcome if outcome in (rules.CLOSED, rules.OCCURRED) else rules.CLOSED
+    note = rules.check_closing_note(messages.submitted(values, RiskBlock.NOTE),
+                                    usage=rules.CLOSE_USAGE)
+    risk_id = metadata.get("r")
+    if not isinstance(risk_id, int):
+        raise UserError("risk.form_stale")
+    with ctx.db.read() as session:
+        actions.ensure_active(ctx, actions.editable(ctx, session, risk_id, user), "close")
+    return risk_id, note, status
 
 
 def _metadata(view: dict) -> dict:
@@ -335,18 +382,3 @@ def _metadata(view: dict) -> dict:
     except ValueError:
         metadata = {}
     return metadata if isinstance(metadata, dict) else {}
-
-
-def tell(ctx: BotContext, user: str, channel: str | None, text: str) -> None:
-    """Confirm a form to the person who sent it: only they see it, in the channel they were in
-    (or, when the bot cannot post there, in their DM with the bot)."""
-    try:
-        if channel:
-            ctx.client.chat_postEphemeral(channel=channel, user=user, text=text)
-            return
-    except SlackApiError as error:
-        log.info("ephemeral to %s failed (%s); using the DM", channel, error.response.get("error"))
-    try:
-        ctx.client.chat_postMessage(channel=user, text=text)
-    except SlackApiError as error:
-        log.warning("could not confirm a risk form to %s: %s", user, error.response.get("error"))

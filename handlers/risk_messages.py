@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -38,8 +38,9 @@ class RiskView:
     overdue: tuple[str, ...]
 
 
-def today(ctx: BotContext) -> date:
-    return rules.pmo_today(ctx.now(), ctx.rules.pmo.tz)
+def today(ctx: BotContext, at: datetime | None = None) -> date:
+    """The PMO's date now (or at `at`: the moment a kept request was sent)."""
+    return rules.pmo_today(at or ctx.now(), ctx.rules.pmo.tz)
 
 
 def view_of(ctx: BotContext, risk: Risk) -> RiskView:

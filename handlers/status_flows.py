@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.context import BotContext
-from handlers.replies import error_text
+from handlers.slack_io import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.status import REPORTING_STATES, StatusDraft, require_may_edit, require_reporting

@@ -20,7 +20,16 @@ from sqlalchemy.orm import Session
 from bot.context import BotContext
 from handlers.forms import field_of, form_values, pack, unpack
 from handlers.ids import Action, Block, Callback
-from handlers.replies import answer_later, error_text, field_errors, open_modal, tell
+from handlers.slack_io import (
+    Incoming,
+    Reply,
+    error_text,
+    field_errors,
+    keep,
+    open_modal,
+    tell,
+    work,
+)
 from handlers.status_flows import (
     check_may_post,
     correct_status,
@@ -153,9 +162,14 @@ def on_submit_new(ctx: BotContext, ack, body: dict, client) -> None:
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, Block.PROJECT))
         return
-    ack()
-    answer_later(ctx, lambda: post_status(ctx, user, draft),
-                 lambda text: tell(client, user, channel, text))
+    keep(ctx, ack, "status.form_new", body, user=user, channel=channel)
+
+
+@work("status.form_new")
+def apply_new(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A submitted status form, kept before its ack: read again from the view Slack sent."""
+    draft = draft_from_form(form_values(request.payload["view"]))
+    reply.say(post_status(ctx, request.user, draft))
 
 
 def on_submit_edit(ctx: BotContext, ack, body: dict, client) -> None:
@@ -163,16 +177,28 @@ def on_submit_edit(ctx: BotContext, ack, body: dict, client) -> None:
     user, view = body["user"]["id"], body["view"]
     try:
         metadata = unpack(view.get("private_metadata"))
-        status_id = field_of(metadata, "s", int)
-        with ctx.db.read() as session:
-            _status, project = editable_by_id(ctx, session, user, status_id, ctx.now())
-        draft = draft_from_form({**form_values(view), Block.PROJECT: project.key})
+        _draft_of_correction(ctx, user, view, metadata)
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, Block.SUMMARY))
         return
-    ack()
-    answer_later(ctx, lambda: correct_status(ctx, user, status_id, draft),
-                 lambda text: tell(client, user, _origin(metadata), text))
+    keep(ctx, ack, "status.form_edit", body, user=user, channel=_origin(metadata))
+
+
+@work("status.form_edit")
+def apply_edit(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A submitted correction, kept before its ack; `correct_status` checks it once more."""
+    view = request.payload["view"]
+    status_id, draft = _draft_of_correction(ctx, request.user, view,
+                                            unpack(view.get("private_metadata")))
+    reply.say(correct_status(ctx, request.user, status_id, draft))
+
+
+def _draft_of_correction(ctx: BotContext, user: str, view: dict,
+                         metadata: dict[str, Any]) -> tuple[int, Any]:
+    status_id = field_of(metadata, "s", int)
+    with ctx.db.read() as session:
+        _status, project = editable_by_id(ctx, session, user, status_id, ctx.now())
+    return status_id, draft_from_form({**form_values(view), Block.PROJECT: project.key})
 
 
 def _origin(metadata: dict[str, Any]) -> str | None:

@@ -64,6 +64,7 @@ class Bot:
         if self.app is not None:
             self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.ctx.after_ack.drain()
+        self.ctx.inbox.close()
         self.ctx.db.dispose()
 
     def command(self, command: str, text: str = "", *, user: str = ALICE,

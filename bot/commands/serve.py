@@ -113,9 +113,23 @@ def start_background(ctx: BotContext, args: argparse.Namespace) -> Stop:
     """
     if args.no_scheduler:
         log.info("scheduler not started here (--no-scheduler): run `pmo-bot scheduler`")
-        return lambda: None
+        # Its first tick would have finished what a killed process left in the inbox.
+        threading.Thread(target=_recover, args=(ctx,), name="inbox-recovery", daemon=True).start()
+        return ctx.inbox.close
     scheduler = start_scheduler(ctx)
-    return lambda: scheduler.shutdown(wait=True)
+
+    def stop() -> None:
+        scheduler.shutdown(wait=True)
+        ctx.inbox.close()
+
+    return stop
+
+
+def _recover(ctx: BotContext) -> None:
+    try:
+        ctx.inbox.recover()
+    except Exception:  # noqa: BLE001 - the scheduler (`pmo-bot scheduler`) retries every minute
+        log.exception("recovering kept requests at start failed")
 
 
 def socket_mode_handler(ctx: BotContext) -> SocketModeHandler:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 
 from bot.console import clock
-from handlers.replies import error_text
+from handlers.slack_io import error_text
 from pmo_rules.config import PHASES
 from pmo_rules.errors import UserError
 from storage import projects as store

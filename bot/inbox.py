@@ -60,6 +60,9 @@ class Inbox:
         self._heartbeat: threading.Thread | None = None
         self._stopping = threading.Event()
         self._recovered_once = False
+        self.only_process = False
+        """True in a server or scheduler holding SQLite's single-instance lock: no other
+        process can be applying requests, so its first recovery need not wait for leases."""
 
     # -- before the ack -----------------------------------------------------------------------
 
@@ -128,9 +131,9 @@ class Inbox:
 
         On SQLite only one server runs (bot/single_instance.py), so at its first recovery every
         pending request not its own belongs to a process that is gone: it takes them at once
-        instead of waiting for their leases to run out.
+        instead of waiting for their leases to run out (`only_process`).
         """
-        take_all = not self._recovered_once and self.ctx.db.is_sqlite
+        take_all = not self._recovered_once and self.only_process
         self._recovered_once = True
         total = 0
         for _ in range(MAX_BATCHES):

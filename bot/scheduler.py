@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK = timedelta(minutes=1)
+RECOVER_EVERY = timedelta(seconds=10)
+"""How often kept requests whose process died are looked for, beside the tick: their leases
+last 30 s (bot/inbox.py), so one is taken over within about 40 s of its process dying."""
 BATCH = 50
 MAX_BATCHES = 20
 """At most 1,000 sends per tick; the rest go in the next one (Slack allows about one post per
@@ -85,17 +88,28 @@ def _run_tick(ctx: BotContext) -> None:
                  len(result.planned.delivery_ids), sent, len(result.outcomes))
 
 
+def _recover_inbox(ctx: BotContext) -> None:
+    """The job beside the tick: apply kept requests whose process died (one indexed query)."""
+    try:
+        ctx.inbox.recover()
+    except Exception:  # noqa: BLE001 - the database may be down: the next run tries again
+        log.warning("recovering kept requests failed; trying again in %ss",
+                    int(RECOVER_EVERY.total_seconds()))
+
+
 def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK) -> BackgroundScheduler:
     """Start the background clock: a first tick now, then one per `interval`, never two at once
-    (a slow tick makes the next one wait, missed ones are coalesced). Stop it with
-    `scheduler.shutdown()`."""
+    (a slow tick makes the next one wait, missed ones are coalesced); beside it, every
+    `RECOVER_EVERY`, the inbox's recovery. Stop it with `scheduler.shutdown()`."""
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        executors={"default": ThreadPoolExecutor(max_workers=2)},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(interval.total_seconds())},
         timezone=UTC)
     scheduler.add_job(_run_tick, "interval", args=[ctx], id="pmo-bot-tick",
                       seconds=interval.total_seconds(), next_run_time=datetime.now(UTC))
+    scheduler.add_job(_recover_inbox, "interval", args=[ctx], id="pmo-bot-inbox-recovery",
+                      seconds=RECOVER_EVERY.total_seconds())
     scheduler.start()
     return scheduler

@@ -14,6 +14,9 @@ from storage.projects import Project, StatusUpdate
 from tests.support import BOB
 
 
+STATE_OF_THE_UPDATE = select(InboxItem.state).where(InboxItem.work == "status.post")
+
+
 def test_a_failure_after_the_ack_is_told_rolled_back_and_retried(apollo, monkeypatch, caplog):
     """The request was kept before the ack: a failing work leaves nothing half-written, tells
     the author it will be retried, and the next tick after the pause applies it once."""
@@ -31,7 +34,7 @@ def test_a_failure_after_the_ack_is_told_rolled_back_and_retried(apollo, monkeyp
     with apollo.ctx.db.read() as session:
         assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 0
         assert session.scalar(select(func.count()).select_from(Delivery)) == 0
-        assert session.scalar(select(InboxItem.state).where(InboxItem.work == "status.post")) == "pending"
+        assert session.scalar(STATE_OF_THE_UPDATE) == "pending"
     assert "(status.post) failed: RuntimeError" in caplog.text
     assert "disk on fire" in caplog.text  # the trace is in the log, not in Slack
 
@@ -43,7 +46,7 @@ def test_a_failure_after_the_ack_is_told_rolled_back_and_retried(apollo, monkeyp
     assert "Status for *APOLLO* recorded" in apollo.slack.wait_for_response(2)[-1]["body"]["text"]
     with apollo.ctx.db.read() as session:
         assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 1
-        assert session.scalar(select(InboxItem.state).where(InboxItem.work == "status.post")) == "done"
+        assert session.scalar(STATE_OF_THE_UPDATE) == "done"
     assert tick(apollo.ctx).recovered == 0
 
 

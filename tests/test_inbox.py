@@ -92,6 +92,7 @@ def test_a_request_whose_process_died_is_applied_by_the_next_tick_once(apollo):
 def test_a_starting_sqlite_server_takes_over_at_once(apollo):
     """On SQLite only one server runs: what another process kept is its to finish, now; on
     PostgreSQL other replicas may be alive, so it waits for their leases to run out."""
+    apollo.ctx.inbox.only_process = apollo.ctx.db.is_sqlite  # what serve sets on SQLite
     _keep_without_applying(apollo, "APOLLO green Left by the last server")
     recovered = tick(apollo.ctx).recovered
     assert recovered == (1 if apollo.ctx.db.is_sqlite else 0)

@@ -65,17 +65,19 @@ def run(args: argparse.Namespace) -> int:
     prepare_database(settings.database_url)
     lock = hold_single_instance(settings.database_url, "server")
     try:
-        return _serve(args, settings, rules, workers)
+        return _serve(args, settings, rules, workers, only_process=lock is not None)
     finally:
         if lock is not None:
             lock.release()
 
 
-def _serve(args: argparse.Namespace, settings: Settings, rules, workers: int | None) -> int:
+def _serve(args: argparse.Namespace, settings: Settings, rules, workers: int | None, *,
+           only_process: bool) -> int:
     ctx = make_context(settings, rules)
     team = check_bot_token(ctx.client, settings)
     log.info("connected to Slack workspace %s as %s", team.get("team"), team.get("user"))
-    background = partial(start_background, args=args)  # started once the server is up
+    background = partial(start_background, args=args,  # started once the server is up
+                         only_process=only_process)
     if settings.socket_mode:
         return serve_socket_mode(ctx, background)
     return serve_http(ctx, host=args.host, workers=workers, threads=args.threads,
@@ -103,7 +105,7 @@ def check_bot_token(client: WebClient, settings: Settings) -> dict:
                             f"({type(error).__name__}): check the URL and the network") from None
 
 
-def start_background(ctx: BotContext, args: argparse.Namespace) -> Stop:
+def start_background(ctx: BotContext, args: argparse.Namespace, only_process: bool = False) -> Stop:
     """Work beside request handling: the scheduler's tick; returns what stops it.
 
     The clock (outbox retries, reminders, the digest) runs unless `--no-scheduler`. Over HTTP
@@ -111,6 +113,7 @@ def start_background(ctx: BotContext, args: argparse.Namespace) -> Stop:
     thread holds a SQLite connection. Several workers (PostgreSQL only) may each tick: their
     claims and the outbox's unique keys make that safe, as with several replicas.
     """
+    ctx.inbox.only_process = only_process
     if args.no_scheduler:
         log.info("scheduler not started here (--no-scheduler): run `pmo-bot scheduler`")
         # Its first tick would have finished what a killed process left in the inbox.

@@ -13,7 +13,6 @@ from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
 from tests.support import BOB
 
-
 STATE_OF_THE_UPDATE = select(InboxItem.state).where(InboxItem.work == "status.post")
 
 

@@ -923,6 +923,7 @@ class SlackStandIn:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 refuses connections under a burst; Slack doesn't
 
     def __init__(self, standin: SlackStandIn) -> None:
         self.standin = standin

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -154,7 +155,9 @@ def signed_commands(slack: Slack, count: int) -> list[tuple[bytes, dict[str, str
     for i, response_url in enumerate(slack.ask("response_urls", count)):
         body = urlencode({"command": "/status", "text": f"APOLLO green Benchmark update {i}",
                           "user_id": PM, "channel_id": CHANNEL, "team_id": "T0PMO",
-                          "response_url": response_url, "trigger_id": f"{i}.bench"})
+                          "response_url": response_url,
+                          # unique, as Slack's are: the bot applies one trigger once
+                          "trigger_id": f"{i}.{uuid.uuid4().hex}"})
         stamp = str(int(time.time()))
         requests.append((body.encode(), {
             "Content-Type": "application/x-www-form-urlencoded",

@@ -70,10 +70,11 @@ class Inbox:
                response_url: str | None, payload: dict[str, Any]) -> Request | None:
         """Keep one request (None when this key was kept before). Raises when the database
         cannot be written: the caller has not acked yet and says "nothing was saved"."""
-        with self.ctx.db.quick_write() as connection:
-            request = store.accept(connection, work=work, key=key, user=user, channel=channel,
-                                   response_url=response_url, payload=payload,
-                                   now=self.ctx.now(), owner=self.owner, lease=LEASE)
+        now = self.ctx.now()
+        request = self.ctx.db.write_one(lambda connection: store.accept(
+            connection, work=work, key=key, user=user, channel=channel,
+            response_url=response_url, payload=payload, now=now, owner=self.owner,
+            lease=LEASE))
         if request is not None:
             self._hold(request.id)
         return request

@@ -173,10 +173,9 @@ def test_a_request_that_keeps_failing_is_given_up_and_its_author_told(apollo, mo
 
 
 def test_a_kept_request_for_an_unknown_work_is_retried_then_given_up(apollo):
-    with apollo.ctx.db.quick_write() as connection:
-        store.accept(connection, work="no.such.work", key="x:1", user=ALICE, channel=None,
-                     response_url=None, payload={}, now=apollo.ctx.now(), owner="gone",
-                     lease=timedelta(0))
+    apollo.ctx.db.write_one(lambda connection: store.accept(
+        connection, work="no.such.work", key="x:1", user=ALICE, channel=None,
+        response_url=None, payload={}, now=apollo.ctx.now(), owner="gone", lease=timedelta(0)))
     for _ in range(MAX_ATTEMPTS + 1):
         apollo.clock.advance(minutes=10)
         tick(apollo.ctx)

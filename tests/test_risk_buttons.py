@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.standin import message_problems, view_problems
 from handlers import risk_messages as messages
-from handlers.ids import RiskAction, RiskBlock, RiskCallback
+from pmo_rules.ids import RiskAction, RiskBlock, RiskCallback
 from storage.projects import Project
 from storage.risks import Risk
 from tests.risk_helpers import (

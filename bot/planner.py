@@ -21,12 +21,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import zones
+from pmo_rules.digest import DigestData
 from pmo_rules.reminders import DueItem, ReminderPlan, plan_reminders, todays_nudge_keys
 from pmo_rules.schedule import DigestPeriod, WorkCalendar, digest_period
 from storage import outbox
 from storage import reminders as ledger
 from storage.digest import (
-    DigestData,
     DigestProject,
     digest_projects,
     load_digest,

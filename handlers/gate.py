@@ -16,10 +16,11 @@ from slack_sdk.errors import SlackApiError
 from bot.context import BotContext
 from handlers import gate_flow as flow
 from handlers import gate_views as views
-from handlers.ids import Action, Block, Callback
 from handlers.replies import error_text, field_errors
 from pmo_rules import gates
 from pmo_rules.errors import UserError
+from pmo_rules.ids import Action, Block, Callback
+from pmo_rules.values import GateButton, GateRequestForm
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -90,7 +91,7 @@ def on_approve(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:
     ack()
     user = body["user"]["id"]
     answer(ctx, respond,
-           lambda: flow.vote(ctx, user, gates.parse_card_value(action.get("value")),
+           lambda: flow.vote(ctx, user, GateButton.decode(action.get("value")).request_id,
                              gates.APPROVE),
            clicked_message(body))
 
@@ -100,7 +101,7 @@ def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond, client) -
     ack()
     try:
         form = flow.check_reject(ctx, body["user"]["id"],
-                                 gates.parse_card_value(action.get("value")))
+                                 GateButton.decode(action.get("value")).request_id)
     except UserError as error:
         refuse(ctx, respond, error, clicked_message(body))
         return
@@ -119,9 +120,10 @@ def on_request_form(ctx: BotContext, ack, body: dict) -> None:
     values = view.get("state", {}).get("values", {})
 
     def request() -> flow.Done:
-        key, phase = gates.parse_form_metadata(view.get("private_metadata"))
+        form = GateRequestForm.decode(view.get("private_metadata"))
         note = _input(values.get(Block.NOTE, {}), "value") or ""
-        return flow.submit_request(ctx, body["user"]["id"], key, phase, _ticked(values), note)
+        return flow.submit_request(ctx, body["user"]["id"], form.key, form.phase,
+                                   _ticked(values), note)
 
     submit(ctx, ack, request, default_field=Block.NOTE)
 
@@ -131,7 +133,7 @@ def on_reject_form(ctx: BotContext, ack, body: dict) -> None:
     reason = _input(view.get("state", {}).get("values", {}).get(Block.REASON, {}), "value")
 
     def reject() -> flow.Done:
-        request_id = gates.parse_card_value(view.get("private_metadata"))
+        request_id = GateButton.decode(view.get("private_metadata")).request_id
         return flow.vote(ctx, body["user"]["id"], request_id, gates.REJECT,
                          gates.check_reason(reason or ""))
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from handlers.ids import Action, Block, Callback
 from pmo_rules import gates
 from pmo_rules.config import GateRule
+from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.lifecycle import next_phase
+from pmo_rules.values import GateButton, GateRequestForm
 from storage.gates import GateRequest, GateVote, Pending
 from storage.projects import Project
 from templates.render import Message, Renderer
@@ -45,7 +46,7 @@ def card(renderer: Renderer, project: Project, request: GateRequest,
     """The approval card as it should look now: buttons while open, the decision after."""
     context = dict(key=project.key, name=project.name, request=request,
                    next_phase=next_phase(request.phase), voters=_voters(request, votes),
-                   approvals=_approvals(votes), value=gates.card_value(request.id),
+                   approvals=_approvals(votes), value=GateButton(request.id).encode(),
                    approve_action=Action.GATE_APPROVE, reject_action=Action.GATE_REJECT)
     return Message(text=renderer.t("gate.card_text", key=project.key, phase=request.phase,
                                    state=request.state, requester=request.requested_by),
@@ -59,14 +60,15 @@ def request_form(renderer: Renderer, project: Project, electorate: gates.Elector
                          next_phase=next_phase(project.phase), criteria=criteria,
                          approvers=electorate.approvers, required=electorate.required,
                          note=note, note_max=gates.NOTE_MAX,
-                         metadata=gates.form_metadata(project.key, project.phase),
+                         metadata=GateRequestForm(project.key, project.phase).encode(),
                          callback_id=Callback.GATE_REQUEST, check_block=Block.GATE_CHECK,
                          note_block=Block.NOTE, value_action=Action.VALUE)
 
 
 def reject_form(renderer: Renderer, project: Project, request: GateRequest) -> dict[str, Any]:
     return renderer.view("gate_reject_modal", key=project.key, phase=request.phase,
-                         metadata=gates.card_value(request.id), callback_id=Callback.GATE_REJECT,
+                         metadata=GateButton(request.id).encode(),
+                         callback_id=Callback.GATE_REJECT,
                          reason_block=Block.REASON, value_action=Action.VALUE,
                          reason_max=gates.REASON_MAX)
 

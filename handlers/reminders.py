@@ -12,13 +12,13 @@ from slack_bolt import App
 from bot import zones
 from bot.context import BotContext
 from bot.planner import build_digest
-from handlers.ids import Action
 from handlers.replies import error_text
 from handlers.status_form import open_status_modal
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.reminders import parse_post_status_value, parse_snooze_value
+from pmo_rules.ids import Action
 from pmo_rules.schedule import snooze_end
+from pmo_rules.values import PostStatus, Snooze
 from storage import audit
 from storage import projects as store
 from storage import reminders as ledger
@@ -50,14 +50,16 @@ def on_snooze(ctx: BotContext, ack, body: dict, respond) -> None:
 
 def snooze(ctx: BotContext, user: str, raw_value: object) -> str:
     """Snooze the clicked item for `[reminders] snooze_days` in the clicker's time zone."""
-    kind, item_id, key = parse_snooze_value(raw_value)
+    clicked = Snooze.decode(raw_value)
+    kind, key = clicked.kind, clicked.item_key
     source = source_of(kind)
     if source is None:
         raise UserError("nudge.malformed")
     now = ctx.now()
     with ctx.db.write() as session:
         item = permissions.require_snoozer(
-            source.due_items(session, now, ctx.rules, item_ids=[item_id]), key=key, user=user)
+            source.due_items(session, now, ctx.rules, item_ids=[clicked.item_id]), key=key,
+            user=user)
         row = ledger.zones(session, [user]).get(user)
         until = snooze_end(now, zones.as_zone(row and row.tz, ctx.rules.pmo.tz),
                            ctx.rules.reminders.snooze_days)
@@ -78,7 +80,7 @@ def on_post_status(ctx: BotContext, ack, body: dict, respond, client) -> None:
     """
     ack()
     try:
-        key = parse_post_status_value(body["actions"][0].get("value"))
+        key = PostStatus.decode(body["actions"][0].get("value")).key
     except UserError as error:
         _answer(respond, error_text(ctx.renderer, error))
         return

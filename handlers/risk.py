@@ -3,13 +3,12 @@
 Commands are parsed and checked (the risk or project exists, the caller may change it) before
 `ack()`, so a refusal is the ack's own ephemeral text; the change runs after it. Buttons ack at
 once (a click has no text to carry) and answer with an ephemeral reply. The buttons' action ids
-and their `{"r": <risk id>}` value are stable (handlers/ids.py `RiskAction`): other features put
-the same buttons on their own messages and these listeners serve them.
+and their value are stable (pmo_rules/ids.py `RiskAction`, pmo_rules/values.py `RiskButton`):
+other features put the same buttons on their own messages and these listeners serve them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
 from slack_bolt import App
@@ -18,12 +17,13 @@ from slack_sdk.errors import SlackApiError
 from bot.context import BotContext
 from handlers import risk_actions as actions
 from handlers import risk_messages as messages
-from handlers.ids import Action, RiskAction, RiskBlock, RiskCallback
 from handlers.replies import error_text, field_errors
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
+from pmo_rules.ids import Action, RiskAction, RiskBlock, RiskCallback
 from pmo_rules.projects import parse_key
 from pmo_rules.risk import Add, Close, Help, ListRisks, OpenForm, Reviewed, Show, Update
+from pmo_rules.values import RiskButton, RiskCloseForm, RiskForm
 from storage import outbox
 from storage import projects as projects_store
 from storage import risks as store
@@ -158,13 +158,8 @@ def attempt(ctx: BotContext, func, *args, **kwargs) -> str:
 
 def clicked_risk(body: dict) -> int:
     """The risk id in a button's value; a value we did not write is answered, not crashed on."""
-    try:
-        risk_id = json.loads(body["actions"][0]["value"])["r"]
-    except (KeyError, IndexError, TypeError, ValueError):
-        risk_id = None
-    if not isinstance(risk_id, int) or isinstance(risk_id, bool):
-        raise UserError("risk.button_stale")
-    return risk_id
+    clicked = (body.get("actions") or [{}])[0]
+    return RiskButton.decode(clicked.get("value") if isinstance(clicked, dict) else None).risk_id
 
 
 def on_button(ctx: BotContext, ack, body: dict, respond, act) -> None:
@@ -265,19 +260,20 @@ def _clicked_message(body: dict) -> tuple[str, str] | None:
 def on_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
     """The add/update form: field errors keep it open; a valid one closes and is confirmed."""
     user = body["user"]["id"]
-    metadata = _metadata(view)
     fields = {block: messages.submitted(view["state"]["values"], block) for block in RiskBlock}
-    default_field = RiskBlock.TITLE if "r" in metadata else RiskBlock.PROJECT
+    default_field = RiskBlock.TITLE  # on both forms; the add form's own refusals name PROJECT
     try:
-        if "r" in metadata:
-            run = _checked_update(ctx, user, metadata, fields)
+        form = RiskForm.decode(view.get("private_metadata"))
+        if form.is_update:
+            run = _checked_update(ctx, user, form, fields)
         else:
+            default_field = RiskBlock.PROJECT
             run = _checked_add(ctx, user, fields)
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, default_field))
         return
     ack()
-    tell(ctx, user, metadata.get("c"), run())
+    tell(ctx, user, form.channel, run())
 
 
 def _checked_add(ctx: BotContext, user: str, fields: dict):
@@ -290,10 +286,8 @@ def _checked_add(ctx: BotContext, user: str, fields: dict):
     return lambda: attempt(ctx, actions.add, ctx, user, draft)
 
 
-def _checked_update(ctx: BotContext, user: str, metadata: dict, fields: dict):
-    risk_id, version = metadata.get("r"), metadata.get("v")
-    if not isinstance(risk_id, int) or not isinstance(version, int):
-        raise UserError("risk.form_stale")
+def _checked_update(ctx: BotContext, user: str, form: RiskForm, fields: dict):
+    risk_id, version = form.risk_id, form.version
     with ctx.db.read() as session:
         risk = actions.editable(ctx, session, risk_id, user)
         if risk.version != version:
@@ -309,32 +303,22 @@ def _checked_update(ctx: BotContext, user: str, metadata: dict, fields: dict):
 
 def on_close_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
     user = body["user"]["id"]
-    metadata = _metadata(view)
     values = view["state"]["values"]
     outcome = messages.submitted(values, RiskBlock.OUTCOME)
     status = outcome if outcome in (rules.CLOSED, rules.OCCURRED) else rules.CLOSED
     try:
         note = rules.check_closing_note(messages.submitted(values, RiskBlock.NOTE),
                                         usage=rules.CLOSE_USAGE)
-        risk_id = metadata.get("r")
-        if not isinstance(risk_id, int):
-            raise UserError("risk.form_stale")
+        form = RiskCloseForm.decode(view.get("private_metadata"))
+        risk_id = form.risk_id
         with ctx.db.read() as session:
             actions.ensure_active(ctx, actions.editable(ctx, session, risk_id, user), "close")
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, RiskBlock.NOTE))
         return
     ack()
-    tell(ctx, user, metadata.get("c"), attempt(ctx, actions.close, ctx, user, risk_id, note,
-                                               status))
-
-
-def _metadata(view: dict) -> dict:
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        metadata = {}
-    return metadata if isinstance(metadata, dict) else {}
+    tell(ctx, user, form.channel, attempt(ctx, actions.close, ctx, user, risk_id, note,
+                                          status))
 
 
 def tell(ctx: BotContext, user: str, channel: str | None, text: str) -> None:

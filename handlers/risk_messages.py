@@ -6,15 +6,15 @@ rules file and the PMO's date make them) and renders it; no words are written he
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from bot.context import BotContext
-from handlers.ids import Action, RiskAction, RiskBlock, RiskCallback
 from pmo_rules import risk as rules
+from pmo_rules.ids import Action, RiskAction, RiskBlock, RiskCallback
+from pmo_rules.values import RiskButton, RiskCloseForm, RiskForm
 from storage import risks as store
 from storage.projects import Project
 from storage.risks import Risk
@@ -62,7 +62,8 @@ def card(ctx: BotContext, risk: Risk, intro: str | None = None) -> Message:
     v = view_of(ctx, risk)
     fallback = ctx.renderer.t("risk.card_text", ref=v.ref, score=risk.score, title=risk.title,
                               level_word=ctx.renderer.t(f"risk.level.{v.level}"))
-    blocks = ctx.renderer.blocks("risk_card", v=v, intro=intro, actions=RiskAction)
+    blocks = ctx.renderer.blocks("risk_card", v=v, intro=intro, actions=RiskAction,
+                                 value=RiskButton(risk.id).encode())
     return Message(text=intro or fallback, blocks=blocks)
 
 
@@ -112,19 +113,19 @@ def form_view(ctx: BotContext, session: Session, *, channel: str, key: str | Non
     if risk is not None:
         form = {name: _form_text(getattr(risk, name)) for name in rules.FIELDS}
         form["note"] = None  # a note is about this change, never pre-filled
-        metadata = {"r": risk.id, "v": risk.version, "c": channel}
+        metadata = RiskForm(channel, risk.id, risk.version)
         projects = None
     else:
         form = dict.fromkeys(rules.FIELDS)
         form.update(project=key, owner_id=owner, status=rules.OPEN,
                     next_review_on=rules.default_review(today(ctx), ctx.rules).isoformat())
-        metadata = {"c": channel}
+        metadata = RiskForm(channel)
         projects = _form_projects(session)
     statuses = rules.STATUSES if risk is not None else rules.ACTIVE_STATUSES
     return ctx.renderer.view(
         "risk_form", form=form, risk=risk, projects=projects, scale=ctx.rules.risk.scale,
         response_words=rules.RESPONSES, status_words=statuses, B=RiskBlock, action=Action.VALUE,
-        callback=RiskCallback.FORM, metadata=json.dumps(metadata), title_max=rules.TITLE_MAX,
+        callback=RiskCallback.FORM, metadata=metadata.encode(), title_max=rules.TITLE_MAX,
         description_max=rules.DESCRIPTION_MAX, trigger_max=rules.TRIGGER_MAX,
         note_max=rules.NOTE_MAX)
 
@@ -144,7 +145,7 @@ def _form_projects(session: Session) -> list[Project] | None:
 def close_view(ctx: BotContext, risk: Risk, *, channel: str) -> dict:
     return ctx.renderer.view("risk_close_form", risk=risk, B=RiskBlock, action=Action.VALUE,
                              callback=RiskCallback.CLOSE_FORM, note_max=rules.NOTE_MAX,
-                             metadata=json.dumps({"r": risk.id, "c": channel}))
+                             metadata=RiskCloseForm(risk.id, channel).encode())
 
 
 def submitted(values: dict, block: str) -> str | None:

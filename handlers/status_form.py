@@ -6,8 +6,9 @@ exactly the effect of the one-liner (`status_flows.post_status`); a correction g
 `status_flows.correct_status`, which updates the posted card in place. Bad input comes back on
 the field (`response_action: errors`) and the form stays open.
 
-The view's private_metadata carries the channel the form was opened from (where the
-confirmation goes) and, for a correction, the update's id.
+The view's private_metadata (`pmo_rules.values.StatusForm` / `StatusEditForm`) carries the
+channel the form was opened from (where the confirmation goes) and, for a correction, the
+update's id.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from slack_bolt import App
 from sqlalchemy.orm import Session
 
 from bot.context import BotContext
-from handlers.forms import field_of, form_values, pack, unpack
-from handlers.ids import Action, Block, Callback
+from handlers.forms import form_values
 from handlers.replies import answer_later, error_text, field_errors, open_modal, tell
 from handlers.status_flows import (
     check_may_post,
@@ -30,6 +30,7 @@ from handlers.status_flows import (
 )
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
+from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.status import (
     DIMENSIONS,
@@ -39,6 +40,7 @@ from pmo_rules.status import (
     check_reporting,
     draft_from_form,
 )
+from pmo_rules.values import StatusEditForm, StatusForm
 from storage import projects as store
 from storage.projects import Project, StatusUpdate
 
@@ -86,7 +88,8 @@ def new_form(ctx: BotContext, user: str, *, key: str | None = None,
             raise UserError("status.no_projects")
         latest = (store.latest_status(session, chosen.id)
                   if chosen is not None and prefill_from_latest else None)
-    return _render(ctx, Callback.STATUS_MODAL, "status.form.title_new", pack(c=channel),
+    return _render(ctx, Callback.STATUS_MODAL, "status.form.title_new",
+                   StatusForm(channel).encode(),
                    _values(latest, PREFILLED), projects=projects[:MAX_OPTIONS],
                    key_input=len(projects) > MAX_OPTIONS, chosen=chosen, fixed=None)
 
@@ -96,7 +99,7 @@ def edit_form(ctx: BotContext, user: str, key: str, *, channel: str | None = Non
     with ctx.db.read() as session:
         status, project = editable_latest(ctx, session, user, key, ctx.now())
     return _render(ctx, Callback.STATUS_EDIT, "status.form.title_edit",
-                   pack(c=channel, s=status.id), _values(status, PREFILLED),
+                   StatusEditForm(status.id, channel).encode(), _values(status, PREFILLED),
                    projects=[], key_input=False, chosen=None, fixed=project)
 
 
@@ -147,7 +150,7 @@ def _render(ctx: BotContext, callback: Callback, title_key: str, metadata: str,
 def on_submit_new(ctx: BotContext, ack, body: dict, client) -> None:
     user, view = body["user"]["id"], body["view"]
     try:
-        channel = _origin(unpack(view.get("private_metadata")))
+        channel = StatusForm.decode(view.get("private_metadata")).channel
         draft = draft_from_form(form_values(view))
         check_may_post(ctx, user, draft.key)
     except UserError as error:
@@ -162,8 +165,8 @@ def on_submit_edit(ctx: BotContext, ack, body: dict, client) -> None:
     """Checked again at submit: the form may have outlived the edit window or the update."""
     user, view = body["user"]["id"], body["view"]
     try:
-        metadata = unpack(view.get("private_metadata"))
-        status_id = field_of(metadata, "s", int)
+        form = StatusEditForm.decode(view.get("private_metadata"))
+        status_id = form.status_id
         with ctx.db.read() as session:
             _status, project = editable_by_id(ctx, session, user, status_id, ctx.now())
         draft = draft_from_form({**form_values(view), Block.PROJECT: project.key})
@@ -172,9 +175,4 @@ def on_submit_edit(ctx: BotContext, ack, body: dict, client) -> None:
         return
     ack()
     answer_later(ctx, lambda: correct_status(ctx, user, status_id, draft),
-                 lambda text: tell(client, user, _origin(metadata), text))
-
-
-def _origin(metadata: dict[str, Any]) -> str | None:
-    channel = metadata.get("c")
-    return channel if isinstance(channel, str) and channel else None
+                 lambda text: tell(client, user, form.channel, text))

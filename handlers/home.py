@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.context import BotContext
 from handlers.forms import field_of, pack, unpack
 from handlers.ids import Action
 from handlers.portfolio import project_standing
@@ -18,6 +17,7 @@ from handlers.replies import error_text, open_modal
 from handlers.status_form import notice_view, open_status_modal
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
+from services.context import BotContext
 from storage import projects as store
 
 MAX_PROJECTS = 40  # one block each, well inside the Home tab's 100

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.context import BotContext
 from pmo_rules.errors import UserError
 from pmo_rules.portfolio import Standing, standing, tally
+from services.context import BotContext
 from storage import projects as store
 from storage.projects import Project, StatusUpdate
 from templates.layout import SECTIONS_PER_MESSAGE, chunks, pack_lines

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import zones
-from bot.context import BotContext
-from bot.planner import build_digest
 from handlers.ids import Action
 from handlers.replies import error_text
 from handlers.status_form import open_status_modal
 from pmo_rules.errors import UserError
-from pmo_rules.reminders import DueItem, parse_post_status_value, parse_snooze_value
-from pmo_rules.schedule import snooze_end
-from storage import audit
+from pmo_rules.reminders import parse_post_status_value
+from services import reminders
+from services.context import BotContext
+from services.digest import build_digest
 from storage import projects as store
-from storage import reminders as ledger
-from storage.sources import source_of, status_due
+from storage.sources import status_due
 
 MAX_PREVIEW_POSTS = 4
 """A response_url takes five posts: four digest parts and, if needed, a line about the rest."""
@@ -41,45 +38,10 @@ def _answer(respond, text: str) -> None:
 def on_snooze(ctx: BotContext, ack, body: dict, respond) -> None:
     ack()
     try:
-        text = snooze(ctx, body["user"]["id"], body["actions"][0].get("value"))
+        text = reminders.snooze(ctx, body["user"]["id"], body["actions"][0].get("value"))
     except UserError as error:
         text = error_text(ctx.renderer, error)
     _answer(respond, text)
-
-
-def snooze(ctx: BotContext, user: str, raw_value: object) -> str:
-    """Snooze the clicked item for `[reminders] snooze_days` in the clicker's time zone."""
-    kind, item_id, key = parse_snooze_value(raw_value)
-    source = source_of(kind)
-    if source is None:
-        raise UserError("nudge.malformed")
-    now = ctx.now()
-    with ctx.db.write() as session:
-        item = _current(source.due_items(session, now, ctx.rules, item_ids=[item_id]), key,
-                        user)
-        row = ledger.zones(session, [user]).get(user)
-        until = snooze_end(now, zones.as_zone(row and row.tz, ctx.rules.pmo.tz),
-                           ctx.rules.reminders.snooze_days)
-        entry = ledger.ledger_entry(session, key, user)
-        if entry is None or entry.snoozed_until != until:  # a double click changes nothing
-            ledger.snooze(session, item, until, now)
-            audit.record(session, at=now, actor=user, action="reminder.snoozed",
-                         subject_type="reminder", subject_id=key,
-                         after={"until": until.isoformat()})
-    what = ctx.renderer.t(f"snooze.what.{kind}", **item.subject)
-    return ctx.renderer.t("snooze.done", what=what, until=ctx.renderer.slack_date(until))
-
-
-def _current(items: list[DueItem], key: str, user: str) -> DueItem:
-    """The clicker's item the button names, if it is still due with the same due date (a gate
-    vote is one item per approver, all with the same key)."""
-    matching = [item for item in items if item.key == key]
-    if not matching:
-        raise UserError("snooze.stale")
-    for item in matching:
-        if item.recipient == user:
-            return item
-    raise UserError("snooze.not_yours", owner=matching[0].recipient)
 
 
 def on_post_status(ctx: BotContext, ack, body: dict, respond, client) -> None:

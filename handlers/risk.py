@@ -15,8 +15,6 @@ import logging
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.context import BotContext
-from handlers import risk_actions as actions
 from handlers import risk_messages as messages
 from handlers.ids import Action, RiskAction, RiskBlock, RiskCallback
 from handlers.replies import error_text, field_errors
@@ -24,6 +22,8 @@ from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.projects import parse_key
 from pmo_rules.risk import Add, Close, Help, ListRisks, OpenForm, Reviewed, Show, Update
+from services import risks as actions
+from services.context import BotContext
 from storage import outbox
 from storage import projects as projects_store
 from storage import risks as store

@@ -12,9 +12,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
 from handlers.ids import Action, RiskAction, RiskBlock, RiskCallback
 from pmo_rules import risk as rules
+from services.context import BotContext
 from storage import risks as store
 from storage.projects import Project
 from storage.risks import Risk

@@ -2,8 +2,8 @@
 
 `open_status_modal(ctx, client, trigger_id, user, key=None, prefill_from_latest=False)` is what
 other features call (the Home tab, the reminders' "Post update" button). A submission has
-exactly the effect of the one-liner (`status_flows.post_status`); a correction goes through
-`status_flows.correct_status`, which updates the posted card in place. Bad input comes back on
+exactly the effect of the one-liner (`services.status.post_status`); a correction goes through
+`services.status.correct_status`, which updates the posted card in place. Bad input comes back on
 the field (`response_action: errors`) and the form stays open.
 
 The view's private_metadata carries the channel the form was opened from (where the
@@ -17,17 +17,9 @@ from typing import Any
 from slack_bolt import App
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
 from handlers.forms import field_of, form_values, pack, unpack
 from handlers.ids import Action, Block, Callback
 from handlers.replies import answer_later, error_text, field_errors, open_modal, tell
-from handlers.status_flows import (
-    check_may_post,
-    correct_status,
-    editable_by_id,
-    editable_latest,
-    post_status,
-)
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.status import (
@@ -38,6 +30,14 @@ from pmo_rules.status import (
     SUMMARY_MAX,
     draft_from_form,
     require_reporting,
+)
+from services.context import BotContext
+from services.status import (
+    check_may_post,
+    correct_status,
+    editable_by_id,
+    editable_latest,
+    post_status,
 )
 from storage import projects as store
 from storage.projects import Project, StatusUpdate

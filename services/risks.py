@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
 from handlers import risk_messages as messages
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.risk import RiskChanges, RiskDraft, RiskRef
+from services.context import BotContext
 from storage import outbox
 from storage import projects as projects_store
 from storage import risks as store

@@ -11,14 +11,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
-from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.status import REPORTING_STATES, StatusDraft, require_may_edit, require_reporting
+from services.context import BotContext
 from storage import outbox
 from storage import projects as store
 from storage.projects import Project, StatusUpdate
+from templates.errors import error_text
 from templates.render import Message
 
 

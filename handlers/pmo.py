@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import gate_views, risk_messages
+from handlers import gate_views, risk_views
 from handlers.portfolio import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.replies import answer_later, ephemeral, error_text
@@ -79,8 +79,7 @@ def show_project(ctx: BotContext, ack, _command: dict, _respond, parsed: ShowPro
 
 
 def show_risks(ctx: BotContext, ack, _command: dict, _respond, _parsed: PortfolioRisks) -> None:
-    with ctx.db.read() as session:
-        ack(**risk_messages.portfolio(ctx, session).as_payload())
+    ack(**risk_views.portfolio(ctx).as_payload())
 
 
 def list_gates(ctx: BotContext, ack, _command: dict, _respond, _parsed: ListGates) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from handlers import gate_views, risk_views
-from handlers.portfolio import portfolio_messages, project_card
+from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.replies import answer_later, ephemeral, error_text
 from pmo_rules import permissions

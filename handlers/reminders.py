@@ -17,8 +17,6 @@ from pmo_rules.reminders import parse_post_status_value
 from services import reminders
 from services.context import BotContext
 from services.digest import build_digest
-from storage import projects as store
-from storage.sources import status_due
 
 MAX_PREVIEW_POSTS = 4
 """A response_url takes five posts: four digest parts and, if needed, a line about the rest."""
@@ -55,24 +53,11 @@ def on_post_status(ctx: BotContext, ack, body: dict, respond, client) -> None:
     except UserError as error:
         _answer(respond, error_text(ctx.renderer, error))
         return
-    if (done := _no_longer_due(ctx, key)) is not None:
+    if (done := reminders.no_longer_due(ctx, key)) is not None:
         _answer(respond, done)
         return
     open_status_modal(ctx, client, body["trigger_id"], body["user"]["id"], key=key,
                       prefill_from_latest=True)
-
-
-def _no_longer_due(ctx: BotContext, key: str) -> str | None:
-    """Why a "Post update" from an old reminder has nothing to do — the update was posted
-    since, or the project no longer reports — or None while it is still due (or the project
-    is unknown: the form's notice names it). Like Snooze on a stale item, it changes nothing."""
-    with ctx.db.read() as session:
-        project = store.project_by_key(session, key)
-        if project is None or status_due.SOURCE.due_items(
-                session, ctx.now(), ctx.rules, item_ids=[str(project.id)]):
-            return None
-        return ctx.renderer.t("nudge.post_stale", key=project.key, state=project.state,
-                              last=project.last_status_at)
 
 
 def preview_digest(ctx: BotContext, respond) -> None:

@@ -20,6 +20,8 @@ from services.gate_cards import gate_shown
 from services.gates import find_project
 from storage import gates as gate_store
 from storage import projects as store
+from storage.projects import Project as Project  # the rows handlers' views show
+from storage.projects import StatusUpdate as StatusUpdate
 from templates.errors import error_text
 
 
@@ -81,3 +83,28 @@ def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> st
     key = "gate.approvers_set" if shown.override else "gate.approvers_reset"
     return ctx.renderer.t(key, key=command.key, phase=command.phase, approvers=shown.approvers,
                           quorum=shown.quorum, quorum_kind=shown.quorum_kind)
+
+
+# -- what people look at --------------------------------------------------------------------------
+
+def portfolio(ctx: BotContext) -> tuple[list[Project], dict[int, StatusUpdate]]:
+    """Every project in KEY order and each one's latest update (two queries in all)."""
+    with ctx.db.read() as session:
+        return store.all_projects(session), store.latest_statuses(session)
+
+
+def managed_by(ctx: BotContext, user: str,
+               most: int) -> tuple[list[Project], dict[int, StatusUpdate]]:
+    """Up to `most` projects `user` manages, with each one's latest update (two queries)."""
+    with ctx.db.read() as session:
+        projects = store.list_projects(session, pm_id=user, limit=most)
+        return projects, store.latest_statuses(session, [p.id for p in projects])
+
+
+def with_recent(ctx: BotContext, key: str, count: int) -> tuple[Project, list[StatusUpdate]]:
+    """Project `key` and its latest `count` updates, newest first."""
+    with ctx.db.read() as session:
+        project = store.project_by_key(session, key)
+        if project is None:
+            raise UserError("project.unknown", key=key)
+        return project, store.recent_statuses(session, project.id, count)

@@ -38,9 +38,10 @@ from services.digest import (
     project_digest_plans,
 )
 from storage import audit, outbox
+from storage import projects as projects_store
 from storage import reminders as ledger
 from storage.gates import resume_ended_holds
-from storage.sources import all_due_items, source_of
+from storage.sources import all_due_items, source_of, status_due
 from templates.reminders import escalation_messages, nudge_record
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,21 @@ def _current(items: list[DueItem], key: str, user: str) -> DueItem:
         if item.recipient == user:
             return item
     raise UserError("snooze.not_yours", owner=matching[0].recipient)
+
+
+# --- the "Post update" button --------------------------------------------------------------
+
+def no_longer_due(ctx: BotContext, key: str) -> str | None:
+    """Why a "Post update" from an old reminder has nothing to do — the update was posted
+    since, or the project no longer reports — or None while it is still due (or the project
+    is unknown: the form's notice names it). Like Snooze on a stale item, it changes nothing."""
+    with ctx.db.read() as session:
+        project = projects_store.project_by_key(session, key)
+        if project is None or status_due.SOURCE.due_items(
+                session, ctx.now(), ctx.rules, item_ids=[str(project.id)]):
+            return None
+        return ctx.renderer.t("nudge.post_stale", key=project.key, state=project.state,
+                              last=project.last_status_at)
 
 
 # --- one pass -------------------------------------------------------------------------------

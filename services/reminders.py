@@ -1,4 +1,5 @@
-"""Reminders: the planner's nudges, escalations and ended holds, and the Snooze button.
+"""Reminders: the planner's pass (nudges, escalations, ended holds, then the digests), and what
+the buttons under a reminder do (Snooze; whether a "Post update" still has anything to do).
 
 Every pass recomputes everything from the database, so a pass after downtime catches up on
 its own: an overdue item is nudged at the next civil hour, and the latest weekly digest that

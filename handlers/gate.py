@@ -13,14 +13,14 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.context import BotContext
-from handlers import gate_flow as flow
 from handlers import gate_views as views
 from handlers.replies import error_text, field_errors
 from pmo_rules import gates
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.values import GateButton, GateRequestForm
+from services import gates as flow
+from services.context import BotContext
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -42,9 +42,11 @@ def on_gate(ctx: BotContext, ack, command: dict, respond, client) -> None:
         if isinstance(parsed, gates.Help):
             ack(text=ctx.renderer.t("help.gate"))
         elif isinstance(parsed, gates.Status):
-            ack(**flow.status_message(ctx, parsed.key).as_payload())
+            ack(**views.status(ctx.renderer, *flow.gate_status(ctx, parsed.key)).as_payload())
         elif isinstance(parsed, gates.Request):
-            form = flow.request_form(ctx, user, parsed)
+            prepared = flow.check_request(ctx, user, parsed.key)
+            form = views.request_form(ctx.renderer, prepared.project, prepared.electorate,
+                                      prepared.criteria, parsed.note)
             ack()
             open_form(ctx, client, command["trigger_id"], form, respond)
         elif isinstance(parsed, gates.Withdraw):
@@ -100,8 +102,8 @@ def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond, client) -
     """Reject asks for the reason first; the vote is cast when the reason modal is submitted."""
     ack()
     try:
-        form = flow.check_reject(ctx, body["user"]["id"],
-                                 GateButton.decode(action.get("value")).request_id)
+        form = views.reject_form(ctx.renderer, *flow.check_reject(
+            ctx, body["user"]["id"], GateButton.decode(action.get("value")).request_id))
     except UserError as error:
         refuse(ctx, respond, error, clicked_message(body))
         return

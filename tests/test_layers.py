@@ -3,13 +3,15 @@
     bot → handlers → services → templates | storage → pmo_rules
 
 A module may import its own package and the layers below it, never one above: templates and
-storage are siblings and do not import each other; pmo_rules imports nothing of ours.
-`services/` counts as a layer as soon as it exists. Every import counts wherever it is written:
-inside a function, a `try`, or `if TYPE_CHECKING:` (a guard hides nothing).
+storage are siblings and do not import each other; pmo_rules imports nothing of ours; and no
+module in handlers/ imports storage (listeners call use cases in services/, and the rows they
+show come through them). Every import counts wherever it is written: inside a function, a
+`try`, or `if TYPE_CHECKING:` (a guard hides nothing), relative or absolute. A failure names the
+file and line of each offending import.
 
-What breaks the contract today is listed below, one (module, imported module) pair per line,
-with the reason. Each list only shrinks: a new break fails, and so does a listed one that is
-gone (delete its line, so it cannot come back unnoticed).
+Exceptions would be listed below, one (module, imported module) pair per line with the reason;
+both lists are empty, and a listed break that is gone fails too (delete its line, so it cannot
+come back unnoticed).
 """
 
 from __future__ import annotations
@@ -23,60 +25,25 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"bot": 4, "handlers": 3, "services": 2, "templates": 1, "storage": 1, "pmo_rules": 0}
 """A package may import one whose rank is lower (or itself); equal ranks are siblings."""
 
-# Listeners take the process's BotContext from bot/; it moves down a layer with the use cases
-# (services/), and these lines go with it.
-HANDLERS_IMPORTING_BOT = {
-    ("handlers.gate", "bot.context"),
-    ("handlers.gate_flow", "bot.context"),
-    ("handlers.home", "bot.context"),
-    ("handlers.pmo", "bot.context"),
-    ("handlers.portfolio", "bot.context"),
-    ("handlers.reminders", "bot.context"),
-    ("handlers.reminders", "bot.planner"),  # `/pmo digest` builds the digest as the clock does
-    ("handlers.reminders", "bot.zones"),  # the clicker's time zone for Snooze
-    ("handlers.replies", "bot.context"),
-    ("handlers.risk", "bot.context"),
-    ("handlers.risk_actions", "bot.context"),
-    ("handlers.risk_messages", "bot.context"),
-    ("handlers.status", "bot.context"),
-    ("handlers.status_flows", "bot.context"),
-    ("handlers.status_form", "bot.context"),
-}
-LAYER_BREAKS_ALLOWED = HANDLERS_IMPORTING_BOT
+# What breaks the contract, one (module, imported module) pair per line with its reason. Both
+# lists are empty since services/ landed: listeners take `BotContext` from services.context and
+# every look-up and change goes through services/. Keep them empty: fix a break rather than list
+# it; a line listed here must say why, and the test fails once it is gone.
+LAYER_BREAKS_ALLOWED: set[tuple[str, str]] = set()
 
-# Listeners should not touch storage (ARCHITECTURE.md: "does not import storage"): these are the
-# use cases and the queries behind views still written in handlers/, until they move to
-# services/. Allowed by the layer order, so this list is its own, stricter rule.
-HANDLERS_IMPORTING_STORAGE = {
-    ("handlers.gate_flow", "storage.gates"),
-    ("handlers.gate_flow", "storage.outbox"),
-    ("handlers.gate_flow", "storage.projects"),
-    ("handlers.gate_views", "storage.gates"),  # row types of the cards it draws
-    ("handlers.gate_views", "storage.projects"),
-    ("handlers.home", "storage.projects"),
-    ("handlers.pmo", "storage.projects"),
-    ("handlers.portfolio", "storage.projects"),
-    ("handlers.reminders", "storage.audit"),
-    ("handlers.reminders", "storage.projects"),
-    ("handlers.reminders", "storage.reminders"),
-    ("handlers.reminders", "storage.sources"),
-    ("handlers.reminders", "storage.sources.status_due"),
-    ("handlers.risk", "storage.outbox"),
-    ("handlers.risk", "storage.projects"),
-    ("handlers.risk", "storage.risks"),
-    ("handlers.risk_actions", "storage.outbox"),
-    ("handlers.risk_actions", "storage.projects"),
-    ("handlers.risk_actions", "storage.risks"),
-    ("handlers.risk_messages", "storage.projects"),
-    ("handlers.risk_messages", "storage.risks"),
-    ("handlers.status_flows", "storage.outbox"),
-    ("handlers.status_flows", "storage.projects"),
-    ("handlers.status_form", "storage.projects"),
-}
+# Listeners do not touch storage (ARCHITECTURE.md: "does not import storage"): the rows they
+# show come through services/. Allowed by the layer order, so this is its own, stricter rule.
+HANDLERS_IMPORTING_STORAGE: set[tuple[str, str]] = set()
 
 
 def imports(root: Path = ROOT) -> Iterator[tuple[str, str]]:
     """(importing module, imported module) for every import of one of our packages."""
+    for module, target, _where in located_imports(root):
+        yield module, target
+
+
+def located_imports(root: Path = ROOT) -> Iterator[tuple[str, str, str]]:
+    """`imports`, each with where it is written ("handlers/risk.py:17"), for the messages."""
     for package in LAYERS:
         for path in sorted((root / package).rglob("*.py")):
             parts = path.relative_to(root).with_suffix("").parts
@@ -86,7 +53,7 @@ def imports(root: Path = ROOT) -> Iterator[tuple[str, str]]:
                 for target in _targets(node, here if parts[-1] == "__init__" else parts[:-1],
                                        root):
                     if target.split(".")[0] in LAYERS:
-                        yield module, target
+                        yield module, target, f"{path.relative_to(root)}:{node.lineno}"
 
 
 def _targets(node: ast.AST, package: tuple[str, ...], root: Path) -> list[str]:
@@ -117,8 +84,10 @@ def layer_breaks(root: Path = ROOT) -> set[tuple[str, str]]:
 
 
 def _ratchet(found: set[tuple[str, str]], allowed: set[tuple[str, str]], rule: str) -> None:
-    new, gone = sorted(found - allowed), sorted(allowed - found)
-    assert not new, f"{rule}: new imports break it: {new}"
+    new, gone = found - allowed, sorted(allowed - found)
+    where = sorted(f"{place} imports {target}" for module, target, place in located_imports()
+                   if (module, target) in new)
+    assert not new, f"{rule}: new imports break it: {where or sorted(new)}"
     assert not gone, f"{rule}: fixed, so delete these lines from the allowlist: {gone}"
 
 

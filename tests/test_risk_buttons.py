@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.standin import message_problems, view_problems
-from handlers import risk_messages as messages
+from handlers import risk_views as messages
 from pmo_rules.ids import RiskAction, RiskBlock, RiskCallback
 from storage.projects import Project
 from storage.risks import Risk
@@ -309,9 +309,8 @@ def test_the_forms_fit_slacks_limits_in_both_languages(apollo, database_url, sla
         for bot in (apollo, zh):
             with bot.ctx.db.read() as session:
                 stored = session.scalar(select(Risk))
-                views = [messages.form_view(bot.ctx, session, channel=APOLLO_CHANNEL),
-                         messages.form_view(bot.ctx, session, channel=APOLLO_CHANNEL,
-                                            risk=stored),
+                views = [messages.form_view(bot.ctx, channel=APOLLO_CHANNEL),
+                         messages.form_view(bot.ctx, channel=APOLLO_CHANNEL, risk=stored),
                          messages.close_view(bot.ctx, stored, channel=APOLLO_CHANNEL)]
             for view in views:
                 assert view_problems(view) == [], view["title"]

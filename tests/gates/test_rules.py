@@ -224,7 +224,7 @@ def test_age():
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_phase_has_the_standards_default_criteria(locale):
-    from handlers.gate_views import default_criteria
+    from services.gate_cards import default_criteria
 
     renderer = Renderer(locale)
     counts = {phase: len(default_criteria(renderer, phase)) for phase in PHASES}

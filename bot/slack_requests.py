@@ -119,9 +119,13 @@ def shape_problem(body: Any, kind: str) -> str | None:
         return "JSON body without a type"
     if body["type"] == "url_verification" and not isinstance(body.get("challenge"), str):
         return "url_verification without a challenge"
-    if body["type"] == "event_callback" and not (
-            isinstance(body.get("event"), dict) and isinstance(body["event"].get("type"), str)):
-        return "event_callback without an event type"
+    if body["type"] == "event_callback":
+        event = body.get("event")
+        if not (isinstance(event, dict) and isinstance(event.get("type"), str)):
+            return "event_callback without an event type"
+        if any(event.get(name) is not None and not isinstance(event[name], dict)
+               for name in ("message", "previous_message")):
+            return "event_callback with a message that is not an object"
     return None
 
 
@@ -140,7 +144,8 @@ def _payload_problem(payload: dict) -> str | None:
             return "block_actions without actions"
     if kind in ("view_submission", "view_closed"):
         view = payload.get("view")
-        if not (isinstance(view, dict) and isinstance(view.get("callback_id", ""), str)):
+        if not (isinstance(view, dict) and isinstance(view.get("type"), str)
+                and isinstance(view.get("callback_id"), str)):
             return f"{kind} without a view"
     if kind == "block_suggestion" and not isinstance(payload.get("action_id"), str):
         return "block_suggestion without an action_id"

@@ -218,3 +218,19 @@ def test_a_button_clicked_while_the_database_is_down_gets_a_note(outage):
     assert SAVED_NOTHING in reply
     switch.resume()
     assert "marked reviewed" in click(bot, card, RiskAction.REVIEWED, user=BOB)
+
+
+def test_a_command_acked_from_memory_is_still_answered_when_the_store_fails(outage):
+    """The project look-up before the ack may come from memory (bot/lookup_cache.py); then the
+    ack goes out and the write after it fails: the author is told to try again, and nothing
+    is stored. (The durable inbox will move the write before the ack.)"""
+    bot, switch = outage
+    assert bot.command("/status", COMMAND).status == 200
+    assert "recorded" in bot.reply()
+    bot.slack.reset()
+    switch.cut()
+    response = bot.command("/status", "APOLLO red Second update")
+    assert response.status == 200 and response.text == ""
+    assert "try again" in bot.reply()
+    switch.resume()
+    assert updates(bot) == 1

@@ -10,6 +10,7 @@ import hmac
 import io
 import json
 import logging
+import socket
 import time
 from urllib.parse import urlencode
 
@@ -244,3 +245,51 @@ def post_signed(bot, body: bytes, content_type: str = FORM):
                                  hashlib.sha256).hexdigest()
     return bot.driver.call("POST", EVENTS_PATH, body, content_type, {
         "HTTP_X_SLACK_REQUEST_TIMESTAMP": ts, "HTTP_X_SLACK_SIGNATURE": signature})
+
+
+# --- the same under the production server (gunicorn) -----------------------------------------
+
+def raw_exchange(port: int, head: str, body: bytes = b"") -> bytes:
+    """Send a request as bytes and return the status line and headers of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n" + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (chunk := sock.recv(4096)):
+            answer += chunk
+    return answer.split(b"\r\n\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_production_server_refuses_large_and_malformed_bodies(database_url, slack,
+                                                                   monkeypatch):
+    from tests.test_serve import SIGNING_SECRET as SERVE_SECRET
+    from tests.test_serve import Served, healthy, set_environment
+
+    environment = set_environment(monkeypatch, slack, database_url)
+    port = int(environment["PORT"])
+    served = Served(environment, "--host", "127.0.0.1", "--threads", "2")
+    try:
+        served.wait_until(lambda: healthy(f"http://127.0.0.1:{port}"), "a healthy /healthz")
+        started = time.monotonic()
+        # 5 MB announced, none of it sent: answered at once, without waiting for the body.
+        head = (f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
+                "Content-Length: 5000000\r\nConnection: close\r\n")
+        assert raw_exchange(port, head).startswith(b"HTTP/1.1 413")
+        assert time.monotonic() - started < 5
+        chunked = (f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
+                   "Transfer-Encoding: chunked\r\nConnection: close\r\n")
+        chunk = b"x" * 65536
+        body = (b"%x\r\n" % len(chunk) + chunk + b"\r\n") * 20 + b"0\r\n\r\n"  # 1.3 MB
+        assert raw_exchange(port, chunked, body).startswith(b"HTTP/1.1 413")
+        bad = b"command=%2Fstatus&user_id=U1&text=\xff"
+        stamp = str(int(time.time()))
+        signature = "v0=" + hmac.new(SERVE_SECRET.encode(), b"v0:" + stamp.encode() + b":" + bad,
+                                     hashlib.sha256).hexdigest()
+        head = (f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
+                f"Content-Length: {len(bad)}\r\nX-Slack-Request-Timestamp: {stamp}\r\n"
+                f"X-Slack-Signature: {signature}\r\nConnection: close\r\n")
+        assert raw_exchange(port, head, bad).startswith(b"HTTP/1.1 400")
+    finally:
+        log = served.stop()
+    assert "refused a Slack request (413)" in log and "refused a Slack request (400)" in log
+    assert "\\xff" not in log and SERVE_SECRET not in log

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, make_url, select
 
-from handlers.ids import RiskAction
+from pmo_rules.ids import RiskAction
 from storage.projects import StatusUpdate
 from tests.modals import fill
 from tests.risk_helpers import add, card_message, click

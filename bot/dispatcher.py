@@ -15,15 +15,12 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from services.context import BotContext
 from storage import outbox
 from templates.reminders import stored_message
-
-if TYPE_CHECKING:
-    from bot.context import BotContext
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from storage import inbox as store
 from storage.inbox import AlreadyApplied, Request
 
 if TYPE_CHECKING:
-    from bot.context import BotContext
+    from services.context import BotContext
 
 log = logging.getLogger(__name__)
 

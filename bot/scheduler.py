@@ -13,17 +13,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.dispatcher import Dispatcher, Outcome
-from bot.planner import PassResult, plan_pass
-
-if TYPE_CHECKING:
-    from bot.context import BotContext
+from services.context import BotContext
+from services.reminders import PassResult, plan_pass
 
 log = logging.getLogger(__name__)
 

@@ -22,19 +22,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.context import BotContext
 from pmo_rules.errors import UserError
+from services.context import BotContext
+from templates.errors import error_text as error_text  # the listeners' refusals
 from templates.render import Renderer
 
 log = logging.getLogger(__name__)
-
-
-def error_text(renderer: Renderer, error: UserError) -> str:
-    """The refusal in the workspace's language, followed by the usage line it names."""
-    message = renderer.t(error.key, **error.params)
-    if error.usage:
-        message += "\n" + renderer.t("usage.hint", usage=renderer.t(f"usage.{error.usage}"))
-    return message
 
 
 def field_errors(renderer: Renderer, error: UserError, default_field: str) -> dict[str, str]:

@@ -3,19 +3,19 @@
 Parse and validate before `ack()` — including the indexed project look-up and the permission
 check — so a refusal is the ack's own ephemeral text; store and post after it, so Slack never
 waits on a database write or a Web API call. The one-liner and the form (handlers/status_form.py)
-end in the same `post_status` / `correct_status` (handlers/status_flows.py).
+end in the same `post_status` / `correct_status` (services/status.py).
 """
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.context import BotContext
 from handlers import status_form
 from handlers.slack_io import Incoming, Reply, error_text, keep, open_modal, work
-from handlers.status_flows import check_may_post, post_status, show_latest
 from pmo_rules.errors import UserError
 from pmo_rules.status import Help, OpenModal, Post, Show, parse_status_command
+from services.context import BotContext
+from services.status import check_may_post, post_status, show_latest
 
 
 def register(app: App, ctx: BotContext) -> None:

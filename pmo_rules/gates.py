@@ -10,17 +10,35 @@ a decision or a `UserError` back, so every rule is testable without Slack or a d
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from pmo_rules import text
-from pmo_rules.config import CLOSED as CLOSED_PHASE
-from pmo_rules.config import PHASES, GateRule, Rules, next_phase
+from pmo_rules.approvals import (
+    APPROVE,  # noqa: F401  (a gate's votes are the approvals' votes: gates.APPROVE)
+    MAX_APPROVERS,
+    REJECT,  # noqa: F401
+    Electorate,
+    NoElectorate,
+    Outcome,
+    Quorum,
+    QuorumError,
+    elect,
+    outcome_of,
+)
+from pmo_rules.config import GateRule
 from pmo_rules.dates import iso_day
 from pmo_rules.errors import UserError
-from pmo_rules.permissions import is_admin, require_admin
-from pmo_rules.projects import ACTIVE, CANCELLED, CLOSED, ON_HOLD, looks_like_key, parse_key
+from pmo_rules.lifecycle import (
+    CANCELLED,
+    CLOSED,
+    CLOSED_PHASE,
+    ON_HOLD,
+    PHASES,
+    next_phase,
+    state_after_passing,
+)
+from pmo_rules.projects import parse_key
 
 USAGE = "gate"
 DECIDE_USAGE = "gate_decide"
@@ -30,11 +48,9 @@ APPROVERS_USAGE = "pmo_approvers"
 OPEN, PASSED, REJECTED = "open", "passed", "rejected"
 HELD, KILLED, WITHDRAWN, WITHDRAWN_BY_ADMIN = "held", "killed", "withdrawn", "cancelled"
 REQUEST_STATES = (OPEN, PASSED, REJECTED, HELD, KILLED, WITHDRAWN, WITHDRAWN_BY_ADMIN)
-APPROVE, REJECT = "approve", "reject"
 
 NOTE_MAX = 2000
 REASON_MAX = 1000
-MAX_OVERRIDE_APPROVERS = 20
 HOLD_MAX_DAYS = 730
 _DECIDE_WORDS = {"hold": HELD, "kill": KILLED}
 _BUTTON_WORDS = ("go", "approve", "pass", "recycle", "reject")
@@ -188,21 +204,19 @@ def parse_approvers(key: str, words: list[str]) -> SetApprovers:
             approvers.append(ref.id)
     if not approvers:
         raise UserError("gate.approvers_missing", usage=APPROVERS_USAGE)
-    if len(approvers) > MAX_OVERRIDE_APPROVERS:
+    if len(approvers) > MAX_APPROVERS:
         raise UserError("gate.approvers_too_many", usage=APPROVERS_USAGE,
-                        limit=MAX_OVERRIDE_APPROVERS)
-    quorum = parse_quorum(options["quorum"]) if "quorum" in options else None
+                        limit=MAX_APPROVERS)
+    quorum = parse_quorum_option(options["quorum"]) if "quorum" in options else None
     return SetApprovers(key=key, phase=phase, approvers=tuple(approvers), quorum=quorum)
 
 
-def parse_quorum(word: str) -> str | int:
-    """ "any", "all" or a whole number of approvals."""
-    lowered = word.strip().lower()
-    if lowered in ("any", "all"):
-        return lowered
-    if lowered.isascii() and lowered.isdigit() and 1 <= int(lowered) <= MAX_OVERRIDE_APPROVERS:
-        return int(lowered)
-    raise UserError("gate.quorum_malformed", usage=APPROVERS_USAGE, word=word[:20])
+def parse_quorum_option(word: str) -> str | int:
+    """`quorum:any|all|N` as typed (pmo_rules.approvals.Quorum, the one parser)."""
+    try:
+        return Quorum.parse(word).value
+    except QuorumError:
+        raise UserError("gate.quorum_malformed", usage=APPROVERS_USAGE, word=word[:20]) from None
 
 
 def effective_gate(rule: GateRule, approvers: tuple[str, ...] | None,
@@ -218,34 +232,24 @@ def effective_gate(rule: GateRule, approvers: tuple[str, ...] | None,
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Electorate:
-    """The approvers of one request, fixed when it is made so a rules edit cannot move the bar."""
-
-    approvers: tuple[str, ...]
-    required: int
-    quorum: str
-
-
 def electorate(gate: GateRule, requester: str, *, self_approval: bool, key: str,
                phase: str) -> Electorate:
-    """Who may approve `requester`'s request, and how many approvals pass it.
+    """Who may approve `requester`'s request, and how many approvals pass it
+    (pmo_rules.approvals.elect).
 
     Without self-approval the requester is not one of the voters, so "all" means everyone else
     and a numeric quorum must be reachable without them: a gate that could never pass is refused
     now, with the fix, instead of waiting forever.
     """
-    if not gate.approvers:
-        raise UserError("gate.no_approvers", key=key, phase=phase)
-    voters = tuple(a for a in gate.approvers if self_approval or a != requester)
-    if not voters:
-        raise UserError("gate.only_requester_approves", key=key, phase=phase)
     try:
-        required = gate.required_votes(len(voters))
-    except ValueError:
+        return elect(gate.approvers, Quorum(gate.quorum), requester, self_approval=self_approval)
+    except NoElectorate as none:
+        if none.reason == "no_approvers":
+            raise UserError("gate.no_approvers", key=key, phase=phase) from None
+        if none.reason == "only_requester":
+            raise UserError("gate.only_requester_approves", key=key, phase=phase) from None
         raise UserError("gate.quorum_unreachable", key=key, phase=phase, quorum=gate.quorum,
-                        count=len(voters), excluded=len(voters) < len(gate.approvers)) from None
-    return Electorate(approvers=voters, required=required, quorum=str(gate.quorum))
+                        count=none.voters, excluded=none.voters < len(gate.approvers)) from None
 
 
 def check_reachable(gate: GateRule, *, key: str, phase: str) -> None:
@@ -255,16 +259,6 @@ def check_reachable(gate: GateRule, *, key: str, phase: str) -> None:
     except ValueError:
         raise UserError("gate.quorum_unreachable", usage=APPROVERS_USAGE, key=key, phase=phase,
                         quorum=gate.quorum, count=len(gate.approvers), excluded=False) from None
-
-
-def check_may_request(user: str, *, key: str, pm_id: str, phase: str, state: str,
-                      hold_until: datetime | None, now: datetime, rules: Rules) -> None:
-    """The PM (or an admin) may ask for the exit gate of a project that is still running."""
-    if user != pm_id and not is_admin(user, rules):
-        raise UserError("gate.request_not_allowed", key=key, pm=pm_id)
-    check_running(key=key, phase=phase, state=state)
-    if held_until(state, hold_until, now) and not is_admin(user, rules):
-        raise UserError("gate.project_on_hold", key=key, until=hold_until)
 
 
 def held_until(state: str, hold_until: datetime | None, now: datetime) -> datetime | None:
@@ -291,39 +285,10 @@ def check_open(state: str, *, key: str) -> None:
         raise UserError("gate.request_closed", key=key, state=state)
 
 
-def check_may_vote(user: str, *, key: str, approvers: tuple[str, ...] | list[str],
-                   requester: str, votes: dict[str, str]) -> None:
-    """Only the request's approvers vote, once each; the requester only with self-approval."""
-    if user not in approvers:
-        if user == requester:
-            raise UserError("gate.no_self_approval", key=key)
-        raise UserError("gate.not_an_approver", key=key, approvers=list(approvers))
-    if user in votes:
-        raise UserError("gate.already_voted", key=key, vote=votes[user])
-
-
 def outcome_after(votes: dict[str, str], required: int) -> str | None:
-    """PASSED once `required` approvals are in, REJECTED at the first rejection, else None."""
-    if REJECT in votes.values():
-        return REJECTED
-    if sum(1 for vote in votes.values() if vote == APPROVE) >= required:
-        return PASSED
-    return None
-
-
-def withdrawal(user: str, *, key: str, requester: str, rules: Rules) -> str:
-    """The requester withdraws their request; a PMO admin may cancel anyone's."""
-    if user == requester:
-        return WITHDRAWN
-    if is_admin(user, rules):
-        return WITHDRAWN_BY_ADMIN
-    raise UserError("gate.withdraw_not_allowed", key=key, requester=requester)
-
-
-def check_may_decide(user: str, rules: Rules, *, key: str, phase: str, state: str) -> None:
-    """Hold and Kill are the PMO's calls, on projects that are still running."""
-    require_admin(user, rules, action="decide_gate")
-    check_running(key=key, phase=phase, state=state)
+    """PASSED once `required` approvals are in, REJECTED at the first rejection, else None
+    (pmo_rules.approvals.outcome_of, in a gate request's words)."""
+    return {Outcome.APPROVED: PASSED, Outcome.REJECTED: REJECTED}.get(outcome_of(votes, required))
 
 
 @dataclass(frozen=True)
@@ -336,51 +301,12 @@ def project_after(outcome: str, phase: str) -> ProjectChange | None:
     """What a decision does to the project: Go moves it on (closing → closed), Hold pauses it,
     Kill cancels it; Recycle, withdrawal and cancellation leave it as it was."""
     if outcome == PASSED:
-        following = next_phase(phase)
-        return ProjectChange(following, CLOSED if following == CLOSED_PHASE else ACTIVE)
+        return ProjectChange(next_phase(phase), state_after_passing(phase))
     if outcome == HELD:
         return ProjectChange(phase, ON_HOLD)
     if outcome == KILLED:
         return ProjectChange(phase, CANCELLED)
     return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Button values and modal metadata: small JSON, checked like any other input
-# ---------------------------------------------------------------------------------------------
-
-
-def card_value(request_id: int) -> str:
-    return json.dumps({"g": request_id}, separators=(",", ":"))
-
-
-def parse_card_value(value: object) -> int:
-    """The gate request a button or modal belongs to; anything else is a stale or forged click."""
-    try:
-        data = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        data = None
-    request_id = data.get("g") if isinstance(data, dict) else None
-    if isinstance(request_id, bool) or not isinstance(request_id, int) or request_id < 1:
-        raise UserError("gate.bad_button")
-    return request_id
-
-
-def form_metadata(key: str, phase: str) -> str:
-    """The request form's private_metadata: which project, and which gate the form was for."""
-    return json.dumps({"k": key, "ph": phase}, separators=(",", ":"))
-
-
-def parse_form_metadata(raw: object) -> tuple[str, str]:
-    """(key, phase) back from a submitted request form; anything else is a forged form."""
-    try:
-        data = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
-        data = None
-    key, phase = (data.get("k"), data.get("ph")) if isinstance(data, dict) else (None, None)
-    if not (isinstance(key, str) and looks_like_key(key) and phase in PHASES):
-        raise UserError("gate.bad_button")
-    return key, phase
 
 
 def age(then: datetime, now: datetime) -> tuple[int, str]:

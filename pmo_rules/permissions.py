@@ -1,18 +1,62 @@
-"""Who may do what. Every refusal in the product is decided here, from the rules file."""
+"""Who may do what: every permission decision in the product, in one file.
+
+Each function answers one question from plain facts (who asks, the project's PM, the rules
+file…) and either returns a yes/no (`may_*`) or raises the `UserError` the person sees
+(`require_*`). A command, a button click, a form submission and the console all reach the same
+function, so "where is this click authorised?" has one answer: here. The index:
+
+- PMO admins: `is_admin`, `require_admin` (adding projects, per-project approvers, a project's
+  digest, Hold and Kill).
+- Status updates: `may_post_status`, `may_post_for_every_project`, `may_post_as_pm`,
+  `require_status_poster` (`[status] posters`), `require_status_editor` (the author, within
+  `[status] edit_window_hours`).
+- Risks: `may_edit_risk`, `require_risk_editor` (`[risk] editors`).
+- Stage gates: `require_gate_requester` (the PM or an admin; a hold stops only the PM),
+  `require_voter` (the request's approvers, once each), `withdrawal_by` (the requester, or an
+  admin cancelling), `require_gate_decider` (Hold and Kill: admins).
+- Reminders: `require_snoozer` (only the person a nudge was for snoozes its item).
+
+What a state allows regardless of who asks (a closed project takes no status, no risk, no gate)
+stays with its domain module (`status.check_reporting`, `risk.check_takes_risks`,
+`gates.check_running`, `projects.check_digest_allowed`). The names say which is which: a
+`may_*` or `require_*` function is a permission and lives only here (tests/test_vocabulary.py
+checks it); a domain module's own refusals are `check_*`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
 from pmo_rules.config import Rules
 from pmo_rules.errors import UserError
+from pmo_rules.gates import WITHDRAWN, WITHDRAWN_BY_ADMIN, check_running, held_until
+from pmo_rules.reminders import DueItem
+
+if TYPE_CHECKING:
+    from pmo_rules.risk import RiskRef
+
+
+# ---------------------------------------------------------------------------------------------
+# PMO admins
+# ---------------------------------------------------------------------------------------------
 
 
 def is_admin(user_id: str, rules: Rules) -> bool:
+    """Whether `user_id` is a PMO admin named in the rules file (`[pmo] admins`)."""
     return user_id in rules.pmo.admins
 
 
 def require_admin(user_id: str, rules: Rules, *, action: str) -> None:
+    """Refuse anyone but a PMO admin; `action` names what they tried, for the message."""
     if not is_admin(user_id, rules):
         raise UserError("permission.admin_only", action=action)
+
+
+# ---------------------------------------------------------------------------------------------
+# Status updates
+# ---------------------------------------------------------------------------------------------
 
 
 def may_post_status(user_id: str, pm_id: str, rules: Rules) -> bool:
@@ -37,3 +81,97 @@ def may_post_as_pm(rules: Rules) -> bool:
 def require_status_poster(user_id: str, key: str, pm_id: str, rules: Rules) -> None:
     if not may_post_status(user_id, pm_id, rules):
         raise UserError("permission.status_post", key=key, pm=pm_id)
+
+
+def require_status_editor(*, key: str, author_id: str, user_id: str, posted_at: datetime,
+                          now: datetime, window_hours: int) -> None:
+    """Only the author may correct their update, and only within `[status] edit_window_hours`."""
+    if author_id != user_id:
+        raise UserError("status.edit_not_author", key=key)
+    if now.astimezone(UTC) - posted_at.astimezone(UTC) > timedelta(hours=window_hours):
+        raise UserError("status.edit_window_passed", key=key, hours=window_hours)
+
+
+# ---------------------------------------------------------------------------------------------
+# Risks
+# ---------------------------------------------------------------------------------------------
+
+
+def may_edit_risk(user_id: str, owner_id: str, pm_id: str, rules: Rules) -> bool:
+    """`[risk] editors` lists roles: "owner", "pm" (the project's PM), "admin", "anyone"."""
+    roles = rules.risk.editors
+    return ("anyone" in roles
+            or ("owner" in roles and user_id == owner_id)
+            or ("pm" in roles and user_id == pm_id)
+            or ("admin" in roles and is_admin(user_id, rules)))
+
+
+def require_risk_editor(user_id: str, ref: RiskRef, owner_id: str, pm_id: str,
+                        rules: Rules) -> None:
+    """Every change to a risk (form, one-liner, Reviewed and Close buttons) passes here."""
+    if not may_edit_risk(user_id, owner_id, pm_id, rules):
+        raise UserError("permission.risk_edit", ref=str(ref), owner=owner_id, pm=pm_id,
+                        roles=list(rules.risk.editors))
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage gates
+# ---------------------------------------------------------------------------------------------
+
+
+def require_gate_requester(user: str, *, key: str, pm_id: str, phase: str, state: str,
+                           hold_until: datetime | None, now: datetime, rules: Rules) -> None:
+    """The PM (or an admin) may ask for the exit gate of a project that is still running; a
+    hold that has not ended stops the PM, not an admin."""
+    if user != pm_id and not is_admin(user, rules):
+        raise UserError("gate.request_not_allowed", key=key, pm=pm_id)
+    check_running(key=key, phase=phase, state=state)
+    if held_until(state, hold_until, now) and not is_admin(user, rules):
+        raise UserError("gate.project_on_hold", key=key, until=hold_until)
+
+
+def require_voter(user: str, *, key: str, approvers: tuple[str, ...] | list[str],
+                  requester: str, votes: dict[str, str]) -> None:
+    """Only the request's approvers vote, once each; the requester only with self-approval
+    (they are then one of `approvers`: pmo_rules.approvals.elect)."""
+    if user not in approvers:
+        if user == requester:
+            raise UserError("gate.no_self_approval", key=key)
+        raise UserError("gate.not_an_approver", key=key, approvers=list(approvers))
+    if user in votes:
+        raise UserError("gate.already_voted", key=key, vote=votes[user])
+
+
+def withdrawal_by(user: str, *, key: str, requester: str, rules: Rules) -> str:
+    """The requester withdraws their request (WITHDRAWN); a PMO admin may cancel anyone's
+    (WITHDRAWN_BY_ADMIN); anyone else is refused."""
+    if user == requester:
+        return WITHDRAWN
+    if is_admin(user, rules):
+        return WITHDRAWN_BY_ADMIN
+    raise UserError("gate.withdraw_not_allowed", key=key, requester=requester)
+
+
+def require_gate_decider(user: str, rules: Rules) -> None:
+    """Hold and Kill are the PMO's calls (on running projects: gates.check_running)."""
+    require_admin(user, rules, action="decide_gate")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders
+# ---------------------------------------------------------------------------------------------
+
+
+def require_snoozer(items: Iterable[DueItem], *, key: str, user: str) -> DueItem:
+    """The item a Snooze click names, if `user` may snooze it: the nudge was for them.
+
+    `items` are what the item's source says is due now; a gate vote is one item per approver,
+    all with the same key. An item no longer due (or due again with another date) is stale.
+    """
+    matching = [item for item in items if item.key == key]
+    if not matching:
+        raise UserError("snooze.stale")
+    for item in matching:
+        if item.recipient == user:
+            return item
+    raise UserError("snooze.not_yours", owner=matching[0].recipient)

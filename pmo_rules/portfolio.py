@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from pmo_rules.config import StatusRules
-from pmo_rules.projects import ACTIVE
+from pmo_rules.lifecycle import ACTIVE
 
 
 @dataclass(frozen=True)

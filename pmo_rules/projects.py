@@ -1,20 +1,20 @@
-"""What a project is allowed to be called, and where it lives in the life cycle."""
+"""What a project is allowed to be called (its key and name), and when its digest may be on.
+
+Its phases and states are the life cycle's words: `pmo_rules.lifecycle`.
+"""
 
 from __future__ import annotations
 
 import re
 
 from pmo_rules.errors import UserError
+from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.text import check_length
 
 KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 NAME_MAX = 100
 # Words the commands use themselves; a project called EDIT would make `/status edit X` ambiguous.
 RESERVED_KEYS = frozenset({"ADD", "ALL", "EDIT", "HELP", "LIST", "SHOW"})
-PHASES = ("initiation", "planning", "execution", "closing")
-ACTIVE, ON_HOLD, CANCELLED, CLOSED = "active", "on_hold", "cancelled", "closed"
-PORTFOLIO_STATES = (ACTIVE, ON_HOLD)
-"""The portfolio the digest reports on: closed and cancelled projects are history."""
 
 
 def looks_like_key(word: str) -> bool:
@@ -40,7 +40,7 @@ def parse_name(name: str, *, usage: str) -> str:
     return name
 
 
-def require_digest_allowed(key: str, state: str, on: bool) -> None:
+def check_digest_allowed(key: str, state: str, on: bool) -> None:
     """A project's own weekly digest may be turned on only while the project is in the
     portfolio (active or on hold): the planner sends none to cancelled or closed projects, so
     "on" would promise what never comes. Turning it off is always allowed."""

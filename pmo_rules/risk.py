@@ -1,4 +1,4 @@
-"""The risk register (standard 3.2): the `/risk` grammar, scoring, levels and who may change a risk.
+"""The risk register (standard 3.2): the `/risk` grammar, scoring and levels.
 
 A risk is rated for probability and impact on the rules file's scale; its score is their
 product and its level (low, medium, high, critical) follows `[risk.levels]`. The one-liner and
@@ -6,6 +6,7 @@ the modal both end in a `RiskDraft` (a new risk) or a change set for an existing
 the same functions, so both refuse the same things with the same words. The parser is total:
 any text yields a command or a `UserError`, never another exception (a property test checks).
 Nothing here reads the clock: callers pass the PMO's `today`.
+Who may change a risk is decided in `pmo_rules.permissions`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from pmo_rules import text
 from pmo_rules.config import RiskLevels, Rules
 from pmo_rules.dates import iso_day
 from pmo_rules.errors import UserError
-from pmo_rules.permissions import is_admin
-from pmo_rules.projects import ACTIVE, KEY_PATTERN, ON_HOLD, RESERVED_KEYS, parse_key
+from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.projects import KEY_PATTERN, RESERVED_KEYS, parse_key
 
 USAGE = "risk"
 ADD_USAGE = "risk_add"
@@ -38,8 +39,6 @@ OPEN, MITIGATING, CLOSED, OCCURRED = "open", "mitigating", "closed", "occurred"
 STATUSES = (OPEN, MITIGATING, CLOSED, OCCURRED)
 ACTIVE_STATUSES = (OPEN, MITIGATING)
 """Statuses still being managed: listed by default, reviewed, on the heat map, nudged."""
-PROJECT_STATES = (ACTIVE, ON_HOLD)
-"""Project states that take new risks: a cancelled or closed project has no risks left to run."""
 LEVELS = ("low", "medium", "high", "critical")
 ALERT_LEVELS = ("high", "critical")
 """Reaching one of these posts the card again and tells the owner."""
@@ -185,28 +184,15 @@ def changed_values(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str,
 
 
 # ---------------------------------------------------------------------------------------------
-# Who may change a risk
+# Which projects take risks (who may change one: pmo_rules.permissions.require_risk_editor)
 # ---------------------------------------------------------------------------------------------
 
 
-def may_change(user_id: str, owner_id: str, pm_id: str, rules: Rules) -> bool:
-    """`[risk] editors` lists roles: "owner", "pm" (the project's PM), "admin", "anyone"."""
-    roles = rules.risk.editors
-    return ("anyone" in roles
-            or ("owner" in roles and user_id == owner_id)
-            or ("pm" in roles and user_id == pm_id)
-            or ("admin" in roles and is_admin(user_id, rules)))
-
-
-def require_project_takes_risks(key: str, state: str) -> None:
-    if state not in PROJECT_STATES:
+def check_takes_risks(key: str, state: str) -> None:
+    """New risks go to running projects (lifecycle.PORTFOLIO_STATES): a cancelled or closed
+    project has no risks left to run."""
+    if state not in PORTFOLIO_STATES:
         raise UserError("risk.project_closed", key=key, state=state)
-
-
-def require_editor(user_id: str, ref: RiskRef, owner_id: str, pm_id: str, rules: Rules) -> None:
-    if not may_change(user_id, owner_id, pm_id, rules):
-        raise UserError("permission.risk_edit", ref=str(ref), owner=owner_id, pm=pm_id,
-                        roles=list(rules.risk.editors))
 
 
 # ---------------------------------------------------------------------------------------------

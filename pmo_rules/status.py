@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from pmo_rules import text
 from pmo_rules.errors import UserError
-from pmo_rules.projects import ACTIVE, ON_HOLD, parse_key
+from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.projects import parse_key
 from pmo_rules.rag import Rag, parse_rag
 
 USAGE = "status"
@@ -21,9 +21,6 @@ SUMMARY_MAX = 2000
 NOTE_MAX = 1000
 DIMENSIONS = ("schedule", "cost", "scope", "quality")
 NOT_RATED = "none"  # the form's choice for "no rating" on an optional dimension
-REPORTING_STATES = (ACTIVE, ON_HOLD)
-"""Project states that take status updates. A hold pauses the reminders, not the news, so an
-on-hold project may still report; a closed or cancelled one has nothing left to report."""
 
 
 @dataclass(frozen=True)
@@ -169,16 +166,9 @@ def parse_percent(value: str | None) -> int | None:
     return int(digits)
 
 
-def require_reporting(key: str, state: str) -> None:
-    """Refuse a status update (new or corrected) for a closed or cancelled project."""
-    if state not in REPORTING_STATES:
+def check_reporting(key: str, state: str) -> None:
+    """Refuse a status update (new or corrected) for a closed or cancelled project: the
+    running ones (lifecycle.PORTFOLIO_STATES) report, on hold included, since a hold pauses
+    the reminders, not the news."""
+    if state not in PORTFOLIO_STATES:
         raise UserError("status.project_ended", key=key, state=state)
-
-
-def require_may_edit(*, key: str, author_id: str, user_id: str, posted_at: datetime,
-                     now: datetime, window_hours: int) -> None:
-    """Only the author may correct their update, and only within `[status] edit_window_hours`."""
-    if author_id != user_id:
-        raise UserError("status.edit_not_author", key=key)
-    if now.astimezone(UTC) - posted_at.astimezone(UTC) > timedelta(hours=window_hours):
-        raise UserError("status.edit_window_passed", key=key, hours=window_hours)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.gates import HELD, KILLED, OPEN, PASSED, REJECTED
-from pmo_rules.projects import PORTFOLIO_STATES
+from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.risk import ACTIVE_STATUSES, RiskRef, pmo_today
 from storage.gates import GateRequest
 from storage.projects import Project

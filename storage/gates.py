@@ -29,8 +29,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from pmo_rules.gates import OPEN, REQUEST_STATES, Electorate
-from pmo_rules.projects import ACTIVE, ON_HOLD
+from pmo_rules.approvals import Electorate
+from pmo_rules.gates import OPEN, REQUEST_STATES
+from pmo_rules.lifecycle import ACTIVE, ON_HOLD
 from storage import audit
 from storage.base import Base
 from storage.outbox import Delivery

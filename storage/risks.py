@@ -33,7 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from pmo_rules.risk import ACTIVE_STATUSES, PROJECT_STATES, RESPONSES, STATUSES, RiskRef, score
+from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.risk import ACTIVE_STATUSES, RESPONSES, STATUSES, RiskRef, score
 from storage import audit
 from storage.audit import AuditEntry
 from storage.base import Base
@@ -293,7 +294,7 @@ def live_card(session: Session, risk: Risk) -> int | None:
 
 def projects_taking_risks(session: Session, *, limit: int) -> list[Project]:
     """Projects a new risk may be added to, by KEY (the form's project select)."""
-    query = (select(Project).where(Project.state.in_(PROJECT_STATES)).order_by(Project.key)
+    query = (select(Project).where(Project.state.in_(PORTFOLIO_STATES)).order_by(Project.key)
              .limit(limit))
     return list(session.scalars(query))
 

@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from pmo_rules.rag import Rag
-from templates.paging import pack_lines
+from templates.paging import pack_lines, truncate
 
 LOCALES = ("en", "zh")
 
@@ -42,11 +42,6 @@ class Message:
 def escape_mrkdwn(value: object) -> str:
     """Escape what Slack's mrkdwn treats as markup, so user text cannot forge mentions or links."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def truncate(value: object, limit: int) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @cache

@@ -21,12 +21,10 @@ from pmo_rules.reminders import (
     LedgerState,
     nudge_key,
     overdue_days,
-    parse_post_status_value,
-    parse_snooze_value,
     plan_reminders,
 )
 from pmo_rules.schedule import WorkCalendar
-from templates.paging import MESSAGE_BLOCKS, SECTION_TEXT, block_chars, pack_lines, split_blocks
+from pmo_rules.values import PostStatus, Snooze
 
 RULES = DEFAULT_RULES
 CAL = WorkCalendar()
@@ -111,7 +109,8 @@ def test_overdue_days_counts_whole_days():
 def test_snooze_value_round_trip():
     due = item(12)
     value = json.dumps({"n": due.key})
-    assert parse_snooze_value(value) == ("status", "12", due.key)
+    snooze = Snooze.decode(value)
+    assert (snooze.kind, snooze.item_id, snooze.item_key) == ("status", "12", due.key)
 
 
 @pytest.mark.parametrize("raw", [None, "", "{", "[]", '{"n": 3}', '{"n": "status"}',
@@ -119,20 +118,20 @@ def test_snooze_value_round_trip():
                                  json.dumps({"n": "s:" + "9" * 200 + ":20261123T0200Z"})])
 def test_damaged_snooze_values_get_a_clear_refusal(raw):
     with pytest.raises(UserError) as refused:
-        parse_snooze_value(raw)
+        Snooze.decode(raw)
     assert refused.value.key == "nudge.malformed"
 
 
 def test_post_status_value_names_a_project():
-    assert parse_post_status_value('{"p": "apollo"}') == "APOLLO"
+    assert PostStatus.decode('{"p": "apollo"}').key == "APOLLO"
     with pytest.raises(UserError):
-        parse_post_status_value('{"p": "not a key"}')
+        PostStatus.decode('{"p": "not a key"}')
 
 
 @given(st.one_of(st.none(), st.text(max_size=300), st.binary(max_size=50),
                  st.dictionaries(st.text(max_size=5), st.text(max_size=20)).map(json.dumps)))
 def test_button_parsers_are_total(raw):
-    for parse in (parse_snooze_value, parse_post_status_value):
+    for parse in (Snooze.decode, PostStatus.decode):
         with contextlib.suppress(UserError):  # a refusal is fine; any other exception is not
             parse(raw)
 
@@ -176,26 +175,3 @@ def test_a_new_project_is_counted_now_but_its_colour_is_not_a_change():
     assert [(c.category, c.now, c.change) for c in report.counts] == [
         ("red", 1, 0), ("amber", 0, 0), ("green", 1, 0), ("none", 1, 0)]
     assert report.new == 1  # EDGE was registered exactly a week ago: it had a last week
-
-
-# --- paging -------------------------------------------------------------------------------------
-
-def test_pack_lines_keeps_each_text_within_the_section_limit():
-    lines = [f"line {n} " + "x" * 90 for n in range(200)]
-    texts = pack_lines(lines)
-    assert all(len(text) <= SECTION_TEXT for text in texts)
-    assert "\n".join(texts).split("\n") == lines
-    assert pack_lines(["y" * 5000]) == ["y" * (SECTION_TEXT - 1) + "…"]
-
-
-def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def test_split_blocks_respects_block_count_and_text_budget():
-    many = [section("x") for _ in range(120)]
-    assert [len(m) for m in split_blocks(many)] == [MESSAGE_BLOCKS, MESSAGE_BLOCKS, 20]
-    heavy = [section("y" * 2900) for _ in range(10)]
-    parts = split_blocks(heavy)
-    assert all(sum(block_chars(b) for b in part) <= 12_000 for part in parts)
-    assert sum(len(part) for part in parts) == 10

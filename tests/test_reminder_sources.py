@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from pmo_rules.gates import Electorate
+from pmo_rules.approvals import Electorate
 from storage import gates as gate_store
 from storage import risks as risk_store
 from storage.audit import AuditEntry

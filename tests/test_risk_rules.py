@@ -254,22 +254,3 @@ def test_the_form_keeps_a_past_date_the_risk_already_had():
     with pytest.raises(UserError) as caught:
         risk.read_form(fields, today=TODAY, rules=RULES)
     assert caught.value.field == "due_on"
-
-
-# --- who may change a risk -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("user", "allowed"), [("UOWNER1", True), ("UPM0001", True),
-                                               ("UADMIN1", True), ("UOTHER1", False)])
-def test_owner_pm_and_admins_may_change_by_default(user, allowed):
-    assert risk.may_change(user, "UOWNER1", "UPM0001", RULES) is allowed
-
-
-def test_editors_come_from_the_rules_file():
-    owner_only = replace(RULES, risk=replace(RULES.risk, editors=("owner",)))
-    assert not risk.may_change("UPM0001", "UOWNER1", "UPM0001", owner_only)
-    anyone = replace(RULES, risk=replace(RULES.risk, editors=("anyone",)))
-    assert risk.may_change("UOTHER1", "UOWNER1", "UPM0001", anyone)
-    with pytest.raises(UserError) as caught:
-        risk.require_editor("UPM0001", RiskRef("APOLLO", 1), "UOWNER1", "UPM0001", owner_only)
-    assert caught.value.key == "permission.risk_edit"

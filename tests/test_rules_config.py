@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 from bot.rules_file import load_rules
 from pmo_rules.config import (
     DEFAULT_RULES,
-    PHASES,
     GateRule,
     Rules,
     RulesError,
-    next_phase,
     parse_rules,
 )
+from pmo_rules.lifecycle import PHASES
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "rules.example.toml"
 
@@ -241,21 +240,6 @@ def test_top_level_must_be_a_table() -> None:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def test_phases_and_next_phase() -> None:
-    assert PHASES == ("initiation", "planning", "execution", "closing")
-    assert [next_phase(p) for p in PHASES] == ["planning", "execution", "closing", "closed"]
-    with pytest.raises(ValueError):
-        next_phase("monitoring")
-    with pytest.raises(ValueError):
-        DEFAULT_RULES.gate("closed")
-
-
-def test_is_admin() -> None:
-    rules = parse_rules({"pmo": {"admins": ["U1AB"]}})
-    assert rules.is_admin("U1AB") and not rules.is_admin("U2CD")
-    assert not DEFAULT_RULES.is_admin("U1AB")
 
 
 @pytest.mark.parametrize(

@@ -21,10 +21,8 @@ from pmo_rules.status import (
     Show,
     draft_from_form,
     parse_status_command,
-    require_may_edit,
 )
 from pmo_rules.status import Help as StatusHelp
-from templates.layout import chunks, pack_lines
 
 NOW = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 in Berlin, an hour after clocks went forward
 SHANGHAI, BERLIN = ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin")
@@ -116,34 +114,6 @@ def test_form_refusals_name_their_field(form, field, key):
     assert (refused.value.field, refused.value.key) == (field, key)
 
 
-# -- editing --------------------------------------------------------------------------------------
-
-def test_the_edit_window_is_real_hours_across_a_dst_change():
-    """Noon Saturday to noon Sunday in Berlin, the night clocks go forward: 23 real hours.
-
-    (Python subtracts two datetimes of one zone by their wall clocks, which would say 24.)
-    """
-    posted = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
-    sunday = datetime(2026, 3, 29, 12, 0, tzinfo=BERLIN)
-    require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted, now=sunday,
-                     window_hours=23)
-    with pytest.raises(UserError):
-        require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted,
-                         now=sunday + timedelta(minutes=1), window_hours=23)
-
-
-def test_only_the_author_within_the_window_may_edit():
-    posted = NOW - timedelta(hours=24)
-    require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted, now=NOW,
-                     window_hours=24)
-    with pytest.raises(UserError, match="status.edit_not_author"):
-        require_may_edit(key="A1", author_id="U1", user_id="U2", posted_at=posted, now=NOW,
-                         window_hours=24)
-    with pytest.raises(UserError, match="status.edit_window_passed"):
-        require_may_edit(key="A1", author_id="U1", user_id="U1", posted_at=posted, now=NOW,
-                         window_hours=23)
-
-
 # -- standing -------------------------------------------------------------------------------------
 
 RULES = StatusRules(cadence_days=7, stale_after_days=14)
@@ -190,20 +160,3 @@ def test_a_project_without_updates_is_judged_from_registration_and_paused_ones_n
 
 def test_default_stale_is_twice_the_cadence():
     assert DEFAULT_RULES.status.stale_after_days == 2 * DEFAULT_RULES.status.cadence_days
-
-
-# -- fitting lists into Slack ---------------------------------------------------------------------
-
-@given(st.lists(st.text(alphabet="ab ", max_size=120), max_size=200),
-       st.integers(min_value=10, max_value=400))
-def test_packed_lines_keep_order_and_fit(lines, limit):
-    groups = pack_lines(lines, limit)
-    assert all(len("\n".join(group)) <= limit for group in groups)
-    flattened = [line for group in groups for line in group]
-    assert len(flattened) == len(lines)
-    for packed, line in zip(flattened, lines, strict=True):
-        assert packed == line or (len(line) > limit and packed.endswith("…"))
-
-
-def test_chunks():
-    assert chunks([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]] and chunks([], 3) == []

@@ -15,7 +15,7 @@ import pytest
 from bot.cli import main
 from bot.scheduler import start_scheduler
 from bot.single_instance import AlreadyRunning, hold_single_instance
-from pmo_rules.gates import Electorate
+from pmo_rules.approvals import Electorate
 from storage import gates as gate_store
 from storage import projects as store
 from storage import risks as risk_store

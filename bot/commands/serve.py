@@ -180,7 +180,8 @@ def serve_http(master: BotContext, *, host: str, workers: int, threads: int, log
     def load():
         ctx = make_context(master.settings, master.rules)
         stops.append(background(ctx))
-        return make_wsgi_app(build_app(ctx), ctx.db, serving=ctx.after_ack.serving)
+        return make_wsgi_app(build_app(ctx), ctx.db, signing_secret=ctx.settings.signing_secret,
+                             serving=ctx.after_ack.serving)
 
     options = gunicorn_options(
         bind=f"{host}:{master.settings.port}", workers=workers, threads=threads,

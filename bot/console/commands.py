@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 
 from bot.console import clock
-from handlers.slack_io import error_text
-from pmo_rules.config import PHASES
+from pmo_rules import permissions
 from pmo_rules.errors import UserError
+from pmo_rules.lifecycle import PHASES
 from storage import projects as store
+from templates.errors import error_text
 
 if TYPE_CHECKING:
     from bot.console.session import Session
@@ -47,7 +48,8 @@ def list_users(session: Session, argument: str) -> None:
     approvers = {user for phase in PHASES for user in rules.gate(phase).approvers}
     rows = []
     for person in session.directory.users():
-        roles = [session.t("console.role_admin")] if rules.is_admin(person["id"]) else []
+        admin = permissions.is_admin(person["id"], rules)
+        roles = [session.t("console.role_admin")] if admin else []
         keys = [key for pm, key in managed if pm == person["id"]]
         if keys:
             roles.append(session.t("console.role_pm", keys=", ".join(keys)))

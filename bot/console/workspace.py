@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 from bot.rules_file import load_rules
 from bot.standin import Directory
-from pmo_rules.config import DEFAULT_RULES, PHASES, Rules
+from pmo_rules.config import DEFAULT_RULES, Rules
+from pmo_rules.lifecycle import PHASES
 
 ADMIN, ALICE, BOB, CAROL = "UADMIN1", "UALICE1", "UBOB001", "UCAROL1"
 DAVE, ERIN, GRACE, HENRY = "UDAVE01", "UERIN01", "UGRACE1", "UHENRY1"

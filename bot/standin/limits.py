@@ -3,7 +3,8 @@
 Real Slack rejects a message or view that breaks these (``invalid_blocks`` /
 ``invalid_arguments``); a stand-in that accepts anything lets such a bug reach
 production. The stand-in runs these checks on every post so a test fails where
-Slack would. The numbers come from /work/shared/slack-limits.md plus the few
+Slack would. The numbers come from `templates/slack_limits.py` (the same names the
+bot's paginator builds to; Slack's documented limits) plus the few
 structural rules Slack enforces alongside them (text objects non-empty, a
 section needs text or fields, a modal with inputs needs a submit button).
 
@@ -15,24 +16,29 @@ from __future__ import annotations
 
 from typing import Any
 
-MESSAGE_BLOCKS = 50
-VIEW_BLOCKS = 100
-SECTION_TEXT = 3000
-SECTION_FIELDS = 10
-FIELD_TEXT = 2000
-HEADER_TEXT = 150
-CONTEXT_ELEMENTS = 10
-ACTIONS_ELEMENTS = 25
-BUTTON_TEXT, BUTTON_VALUE, BUTTON_URL = 75, 2000, 3000
-ID_LENGTH = 255  # action_id, block_id, callback_id, external_id
-SELECT_OPTIONS = 100
-OPTION_TEXT, OPTION_VALUE = 75, 150
-MODAL_TITLE = 24  # also submit and close
-PRIVATE_METADATA = 3000
-TEXT_ADVISED = 4000  # notification fallback: keep it short
-TEXT_TRUNCATED = 40000  # Slack cuts message text beyond this
-PLACEHOLDER_TEXT = 150
-INPUT_LABEL = 2000
+from templates.slack_limits import (
+    ACTIONS_ELEMENTS,
+    BUTTON_TEXT,
+    BUTTON_URL,
+    BUTTON_VALUE,
+    CONTEXT_ELEMENTS,
+    FIELD_TEXT,
+    HEADER_TEXT,
+    ID_LENGTH,
+    INPUT_LABEL,
+    MESSAGE_BLOCKS,
+    MODAL_TITLE,
+    OPTION_TEXT,
+    OPTION_VALUE,
+    PLACEHOLDER_TEXT,
+    PRIVATE_METADATA,
+    SECTION_FIELDS,
+    SECTION_TEXT,
+    SELECT_OPTIONS,
+    TEXT_ADVISED,
+    TEXT_TRUNCATED,
+    VIEW_BLOCKS,
+)
 
 # Options per element type: selects allow 100, the others fewer.
 _OPTION_LIMITS = {

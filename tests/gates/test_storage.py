@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from pmo_rules.gates import APPROVE, Electorate
+from pmo_rules.approvals import APPROVE, Electorate
 from storage import gates as store
 from storage.audit import AuditEntry
 from storage.db import Database

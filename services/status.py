@@ -8,17 +8,20 @@ returned sentence (or the `UserError`) where that person is looking.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
-from handlers.slack_io import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.status import REPORTING_STATES, StatusDraft, require_may_edit, require_reporting
+from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.status import StatusDraft, check_reporting
+from services.context import BotContext
 from storage import outbox
 from storage import projects as store
-from storage.projects import Project, StatusUpdate
+from storage.projects import Project
+from storage.projects import StatusUpdate as StatusUpdate  # for the views
+from templates.errors import error_text
 from templates.render import Message
 
 
@@ -30,7 +33,7 @@ def check_may_post(ctx: BotContext, user: str, key: str) -> None:
     only a refusal needs the database here.
     """
     remembered = ctx.lookups.get(("pm_of", key))
-    if (remembered and remembered[2] in REPORTING_STATES
+    if (remembered and remembered[2] in PORTFOLIO_STATES
             and permissions.may_post_status(user, remembered[1], ctx.rules)):
         return
     with ctx.db.lookup() as connection:
@@ -40,7 +43,7 @@ def check_may_post(ctx: BotContext, user: str, key: str) -> None:
     ctx.lookups.put(("pm_of", key), found)
     found_key, pm_id, state = found
     permissions.require_status_poster(user, found_key, pm_id, ctx.rules)
-    require_reporting(found_key, state)
+    check_reporting(found_key, state)
 
 
 def post_status(ctx: BotContext, user: str, draft: StatusDraft) -> str:
@@ -66,7 +69,7 @@ def _store_status(ctx: BotContext, session: Session, user: str, draft: StatusDra
     if project is None:
         raise UserError("project.unknown", key=draft.key)
     permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
-    require_reporting(project.key, project.state)
+    check_reporting(project.key, project.state)
     status = store.add_status(session, project=project, author=user, values=draft.values(),
                               now=now)
     delivery = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
@@ -113,7 +116,7 @@ def editable_latest(ctx: BotContext, session: Session, user: str, key: str,
     project = store.project_by_key(session, key)
     if project is None:
         raise UserError("project.unknown", key=key)
-    require_reporting(project.key, project.state)  # before "no update yet": that is moot now
+    check_reporting(project.key, project.state)  # before "no update yet": that is moot now
     latest = store.latest_status(session, project.id)
     if latest is None:
         raise UserError("status.none_yet", key=project.key)
@@ -138,10 +141,10 @@ def editable_by_id(ctx: BotContext, session: Session, user: str, status_id: int,
 def _require_editable(ctx: BotContext, user: str, project: Project, status: StatusUpdate,
                       now: datetime) -> None:
     """A correction is a status update too: refused once the project is closed or cancelled."""
-    require_reporting(project.key, project.state)
-    require_may_edit(key=project.key, author_id=status.author_id, user_id=user,
-                     posted_at=status.created_at, now=now,
-                     window_hours=ctx.rules.status.edit_window_hours)
+    check_reporting(project.key, project.state)
+    permissions.require_status_editor(key=project.key, author_id=status.author_id,
+                                      user_id=user, posted_at=status.created_at, now=now,
+                                      window_hours=ctx.rules.status.edit_window_hours)
 
 
 def status_card(ctx: BotContext, project: Project, status: StatusUpdate) -> Message:
@@ -161,3 +164,67 @@ def show_latest(ctx: BotContext, key: str) -> Message:
     if status is None:
         return ctx.renderer.text("status.none_yet", key=key)
     return status_card(ctx, project, status)
+
+
+# -- what the status form starts from -----------------------------------------------------------
+
+class FormStart(NamedTuple):
+    """What a new-update form offers: the projects `user` may post for (one more than `most`
+    when there are too many to list), the one pre-selected, and the update to start from."""
+
+    projects: list[Project]
+    chosen: Project | None
+    latest: StatusUpdate | None
+
+
+def form_start(ctx: BotContext, user: str, *, key: str | None, most: int,
+               prefill_from_latest: bool) -> FormStart:
+    """Refuses (UserError) when `user` may post for no project, or not for `key`."""
+    with ctx.db.read() as session:
+        projects = _postable(ctx, session, user, most)
+        chosen = _chosen(ctx, session, user, key, projects)
+        if not projects:
+            raise UserError("status.no_projects")
+        latest = (store.latest_status(session, chosen.id)
+                  if chosen is not None and prefill_from_latest else None)
+    return FormStart(projects, chosen, latest)
+
+
+def _postable(ctx: BotContext, session: Session, user: str, most: int) -> list[Project]:
+    """Up to `most` + 1 projects `user` may post for (one more than fits says "type it"),
+    leaving out closed and cancelled ones, which take no more updates."""
+    if permissions.may_post_for_every_project(user, ctx.rules):
+        projects = store.list_projects(session, limit=most + 1, states=PORTFOLIO_STATES)
+    elif permissions.may_post_as_pm(ctx.rules):
+        projects = store.list_projects(session, pm_id=user, limit=most + 1,
+                                       states=PORTFOLIO_STATES)
+    else:
+        projects = []
+    return projects
+
+
+def _chosen(ctx: BotContext, session: Session, user: str, key: str | None,
+            projects: list[Project]) -> Project | None:
+    """The project to pre-select: the one asked for, or the only one the person has."""
+    if key is None:
+        return projects[0] if len(projects) == 1 else None
+    project = store.project_by_key(session, key)
+    if project is None:
+        raise UserError("project.unknown", key=key.upper())
+    permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
+    check_reporting(project.key, project.state)
+    return project
+
+
+def latest_to_correct(ctx: BotContext, user: str, key: str) -> tuple[StatusUpdate, Project]:
+    """`/status edit KEY`: the latest update on `key`, if `user` may still correct it."""
+    with ctx.db.read() as session:
+        return editable_latest(ctx, session, user, key, ctx.now())
+
+
+def check_correction(ctx: BotContext, user: str, status_id: int) -> Project:
+    """At a correction's submit, before the ack: the update's project, if `user` may still
+    correct it (the form may have outlived the edit window or the update)."""
+    with ctx.db.read() as session:
+        _status, project = editable_by_id(ctx, session, user, status_id, ctx.now())
+    return project

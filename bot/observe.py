@@ -24,8 +24,6 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from bot import metrics
 
 request_log = logging.getLogger("pmo_bot.requests")
-# Fields a request line may carry (extra= on the record): nothing else is ever written.
-FIELDS = ("kind", "name", "user", "team", "latency_ms", "outcome", "status")
 
 
 class ObservedApp(App):
@@ -44,7 +42,7 @@ class ObservedApp(App):
             try:
                 _record(req, response, outcome, seconds)
             except Exception:  # noqa: BLE001 - observing must never cost a request its answer
-                request_log.debug("could not record a request", exc_info=True)
+                request_log.warning("could not record a request", exc_info=True)
 
 
 def _outcome(status: int) -> str:
@@ -65,9 +63,10 @@ def _record(req: BoltRequest, response: BoltResponse | None, outcome: str,
         request_log.info(
             "%s %s %s by %s in %s: %.1f ms", outcome, kind, name or "-",
             context.get("user_id") or "-", context.get("team_id") or "-", seconds * 1000,
-            extra={"kind": kind, "name": name, "user": context.get("user_id"),
-                   "team": context.get("team_id"), "latency_ms": round(seconds * 1000, 2),
-                   "outcome": outcome, "status": response.status if response else 500})
+            extra={"request": {"kind": kind, "id": name, "user": context.get("user_id"),
+                               "team": context.get("team_id"),
+                               "latency_ms": round(seconds * 1000, 2), "outcome": outcome,
+                               "status": response.status if response else 500}})
 
 
 def describe(body: dict) -> tuple[str, str]:
@@ -93,16 +92,16 @@ def describe(body: dict) -> tuple[str, str]:
 
 
 class JsonFormatter(logging.Formatter):
-    """Each record as one JSON line: time, level, logger, message, and a request's fields."""
+    """Each record as one JSON line: time, level, logger, pid, message, and a request line's
+    fields (kind, id, user, team, latency_ms, outcome, status; none when unknown)."""
 
     def format(self, record: logging.LogRecord) -> str:
         moment = datetime.fromtimestamp(record.created, UTC)
         line = {"time": moment.isoformat(timespec="milliseconds"), "level": record.levelname,
-                "logger": record.name, "message": record.getMessage()}
-        for name in FIELDS:
-            value = getattr(record, name, None)
-            if value is not None:
-                line[name] = value
+                "logger": record.name, "pid": record.process, "message": record.getMessage()}
+        request = getattr(record, "request", None)
+        if isinstance(request, dict):
+            line.update((key, value) for key, value in request.items() if value is not None)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)

@@ -116,9 +116,9 @@ def test_several_workers_need_postgresql(slack, capsys, monkeypatch, tmp_path):
 class Served:
     """`pmo-bot serve` running in its own process group, stopped with SIGTERM."""
 
-    def __init__(self, env: dict[str, str], *args: str) -> None:
+    def __init__(self, env: dict[str, str], *args: str, log_level: str = "DEBUG") -> None:
         self.process = subprocess.Popen(
-            [PMO_BOT, "--log-level", "DEBUG", "serve", *args], env={**os.environ, **env},
+            [PMO_BOT, "--log-level", log_level, "serve", *args], env={**os.environ, **env},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
     def stop(self) -> str:

@@ -89,7 +89,8 @@ def _serve(args: argparse.Namespace, settings: Settings, rules, workers: int | N
     if settings.socket_mode:
         return serve_socket_mode(ctx, background)
     return serve_http(ctx, host=args.host, workers=workers, threads=args.threads,
-                      log_level=args.log_level, background=background)
+                      log_level=args.log_level, background=background,
+                      json_logs=args.log_format == "json")
 
 
 def prepare_database(url: str) -> None:
@@ -161,7 +162,7 @@ def _wait_for_termination() -> None:
 
 
 def serve_http(master: BotContext, *, host: str, workers: int, threads: int, log_level: str,
-               background: Callable[[BotContext], Stop]) -> int:
+               background: Callable[[BotContext], Stop], json_logs: bool = False) -> int:
     """gunicorn with gthread workers; each worker builds its own context after the fork.
 
     The master only supervises. A forked worker inherits the master's database connections
@@ -179,7 +180,7 @@ def serve_http(master: BotContext, *, host: str, workers: int, threads: int, log
 
     options = gunicorn_options(
         bind=f"{host}:{master.settings.port}", workers=workers, threads=threads,
-        log_level=log_level,
+        log_level=log_level, json_logs=json_logs,
         post_fork=lambda _server, _worker: master.db.engine.dispose(close=False),
         worker_exit=lambda _server, _worker: [stop() for stop in stops],
         child_exit=lambda _server, worker: metrics.worker_exited(worker.pid))

@@ -43,6 +43,8 @@ def test_acks_jobs_and_deliveries_are_counted(apollo):
     risk(apollo, MARKER_RISK)
     apollo.slack.wait_for("chat.postMessage", channel=BOB)
     apollo.command("/risk", "list APOLLO")
+    apollo.command("/status", "APOLLO green on track")  # its work runs after the ack
+    apollo.slack.wait_for("chat.postMessage", count=2, channel=APOLLO_CHANNEL)
     apollo.ctx.after_ack.drain()
     after = scrape(apollo)
 
@@ -51,8 +53,10 @@ def test_acks_jobs_and_deliveries_are_counted(apollo):
     assert moved(before, after, "pmo_ack_seconds_count", **command) == 2
     assert moved(before, after, "pmo_ack_seconds_bucket", le="3.0", **command) == 2
     assert moved(before, after, "pmo_ack_seconds_sum", **command) > 0
+    assert moved(before, after, "pmo_ack_seconds_count", kind="command", name="/status") == 1
+    # ≥: the fixture's own `/pmo project add` job may finish just after `before` was read
     assert moved(before, after, "pmo_after_ack_job_seconds_count", outcome="ok") >= 1
-    assert moved(before, after, "pmo_deliveries_total", outcome="sent") >= 2  # card and DM
+    assert moved(before, after, "pmo_deliveries_total", outcome="sent") == 3  # 2 cards, a DM
     assert value(after, "pmo_backlog_depth", queue="outbox") == 0
     assert value(after, "pmo_backlog_up") == 1
 

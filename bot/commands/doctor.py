@@ -13,6 +13,7 @@ database, and changes nothing in either. The words are in templates/locales/*/do
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(_args: argparse.Namespace) -> int:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are not findings
     settings = load_settings()
     rules = load_rules(settings.rules_path)
     renderer = Renderer(rules.pmo.locale)

@@ -173,6 +173,9 @@ def test_users_and_conversations_come_from_the_directory(client):
     assert unknown.value.response["error"] == "user_not_found"
     assert {m["id"] for m in client.users_list()["members"]} == {"U1", "U2"}
     assert client.conversations_info(channel="C1")["channel"]["name"] == "pmo"
+    with pytest.raises(SlackApiError) as hidden:  # private, and the bot is not in it
+        client.conversations_info(channel="C2")
+    assert hidden.value.response["error"] == "channel_not_found"
     listed = client.conversations_list(types="public_channel,private_channel")["channels"]
     assert {c["id"] for c in listed} == {"C1", "C2"}
 

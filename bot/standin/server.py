@@ -804,6 +804,8 @@ class SlackStandIn:
         info = self.directory.channel(channel)
         if info is None:
             return _error("channel_not_found")
+        if info["is_private"] and not info["is_member"]:  # Slack hides it from outsiders
+            return _error("channel_not_found")
         info["is_archived"] = info["is_archived"] or channel in self._archived
         info["is_member"] = info["is_member"] and channel not in self._not_in
         return {"ok": True, "channel": info}

@@ -12,6 +12,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot import failures
 from bot.context import BotContext
+from bot.observe import ObservedApp
 from handlers import gate, home, pmo, reminders, risk, status, status_form
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> 
     `listener_executor` runs bolt's listeners (bolt's own thread pool by default); the offline
     console passes one that tells it when the bot has finished, so it prints in order.
     """
-    app = App(client=ctx.client, signing_secret=ctx.settings.signing_secret,
+    app = ObservedApp(client=ctx.client, signing_secret=ctx.settings.signing_secret,
               listener_executor=listener_executor,
               process_before_response=False, token_verification_enabled=True,
               request_verification_enabled=True, raise_error_for_unhandled_request=False,

@@ -13,7 +13,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from sqlalchemy import event
 
+from bot import metrics
 from bot.after_ack import AfterAck
 from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
@@ -42,6 +44,8 @@ def make_client(settings: Settings, *, retries: int = 2) -> WebClient:
 
 def make_context(settings: Settings, rules: Rules, *, clock: Clock = system_clock,
                  client: WebClient | None = None) -> BotContext:
-    return BotContext(settings=settings, rules=rules, db=Database(settings.database_url),
+    db = Database(settings.database_url)
+    event.listen(db.engine, "handle_error", metrics.database_error)
+    return BotContext(settings=settings, rules=rules, db=db,
                       renderer=Renderer(rules.pmo.locale, rules.pmo.tz),
                       client=client or make_client(settings), clock=clock, parts=PROCESS_PARTS)

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from services.context import BotContext
 from storage import outbox
 from templates.reminders import stored_message
@@ -95,6 +96,7 @@ class Dispatcher:
             outbox.mark_sent(session, item.id, self.owner, now=self.ctx.now(),
                              slack_channel=response.get("channel") or item.target_channel,
                              slack_ts=response.get("ts") or item.target_ts)
+        metrics.delivery("sent")
         return Outcome(item.id, True)
 
     def _without_target(self, item: outbox.Claimed) -> Outcome:
@@ -110,6 +112,7 @@ class Dispatcher:
         action caused it hears why (once: only the sender that marked it dead tells)."""
         with self.ctx.db.write() as session:
             dead = outbox.mark_dead(session, item.id, self.owner, error=error)
+        metrics.delivery("given_up")
         if dead and tell_requester:
             self._tell_requester(item, error)
         return Outcome(item.id, False, error, given_up=True)
@@ -127,6 +130,7 @@ class Dispatcher:
     def _failed(self, item: outbox.Claimed, exc: SlackApiError) -> Outcome:
         error = str(exc.response.get("error") or "unknown_error")
         log.warning("delivery %s (%s to %s) failed: %s", item.id, item.kind, item.channel, error)
+        metrics.slack_error(error)
         if error in PERMANENT_ERRORS or item.attempts + 1 >= MAX_ATTEMPTS:
             return self._give_up(item, error, tell_requester=True)
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
@@ -140,6 +144,7 @@ class Dispatcher:
         with self.ctx.db.write() as session:
             outbox.mark_retry(session, item.id, self.owner, error=error,
                               retry_at=self.ctx.now() + delay)
+        metrics.delivery("retried")
         return Outcome(item.id, False, error)
 
     def _tell_requester(self, item: outbox.Claimed, error: str) -> None:

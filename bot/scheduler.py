@@ -11,6 +11,7 @@ runs it alone; on SQLite both first take the single-instance lock (bot/single_in
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import metrics
 from bot.dispatcher import Dispatcher, Outcome
 from services.context import BotContext
 from services.reminders import PassResult, plan_pass
@@ -74,11 +76,14 @@ def send_all_due(dispatcher: Dispatcher) -> list[Outcome]:
 
 def _run_tick(ctx: BotContext) -> None:
     """The job: a failing tick is logged and the next one runs a minute later."""
+    started = time.perf_counter()
     try:
         result = tick(ctx)
     except Exception:  # noqa: BLE001 - keep the clock alive; the log has the cause
+        metrics.scheduler_tick(time.perf_counter() - started, ok=False)
         log.exception("scheduler tick failed")
         return
+    metrics.scheduler_tick(time.perf_counter() - started, ok=True)
     if result.planned.delivery_ids or result.outcomes or result.recovered:
         sent = sum(outcome.ok for outcome in result.outcomes)
         log.info("tick: recovered %d, planned %d, sent %d of %d", result.recovered,

@@ -149,14 +149,11 @@ def mark_done(session: Session, request_id: int, *, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def backlog(session: Session) -> tuple[int, datetime | None]:
-    """How many requests wait to be applied, and when the oldest of them arrived."""
-    count, oldest = session.execute(
-        select(func.count(InboxItem.id), func.min(InboxItem.received_at))
-        .where(InboxItem.state == PENDING)).one()
-    if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() skips the column type
-        oldest = InboxItem.__table__.c.received_at.type.process_result_value(oldest, None)
-    return count, oldest
+def backlog(connection: Connection) -> tuple[int, datetime | None]:
+    """(requests still to apply, when the oldest of them arrived): storage/backlog.py's source."""
+    row = connection.execute(select(func.count(InboxItem.id), func.min(InboxItem.received_at))
+                             .where(InboxItem.state == PENDING)).one()
+    return row[0], row[1]
 
 
 def state_of(session: Session, request_id: int) -> str | None:

@@ -185,11 +185,11 @@ def test_a_kept_request_for_an_unknown_work_is_retried_then_given_up(apollo):
 
 
 def test_backlog_counts_what_waits(apollo):
-    with apollo.ctx.db.read() as session:
-        assert store.backlog(session) == (0, None)
+    with apollo.ctx.db.lookup() as connection:
+        assert store.backlog(connection) == (0, None)
     _keep_without_applying(apollo, "APOLLO green Waiting")
-    with apollo.ctx.db.read() as session:
-        count, oldest = store.backlog(session)
+    with apollo.ctx.db.lookup() as connection:
+        count, oldest = store.backlog(connection)
     assert count == 1 and oldest == apollo.ctx.now()
     with apollo.ctx.db.write() as session:
         session.execute(update(InboxItem).values(state="done"))

@@ -36,7 +36,8 @@ def test_http_manifest(capsys):
                                                "bot_events": ["app_home_opened"]}
     assert settings["socket_mode_enabled"] is False
     assert found["features"]["app_home"]["home_tab_enabled"] is True
-    assert found["oauth_config"]["scopes"]["bot"] == ["chat:write", "commands", "users:read"]
+    assert found["oauth_config"]["scopes"]["bot"] == ["channels:read", "chat:write", "commands",
+                                                      "groups:read", "users:read"]
 
 
 def test_socket_mode_manifest_has_no_urls(capsys):

@@ -23,8 +23,9 @@ from templates.render import Renderer
 
 # Every Web API method the bot calls, and the bot scope it needs (None: no scope). A test scans
 # the code for Web API calls and fails when one is missing here, so the manifest cannot drift.
-WEB_API_SCOPES: dict[str, str | None] = {
+WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "auth.test": None,
+    "conversations.info": ("channels:read", "groups:read"),  # public, private (pmo-bot doctor)
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
     "chat.update": "chat:write",
@@ -66,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
 
 def bot_scopes() -> list[str]:
     """`commands` for the slash commands, plus what the Web API calls need."""
-    return sorted({"commands"} | {s for s in WEB_API_SCOPES.values() if s is not None})
+    needed = {"commands"}
+    for scope in WEB_API_SCOPES.values():
+        needed.update((scope,) if isinstance(scope, str) else scope or ())
+    return sorted(needed)
 
 
 def build_manifest(renderer: Renderer, *, url: str | None, socket_mode: bool) -> dict[str, Any]:

@@ -13,11 +13,11 @@ import sqlite3
 from typing import Any
 
 import psycopg
-from handlers.slack_io import tell
 from slack_bolt import Ack, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from sqlalchemy import exc as sa
 
+from handlers.slack_io import tell
 from templates.render import Renderer
 
 # Errors that mean "the database cannot be used right now", not "our code is wrong": a lost or

@@ -12,6 +12,7 @@ and the summary is the median round.
 
     .venv/bin/python bench/ack.py [--database sqlite|postgresql] [--requests 2000]
                                   [--concurrency 16] [--threads 8] [--rounds 3]
+                                  [--log-level WARNING|INFO] [--log-format text|json]
 
 Loopback only; every wait has a deadline.
 """
@@ -25,8 +26,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,24 +119,25 @@ def free_port() -> int:
 
 @contextmanager
 def server(command: list[str], env: dict[str, str], port: int) -> Iterator[None]:
-    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_until_listening(process, port)
-        yield
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile(mode="w+") as log:  # a pipe nobody reads would fill, block it
+        process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=log, text=True)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            _wait_until_listening(process, port, log)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
-
-def _wait_until_listening(process: subprocess.Popen, port: int) -> None:
+def _wait_until_listening(process: subprocess.Popen, port: int, log) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server exited during start-up:\n{process.stderr.read()}")
+            log.seek(0)
+            raise SystemExit(f"server exited during start-up:\n{log.read()}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/healthz")
@@ -154,7 +158,9 @@ def signed_commands(slack: Slack, count: int) -> list[tuple[bytes, dict[str, str
     for i, response_url in enumerate(slack.ask("response_urls", count)):
         body = urlencode({"command": "/status", "text": f"APOLLO green Benchmark update {i}",
                           "user_id": PM, "channel_id": CHANNEL, "team_id": "T0PMO",
-                          "response_url": response_url, "trigger_id": f"{i}.bench"})
+                          "response_url": response_url,
+                          # unique, as Slack's are: the bot applies one trigger once
+                          "trigger_id": f"{i}.{uuid.uuid4().hex}"})
         stamp = str(int(time.time()))
         requests.append((body.encode(), {
             "Content-Type": "application/x-www-form-urlencoded",
@@ -250,6 +256,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="server threads per worker")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--log-level", default="WARNING",
+                        help="the bot's log level (INFO: one log line per request, as served)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text")
     args = parser.parse_args()
     for name in ("SLACK_APP_TOKEN", "PMO_RULES"):
         os.environ.pop(name, None)
@@ -266,8 +275,8 @@ def run_rounds(slack: Slack, url: str, args: argparse.Namespace) -> list[dict[st
     env = {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": slack.base_url, "DATABASE_URL": url}
     threads = ["--threads", str(args.threads)]
-    bot = [str(Path(sys.executable).with_name("pmo-bot")), "--log-level", "WARNING", "serve",
-           "--host", "127.0.0.1", *threads]
+    bot = [str(Path(sys.executable).with_name("pmo-bot")), "--log-level", args.log_level, "serve",
+           "--host", "127.0.0.1", "--log-format", args.log_format, *threads]
     bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), *threads]
     bare_port, bot_port = free_port(), free_port()
     rounds = []

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, literal, select, text
 
 from bench.common import DATABASES, context, counting_queries, median_ms
-from bot.planner import build_digest
 from pmo_rules.config import DEFAULT_RULES
 from pmo_rules.schedule import digest_period
+from services.digest import build_digest
 from storage.base import UtcDateTime
 from storage.digest import load_digest, load_project_digests
 from storage.gates import GateRequest, GateVote

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, insert, select
 
 from bench.common import DATABASES, context, counting_queries, median_ms
-from bot.planner import enqueue_reminders, reminder_plan
 from pmo_rules.config import DEFAULT_RULES
+from services.reminders import enqueue_reminders, reminder_plan
 from storage.outbox import Delivery
 from storage.projects import Project
 from storage.reminders import ReminderLedger, UserZone

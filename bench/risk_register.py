@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.commands.export import write_csv
 from bot.context import make_context
 from bot.settings import Settings
-from handlers import risk_messages
+from handlers import risk_views
 from pmo_rules.config import DEFAULT_RULES
 from storage import risks as store
 from storage.migrate import upgrade
@@ -44,9 +44,9 @@ def main() -> None:
     with ctx.db.read() as session:
         project = project_by_key(session, "P00")
         _time("/pmo risks (heat map + top ten, rendered)",
-              lambda: risk_messages.portfolio(ctx, session))
-        _time("/risk list P00 (rendered)", lambda: risk_messages.risk_list(
-            ctx, store.project_risks(session, project.id, limit=risk_messages.LIST_MAX),
+              lambda: risk_views.portfolio(ctx))
+        _time("/risk list P00 (rendered)", lambda: risk_views.risk_list(
+            ctx, store.project_risks(session, project.id, limit=risk_views.LIST_MAX),
             store.count_risks(session, project_id=project.id), heading="P00"))
         _time("overdue_risks(today)",
               lambda: store.overdue_risks(session, date(2026, 12, 1)))

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+
+from bot import metrics
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +52,16 @@ class AfterAck:
 
     def run(self, job: Job, *, on_error: Job | None = None) -> Future:
         """Start `job` soon; if it raises, log it and call `on_error` (e.g. "please retry")."""
-        return self._pool.submit(self._guarded, job, on_error)
+        return self._pool.submit(self._guarded, job, on_error, time.perf_counter())
 
-    def _guarded(self, job: Job, on_error: Job | None) -> None:
+    def _guarded(self, job: Job, on_error: Job | None, handed_over: float) -> None:
         with self._changed:
             self._changed.wait_for(lambda: not self._waiting_for_ack, timeout=self._defer)
         try:
             job()
+            metrics.after_ack_job(time.perf_counter() - handed_over, ok=True)
         except Exception as error:  # noqa: BLE001 - reported, never silent
+            metrics.after_ack_job(time.perf_counter() - handed_over, ok=False)
             log.exception("work after ack failed: %s", type(error).__name__)
             if on_error is not None:
                 try:

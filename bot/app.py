@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 
+from bot import failures
 from bot.context import BotContext
+from bot.observe import ObservedApp
 from handlers import gate, home, pmo, reminders, risk, status, status_form
 
 log = logging.getLogger(__name__)
@@ -26,11 +28,12 @@ def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> 
     `listener_executor` runs bolt's listeners (bolt's own thread pool by default); the offline
     console passes one that tells it when the bot has finished, so it prints in order.
     """
-    app = App(client=ctx.client, signing_secret=ctx.settings.signing_secret,
+    app = ObservedApp(client=ctx.client, signing_secret=ctx.settings.signing_secret,
               listener_executor=listener_executor,
               process_before_response=False, token_verification_enabled=True,
               request_verification_enabled=True, raise_error_for_unhandled_request=False,
               logger=logging.getLogger("slack_bolt"))
+    app.use(failures.KeepAcks())
     for module in HANDLER_MODULES:
         module.register(app, ctx)
     app.error(_error_handler(ctx))
@@ -38,15 +41,28 @@ def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> 
 
 
 def _error_handler(ctx: BotContext):
-    """An unexpected exception: log it for the admins, tell the person plainly, never a trace."""
+    """An exception in a listener or middleware: log it for the admins, answer the person
+    plainly (bot/failures.py), never a trace and never bolt's HTTP 500.
 
-    def on_error(error: Exception, body: dict, respond, logger) -> BoltResponse | None:
-        log.exception("listener failed: %s", type(error).__name__, exc_info=error)
-        if body.get("response_url"):
-            try:
-                respond(text=ctx.renderer.t("errors.internal"), response_type="ephemeral")
-            except Exception:  # noqa: BLE001 - the reply is best effort; the log has the cause
-                log.warning("could not tell the user about the failure")
-        return None
+    A database that cannot be reached is logged as one line with the error's type: its message
+    carries the SQL and its parameters, which may hold what the person typed.
+    """
+
+    def on_error(error: Exception, body: dict, request: BoltRequest,
+                 response: BoltResponse | None, respond, client) -> BoltResponse | None:
+        ack = request.context.ack
+        acked = response is None or (ack is not None and ack.response is not None)
+        if failures.database_down(error):
+            log.error("listener failed, database unreachable: %s", type(error).__name__)
+        else:
+            log.exception("listener failed: %s", type(error).__name__, exc_info=error)
+        try:
+            answer = failures.answer(ctx.renderer, error, body if isinstance(body, dict) else {},
+                                     acked=acked, respond=respond, client=client)
+        except Exception:  # noqa: BLE001 - the reply is best effort; the log has the cause
+            log.warning("could not tell the user about the failure")
+            answer = None if acked else BoltResponse(status=200, body="")
+        # bolt refuses a returned response when there is none left to fill (already acked).
+        return answer if response is not None else None
 
     return on_error

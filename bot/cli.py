@@ -11,11 +11,21 @@ import argparse
 import logging
 import sys
 
-from bot.commands import console, db, digest, export, manifest, remind, scheduler, serve
+from bot.commands import (
+    console,
+    db,
+    digest,
+    doctor,
+    export,
+    manifest,
+    remind,
+    scheduler,
+    serve,
+)
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, console)
+COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, doctor, console)
 
 
 def build_parser() -> argparse.ArgumentParser:

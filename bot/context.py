@@ -1,15 +1,11 @@
-"""Everything a listener needs, built once per process and passed in: no module globals.
+"""The process's wiring of a `BotContext` (services/context.py): its Slack client, its outbox
+sender, its after-ack pool and its look-up cache.
 
-Tests and the console build their own context (a stand-in Slack, a temporary database, a fixed
-clock) and get exactly the production wiring with those parts swapped.
+`BotContext`, `Clock` and `system_clock` are re-exported here for the modules that still import
+them from bot.context; new code in handlers/ and services/ imports services.context.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cached_property
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -17,54 +13,25 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from sqlalchemy import event
 
+from bot import metrics
 from bot.after_ack import AfterAck
 from bot.dispatcher import Dispatcher
+from bot.inbox import Inbox
 from bot.lookup_cache import LookupCache
 from bot.settings import Settings
 from pmo_rules.config import Rules
+from services.context import BotContext, Clock, ProcessParts, system_clock
 from storage.db import Database
 from templates.render import Renderer
 
-Clock = Callable[[], datetime]
+__all__ = ["PROCESS_PARTS", "BotContext", "Clock", "make_client", "make_context",
+           "system_clock"]
 
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class BotContext:
-    settings: Settings
-    rules: Rules
-    db: Database
-    renderer: Renderer
-    client: WebClient
-    clock: Clock = system_clock
-
-    def now(self) -> datetime:
-        return self.clock()
-
-    @cached_property
-    def dispatcher(self) -> Dispatcher:
-        """The process's outbox sender, one per context (its lease owner id is per process)."""
-        return Dispatcher(self)
-
-    def close(self) -> None:
-        """At shutdown: stop the outbox's lease heartbeat, then close the database's pool."""
-        if "dispatcher" in self.__dict__:  # only if this context ever sent anything
-            self.dispatcher.close()
-        self.db.dispose()
-
-    @cached_property
-    def lookups(self) -> LookupCache:
-        """Recent answers to the look-ups made before `ack()` (bot/lookup_cache.py)."""
-        return LookupCache()
-
-    @cached_property
-    def after_ack(self) -> AfterAck:
-        """Where listeners put the work that follows their `ack()` (bot/after_ack.py)."""
-        return AfterAck()
+PROCESS_PARTS = ProcessParts(dispatcher=Dispatcher, after_ack=AfterAck, lookups=LookupCache,
+                             inbox=Inbox)
+"""bot/'s outbox sender, after-ack pool, look-up cache and inbox, one of each per context."""
 
 
 def make_client(settings: Settings, *, retries: int = 2) -> WebClient:
@@ -77,6 +44,8 @@ def make_client(settings: Settings, *, retries: int = 2) -> WebClient:
 
 def make_context(settings: Settings, rules: Rules, *, clock: Clock = system_clock,
                  client: WebClient | None = None) -> BotContext:
-    return BotContext(settings=settings, rules=rules, db=Database(settings.database_url),
+    db = Database(settings.database_url)
+    event.listen(db.engine, "handle_error", metrics.database_error)
+    return BotContext(settings=settings, rules=rules, db=db,
                       renderer=Renderer(rules.pmo.locale, rules.pmo.tz),
-                      client=client or make_client(settings), clock=clock)
+                      client=client or make_client(settings), clock=clock, parts=PROCESS_PARTS)

@@ -21,17 +21,14 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot import sent_lookup
+from bot import metrics, sent_lookup
 from bot.leases import LeaseKeeper
+from services.context import BotContext
 from storage import outbox
 from templates.reminders import stored_message
-
-if TYPE_CHECKING:
-    from bot.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +131,7 @@ class Dispatcher:
             outbox.mark_sent(session, item.id, self.owner, now=self.ctx.now(),
                              slack_channel=response.get("channel") or item.target_channel,
                              slack_ts=response.get("ts") or item.target_ts)
+        metrics.delivery("sent")
         return Outcome(item.id, True)
 
     def _look_up(self, item: outbox.Claimed) -> sent_lookup.Found | Outcome | None:
@@ -169,6 +167,7 @@ class Dispatcher:
         action caused it hears why (once: only the sender that marked it dead tells)."""
         with self.ctx.db.write() as session:
             dead = outbox.mark_dead(session, item.id, self.owner, error=error)
+        metrics.delivery("given_up")
         if dead and tell_requester:
             self._tell_requester(item, error)
         return Outcome(item.id, False, error, given_up=True)
@@ -187,6 +186,7 @@ class Dispatcher:
     def _failed(self, item: outbox.Claimed, exc: SlackApiError) -> Outcome:
         error = str(exc.response.get("error") or "unknown_error")
         log.warning("delivery %s (%s to %s) failed: %s", item.id, item.kind, item.channel, error)
+        metrics.slack_error(error)
         if error in PERMANENT_ERRORS or item.attempts + 1 >= MAX_ATTEMPTS:
             return self._give_up(item, error, tell_requester=True)
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
@@ -203,6 +203,7 @@ class Dispatcher:
         with self.ctx.db.write() as session:
             outbox.mark_retry(session, item.id, self.owner, error=error,
                               retry_at=self.ctx.now() + delay, maybe_posted=maybe_posted)
+        metrics.delivery("retried")
         return Outcome(item.id, False, error)
 
     def _tell_requester(self, item: outbox.Claimed, error: str) -> None:

@@ -15,23 +15,25 @@ runs it alone; on SQLite both first take the single-instance lock (bot/single_in
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import metrics
 from bot.dispatcher import Dispatcher, Outcome
-from bot.planner import PassResult, plan_pass
-
-if TYPE_CHECKING:
-    from bot.context import BotContext
+from services.context import BotContext
+from services.reminders import PassResult, plan_pass
 
 log = logging.getLogger(__name__)
 
 TICK = timedelta(minutes=1)
+RECOVER_EVERY = timedelta(seconds=10)
+"""How often kept requests whose process died are looked for, beside the tick: their leases
+last 30 s (bot/inbox.py), so one is taken over within about 40 s of its process dying."""
 BATCH = 50
 MAX_BATCHES = 20
 """At most 1,000 sends per tick; the rest go in the next one (Slack allows about one post per
@@ -43,14 +45,22 @@ SWEEP = timedelta(seconds=15)
 class TickResult:
     planned: PassResult = field(default_factory=PassResult)
     outcomes: list[Outcome] = field(default_factory=list)
+    recovered: int = 0
+    """Kept requests another process had not finished, applied by this tick."""
 
 
 def tick(ctx: BotContext) -> TickResult:
-    """One pass at the context's `now`: plan what is due, then send everything that is due.
+    """One pass at the context's `now`: finish kept requests nobody finished (bot/inbox.py),
+    plan what is due, then send everything that is due.
 
-    Sending runs even when planning fails, so retries and other senders' leftovers still go.
+    Sending runs even when recovering or planning fails, so retries and other senders'
+    leftovers still go.
     """
     result = TickResult()
+    try:
+        result.recovered = ctx.inbox.recover()
+    except Exception:  # noqa: BLE001 - planning and sending still run; the next tick retries
+        log.exception("recovering kept requests failed")
     try:
         result.planned = plan_pass(ctx, ctx.now())
     finally:
@@ -71,15 +81,27 @@ def send_all_due(dispatcher: Dispatcher) -> list[Outcome]:
 
 def _run_tick(ctx: BotContext) -> None:
     """The job: a failing tick is logged and the next one runs a minute later."""
+    started = time.perf_counter()
     try:
         result = tick(ctx)
     except Exception:  # noqa: BLE001 - keep the clock alive; the log has the cause
+        metrics.scheduler_tick(time.perf_counter() - started, ok=False)
         log.exception("scheduler tick failed")
         return
-    if result.planned.delivery_ids or result.outcomes:
+    metrics.scheduler_tick(time.perf_counter() - started, ok=True)
+    if result.planned.delivery_ids or result.outcomes or result.recovered:
         sent = sum(outcome.ok for outcome in result.outcomes)
-        log.info("tick: planned %d, sent %d of %d", len(result.planned.delivery_ids), sent,
-                 len(result.outcomes))
+        log.info("tick: recovered %d, planned %d, sent %d of %d", result.recovered,
+                 len(result.planned.delivery_ids), sent, len(result.outcomes))
+
+
+def _recover_inbox(ctx: BotContext) -> None:
+    """The job beside the tick: apply kept requests whose process died (one indexed query)."""
+    try:
+        ctx.inbox.recover()
+    except Exception:  # noqa: BLE001 - the database may be down: the next run tries again
+        log.warning("recovering kept requests failed; trying again in %ss",
+                    int(RECOVER_EVERY.total_seconds()))
 
 
 def _run_sweep(ctx: BotContext) -> None:
@@ -95,12 +117,13 @@ def _run_sweep(ctx: BotContext) -> None:
 
 def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK,
                     sweep: timedelta = SWEEP) -> BackgroundScheduler:
-    """Start the background clock: a first tick now, then one per `interval`, and an outbox
-    sweep every `sweep`; one job at a time (a slow tick makes the others wait, missed runs are
-    coalesced). Stop it with `scheduler.shutdown()`."""
+    """Start the background clock: a first tick now, then one per `interval`; beside it an
+    outbox sweep every `sweep` and the inbox's recovery every `RECOVER_EVERY`. Each job runs
+    once at a time (a slow tick makes the next one wait, missed runs are coalesced). Stop it
+    with `scheduler.shutdown()`."""
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        executors={"default": ThreadPoolExecutor(max_workers=2)},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(interval.total_seconds())},
         timezone=UTC)
@@ -108,5 +131,7 @@ def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK,
                       seconds=interval.total_seconds(), next_run_time=datetime.now(UTC))
     scheduler.add_job(_run_sweep, "interval", args=[ctx], id="pmo-bot-outbox-sweep",
                       seconds=sweep.total_seconds())
+    scheduler.add_job(_recover_inbox, "interval", args=[ctx], id="pmo-bot-inbox-recovery",
+                      seconds=RECOVER_EVERY.total_seconds())
     scheduler.start()
     return scheduler

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
+from bot.observe import JsonFormatter
 from bot.settings import SettingsError
 
 WSGIApp = Callable[..., Any]
@@ -40,6 +42,16 @@ class GunicornServer(BaseApplication):
         return self._load_app()
 
 
+class JsonLogger(Logger):
+    """gunicorn's own lines (booting, worker exits) as JSON too, for `--log-format json`."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+
 def worker_count(database_url: str, requested: int | None) -> int:
     """Worker processes: exactly one on SQLite (one writer file, one scheduler), more on PostgreSQL.
 
@@ -55,8 +67,11 @@ def worker_count(database_url: str, requested: int | None) -> int:
 
 
 def gunicorn_options(*, bind: str, workers: int, threads: int, log_level: str = "info",
-                     **hooks: Callable[..., None]) -> dict[str, Any]:
-    """gthread workers, no access log (request lines are noise; errors go to the error log)."""
+                     json_logs: bool = False, **hooks: Callable[..., None]) -> dict[str, Any]:
+    """gthread workers, no access log (the bot logs one line per Slack request itself, see
+    bot/observe.py; errors go to the error log)."""
+    if json_logs:
+        hooks["logger_class"] = JsonLogger
     return {"bind": bind, "workers": workers, "threads": threads, "worker_class": "gthread",
             "loglevel": log_level.lower(), "accesslog": None, "errorlog": "-",
             "timeout": 30, "graceful_timeout": 10, "keepalive": 5, "proc_name": "pmo-bot",

@@ -1,18 +1,13 @@
-"""Reading what comes back from Slack's views and buttons: form values, metadata, button values.
+"""Reading what comes back from Slack's views: the values typed or chosen in a form.
 
-All of it arrives from outside (a modal opened yesterday, a button on an old message, a request
-someone built by hand), so a malformed piece becomes a `UserError` the person can read — never a
-KeyError deep inside a listener.
+It arrives from outside (a modal opened yesterday, a request someone built by hand), so a
+missing or odd element reads as empty — never a KeyError deep inside a listener. What buttons
+and forms carry (values, private_metadata) is typed in `pmo_rules.values`.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-from pmo_rules.errors import UserError
-
-STALE = "form.stale"
 
 
 def form_values(view: dict) -> dict[str, str | None]:
@@ -38,27 +33,3 @@ def _element_value(element: Any) -> str | None:
         return option["value"]
     value = element.get("value")
     return value if isinstance(value, str) else None
-
-
-def pack(**data: Any) -> str:
-    """Small typed metadata for a button value or a view's private_metadata (compact JSON)."""
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-
-def unpack(raw: Any) -> dict[str, Any]:
-    """The metadata `pack` wrote; anything else means the view or button is stale or forged."""
-    try:
-        data = json.loads(raw) if isinstance(raw, str) and raw else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise UserError(STALE)
-    return data
-
-
-def field_of(data: dict[str, Any], name: str, kind: type) -> Any:
-    """One typed entry of unpacked metadata, or the 'out of date' refusal."""
-    value = data.get(name)
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise UserError(STALE)
-    return value

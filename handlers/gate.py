@@ -13,13 +13,14 @@ from collections.abc import Callable
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.context import BotContext
-from handlers import gate_flow as flow
 from handlers import gate_views as views
-from handlers.ids import Action, Block, Callback
-from handlers.replies import error_text, field_errors
+from handlers.slack_io import Incoming, Reply, error_text, field_errors, keep, work
 from pmo_rules import gates
 from pmo_rules.errors import UserError
+from pmo_rules.ids import Action, Block, Callback
+from pmo_rules.values import GateButton, GateRequestForm
+from services import gates as flow
+from services.context import BotContext
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -41,19 +42,19 @@ def on_gate(ctx: BotContext, ack, command: dict, respond, client) -> None:
         if isinstance(parsed, gates.Help):
             ack(text=ctx.renderer.t("help.gate"))
         elif isinstance(parsed, gates.Status):
-            ack(**flow.status_message(ctx, parsed.key).as_payload())
+            ack(**views.status(ctx.renderer, *flow.gate_status(ctx, parsed.key)).as_payload())
         elif isinstance(parsed, gates.Request):
-            form = flow.request_form(ctx, user, parsed)
+            prepared = flow.check_request(ctx, user, parsed.key)
+            form = views.request_form(ctx.renderer, prepared.project, prepared.electorate,
+                                      prepared.criteria, parsed.note)
             ack()
             open_form(ctx, client, command["trigger_id"], form, respond)
         elif isinstance(parsed, gates.Withdraw):
             flow.check_withdraw(ctx, user, parsed.key)
-            ack()
-            answer(ctx, respond, lambda: flow.withdraw(ctx, user, parsed.key))
+            keep(ctx, ack, "gate.withdraw", command, user=user, channel=command.get("channel_id"))
         else:
             flow.check_decide(ctx, user, parsed)
-            ack()
-            answer(ctx, respond, lambda: flow.decide(ctx, user, parsed))
+            keep(ctx, ack, "gate.decide", command, user=user, channel=command.get("channel_id"))
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
 
@@ -66,31 +67,49 @@ def open_form(ctx: BotContext, client, trigger_id: str, view: dict, respond) -> 
         respond(text=error_text(ctx.renderer, failure), response_type="ephemeral")
 
 
-def answer(ctx: BotContext, respond, use_case: Callable[[], flow.Done],
+@work("gate.withdraw")
+def apply_withdraw(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    answer(ctx, reply, lambda: flow.withdraw(ctx, request.user, parsed.key))
+
+
+@work("gate.decide")
+def apply_decide(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    answer(ctx, reply, lambda: flow.decide(ctx, request.user, parsed))
+
+
+def answer(ctx: BotContext, reply: Reply, use_case: Callable[[], flow.Done],
            clicked: tuple[str, str] | None = None) -> None:
     """Run a use case after the ack, reply to the person, then send what it queued."""
     try:
         done = use_case()
     except UserError as error:
-        refuse(ctx, respond, error, clicked)
+        refuse(ctx, reply.say, error, clicked)
         return
-    respond(text=done.reply, response_type="ephemeral")
+    reply.say(done.reply)
     ctx.dispatcher.send(done.deliveries)
 
 
-def refuse(ctx: BotContext, respond, error: UserError,
+def refuse(ctx: BotContext, say: Callable[[str], None], error: UserError,
            clicked: tuple[str, str] | None = None) -> None:
     """Say why nothing changed; a click on a decided request also brings its card up to date."""
-    respond(text=error_text(ctx.renderer, error), response_type="ephemeral")
+    say(error_text(ctx.renderer, error))
     if isinstance(error, flow.StaleRequest):
         ctx.dispatcher.send(flow.refresh_stale(ctx, error.request_id, clicked))
 
 
 def on_approve(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:
-    ack()
-    user = body["user"]["id"]
-    answer(ctx, respond,
-           lambda: flow.vote(ctx, user, gates.parse_card_value(action.get("value")),
+    keep(ctx, ack, "gate.approve", body, user=body["user"]["id"],
+         channel=(clicked_message(body) or (None,))[0])
+
+
+@work("gate.approve")
+def apply_approve(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    body = request.payload
+    value = (body.get("actions") or [{}])[0].get("value")
+    answer(ctx, reply,
+           lambda: flow.vote(ctx, request.user, GateButton.decode(value).request_id,
                              gates.APPROVE),
            clicked_message(body))
 
@@ -99,10 +118,11 @@ def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond, client) -
     """Reject asks for the reason first; the vote is cast when the reason modal is submitted."""
     ack()
     try:
-        form = flow.check_reject(ctx, body["user"]["id"],
-                                 gates.parse_card_value(action.get("value")))
+        form = views.reject_form(ctx.renderer, *flow.check_reject(
+            ctx, body["user"]["id"], GateButton.decode(action.get("value")).request_id))
     except UserError as error:
-        refuse(ctx, respond, error, clicked_message(body))
+        refuse(ctx, lambda text: respond(text=text, response_type="ephemeral"), error,
+               clicked_message(body))
         return
     open_form(ctx, client, body["trigger_id"], form, respond)
 
@@ -119,9 +139,10 @@ def on_request_form(ctx: BotContext, ack, body: dict) -> None:
     values = view.get("state", {}).get("values", {})
 
     def request() -> flow.Done:
-        key, phase = gates.parse_form_metadata(view.get("private_metadata"))
+        form = GateRequestForm.decode(view.get("private_metadata"))
         note = _input(values.get(Block.NOTE, {}), "value") or ""
-        return flow.submit_request(ctx, body["user"]["id"], key, phase, _ticked(values), note)
+        return flow.submit_request(ctx, body["user"]["id"], form.key, form.phase,
+                                   _ticked(values), note)
 
     submit(ctx, ack, request, default_field=Block.NOTE)
 
@@ -131,7 +152,7 @@ def on_reject_form(ctx: BotContext, ack, body: dict) -> None:
     reason = _input(view.get("state", {}).get("values", {}).get(Block.REASON, {}), "value")
 
     def reject() -> flow.Done:
-        request_id = gates.parse_card_value(view.get("private_metadata"))
+        request_id = GateButton.decode(view.get("private_metadata")).request_id
         return flow.vote(ctx, body["user"]["id"], request_id, gates.REJECT,
                          gates.check_reason(reason or ""))
 

@@ -10,15 +10,15 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.context import BotContext
-from handlers.forms import field_of, pack, unpack
-from handlers.ids import Action
-from handlers.portfolio import project_standing
-from handlers.replies import error_text, open_modal
+from handlers.portfolio_views import project_standing
+from handlers.slack_io import error_text, open_modal
 from handlers.status_form import notice_view, open_status_modal
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from storage import projects as store
+from pmo_rules.ids import Action
+from pmo_rules.values import ProjectButton
+from services.context import BotContext
+from services.projects import managed_by
 
 MAX_PROJECTS = 40  # one block each, well inside the Home tab's 100
 
@@ -39,11 +39,9 @@ def on_home_opened(ctx: BotContext, event: dict, client) -> None:
 def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
     """The projects `user` manages (two queries), each with its standing and a button."""
     now = ctx.now()
-    with ctx.db.read() as session:
-        projects = store.list_projects(session, pm_id=user, limit=MAX_PROJECTS + 1)
-        latest = store.latest_statuses(session, [p.id for p in projects])
+    projects, latest = managed_by(ctx, user, MAX_PROJECTS + 1)
     rows = [(project, project_standing(ctx, project, latest.get(project.id), now),
-             pack(k=project.key)) for project in projects[:MAX_PROJECTS]]
+             ProjectButton(project.key).encode()) for project in projects[:MAX_PROJECTS]]
     return ctx.renderer.view("home", rows=rows, more=len(projects) > MAX_PROJECTS,
                              is_admin=permissions.is_admin(user, ctx.rules),
                              pm_may_post=permissions.may_post_as_pm(ctx.rules), action=Action)
@@ -53,7 +51,7 @@ def on_post_update(ctx: BotContext, ack, body: dict, client) -> None:
     ack()
     user, trigger_id = body["user"]["id"], body["trigger_id"]
     try:
-        key = field_of(unpack((body.get("actions") or [{}])[0].get("value")), "k", str)
+        key = ProjectButton.decode((body.get("actions") or [{}])[0].get("value")).key
     except UserError as error:
         open_modal(client, trigger_id, notice_view(ctx, error_text(ctx.renderer, error)))
         return

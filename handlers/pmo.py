@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_bolt import App
-from sqlalchemy.exc import IntegrityError
 
-from bot.context import BotContext
-from handlers import gate_flow, risk_messages
-from handlers.portfolio import portfolio_messages, project_card
+from handlers import gate_views, risk_views
+from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
-from handlers.replies import answer_later, ephemeral, error_text
+from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, work
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
@@ -30,9 +28,10 @@ from pmo_rules.pmo_commands import (
     ShowProject,
     parse_pmo_command,
 )
-from pmo_rules.projects import check_digest_allowed
 from pmo_rules.risk import PortfolioRisks
-from storage import projects as store
+from services import gates as gate_flow
+from services import projects
+from services.context import BotContext
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -80,84 +79,65 @@ def show_project(ctx: BotContext, ack, _command: dict, _respond, parsed: ShowPro
 
 
 def show_risks(ctx: BotContext, ack, _command: dict, _respond, _parsed: PortfolioRisks) -> None:
-    with ctx.db.read() as session:
-        ack(**risk_messages.portfolio(ctx, session).as_payload())
+    ack(**risk_views.portfolio(ctx).as_payload())
 
 
 def list_gates(ctx: BotContext, ack, _command: dict, _respond, _parsed: ListGates) -> None:
-    ack(**gate_flow.pending_message(ctx).as_payload())
+    rows = gate_flow.pending_requests(ctx)
+    ack(**gate_views.pending(ctx.renderer, rows, ctx.now()).as_payload())
 
 
 def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetApprovers) -> None:
-    user = command["user_id"]
-    permissions.require_admin(user, ctx.rules, action="set_approvers")
-    ack()
-    respond(text=set_approvers(ctx, user, parsed), response_type="ephemeral")
+    permissions.require_admin(command["user_id"], ctx.rules, action="set_approvers")
+    keep(ctx, ack, "pmo.approvers", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.approvers")
+def apply_approvers(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(set_approvers(ctx, request.user, _parsed(request, SetApprovers)))
+
+
+def _parsed(request: Incoming, kind: type):
+    """A kept `/pmo` command parsed again from the text Slack sent (it parsed before the ack)."""
+    parsed = parse_pmo_command(request.payload.get("text", ""))
+    if not isinstance(parsed, kind):
+        raise UserError("pmo.unknown_subcommand", usage="pmo", word=request.payload.get("text"))
+    return parsed
 
 
 def set_approvers(ctx: BotContext, user: str, cmd: SetApprovers) -> str:
     try:
-        return gate_flow.set_approvers(ctx, user, cmd)
+        return projects.set_approvers(ctx, user, cmd)
     except UserError as error:
         return error_text(ctx.renderer, error)
 
 
 def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddProject) -> None:
-    user = command["user_id"]
-    permissions.require_admin(user, ctx.rules, action="add_project")
-    ack()
-    answer_later(ctx, lambda: add_project(ctx, user, command["channel_id"], parsed),
-                 ephemeral(respond))
+    permissions.require_admin(command["user_id"], ctx.rules, action="add_project")
+    keep(ctx, ack, "pmo.project_add", command, user=command["user_id"],
+         channel=command.get("channel_id"))
 
 
-def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:
-    try:
-        with ctx.db.write() as session:
-            if store.project_by_key(session, cmd.key) is not None:
-                raise UserError("project.key_taken", key=cmd.key)
-            project = store.add_project(session, key=cmd.key, name=cmd.name,
-                                        pm_id=cmd.pm_id or user,
-                                        channel_id=cmd.channel_id or channel,
-                                        actor=user, now=ctx.now())
-    except IntegrityError:  # another admin added the same KEY a moment ago
-        return error_text(ctx.renderer, UserError("project.key_taken", key=cmd.key))
-    except UserError as error:
-        return error_text(ctx.renderer, error)
-    return ctx.renderer.t("project.added", key=project.key, name=project.name,
-                          pm=project.pm_id, channel=project.channel_id)
+@work("pmo.project_add")
+def apply_add_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(projects.add_project(ctx, request.user, request.channel or request.user,
+                                   _parsed(request, AddProject)))
 
 
 def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
                           parsed: SetProjectDigest) -> None:
     """PMO admins only: anyone else gets the refusal as the ack, and nothing is read or
     changed. The change itself is answered after the ack, like the other admin verbs."""
-    user = command["user_id"]
-    permissions.require_admin(user, ctx.rules, action="set_project_digest")
-    ack()
-    answer_later(ctx, lambda: set_project_digest(ctx, user, parsed), ephemeral(respond))
+    permissions.require_admin(command["user_id"], ctx.rules, action="set_project_digest")
+    keep(ctx, ack, "pmo.project_digest", command, user=command["user_id"],
+         channel=command.get("channel_id"))
 
 
-def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str:
-    """Store the switch (audited) and say where and when the digest goes, or that it already
-    was so (or why it cannot be turned on: pmo_rules.projects.check_digest_allowed)."""
-    t = ctx.renderer.t
-    with ctx.db.write() as session:
-        project = store.project_by_key(session, cmd.key)
-        if project is None:
-            return error_text(ctx.renderer, UserError("project.unknown", key=cmd.key))
-        try:
-            check_digest_allowed(project.key, project.state, cmd.on)
-        except UserError as error:
-            return error_text(ctx.renderer, error)
-        changed = store.set_digest(session, project=project, on=cmd.on, actor=user,
-                                   now=ctx.now())
-        channel = project.channel_id
-    state = "on" if cmd.on else "off"
-    rules = ctx.rules
-    return t(f"project.digest_{state}" if changed else f"project.digest_already_{state}",
-             key=cmd.key, channel=channel, day=t(f"digest.weekday.{rules.digest.weekday}"),
-             time=f"{rules.digest.time:%H:%M}", tz=rules.pmo.timezone,
-             enabled=rules.digest.enabled)
+@work("pmo.project_digest")
+def apply_project_digest(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(projects.set_project_digest(ctx, request.user,
+                                          _parsed(request, SetProjectDigest)))
 
 
 VERBS: dict[type, Callable[..., None]] = {

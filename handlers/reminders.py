@@ -9,20 +9,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot import zones
-from bot.context import BotContext
-from bot.planner import build_digest
-from handlers.ids import Action
-from handlers.replies import error_text
+from handlers.slack_io import Incoming, Reply, error_text, keep, work
 from handlers.status_form import open_status_modal
-from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.reminders import parse_post_status_value, parse_snooze_value
-from pmo_rules.schedule import snooze_end
-from storage import audit
-from storage import projects as store
-from storage import reminders as ledger
-from storage.sources import source_of, status_due
+from pmo_rules.ids import Action
+from pmo_rules.values import PostStatus
+from services import reminders
+from services.context import BotContext
+from services.digest import build_digest
 
 MAX_PREVIEW_POSTS = 4
 """A response_url takes five posts: four digest parts and, if needed, a line about the rest."""
@@ -40,35 +34,15 @@ def _answer(respond, text: str) -> None:
 
 
 def on_snooze(ctx: BotContext, ack, body: dict, respond) -> None:
-    ack()
-    try:
-        text = snooze(ctx, body["user"]["id"], body["actions"][0].get("value"))
-    except UserError as error:
-        text = error_text(ctx.renderer, error)
-    _answer(respond, text)
+    keep(ctx, ack, "reminders.snooze", body, user=body["user"]["id"],
+         channel=(body.get("container") or {}).get("channel_id"))
 
 
-def snooze(ctx: BotContext, user: str, raw_value: object) -> str:
-    """Snooze the clicked item for `[reminders] snooze_days` in the clicker's time zone."""
-    kind, item_id, key = parse_snooze_value(raw_value)
-    source = source_of(kind)
-    if source is None:
-        raise UserError("nudge.malformed")
-    now = ctx.now()
-    with ctx.db.write() as session:
-        item = permissions.require_snoozer(
-            source.due_items(session, now, ctx.rules, item_ids=[item_id]), key=key, user=user)
-        row = ledger.zones(session, [user]).get(user)
-        until = snooze_end(now, zones.as_zone(row and row.tz, ctx.rules.pmo.tz),
-                           ctx.rules.reminders.snooze_days)
-        entry = ledger.ledger_entry(session, key, user)
-        if entry is None or entry.snoozed_until != until:  # a double click changes nothing
-            ledger.snooze(session, item, until, now)
-            audit.record(session, at=now, actor=user, action="reminder.snoozed",
-                         subject_type="reminder", subject_id=key,
-                         after={"until": until.isoformat()})
-    what = ctx.renderer.t(f"snooze.what.{kind}", **item.subject)
-    return ctx.renderer.t("snooze.done", what=what, until=ctx.renderer.slack_date(until))
+@work("reminders.snooze")
+def apply_snooze(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A Snooze click, kept before its ack."""
+    actions = request.payload.get("actions") or [{}]
+    reply.say(reminders.snooze(ctx, request.user, actions[0].get("value")))
 
 
 def on_post_status(ctx: BotContext, ack, body: dict, respond, client) -> None:
@@ -78,28 +52,15 @@ def on_post_status(ctx: BotContext, ack, body: dict, respond, client) -> None:
     """
     ack()
     try:
-        key = parse_post_status_value(body["actions"][0].get("value"))
+        key = PostStatus.decode(body["actions"][0].get("value")).key
     except UserError as error:
         _answer(respond, error_text(ctx.renderer, error))
         return
-    if (done := _no_longer_due(ctx, key)) is not None:
+    if (done := reminders.no_longer_due(ctx, key)) is not None:
         _answer(respond, done)
         return
     open_status_modal(ctx, client, body["trigger_id"], body["user"]["id"], key=key,
                       prefill_from_latest=True)
-
-
-def _no_longer_due(ctx: BotContext, key: str) -> str | None:
-    """Why a "Post update" from an old reminder has nothing to do — the update was posted
-    since, or the project no longer reports — or None while it is still due (or the project
-    is unknown: the form's notice names it). Like Snooze on a stale item, it changes nothing."""
-    with ctx.db.read() as session:
-        project = store.project_by_key(session, key)
-        if project is None or status_due.SOURCE.due_items(
-                session, ctx.now(), ctx.rules, item_ids=[str(project.id)]):
-            return None
-        return ctx.renderer.t("nudge.post_stale", key=project.key, state=project.state,
-                              last=project.last_status_at)
 
 
 def preview_digest(ctx: BotContext, respond) -> None:

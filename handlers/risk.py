@@ -3,30 +3,26 @@
 Commands are parsed and checked (the risk or project exists, the caller may change it) before
 `ack()`, so a refusal is the ack's own ephemeral text; the change runs after it. Buttons ack at
 once (a click has no text to carry) and answer with an ephemeral reply. The buttons' action ids
-and their `{"r": <risk id>}` value are stable (handlers/ids.py `RiskAction`): other features put
-the same buttons on their own messages and these listeners serve them.
+and their value are stable (pmo_rules/ids.py `RiskAction`, pmo_rules/values.py `RiskButton`):
+other features put the same buttons on their own messages and these listeners serve them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
-from bot.context import BotContext
-from handlers import risk_actions as actions
-from handlers import risk_messages as messages
-from handlers.ids import Action, RiskAction, RiskBlock, RiskCallback
-from handlers.replies import error_text, field_errors
+from handlers import risk_views as messages
+from handlers.slack_io import Incoming, Reply, error_text, field_errors, keep, work
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
+from pmo_rules.ids import Action, RiskAction, RiskBlock, RiskCallback
 from pmo_rules.projects import parse_key
 from pmo_rules.risk import Add, Close, Help, ListRisks, OpenForm, Reviewed, Show, Update
-from storage import outbox
-from storage import projects as projects_store
-from storage import risks as store
+from pmo_rules.values import RiskButton, RiskCloseForm, RiskForm
+from services import risks as actions
+from services.context import BotContext
 from templates.render import Message
 
 log = logging.getLogger(__name__)
@@ -34,7 +30,10 @@ log = logging.getLogger(__name__)
 
 def register(app: App, ctx: BotContext) -> None:
     app.command("/risk")(lambda ack, command, respond: on_risk(ctx, ack, command, respond))
-    for action_id, act in ((RiskAction.REVIEWED, _review), (RiskAction.UPDATE, _open_update_form),
+    app.action(RiskAction.REVIEWED)(
+        lambda ack, body: keep(ctx, ack, "risk.reviewed_button", body, user=body["user"]["id"],
+                               channel=_clicked_channel(body)))
+    for action_id, act in ((RiskAction.UPDATE, _open_update_form),
                            (RiskAction.CLOSE, _open_close_form)):
         app.action(action_id)(_button_listener(ctx, act))
     app.view(RiskCallback.FORM)(lambda ack, body, view: on_form(ctx, ack, body, view))
@@ -67,8 +66,7 @@ def on_risk(ctx: BotContext, ack, command: dict, respond) -> None:
             ack(**look_up(ctx, user, parsed).as_payload())
         else:
             check_before_change(ctx, user, parsed)
-            ack()
-            respond(text=attempt(ctx, change, ctx, user, parsed), response_type="ephemeral")
+            keep(ctx, ack, "risk.change", command, user=user, channel=channel)
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
 
@@ -82,55 +80,45 @@ def help_text(ctx: BotContext) -> str:
 
 def form_for(ctx: BotContext, user: str, channel: str, cmd: OpenForm) -> dict:
     """The form to open: for a risk the caller may change, or a new one (for a project)."""
-    with ctx.db.read() as session:
-        if cmd.ref is not None:
-            risk = actions.editable(ctx, session, cmd.ref, user)
-            return messages.form_view(ctx, session, channel=channel, risk=risk)
-        if cmd.key is not None:
-            actions.project_for_new_risk(session, cmd.key)
-        return messages.form_view(ctx, session, channel=channel, key=cmd.key, owner=user)
+    if cmd.ref is not None:
+        risk = actions.risk_to_change(ctx, user, cmd.ref)
+        return messages.form_view(ctx, channel=channel, risk=risk)
+    if cmd.key is not None:
+        actions.check_new_risk(ctx, cmd.key)
+    return messages.form_view(ctx, channel=channel, key=cmd.key, owner=user)
 
 
 def look_up(ctx: BotContext, user: str, cmd: ListRisks | Show) -> Message:
-    with ctx.db.read() as session:
-        if isinstance(cmd, Show):
-            return messages.show(ctx, session, actions.find(session, cmd.ref))
-        if cmd.key is None:
-            return _own_risks(ctx, session, user, cmd.include_closed)
-        project = projects_store.project_by_key(session, cmd.key)
-        if project is None:
-            raise UserError("project.unknown", key=cmd.key)
-        total = store.count_risks(session, project_id=project.id,
-                                  include_closed=cmd.include_closed)
-        if not total:
-            return ctx.renderer.text("risk.list_empty_project", key=project.key,
-                                     include_closed=cmd.include_closed)
-        risks = store.project_risks(session, project.id, include_closed=cmd.include_closed,
-                                    limit=messages.LIST_MAX)
-        heading = ctx.renderer.t("risk.list_project", key=project.key, total=total,
+    if isinstance(cmd, Show):
+        return messages.show(ctx, *actions.with_history(ctx, cmd.ref))
+    if cmd.key is None:
+        return _own_risks(ctx, user, cmd.include_closed)
+    project, risks, total = actions.project_list(ctx, cmd.key, include_closed=cmd.include_closed,
+                                                 limit=messages.LIST_MAX)
+    if not total:
+        return ctx.renderer.text("risk.list_empty_project", key=project.key,
                                  include_closed=cmd.include_closed)
-        return messages.risk_list(ctx, risks, total, heading=heading)
+    heading = ctx.renderer.t("risk.list_project", key=project.key, total=total,
+                             include_closed=cmd.include_closed)
+    return messages.risk_list(ctx, risks, total, heading=heading)
 
 
-def _own_risks(ctx: BotContext, session, user: str, include_closed: bool) -> Message:
-    total = store.count_risks(session, owner_id=user, include_closed=include_closed)
+def _own_risks(ctx: BotContext, user: str, include_closed: bool) -> Message:
+    risks, total = actions.owned_list(ctx, user, include_closed=include_closed,
+                                      limit=messages.LIST_MAX)
     if not total:
         return ctx.renderer.text("risk.list_empty_mine", include_closed=include_closed)
-    risks = store.owned_risks(session, user, include_closed=include_closed,
-                              limit=messages.LIST_MAX)
     heading = ctx.renderer.t("risk.list_mine", total=total, include_closed=include_closed)
     return messages.risk_list(ctx, risks, total, heading=heading)
 
 
 def check_before_change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> None:
     """The indexed look-ups a refusal needs, before ack; the change repeats them under lock."""
-    with ctx.db.read() as session:
-        if isinstance(cmd, Add):
-            actions.project_for_new_risk(session, cmd.draft.key)
-            return
-        risk = actions.editable(ctx, session, cmd.ref, user)
-        if isinstance(cmd, (Close, Reviewed)):
-            actions.ensure_active(ctx, risk, "close" if isinstance(cmd, Close) else "review")
+    if isinstance(cmd, Add):
+        actions.check_new_risk(ctx, cmd.draft.key)
+        return
+    verb = "close" if isinstance(cmd, Close) else "review" if isinstance(cmd, Reviewed) else None
+    actions.risk_to_change(ctx, user, cmd.ref, verb)
 
 
 def change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> str:
@@ -141,6 +129,16 @@ def change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> 
     if isinstance(cmd, Close):
         return actions.close(ctx, user, cmd.ref, cmd.note)
     return actions.review(ctx, user, cmd.ref, cmd.note)
+
+
+@work("risk.change")
+def apply_change(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """`/risk add|update|close|reviewed …`, kept before its ack and parsed again here (with the
+    day it was sent, so relative dates mean what they meant then)."""
+    parsed = rules.parse_risk_command(request.payload.get("text", ""),
+                                      today=messages.today(ctx, request.received_at),
+                                      rules=ctx.rules)
+    reply.say(attempt(ctx, change, ctx, request.user, parsed))
 
 
 def attempt(ctx: BotContext, func, *args, **kwargs) -> str:
@@ -158,42 +156,56 @@ def attempt(ctx: BotContext, func, *args, **kwargs) -> str:
 
 def clicked_risk(body: dict) -> int:
     """The risk id in a button's value; a value we did not write is answered, not crashed on."""
-    try:
-        risk_id = json.loads(body["actions"][0]["value"])["r"]
-    except (KeyError, IndexError, TypeError, ValueError):
-        risk_id = None
-    if not isinstance(risk_id, int) or isinstance(risk_id, bool):
-        raise UserError("risk.button_stale")
-    return risk_id
+    clicked = (body.get("actions") or [{}])[0]
+    return RiskButton.decode(clicked.get("value") if isinstance(clicked, dict) else None).risk_id
 
 
 def on_button(ctx: BotContext, ack, body: dict, respond, act) -> None:
-    """What the three buttons share: ack at once, read the risk id, act, answer the clicker.
+    """"Update" and "Close": ack at once, read the risk id, open the form (or say why not)."""
+    ack()
+    click(ctx, body, body["user"]["id"], _Respond(respond), act)
+
+
+@work("risk.reviewed_button")
+def apply_reviewed_button(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """"Mark reviewed", kept before its ack."""
+    click(ctx, request.payload, request.user, reply, _review)
+
+
+def click(ctx: BotContext, body: dict, user: str, reply, act) -> None:
+    """What the three buttons share: read the risk id, act, answer the clicker.
 
     `act(ctx, body, user, risk_id)` returns a reply to show, or None when it opened a form. A
     refusal (the risk was closed meanwhile, the clicker may not change it) is shown and the
     clicked message is redrawn, so a stale card stops offering what cannot be done.
     """
-    ack()
-    user = body["user"]["id"]
     try:
         risk_id = clicked_risk(body)
     except UserError as error:
-        _whisper(respond, error_text(ctx.renderer, error))
+        reply.say(error_text(ctx.renderer, error))
         return
     try:
-        reply = act(ctx, body, user, risk_id)
+        text = act(ctx, body, user, risk_id)
     except UserError as error:
-        refresh_clicked(ctx, body, respond, risk_id, refused=True)
-        _whisper(respond, error_text(ctx.renderer, error))
+        refresh_clicked(ctx, body, reply, risk_id, refused=True)
+        reply.say(error_text(ctx.renderer, error))
         return
-    if reply is not None:
-        refresh_clicked(ctx, body, respond, risk_id)
-        _whisper(respond, reply)
+    if text is not None:
+        refresh_clicked(ctx, body, reply, risk_id)
+        reply.say(text)
 
 
-def _whisper(respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
+class _Respond:
+    """bolt's `respond` with the two verbs of a kept request's `Reply` (say, replace)."""
+
+    def __init__(self, respond) -> None:
+        self._respond = respond
+
+    def say(self, text: str) -> None:
+        self._respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def replace(self, **message) -> None:
+        self._respond(replace_original=True, **message)
 
 
 def _review(ctx: BotContext, _body: dict, user: str, risk_id: int) -> str:
@@ -211,15 +223,13 @@ def _open_close_form(ctx: BotContext, body: dict, user: str, risk_id: int) -> No
 def _open_form(ctx: BotContext, body: dict, user: str, risk_id: int, verb: str) -> None:
     """"Update" and "Close" open a form, for people who may change a risk that is still open."""
     channel = _clicked_channel(body) or user
-    with ctx.db.read() as session:
-        risk = actions.editable(ctx, session, risk_id, user)
-        actions.ensure_active(ctx, risk, verb)
-        view = (messages.form_view(ctx, session, channel=channel, risk=risk)
-                if verb == "update" else messages.close_view(ctx, risk, channel=channel))
+    risk = actions.risk_to_change(ctx, user, risk_id, verb)
+    view = (messages.form_view(ctx, channel=channel, risk=risk)
+            if verb == "update" else messages.close_view(ctx, risk, channel=channel))
     ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def refresh_clicked(ctx: BotContext, body: dict, respond, risk_id: int, *,
+def refresh_clicked(ctx: BotContext, body: dict, reply, risk_id: int, *,
                     refused: bool = False) -> None:
     """Redraw the message the button was on with the risk as it is now, through the click's
     response_url. After a change the channel card is redrawn by the outbox already, so only
@@ -230,14 +240,13 @@ def refresh_clicked(ctx: BotContext, body: dict, respond, risk_id: int, *,
     if _is_reminder(body):
         return
     clicked = _clicked_message(body)
-    with ctx.db.read() as session:
-        risk = store.risk_by_id(session, risk_id)
-        if risk is None:
-            return
-        card = risk.card_delivery_id and outbox.message_of(session, risk.card_delivery_id)
-        payload = messages.card(ctx, risk).as_payload()
+    found = actions.with_card(ctx, risk_id)
+    if found is None:
+        return
+    risk, card = found
+    payload = messages.card(ctx, risk).as_payload()
     if refused or clicked is None or clicked != card:
-        respond(replace_original=True, **payload)
+        reply.replace(**payload)
 
 
 def _is_reminder(body: dict) -> bool:
@@ -264,20 +273,31 @@ def _clicked_message(body: dict) -> tuple[str, str] | None:
 
 def on_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
     """The add/update form: field errors keep it open; a valid one closes and is confirmed."""
-    user = body["user"]["id"]
-    metadata = _metadata(view)
-    fields = {block: messages.submitted(view["state"]["values"], block) for block in RiskBlock}
-    default_field = RiskBlock.TITLE if "r" in metadata else RiskBlock.PROJECT
+    default_field = RiskBlock.TITLE  # on both forms; the add form's own refusals name PROJECT
     try:
-        if "r" in metadata:
-            run = _checked_update(ctx, user, metadata, fields)
-        else:
-            run = _checked_add(ctx, user, fields)
+        form = RiskForm.decode(view.get("private_metadata"))
+        if not form.is_update:
+            default_field = RiskBlock.PROJECT
+        _checked_form(ctx, body["user"]["id"], view, form)
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, default_field))
         return
-    ack()
-    tell(ctx, user, metadata.get("c"), run())
+    keep(ctx, ack, "risk.form", body, user=body["user"]["id"], channel=form.channel)
+
+
+@work("risk.form")
+def apply_form(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A submitted add/update form, kept before its ack: checked again, then applied."""
+    view = request.payload["view"]
+    reply.say(_checked_form(ctx, request.user, view,
+                            RiskForm.decode(view.get("private_metadata")))())
+
+
+def _checked_form(ctx: BotContext, user: str, view: dict, form: RiskForm):
+    fields = {block: messages.submitted(view["state"]["values"], block) for block in RiskBlock}
+    if form.is_update:
+        return _checked_update(ctx, user, form, fields)
+    return _checked_add(ctx, user, fields)
 
 
 def _checked_add(ctx: BotContext, user: str, fields: dict):
@@ -285,20 +305,16 @@ def _checked_add(ctx: BotContext, user: str, fields: dict):
     key = parse_key(fields.get(RiskBlock.PROJECT), usage=rules.ADD_USAGE)
     values = rules.read_form(fields, today=today, rules=ctx.rules)
     draft = rules.make_draft(key=key, rules=ctx.rules, **values)
-    with ctx.db.read() as session:
-        actions.project_for_new_risk(session, key)
+    actions.check_new_risk(ctx, key)
     return lambda: attempt(ctx, actions.add, ctx, user, draft)
 
 
-def _checked_update(ctx: BotContext, user: str, metadata: dict, fields: dict):
-    risk_id, version = metadata.get("r"), metadata.get("v")
-    if not isinstance(risk_id, int) or not isinstance(version, int):
-        raise UserError("risk.form_stale")
-    with ctx.db.read() as session:
-        risk = actions.editable(ctx, session, risk_id, user)
-        if risk.version != version:
-            raise UserError("risk.changed_meanwhile", ref=str(risk.ref))
-        current = actions.current_values(risk)
+def _checked_update(ctx: BotContext, user: str, form: RiskForm, fields: dict):
+    risk_id, version = form.risk_id, form.version
+    risk = actions.risk_to_change(ctx, user, risk_id)
+    if risk.version != version:
+        raise UserError("risk.changed_meanwhile", ref=str(risk.ref))
+    current = actions.current_values(risk)
     values = rules.read_form(fields, today=messages.today(ctx), rules=ctx.rules, current=current)
     changes = rules.check_changes(rules.changed_values(current, values), fields.get("note"),
                                   usage=rules.UPDATE_USAGE)
@@ -308,45 +324,27 @@ def _checked_update(ctx: BotContext, user: str, metadata: dict, fields: dict):
 
 
 def on_close_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
-    user = body["user"]["id"]
-    metadata = _metadata(view)
-    values = view["state"]["values"]
-    outcome = messages.submitted(values, RiskBlock.OUTCOME)
-    status = outcome if outcome in (rules.CLOSED, rules.OCCURRED) else rules.CLOSED
     try:
-        note = rules.check_closing_note(messages.submitted(values, RiskBlock.NOTE),
-                                        usage=rules.CLOSE_USAGE)
-        risk_id = metadata.get("r")
-        if not isinstance(risk_id, int):
-            raise UserError("risk.form_stale")
-        with ctx.db.read() as session:
-            actions.ensure_active(ctx, actions.editable(ctx, session, risk_id, user), "close")
+        form, *_ = _checked_close(ctx, body["user"]["id"], view)
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, RiskBlock.NOTE))
         return
-    ack()
-    tell(ctx, user, metadata.get("c"), attempt(ctx, actions.close, ctx, user, risk_id, note,
-                                               status))
+    keep(ctx, ack, "risk.close_form", body, user=body["user"]["id"], channel=form.channel)
 
 
-def _metadata(view: dict) -> dict:
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        metadata = {}
-    return metadata if isinstance(metadata, dict) else {}
+@work("risk.close_form")
+def apply_close_form(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    view = request.payload["view"]
+    form, note, status = _checked_close(ctx, request.user, view)
+    reply.say(attempt(ctx, actions.close, ctx, request.user, form.risk_id, note, status))
 
 
-def tell(ctx: BotContext, user: str, channel: str | None, text: str) -> None:
-    """Confirm a form to the person who sent it: only they see it, in the channel they were in
-    (or, when the bot cannot post there, in their DM with the bot)."""
-    try:
-        if channel:
-            ctx.client.chat_postEphemeral(channel=channel, user=user, text=text)
-            return
-    except SlackApiError as error:
-        log.info("ephemeral to %s failed (%s); using the DM", channel, error.response.get("error"))
-    try:
-        ctx.client.chat_postMessage(channel=user, text=text)
-    except SlackApiError as error:
-        log.warning("could not confirm a risk form to %s: %s", user, error.response.get("error"))
+def _checked_close(ctx: BotContext, user: str, view: dict):
+    values = view["state"]["values"]
+    outcome = messages.submitted(values, RiskBlock.OUTCOME)
+    status = outcome if outcome in (rules.CLOSED, rules.OCCURRED) else rules.CLOSED
+    note = rules.check_closing_note(messages.submitted(values, RiskBlock.NOTE),
+                                    usage=rules.CLOSE_USAGE)
+    form = RiskCloseForm.decode(view.get("private_metadata"))
+    actions.risk_to_change(ctx, user, form.risk_id, "close")
+    return form, note, status

@@ -3,19 +3,19 @@
 Parse and validate before `ack()` — including the indexed project look-up and the permission
 check — so a refusal is the ack's own ephemeral text; store and post after it, so Slack never
 waits on a database write or a Web API call. The one-liner and the form (handlers/status_form.py)
-end in the same `post_status` / `correct_status` (handlers/status_flows.py).
+end in the same `post_status` / `correct_status` (services/status.py).
 """
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.context import BotContext
 from handlers import status_form
-from handlers.replies import answer_later, ephemeral, error_text, open_modal
-from handlers.status_flows import check_may_post, post_status, show_latest
+from handlers.slack_io import Incoming, Reply, error_text, keep, open_modal, work
 from pmo_rules.errors import UserError
 from pmo_rules.status import Help, OpenModal, Post, Show, parse_status_command
+from services.context import BotContext
+from services.status import check_may_post, post_status, show_latest
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -33,8 +33,7 @@ def on_status(ctx: BotContext, ack, command: dict, respond, client) -> None:
             ack(**show_latest(ctx, parsed.key).as_payload())
         elif isinstance(parsed, Post):
             check_may_post(ctx, user, parsed.draft.key)
-            ack()
-            answer_later(ctx, lambda: post_status(ctx, user, parsed.draft), ephemeral(respond))
+            keep(ctx, ack, "status.post", command, user=user, channel=channel)
         else:
             view = (status_form.new_form(ctx, user, key=parsed.key, channel=channel)
                     if isinstance(parsed, OpenModal)
@@ -43,6 +42,13 @@ def on_status(ctx: BotContext, ack, command: dict, respond, client) -> None:
             show_form(ctx, client, command["trigger_id"], view, respond)
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
+
+
+@work("status.post")
+def apply_post(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """`/status KEY rag summary`, kept before its ack: parsed again from the text Slack sent."""
+    parsed = parse_status_command(request.payload.get("text", ""))
+    reply.say(post_status(ctx, request.user, parsed.draft))
 
 
 def show_form(ctx: BotContext, client, trigger_id: str, view: dict, respond) -> None:

@@ -2,12 +2,13 @@
 
 `open_status_modal(ctx, client, trigger_id, user, key=None, prefill_from_latest=False)` is what
 other features call (the Home tab, the reminders' "Post update" button). A submission has
-exactly the effect of the one-liner (`status_flows.post_status`); a correction goes through
-`status_flows.correct_status`, which updates the posted card in place. Bad input comes back on
+exactly the effect of the one-liner (`services.status.post_status`); a correction goes through
+`services.status.correct_status`, which updates the posted card in place. Bad input comes back on
 the field (`response_action: errors`) and the form stays open.
 
-The view's private_metadata carries the channel the form was opened from (where the
-confirmation goes) and, for a correction, the update's id.
+The view's private_metadata (`pmo_rules.values.StatusForm` / `StatusEditForm`) carries the
+channel the form was opened from (where the confirmation goes) and, for a correction, the
+update's id.
 """
 
 from __future__ import annotations
@@ -15,32 +16,38 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import App
-from sqlalchemy.orm import Session
 
-from bot.context import BotContext
-from handlers.forms import field_of, form_values, pack, unpack
-from handlers.ids import Action, Block, Callback
-from handlers.replies import answer_later, error_text, field_errors, open_modal, tell
-from handlers.status_flows import (
-    check_may_post,
-    correct_status,
-    editable_by_id,
-    editable_latest,
-    post_status,
+from handlers.forms import form_values
+from handlers.slack_io import (
+    Incoming,
+    Reply,
+    error_text,
+    field_errors,
+    keep,
+    open_modal,
+    tell,
+    work,
 )
-from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.status import (
     DIMENSIONS,
     NOT_RATED,
     NOTE_MAX,
     SUMMARY_MAX,
-    check_reporting,
     draft_from_form,
 )
-from storage import projects as store
-from storage.projects import Project, StatusUpdate
+from pmo_rules.values import StatusEditForm, StatusForm
+from services.context import BotContext
+from services.status import (
+    StatusUpdate,
+    check_correction,
+    check_may_post,
+    correct_status,
+    form_start,
+    latest_to_correct,
+    post_status,
+)
 
 MAX_OPTIONS = 100  # Slack's limit for a static_select; more projects get a KEY text box
 PREFILLED = ("overall", *DIMENSIONS, "percent_complete", "summary", "blockers", "next_steps")
@@ -79,55 +86,24 @@ def open_status_modal(ctx: BotContext, client, trigger_id: str, user: str, key: 
 def new_form(ctx: BotContext, user: str, *, key: str | None = None,
              prefill_from_latest: bool = False, channel: str | None = None) -> dict[str, Any]:
     """The form for a new update; refuses (UserError) when `user` may post for no project."""
-    with ctx.db.read() as session:
-        projects = _postable(ctx, session, user)
-        chosen = _chosen(ctx, session, user, key, projects)
-        if not projects:
-            raise UserError("status.no_projects")
-        latest = (store.latest_status(session, chosen.id)
-                  if chosen is not None and prefill_from_latest else None)
-    return _render(ctx, Callback.STATUS_MODAL, "status.form.title_new", pack(c=channel),
+    projects, chosen, latest = form_start(ctx, user, key=key, most=MAX_OPTIONS,
+                                          prefill_from_latest=prefill_from_latest)
+    return _render(ctx, Callback.STATUS_MODAL, "status.form.title_new",
+                   StatusForm(channel).encode(),
                    _values(latest, PREFILLED), projects=projects[:MAX_OPTIONS],
                    key_input=len(projects) > MAX_OPTIONS, chosen=chosen, fixed=None)
 
 
 def edit_form(ctx: BotContext, user: str, key: str, *, channel: str | None = None) -> dict:
     """The form pre-filled with `user`'s latest update on `key`, if they may still correct it."""
-    with ctx.db.read() as session:
-        status, project = editable_latest(ctx, session, user, key, ctx.now())
+    status, project = latest_to_correct(ctx, user, key)
     return _render(ctx, Callback.STATUS_EDIT, "status.form.title_edit",
-                   pack(c=channel, s=status.id), _values(status, PREFILLED),
+                   StatusEditForm(status.id, channel).encode(), _values(status, PREFILLED),
                    projects=[], key_input=False, chosen=None, fixed=project)
 
 
 def notice_view(ctx: BotContext, text: str) -> dict[str, Any]:
     return ctx.renderer.view("notice_modal", text=text)
-
-
-def _postable(ctx: BotContext, session: Session, user: str) -> list[Project]:
-    """Up to MAX_OPTIONS + 1 projects `user` may post for (one more than fits says "type it"),
-    leaving out closed and cancelled ones, which take no more updates."""
-    if permissions.may_post_for_every_project(user, ctx.rules):
-        projects = store.list_projects(session, limit=MAX_OPTIONS + 1, states=PORTFOLIO_STATES)
-    elif permissions.may_post_as_pm(ctx.rules):
-        projects = store.list_projects(session, pm_id=user, limit=MAX_OPTIONS + 1,
-                                       states=PORTFOLIO_STATES)
-    else:
-        projects = []
-    return projects
-
-
-def _chosen(ctx: BotContext, session: Session, user: str, key: str | None,
-            projects: list[Project]) -> Project | None:
-    """The project to pre-select: the one asked for, or the only one the person has."""
-    if key is None:
-        return projects[0] if len(projects) == 1 else None
-    project = store.project_by_key(session, key)
-    if project is None:
-        raise UserError("project.unknown", key=key.upper())
-    permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
-    check_reporting(project.key, project.state)
-    return project
 
 
 def _values(status: StatusUpdate | None, names: tuple[str, ...]) -> dict[str, Any]:
@@ -147,34 +123,43 @@ def _render(ctx: BotContext, callback: Callback, title_key: str, metadata: str,
 def on_submit_new(ctx: BotContext, ack, body: dict, client) -> None:
     user, view = body["user"]["id"], body["view"]
     try:
-        channel = _origin(unpack(view.get("private_metadata")))
+        channel = StatusForm.decode(view.get("private_metadata")).channel
         draft = draft_from_form(form_values(view))
         check_may_post(ctx, user, draft.key)
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, Block.PROJECT))
         return
-    ack()
-    answer_later(ctx, lambda: post_status(ctx, user, draft),
-                 lambda text: tell(client, user, channel, text))
+    keep(ctx, ack, "status.form_new", body, user=user, channel=channel)
+
+
+@work("status.form_new")
+def apply_new(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A submitted status form, kept before its ack: read again from the view Slack sent."""
+    draft = draft_from_form(form_values(request.payload["view"]))
+    reply.say(post_status(ctx, request.user, draft))
 
 
 def on_submit_edit(ctx: BotContext, ack, body: dict, client) -> None:
     """Checked again at submit: the form may have outlived the edit window or the update."""
     user, view = body["user"]["id"], body["view"]
     try:
-        metadata = unpack(view.get("private_metadata"))
-        status_id = field_of(metadata, "s", int)
-        with ctx.db.read() as session:
-            _status, project = editable_by_id(ctx, session, user, status_id, ctx.now())
-        draft = draft_from_form({**form_values(view), Block.PROJECT: project.key})
+        form = StatusEditForm.decode(view.get("private_metadata"))
+        _draft_of_correction(ctx, user, view, form.status_id)
     except UserError as error:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, Block.SUMMARY))
         return
-    ack()
-    answer_later(ctx, lambda: correct_status(ctx, user, status_id, draft),
-                 lambda text: tell(client, user, _origin(metadata), text))
+    keep(ctx, ack, "status.form_edit", body, user=user, channel=form.channel)
 
 
-def _origin(metadata: dict[str, Any]) -> str | None:
-    channel = metadata.get("c")
-    return channel if isinstance(channel, str) and channel else None
+@work("status.form_edit")
+def apply_edit(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A submitted correction, kept before its ack; `correct_status` checks it once more."""
+    view = request.payload["view"]
+    status_id = StatusEditForm.decode(view.get("private_metadata")).status_id
+    reply.say(correct_status(ctx, request.user, status_id,
+                             _draft_of_correction(ctx, request.user, view, status_id)))
+
+
+def _draft_of_correction(ctx: BotContext, user: str, view: dict, status_id: int) -> Any:
+    project = check_correction(ctx, user, status_id)
+    return draft_from_form({**form_values(view), Block.PROJECT: project.key})

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pmo_rules.config import StatusRules
 from pmo_rules.rag import Rag, trend
@@ -87,6 +88,18 @@ class PortfolioReport:
 
     def count(self, category: str) -> int:
         return next(c.now for c in self.counts if c.category == category)
+
+
+@dataclass(frozen=True)
+class DigestData:
+    """Everything one digest message shows: the portfolio report and the other domains'
+    sections as `(name, template context)` (storage.digest reads it; templates.digest shows
+    it)."""
+
+    portfolio: PortfolioReport
+    extras: tuple[tuple[str, Mapping[str, Any]], ...]
+    project: ProjectFacts | None = None
+    """The project a project's own digest is about (None: the portfolio digest)."""
 
 
 def compose(projects: Iterable[ProjectFacts], latest: Mapping[int, LatestStatus],

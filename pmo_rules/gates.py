@@ -10,7 +10,6 @@ a decision or a `UserError` back, so every rule is testable without Slack or a d
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -39,7 +38,7 @@ from pmo_rules.lifecycle import (
     next_phase,
     state_after_passing,
 )
-from pmo_rules.projects import looks_like_key, parse_key
+from pmo_rules.projects import parse_key
 
 USAGE = "gate"
 DECIDE_USAGE = "gate_decide"
@@ -308,44 +307,6 @@ def project_after(outcome: str, phase: str) -> ProjectChange | None:
     if outcome == KILLED:
         return ProjectChange(phase, CANCELLED)
     return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Button values and modal metadata: small JSON, checked like any other input
-# ---------------------------------------------------------------------------------------------
-
-
-def card_value(request_id: int) -> str:
-    return json.dumps({"g": request_id}, separators=(",", ":"))
-
-
-def parse_card_value(value: object) -> int:
-    """The gate request a button or modal belongs to; anything else is a stale or forged click."""
-    try:
-        data = json.loads(value) if isinstance(value, str) else None
-    except ValueError:
-        data = None
-    request_id = data.get("g") if isinstance(data, dict) else None
-    if isinstance(request_id, bool) or not isinstance(request_id, int) or request_id < 1:
-        raise UserError("gate.bad_button")
-    return request_id
-
-
-def form_metadata(key: str, phase: str) -> str:
-    """The request form's private_metadata: which project, and which gate the form was for."""
-    return json.dumps({"k": key, "ph": phase}, separators=(",", ":"))
-
-
-def parse_form_metadata(raw: object) -> tuple[str, str]:
-    """(key, phase) back from a submitted request form; anything else is a forged form."""
-    try:
-        data = json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
-        data = None
-    key, phase = (data.get("k"), data.get("ph")) if isinstance(data, dict) else (None, None)
-    if not (isinstance(key, str) and looks_like_key(key) and phase in PHASES):
-        raise UserError("gate.bad_button")
-    return key, phase
 
 
 def age(then: datetime, now: datetime) -> tuple[int, str]:

@@ -8,7 +8,6 @@ list of items to escalate. It is pure: the caller reads the inputs and writes th
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,9 +15,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from pmo_rules.config import Rules
-from pmo_rules.errors import UserError
-from pmo_rules.projects import parse_key
 from pmo_rules.schedule import WorkCalendar, in_civil_hours, local_now
+from pmo_rules.values import ButtonValue
 
 MAX_ITEMS_PER_NUDGE = 20
 """A nudge lists this many items at most (Slack's 50 blocks, two per item); the rest wait."""
@@ -26,11 +24,11 @@ MAX_ITEMS_PER_NUDGE = 20
 
 @dataclass(frozen=True, slots=True)
 class ButtonSpec:
-    """A button under a nudged item: `name` picks the action id and the label; `value` is the
-    small JSON the click carries back."""
+    """A button under a nudged item: `name` picks the action id and the label; `value` is what
+    the click carries back (encoded when the message is built)."""
 
     name: str
-    value: Mapping[str, Any]
+    value: ButtonValue
     primary: bool = False
 
 
@@ -60,35 +58,6 @@ class DueItem:
     def key(self) -> str:
         """What the ledger, snoozes and button values call this occurrence."""
         return f"{self.kind}:{self.item_id}:{self.due_key}"
-
-
-def parse_snooze_value(raw: object) -> tuple[str, str, str]:
-    """(kind, item id, item key) from a Snooze button's value `{"n": "<DueItem.key>"}`.
-
-    A forged, mangled or outdated value is refused with a clear message, never an exception.
-    """
-    key = _button_field(raw, "n")
-    kind, _, rest = key.partition(":")
-    item_id, _, due_key = rest.rpartition(":")
-    if not (kind and item_id and len(due_key) == 14 and due_key.endswith("Z")):
-        raise UserError("nudge.malformed")
-    return kind, item_id, key
-
-
-def parse_post_status_value(raw: object) -> str:
-    """The project KEY from a "Post update" button's value `{"p": "APOLLO"}`."""
-    return parse_key(_button_field(raw, "p"), usage=None)
-
-
-def _button_field(raw: object, name: str) -> str:
-    try:
-        value = json.loads(raw) if isinstance(raw, str) and len(raw) <= 2000 else None
-    except ValueError:
-        value = None
-    field_value = value.get(name) if isinstance(value, dict) else None
-    if not isinstance(field_value, str) or not 0 < len(field_value) <= 160:
-        raise UserError("nudge.malformed")
-    return field_value
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, Connection, DateTime, MetaData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
@@ -50,6 +50,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict: JSON}
 
 
-def upsert_insert(session: Session):
+def upsert_insert(bind: Session | Connection):
     """The dialect's INSERT that supports ON CONFLICT (PostgreSQL's or SQLite's)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert

@@ -22,7 +22,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
-from pmo_rules.digest import LatestStatus, PortfolioReport, ProjectFacts, compose
+from pmo_rules.digest import DigestData, LatestStatus, ProjectFacts, compose
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.reminders import DueItem
 from storage.digest_sections import (
@@ -55,14 +55,6 @@ class DigestSection(Protocol):
 
 
 EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection())
-
-
-@dataclass(frozen=True)
-class DigestData:
-    portfolio: PortfolioReport
-    extras: tuple[tuple[str, Mapping[str, Any]], ...]
-    project: ProjectFacts | None = None
-    """The project a project's own digest is about (None: the portfolio digest)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,12 @@ def upgrade(url: str) -> None:
 
 def is_current(engine: Engine, url: str) -> bool:
     """True when the database is at head; used to tell an operator to run `db upgrade`."""
+    current, head = revisions(engine, url)
+    return current == head
+
+
+def revisions(engine: Engine, url: str) -> tuple[str | None, str]:
+    """(the database's revision, None when it has none; the newest this code knows)."""
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        return MigrationContext.configure(conn).get_current_revision(), head

@@ -3,10 +3,12 @@
 from storage.audit import AuditEntry
 from storage.base import Base
 from storage.gates import GateApprovers, GateRequest, GateVote
+from storage.inbox import InboxItem
 from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "Project", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate", "UserZone"]
+           "InboxItem", "Project", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate",
+           "UserZone"]

@@ -18,7 +18,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, and_, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    ForeignKey,
+    Index,
+    String,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, upsert_insert
@@ -283,3 +294,11 @@ def message_of(session: Session, delivery_id: int) -> tuple[str, str] | None:
     if row is None or row.slack_ts is None:
         return None
     return row.slack_channel, row.slack_ts
+
+
+def backlog(connection: Connection) -> tuple[int, datetime | None]:
+    """(rows still to send, when the oldest of them was written): the index on
+    (state, next_attempt_at) finds the pending rows."""
+    row = connection.execute(select(func.count(), func.min(Delivery.created_at))
+                             .where(Delivery.state == PENDING)).one()
+    return row[0], row[1]

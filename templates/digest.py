@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from pmo_rules.config import Rules
-from pmo_rules.digest import NONE
+from pmo_rules.digest import NONE, DigestData
 from pmo_rules.reminders import overdue_days
 from pmo_rules.schedule import DigestPeriod
 from templates.reminders import as_messages
 from templates.render import Message, Renderer
-
-if TYPE_CHECKING:
-    from storage.digest import DigestData
 
 
 def period_label(renderer: Renderer, period: DigestPeriod | None, now: datetime) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from handlers.ids import Action, RiskAction
 from pmo_rules.config import ReminderRules
+from pmo_rules.ids import Action, RiskAction
 from pmo_rules.reminders import ButtonSpec, DueItem, Nudge, overdue_days
+from pmo_rules.values import Snooze
 from templates.paging import split_blocks
 from templates.render import Message, Renderer
 
@@ -67,10 +67,9 @@ def _action_id(name: str) -> str:
 
 
 def _buttons(item: DueItem) -> list[dict]:
-    specs = (*item.buttons, ButtonSpec("snooze", {"n": item.key}))
-    return [{"action_id": _action_id(spec.name), "name": spec.name,
-             "value": json.dumps(dict(spec.value), separators=(",", ":")),
-             "primary": spec.primary} for spec in specs]
+    specs = (*item.buttons, ButtonSpec("snooze", Snooze(item.key)))
+    return [{"action_id": _action_id(spec.name), "name": str(spec.name),
+             "value": spec.value.encode(), "primary": spec.primary} for spec in specs]
 
 
 def escalation_messages(renderer: Renderer, items: Sequence[DueItem],

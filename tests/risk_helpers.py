@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from handlers.ids import Action, RiskAction
+from pmo_rules.ids import Action, RiskAction
 from storage.audit import AuditEntry
 from storage.risks import Risk
 from tests.support import ALICE, APOLLO_CHANNEL, Bot

@@ -89,7 +89,8 @@ def make_bot(database_url: str, slack: SlackStandIn, rules: Rules | None = None,
     clock = FakeClock()
     ctx = make_context(settings, rules or rules_with(), clock=clock)
     app = build_app(ctx)
-    wsgi = make_wsgi_app(app, ctx.db, serving=ctx.after_ack.serving)
+    wsgi = make_wsgi_app(app, ctx.db, signing_secret=signing_secret,
+                          serving=ctx.after_ack.serving, clock=ctx.now)
     driver = SlackDriver(wsgi, signing_secret, slack.new_response_url,
                          new_trigger_id=slack.new_trigger_id)
     return Bot(ctx=ctx, slack=slack, driver=driver, clock=clock, wsgi=wsgi, app=app)

@@ -8,24 +8,45 @@ import threading
 from sqlalchemy import func, select, update
 
 from bot.after_ack import AfterAck
+from storage.inbox import InboxItem
 from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
 from tests.support import BOB
 
+STATE_OF_THE_UPDATE = select(InboxItem.state).where(InboxItem.work == "status.post")
 
-def test_a_failure_after_the_ack_is_told_and_rolled_back(apollo, monkeypatch, caplog):
+
+def test_a_failure_after_the_ack_is_told_rolled_back_and_retried(apollo, monkeypatch, caplog):
+    """The request was kept before the ack: a failing work leaves nothing half-written, tells
+    the author it will be retried, and the next tick after the pause applies it once."""
+    from bot.scheduler import tick
+
     def broken_audit(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("storage.projects.audit.record", broken_audit)
-    response = apollo.command("/status", "APOLLO green All fine")
-    assert response.status == 200 and response.text == ""  # the ack went out before the work
-    assert "Something went wrong on our side" in apollo.reply()
+    with monkeypatch.context() as patched:
+        patched.setattr("storage.projects.audit.record", broken_audit)
+        response = apollo.command("/status", "APOLLO green All fine")
+        assert response.status == 200 and response.text == ""  # the ack went out first
+        assert "will be retried automatically" in apollo.reply()
+        apollo.ctx.after_ack.drain()
     with apollo.ctx.db.read() as session:
         assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 0
         assert session.scalar(select(func.count()).select_from(Delivery)) == 0
-    assert "work after ack failed: RuntimeError" in caplog.text
+        assert session.scalar(STATE_OF_THE_UPDATE) == "pending"
+    assert "(status.post) failed: RuntimeError" in caplog.text
     assert "disk on fire" in caplog.text  # the trace is in the log, not in Slack
+
+    tick(apollo.ctx)  # too early: the retry waits its pause
+    with apollo.ctx.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 0
+    apollo.clock.advance(seconds=31)
+    assert tick(apollo.ctx).recovered == 1
+    assert "Status for *APOLLO* recorded" in apollo.slack.wait_for_response(2)[-1]["body"]["text"]
+    with apollo.ctx.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(StatusUpdate)) == 1
+        assert session.scalar(STATE_OF_THE_UPDATE) == "done"
+    assert tick(apollo.ctx).recovered == 0
 
 
 def test_a_failing_apology_is_logged_not_raised(caplog):

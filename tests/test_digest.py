@@ -7,9 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot.planner import enqueue_manual_digest
 from bot.standin.limits import message_problems
 from pmo_rules.config import DigestRules
+from services.digest import enqueue_manual_digest
 from storage.outbox import Delivery
 from tests.scheduling import add_project, click, deliveries, pmo_rules, run, run_until
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot

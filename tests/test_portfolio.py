@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from bot.standin import message_problems
-from handlers.portfolio import portfolio_messages
+from handlers.portfolio_views import portfolio_messages
 from pmo_rules.config import DEFAULT_RULES
 from storage import projects as store
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, make_bot, rules_with

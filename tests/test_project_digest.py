@@ -10,8 +10,8 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, event, text
 
-from bot.planner import PROJECT_DIGEST
 from bot.standin.limits import message_problems
+from services.digest import PROJECT_DIGEST
 from storage import audit
 from storage import projects as store
 from storage.digest import load_digest, load_project_digests

@@ -21,11 +21,10 @@ from pmo_rules.reminders import (
     LedgerState,
     nudge_key,
     overdue_days,
-    parse_post_status_value,
-    parse_snooze_value,
     plan_reminders,
 )
 from pmo_rules.schedule import WorkCalendar
+from pmo_rules.values import PostStatus, Snooze
 
 RULES = DEFAULT_RULES
 CAL = WorkCalendar()
@@ -110,7 +109,8 @@ def test_overdue_days_counts_whole_days():
 def test_snooze_value_round_trip():
     due = item(12)
     value = json.dumps({"n": due.key})
-    assert parse_snooze_value(value) == ("status", "12", due.key)
+    snooze = Snooze.decode(value)
+    assert (snooze.kind, snooze.item_id, snooze.item_key) == ("status", "12", due.key)
 
 
 @pytest.mark.parametrize("raw", [None, "", "{", "[]", '{"n": 3}', '{"n": "status"}',
@@ -118,20 +118,20 @@ def test_snooze_value_round_trip():
                                  json.dumps({"n": "s:" + "9" * 200 + ":20261123T0200Z"})])
 def test_damaged_snooze_values_get_a_clear_refusal(raw):
     with pytest.raises(UserError) as refused:
-        parse_snooze_value(raw)
+        Snooze.decode(raw)
     assert refused.value.key == "nudge.malformed"
 
 
 def test_post_status_value_names_a_project():
-    assert parse_post_status_value('{"p": "apollo"}') == "APOLLO"
+    assert PostStatus.decode('{"p": "apollo"}').key == "APOLLO"
     with pytest.raises(UserError):
-        parse_post_status_value('{"p": "not a key"}')
+        PostStatus.decode('{"p": "not a key"}')
 
 
 @given(st.one_of(st.none(), st.text(max_size=300), st.binary(max_size=50),
                  st.dictionaries(st.text(max_size=5), st.text(max_size=20)).map(json.dumps)))
 def test_button_parsers_are_total(raw):
-    for parse in (parse_snooze_value, parse_post_status_value):
+    for parse in (Snooze.decode, PostStatus.decode):
         with contextlib.suppress(UserError):  # a refusal is fine; any other exception is not
             parse(raw)
 

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.standin import message_problems, view_problems
-from handlers import risk_messages as messages
-from handlers.ids import RiskAction, RiskBlock, RiskCallback
+from handlers import risk_views as messages
+from pmo_rules.ids import RiskAction, RiskBlock, RiskCallback
 from storage.projects import Project
 from storage.risks import Risk
 from tests.risk_helpers import (
@@ -101,6 +101,14 @@ def test_a_forged_or_stale_button_value_gets_an_answer(apollo):
     assert "I can't find that risk: the message may be out of date" in click(
         apollo, card, RiskAction.REVIEWED, value='{"r": 99999}')
     assert len(audit_of(apollo)) == 1
+
+
+def test_a_card_posted_by_an_earlier_version_still_works(apollo):
+    """Cards already in Slack carry the value as the old template wrote it (JSON with a space)."""
+    add(apollo)
+    reply = click(apollo, card_message(apollo), RiskAction.REVIEWED,
+                  value=f'{{"r": {row(apollo).id}}}')
+    assert "*APOLLO-R1* marked reviewed" in reply
 
 
 # --- the Update form -------------------------------------------------------------------------
@@ -202,6 +210,22 @@ def test_a_second_close_form_for_the_same_risk_is_refused(apollo):
     assert len(audit_of(apollo, "risk.closed")) == 1
 
 
+def test_a_form_with_damaged_metadata_is_refused_on_the_form(apollo):
+    """A form whose private_metadata we did not write (or another form's) changes nothing."""
+    add(apollo)
+    click(apollo, card_message(apollo), RiskAction.UPDATE)
+    update = opened_view(apollo)
+    click(apollo, card_message(apollo), RiskAction.CLOSE)
+    close = opened_view(apollo)
+    for metadata in ("x", '{"g": 1}', '{"r": 1}'):
+        errors = submit(apollo, {**update, "private_metadata": metadata}, title="New").errors
+        assert "This form is out of date" in errors[RiskBlock.TITLE]
+    for metadata in ("", '{"r": true, "c": "C1"}', '{"k": "APOLLO", "ph": "planning"}'):
+        errors = submit(apollo, {**close, "private_metadata": metadata}, note="Done").errors
+        assert "This form is out of date" in errors[RiskBlock.NOTE]
+    assert row(apollo).status == "open" and len(audit_of(apollo)) == 1
+
+
 # --- the Add form ----------------------------------------------------------------------------
 
 
@@ -285,9 +309,8 @@ def test_the_forms_fit_slacks_limits_in_both_languages(apollo, database_url, sla
         for bot in (apollo, zh):
             with bot.ctx.db.read() as session:
                 stored = session.scalar(select(Risk))
-                views = [messages.form_view(bot.ctx, session, channel=APOLLO_CHANNEL),
-                         messages.form_view(bot.ctx, session, channel=APOLLO_CHANNEL,
-                                            risk=stored),
+                views = [messages.form_view(bot.ctx, channel=APOLLO_CHANNEL),
+                         messages.form_view(bot.ctx, channel=APOLLO_CHANNEL, risk=stored),
                          messages.close_view(bot.ctx, stored, channel=APOLLO_CHANNEL)]
             for view in views:
                 assert view_problems(view) == [], view["title"]

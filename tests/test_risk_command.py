@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from handlers.ids import RiskAction
+from pmo_rules.ids import RiskAction
 from storage.audit import AuditEntry
 from storage.outbox import Delivery
 from storage.projects import Project

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.context import make_client, make_context
 from bot.dispatcher import LEASE, Dispatcher
-from bot.planner import plan_pass
 from bot.scheduler import send_all_due
+from services.reminders import plan_pass
 from storage import outbox
 from storage.reminders import ReminderLedger
 from tests.scheduling import add_project, deliveries, dms, nudges, pmo_rules, run

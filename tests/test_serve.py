@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -116,17 +117,25 @@ def test_several_workers_need_postgresql(slack, capsys, monkeypatch, tmp_path):
 class Served:
     """`pmo-bot serve` running in its own process group, stopped with SIGTERM."""
 
-    def __init__(self, env: dict[str, str], *args: str) -> None:
+    def __init__(self, env: dict[str, str], *args: str, log_level: str = "DEBUG") -> None:
+        # The log goes to a file: a pipe read only at the end fills up (64 KiB) and then blocks
+        # the server's next log write, with the logging lock held.
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [PMO_BOT, "--log-level", "DEBUG", "serve", *args], env={**os.environ, **env},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            [PMO_BOT, "--log-level", log_level, "serve", *args], env={**os.environ, **env},
+            stdout=self.log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
     def stop(self) -> str:
         """SIGTERM, then the whole log; a server that will not stop fails the test."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-        output, _ = self.process.communicate(timeout=20)
-        return output
+        self.process.wait(timeout=20)
+        if self.log.closed:
+            return self.output
+        self.log.seek(0)
+        self.output = self.log.read()
+        self.log.close()
+        return self.output
 
     def wait_until(self, ready, what: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout

@@ -173,8 +173,27 @@ def test_users_and_conversations_come_from_the_directory(client):
     assert unknown.value.response["error"] == "user_not_found"
     assert {m["id"] for m in client.users_list()["members"]} == {"U1", "U2"}
     assert client.conversations_info(channel="C1")["channel"]["name"] == "pmo"
+    with pytest.raises(SlackApiError) as hidden:  # private, and the bot is not in it
+        client.conversations_info(channel="C2")
+    assert hidden.value.response["error"] == "channel_not_found"
     listed = client.conversations_list(types="public_channel,private_channel")["channels"]
     assert {c["id"] for c in listed} == {"C1", "C2"}
+
+
+def test_every_answer_lists_the_tokens_scopes_and_a_missing_one_is_refused(standin, client):
+    granted = client.auth_test().headers["x-oauth-scopes"].split(",")
+    assert {"chat:write", "users:read", "channels:read", "groups:read"} <= set(granted)
+    standin.set_scopes({"chat:write", "channels:read"})
+    assert client.auth_test().headers["x-oauth-scopes"] == "channels:read,chat:write"
+    assert client.conversations_info(channel="C1")["channel"]["is_member"] is True
+    for call, needed in ((lambda: client.users_info(user="U1"), "users:read"),
+                         (lambda: client.conversations_info(channel="C2"), "groups:read")):
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert refused.value.response["error"] == "missing_scope"
+        assert refused.value.response["needed"] == needed
+    standin.reset()
+    assert client.users_info(user="U1")["user"]["id"] == "U1"
 
 
 def test_directory_lookups():

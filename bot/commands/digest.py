@@ -10,8 +10,8 @@ import re
 
 from bot.commands.outcomes import failure_lines
 from bot.commands.runtime import load_context
-from bot.planner import enqueue_manual_digest
 from bot.settings import SettingsError
+from services.digest import enqueue_manual_digest
 
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 

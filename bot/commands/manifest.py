@@ -26,6 +26,7 @@ from templates.render import Renderer
 _HISTORY = ("channels:history", "groups:history", "im:history")
 WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "auth.test": None,
+    "conversations.info": ("channels:read", "groups:read"),  # public, private (pmo-bot doctor)
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
     "chat.update": "chat:write",

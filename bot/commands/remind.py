@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from bot import planner
 from bot.commands.outcomes import failure_lines
 from bot.commands.runtime import load_context
 from bot.context import system_clock
 from bot.scheduler import tick
 from pmo_rules.reminders import DueItem, ReminderPlan
+from services import digest, reminders
 
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 
@@ -73,10 +73,10 @@ def dry_run_lines(ctx, now: datetime) -> list[str]:
     """What a pass at `now` would plan, one line per message (for admins, in English): items
     by the names people use (APOLLO-R2, a project KEY), people and channels by their Slack id,
     marked @ and # (no name is stored offline, and a dry run asks Slack nothing more)."""
-    plan = planner.reminder_plan(ctx, now)
+    plan = reminders.reminder_plan(ctx, now)
     lines = [f"as of {now:%Y-%m-%d %H:%M} UTC (dry run: nothing is sent)"]
     lines += _plan_lines(plan)
-    weekly = planner.digest_plan(ctx, now)
+    weekly = digest.digest_plan(ctx, now)
     if weekly is None:
         lines.append("digest: off (no [pmo] digest_channel, or [digest] enabled = false)")
     else:
@@ -84,7 +84,7 @@ def dry_run_lines(ctx, now: datetime) -> list[str]:
         lines.append(f"digest {weekly.period.key} to #{weekly.channel}: {state}")
     lines += [f"project digest {plan.period.key} for {plan.project.key} to "
               f"#{plan.project.channel_id}: would be posted"
-              for plan in planner.project_digest_plans(ctx, now)]
+              for plan in digest.project_digest_plans(ctx, now)]
     return lines
 
 

@@ -29,7 +29,7 @@ def require_current(db: Database) -> None:
     schema: a one-shot command must neither create an empty SQLite file where the operator
     mistyped a path nor fail half-way with a driver's traceback."""
     shown = redact_url(db.url)
-    if _missing_sqlite_file(db.url):
+    if missing_sqlite_file(db.url):
         raise SettingsError(f"there is no database at {shown}: {UPGRADE_HINT} "
                             f"(or fix DATABASE_URL)")
     try:
@@ -41,7 +41,7 @@ def require_current(db: Database) -> None:
         raise SettingsError(f"the database {shown} is not at the newest schema: {UPGRADE_HINT}")
 
 
-def _missing_sqlite_file(url: str) -> bool:
+def missing_sqlite_file(url: str) -> bool:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return False

@@ -25,6 +25,7 @@ def add_parser(subparsers) -> None:
 def run(_args) -> int:
     ctx = load_context()
     lock = hold_single_instance(ctx.settings.database_url, "scheduler")
+    ctx.inbox.only_process = lock is not None
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -5,14 +5,17 @@ settings (environment), the rules file, the database schema (upgraded to the new
 and the bot token (one `auth.test`). A failure stops start-up with one line naming the setting
 and exit code 2 (bot/cli.py prints it); a bot that starts is a bot that can work.
 
-HTTP is served by gunicorn (bot/server.py), never bolt's development server: `POST /slack/events`
-and `GET /healthz`. Socket Mode uses bolt's built-in `SocketModeHandler`.
+HTTP is served by gunicorn (bot/server.py), never bolt's development server: `POST /slack/events`,
+`GET /healthz` and `GET /metrics` (its worker processes count into one fresh
+PROMETHEUS_MULTIPROC_DIR per start, bot/metrics.py). Socket Mode uses bolt's built-in
+`SocketModeHandler`. `--log-format json` writes one JSON object per log line (bot/observe.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -23,8 +26,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import metrics
 from bot.app import build_app
 from bot.context import BotContext, make_context
+from bot.observe import use_json_logs
 from bot.rules_file import load_rules
 from bot.scheduler import start_scheduler
 from bot.server import DEFAULT_THREADS, GunicornServer, gunicorn_options, worker_count
@@ -49,6 +54,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-scheduler", action="store_true",
                         help="do not run the reminder/digest clock in this process (run "
                              "`pmo-bot scheduler` separately)")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="text (default) or json: one JSON object per line, with a line per "
+                             "Slack request (what, who, latency, outcome; never message text)")
     parser.set_defaults(func=run)
 
 
@@ -59,27 +67,32 @@ def _positive(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.log_format == "json":
+        use_json_logs()
     settings = load_settings()
     rules = load_rules(settings.rules_path)
     workers = None if settings.socket_mode else worker_count(settings.database_url, args.workers)
     prepare_database(settings.database_url)
     lock = hold_single_instance(settings.database_url, "server")
     try:
-        return _serve(args, settings, rules, workers)
+        return _serve(args, settings, rules, workers, only_process=lock is not None)
     finally:
         if lock is not None:
             lock.release()
 
 
-def _serve(args: argparse.Namespace, settings: Settings, rules, workers: int | None) -> int:
+def _serve(args: argparse.Namespace, settings: Settings, rules, workers: int | None, *,
+           only_process: bool) -> int:
     ctx = make_context(settings, rules)
     team = check_bot_token(ctx.client, settings)
     log.info("connected to Slack workspace %s as %s", team.get("team"), team.get("user"))
-    background = partial(start_background, args=args)  # started once the server is up
+    background = partial(start_background, args=args,  # started once the server is up
+                         only_process=only_process)
     if settings.socket_mode:
         return serve_socket_mode(ctx, background)
     return serve_http(ctx, host=args.host, workers=workers, threads=args.threads,
-                      log_level=args.log_level, background=background)
+                      log_level=args.log_level, background=background,
+                      json_logs=args.log_format == "json")
 
 
 def prepare_database(url: str) -> None:
@@ -103,7 +116,7 @@ def check_bot_token(client: WebClient, settings: Settings) -> dict:
                             f"({type(error).__name__}): check the URL and the network") from None
 
 
-def start_background(ctx: BotContext, args: argparse.Namespace) -> Stop:
+def start_background(ctx: BotContext, args: argparse.Namespace, only_process: bool = False) -> Stop:
     """Work beside request handling: the scheduler's tick; returns what stops it.
 
     The clock (outbox retries, reminders, the digest) runs unless `--no-scheduler`. Over HTTP
@@ -111,11 +124,26 @@ def start_background(ctx: BotContext, args: argparse.Namespace) -> Stop:
     thread holds a SQLite connection. Several workers (PostgreSQL only) may each tick: their
     claims and the outbox's unique keys make that safe, as with several replicas.
     """
+    ctx.inbox.only_process = only_process
     if args.no_scheduler:
         log.info("scheduler not started here (--no-scheduler): run `pmo-bot scheduler`")
-        return lambda: None
+        # Its first tick would have finished what a killed process left in the inbox.
+        threading.Thread(target=_recover, args=(ctx,), name="inbox-recovery", daemon=True).start()
+        return ctx.inbox.close
     scheduler = start_scheduler(ctx)
-    return lambda: scheduler.shutdown(wait=True)
+
+    def stop() -> None:
+        scheduler.shutdown(wait=True)
+        ctx.inbox.close()
+
+    return stop
+
+
+def _recover(ctx: BotContext) -> None:
+    try:
+        ctx.inbox.recover()
+    except Exception:  # noqa: BLE001 - the scheduler (`pmo-bot scheduler`) retries every minute
+        log.exception("recovering kept requests at start failed")
 
 
 def socket_mode_handler(ctx: BotContext) -> SocketModeHandler:
@@ -151,7 +179,7 @@ def _wait_for_termination() -> None:
 
 
 def serve_http(master: BotContext, *, host: str, workers: int, threads: int, log_level: str,
-               background: Callable[[BotContext], Stop]) -> int:
+               background: Callable[[BotContext], Stop], json_logs: bool = False) -> int:
     """gunicorn with gthread workers; each worker builds its own context after the fork.
 
     The master only supervises. A forked worker inherits the master's database connections
@@ -159,19 +187,25 @@ def serve_http(master: BotContext, *, host: str, workers: int, threads: int, log
     """
     stops: list[Stop] = []
     master.db.dispose()  # nothing open to inherit at the first fork
+    metrics_dir, master_pid = metrics.use_multiprocess_dir(), os.getpid()
 
     def load():
         ctx = make_context(master.settings, master.rules)
         stops.append(background(ctx))
         stops.append(ctx.dispatcher.close)  # the outbox's lease heartbeat
-        return make_wsgi_app(build_app(ctx), ctx.db, serving=ctx.after_ack.serving)
+        return make_wsgi_app(build_app(ctx), ctx.db, signing_secret=ctx.settings.signing_secret,
+                             serving=ctx.after_ack.serving, clock=ctx.now)
 
     options = gunicorn_options(
         bind=f"{host}:{master.settings.port}", workers=workers, threads=threads,
-        log_level=log_level,
+        log_level=log_level, json_logs=json_logs,
         post_fork=lambda _server, _worker: master.db.engine.dispose(close=False),
-        worker_exit=lambda _server, _worker: [stop() for stop in stops])
+        worker_exit=lambda _server, _worker: [stop() for stop in stops],
+        child_exit=lambda _server, worker: metrics.worker_exited(worker.pid))
     log.info("serving HTTP on %s:%s (%d worker(s) × %d threads)", host, master.settings.port,
              workers, threads)
-    GunicornServer(load, options).run()
+    try:
+        GunicornServer(load, options).run()
+    finally:
+        metrics.remove_multiprocess_dir(metrics_dir, master_pid)
     return 0

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 
 from bot.console import clock
-from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PHASES
 from storage import projects as store
+from templates.errors import error_text
 
 if TYPE_CHECKING:
     from bot.console.session import Session

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from bot.console.clock import CONSOLE_START
 from bot.console.workspace import ADMIN, CHANNELS, PEOPLE, Person
-from handlers import gate_views
 from pmo_rules import gates
 from pmo_rules import risk as risk_rules
 from pmo_rules.config import Rules
@@ -37,6 +36,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.rag import Rag
 from pmo_rules.risk import RiskDraft
 from pmo_rules.status import DIMENSIONS, StatusDraft, make_draft
+from services import gate_cards
 from storage import gates as gate_store
 from storage import outbox
 from storage import projects as store
@@ -258,7 +258,7 @@ def _request_gate(session: Session, world: DemoWorld, key: str, pm: str, entry: 
     rule = world.rules.gate(project.phase)
     electorate = gates.electorate(rule, pm, self_approval=world.rules.gates.self_approval,
                                   key=key, phase=project.phase)
-    criteria = rule.criteria or gate_views.default_criteria(world.renderer, project.phase)
+    criteria = rule.criteria or gate_cards.default_criteria(world.renderer, project.phase)
     ticked = entry.get("ticked", len(criteria))
     checklist = [{"text": text, "done": index < ticked} for index, text in enumerate(criteria)]
     request = gate_store.add_request(session, project=project, requester=pm, now=asked,
@@ -266,7 +266,7 @@ def _request_gate(session: Session, world: DemoWorld, key: str, pm: str, entry: 
                                      electorate=electorate)
     world.gates[key] = request
     if entry["outcome"] == gates.OPEN:
-        payload = gate_views.card(world.renderer, project, request, []).as_payload()
+        payload = gate_cards.card(world.renderer, project, request, []).as_payload()
         request.card_ids = [outbox.enqueue(session, kind="gate_card", channel=channel,
                                            payload=payload, now=asked, requested_by=pm).id
                             for channel in (project.channel_id, *request.approvers)]

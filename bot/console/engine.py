@@ -105,7 +105,8 @@ class ConsoleBot:
         self.ctx.after_ack = TrackedAfterAck(self.unfinished)  # in place of the default pool
         self.listeners = TrackedListeners(self.unfinished)
         self.app = build_app(self.ctx, listener_executor=self.listeners)
-        wsgi = make_wsgi_app(self.app, self.ctx.db, serving=self.ctx.after_ack.serving)
+        wsgi = make_wsgi_app(self.app, self.ctx.db, signing_secret=self.ctx.settings.signing_secret,
+                             serving=self.ctx.after_ack.serving)
         self.driver = SlackDriver(wsgi, secret, self._response_url,
                                   new_trigger_id=slack.new_trigger_id)
         self._clicked_ts: str | None = None

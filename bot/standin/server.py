@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from . import history, limits
+from . import history, limits, scopes
 from .socket_mode import SocketModeLink
 
 BOT_USER_ID, BOT_ID, BOT_NAME = "UPMOBOT", "BPMOBOT", "pmo-bot"
@@ -246,6 +246,7 @@ class SlackStandIn:
         self._ids = itertools.count(1)
         self._not_in: set[str] = set()
         self._archived: set[str] = set()
+        self._scopes: frozenset[str] = scopes.ALL_SCOPES
         self._response_urls: dict[str, dict] = {}  # issued URLs and triggers outlive reset()
         self._triggers: dict[str, dict] = {}
         self._stalls: dict[str, list[bool]] = {}  # method -> [accept?] of calls to hold
@@ -389,6 +390,12 @@ class SlackStandIn:
         with self._lock:
             (self._archived.add if value else self._archived.discard)(channel_id)
 
+    def set_scopes(self, granted: frozenset[str] | set[str] | None = None) -> None:
+        """The bot token's scopes (None: all the stand-in knows); calls needing another scope
+        are answered ``missing_scope``, and ``x-oauth-scopes`` lists these."""
+        with self._lock:
+            self._scopes = frozenset(scopes.ALL_SCOPES if granted is None else granted)
+
     def close_modal(self, user: str, close_all: bool = False) -> None:
         """What the user's close button (or a ``clear`` response_action) does to the stack."""
         with self._lock:
@@ -401,13 +408,15 @@ class SlackStandIn:
 
     def reset(self) -> None:
         """Forget every record (calls, messages, views, responses, warnings, acks) and undo
-        ``fail_next``/``set_not_in_channel``/``set_channel_archived``, so a stand-in shared by
-        many tests starts each one clean. The directory and issued URLs/triggers stay."""
+        ``fail_next``/``set_not_in_channel``/``set_channel_archived``/``set_scopes``, so a
+        stand-in shared by many tests starts each one clean. The directory and issued
+        URLs/triggers stay."""
         self.release_stalls()
         with self._lock:
             self._clear()
             self._not_in.clear()
             self._archived.clear()
+            self._scopes = scopes.ALL_SCOPES
         self._link.reset()
 
     # -- queries -------------------------------------------------------------------------------
@@ -564,14 +573,31 @@ class SlackStandIn:
                 body = _error("not_authed")
             elif token.startswith("xapp-") and method not in ("apps.connections.open", "auth.test"):
                 body = _error("not_allowed_token_type")
+            elif (scope := self._needed_scope(method, args, token)) is not None:
+                provided = ",".join(sorted(self._scopes))
+                body = _error("missing_scope", needed=scope, provided=provided)
             else:
                 try:
                     body = getattr(self, self._API[method])(args, token)
                 except Exception as exc:  # a stand-in bug or odd input: answer, don't hang up
                     status, body = 500, _error("internal_error", detail=repr(exc))
+            if token and token.startswith("xoxb-"):
+                headers["x-oauth-scopes"] = ",".join(sorted(self._scopes))
             self._calls.append(Call(method, args, token, time.time(), body, status))
             self._changed.notify_all()
             return status, body, headers
+
+    def _needed_scope(self, method: str, args: dict, token: str) -> str | None:
+        """The scope a bot token lacks for this call, if any (lock held)."""
+        if not token.startswith("xoxb-"):
+            return None
+
+        def private(channel: str) -> bool | None:
+            known = self.directory.channel(channel)
+            return known["is_private"] if known else None
+
+        scope = scopes.needed(method, args, private)
+        return scope if scope is not None and scope not in self._scopes else None
 
     def _handle_response_url(self, token: str, body: Any) -> tuple[int, dict]:
         with self._lock:
@@ -860,6 +886,8 @@ class SlackStandIn:
         info = self.directory.channel(channel)
         if info is None:
             return _error("channel_not_found")
+        if info["is_private"] and not info["is_member"]:  # Slack hides it from outsiders
+            return _error("channel_not_found")
         info["is_archived"] = info["is_archived"] or channel in self._archived
         info["is_member"] = info["is_member"] and channel not in self._not_in
         return {"ok": True, "channel": info}
@@ -1005,6 +1033,7 @@ class SlackStandIn:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 refuses connections under a burst; Slack doesn't
 
     def __init__(self, standin: SlackStandIn) -> None:
         self.standin = standin

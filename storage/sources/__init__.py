@@ -10,10 +10,11 @@ A new kind also needs, in templates/locales/{en,zh}/<domain>.toml, the words the
 for it — `nudge.item.<kind>`, `escalation.item.<kind>`, `digest.overdue_item.<kind>`,
 `snooze.what.<kind>` (each gets the item's `subject`, which always names the project's KEY as
 `project`: a project's own digest lists only its items) — and, for each of its buttons, a label
-`nudge.button.<name>`, an `Action.NUDGE_<NAME> = "nudge_<name>"` in handlers/ids.py and a
-listener. A button may instead reuse a card's button whose listener answers from any message
-(the risk card's, the gate card's): then its name is that action id (see
-templates/reminders.py `REUSED_ACTIONS`). Snooze comes with every item.
+`nudge.button.<name>`, an `Action.NUDGE_<NAME> = "nudge_<name>"` in pmo_rules/ids.py, the
+value it carries (a class in pmo_rules/values.py) and a listener. A button may instead reuse a
+card's button whose listener answers from any message (the risk card's, the gate card's): then
+its name is that action id (see templates/reminders.py `REUSED_ACTIONS`). Snooze comes with
+every item.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
+from pmo_rules.ids import Action
 from pmo_rules.reminders import ButtonSpec, DueItem
+from pmo_rules.values import GateButton
 from storage.gates import WaitingVote, waiting_votes
 
 KIND = "gate_vote"
@@ -28,14 +30,14 @@ class GateVoteDue:
 
 def _item(row: WaitingVote, wait: timedelta) -> DueItem:
     request, project = row.request, row.project
-    value = {"g": request.id}  # what pmo_rules.gates.card_value writes on the card
+    value = GateButton(request.id)  # the approval card's own buttons and value
     return DueItem(kind=KIND, item_id=str(request.id), recipient=row.approver_id,
                    due_at=row.requested_at + wait,
                    subject={"key": project.key, "project": project.key, "name": project.name,
                             "phase": request.phase,
                             "requester": request.requested_by, "requested": row.requested_at},
-                   buttons=(ButtonSpec("gate_approve", value, primary=True),
-                            ButtonSpec("gate_reject", value)))
+                   buttons=(ButtonSpec(Action.GATE_APPROVE, value, primary=True),
+                            ButtonSpec(Action.GATE_REJECT, value)))
 
 
 SOURCE = GateVoteDue()

@@ -16,15 +16,17 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
+from pmo_rules.ids import RiskAction
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.reminders import ButtonSpec, DueItem
 from pmo_rules.risk import ACTIVE_STATUSES, RiskRef, overdue_reasons, pmo_today
+from pmo_rules.values import RiskButton
 from storage.projects import Project
 from storage.risks import Risk
 
 KIND = "risk"
-BUTTONS = ("risk_reviewed", "risk_update", "risk_close")
-"""The risk card's own buttons (handlers.ids.RiskAction): their listeners answer anywhere."""
+BUTTONS = (RiskAction.REVIEWED, RiskAction.UPDATE, RiskAction.CLOSE)
+"""The risk card's own buttons and value: their listeners answer anywhere."""
 
 
 class RiskDue:
@@ -50,7 +52,7 @@ class RiskDue:
                          "title": title, "score": score,
                          "review_on": _iso_if("review" in reasons, review_on),
                          "due_on": _iso_if("response" in reasons, due_on)},
-                buttons=tuple(ButtonSpec(name, {"r": risk_id}, primary=name == BUTTONS[0])
+                buttons=tuple(ButtonSpec(name, RiskButton(risk_id), primary=name == BUTTONS[0])
                               for name in BUTTONS)))
         return items
 

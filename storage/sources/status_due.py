@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from pmo_rules.config import Rules
 from pmo_rules.lifecycle import ACTIVE
 from pmo_rules.reminders import ButtonSpec, DueItem, status_due_at
+from pmo_rules.values import PostStatus
 from storage.projects import Project
 
 KIND = "status"
@@ -44,7 +45,7 @@ def _item(row, cadence_days: int) -> DueItem:
     return DueItem(kind=KIND, item_id=str(project_id), recipient=pm,
                    due_at=status_due_at(last, created, cadence_days),
                    subject={"key": key, "project": key, "name": name, "last": last},
-                   buttons=(ButtonSpec("post_status", {"p": key}, primary=True),))
+                   buttons=(ButtonSpec("post_status", PostStatus(key), primary=True),))
 
 
 SOURCE = StatusDue()

@@ -16,6 +16,7 @@ from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PHASES
 from pmo_rules.pmo_commands import ListGates, parse_pmo_command
+from pmo_rules.values import GateButton, GateRequestForm
 from templates.render import LOCALES, Renderer
 from tests.support import ADMIN, ALICE, BOB, CAROL, rules_with
 
@@ -196,18 +197,18 @@ def test_a_hold_ends_at_local_midnight_across_dst(day, utc_hour):
 # --- button values and form metadata ---------------------------------------------------------
 
 def test_card_values_round_trip():
-    assert gates.parse_card_value(gates.card_value(42)) == 42
-    assert gates.parse_form_metadata(gates.form_metadata("APOLLO", "closing")) == ("APOLLO",
-                                                                                  "closing")
+    assert GateButton.decode(GateButton(42).encode()).request_id == 42
+    form = GateRequestForm.decode(GateRequestForm("APOLLO", "closing").encode())
+    assert (form.key, form.phase) == ("APOLLO", "closing")
     for bad in (None, "", "{", '{"g": true}', '{"g": 0}', '{"g": 1.5}', '{"x": 1}', "7"):
-        assert refusal(gates.parse_card_value, bad).key == "gate.bad_button"
+        assert refusal(GateButton.decode, bad).key == "gate.bad_button"
     for bad in (None, "{}", '{"k": "APOLLO", "ph": "closed"}', '{"k": "no key", "ph": "x"}'):
-        assert refusal(gates.parse_form_metadata, bad).key == "gate.bad_button"
+        assert refusal(GateRequestForm.decode, bad).key == "gate.bad_button"
 
 
 @given(st.one_of(st.text(max_size=60), st.none(), st.integers()))
 def test_value_parsers_are_total(raw):
-    for parse in (gates.parse_card_value, gates.parse_form_metadata):
+    for parse in (GateButton.decode, GateRequestForm.decode):
         with contextlib.suppress(UserError):
             parse(raw)
 
@@ -223,7 +224,7 @@ def test_age():
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_phase_has_the_standards_default_criteria(locale):
-    from handlers.gate_views import default_criteria
+    from services.gate_cards import default_criteria
 
     renderer = Renderer(locale)
     counts = {phase: len(default_criteria(renderer, phase)) for phase in PHASES}

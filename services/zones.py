@@ -11,15 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 
+from services.context import BotContext
 from storage import reminders as store
-
-if TYPE_CHECKING:
-    from bot.context import BotContext
 
 log = logging.getLogger(__name__)
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
-from handlers import risk_messages as messages
 from pmo_rules import permissions
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.risk import RiskChanges, RiskDraft, RiskRef
+from services import risk_cards as messages
+from services.context import BotContext
 from storage import outbox
 from storage import projects as projects_store
 from storage import risks as store
 from storage.projects import Project
-from storage.risks import Risk
+from storage.risks import Risk as Risk  # the row handlers/risk_views.py shows
 
 Target = RiskRef | int
 """A risk as the user named it (APOLLO-R1) or as a button or form carries it (its id)."""
@@ -182,3 +182,77 @@ def _publish(ctx: BotContext, session: Session, risk: Risk, *, actor: str,
                                    payload=message.as_payload(), now=ctx.now(),
                                    requested_by=actor).id)
     return sent
+
+
+# ---------------------------------------------------------------------------------------------
+# What the listeners look up: checks before the ack, and what the views show
+# ---------------------------------------------------------------------------------------------
+
+
+def check_new_risk(ctx: BotContext, key: str) -> None:
+    """Refuse before the ack: an unknown project, or one that takes no risks."""
+    with ctx.db.read() as session:
+        project_for_new_risk(session, key)
+
+
+def risk_to_change(ctx: BotContext, user: str, target: Target, verb: str | None = None) -> Risk:
+    """The risk, if `user` may change it; with `verb` ("review", "close"), only while active."""
+    with ctx.db.read() as session:
+        risk = editable(ctx, session, target, user)
+    if verb is not None:
+        ensure_active(ctx, risk, verb)
+    return risk
+
+
+def with_history(ctx: BotContext, target: Target) -> tuple[Risk, list]:
+    """`/risk show`: the risk and its whole history (audit entries, oldest first)."""
+    with ctx.db.read() as session:
+        risk = find(session, target)
+        return risk, store.history(session, risk.id)
+
+
+def project_list(ctx: BotContext, key: str, *, include_closed: bool,
+                 limit: int) -> tuple[Project, list[Risk], int]:
+    """A project's risks (at most `limit`, ranked) and how many it has in all."""
+    with ctx.db.read() as session:
+        project = projects_store.project_by_key(session, key)
+        if project is None:
+            raise UserError("project.unknown", key=key)
+        total = store.count_risks(session, project_id=project.id, include_closed=include_closed)
+        risks = (store.project_risks(session, project.id, include_closed=include_closed,
+                                     limit=limit) if total else [])
+    return project, risks, total
+
+
+def owned_list(ctx: BotContext, user: str, *, include_closed: bool,
+               limit: int) -> tuple[list[Risk], int]:
+    """The risks `user` owns (at most `limit`, ranked) and how many in all."""
+    with ctx.db.read() as session:
+        total = store.count_risks(session, owner_id=user, include_closed=include_closed)
+        risks = (store.owned_risks(session, user, include_closed=include_closed, limit=limit)
+                 if total else [])
+    return risks, total
+
+
+def heat_map(ctx: BotContext, top: int) -> tuple[dict[tuple[int, int], int], list[Risk]]:
+    """`/pmo risks`: active risks counted by (probability, impact), and the `top` highest."""
+    with ctx.db.read() as session:
+        counts = store.heat_counts(session)
+        return counts, (store.top_risks(session, top) if counts else [])
+
+
+def form_projects(ctx: BotContext, most: int) -> list[Project] | None:
+    """Projects a risk can be added to, for the form's select; None when more than `most`."""
+    with ctx.db.read() as session:
+        projects = store.projects_taking_risks(session, limit=most + 1)
+    return projects if len(projects) <= most else None
+
+
+def with_card(ctx: BotContext, risk_id: int) -> tuple[Risk, tuple[str, str] | None] | None:
+    """The risk and where its channel card is (None until it is sent); None if it is gone."""
+    with ctx.db.read() as session:
+        risk = store.risk_by_id(session, risk_id)
+        if risk is None:
+            return None
+        return risk, risk.card_delivery_id and outbox.message_of(session,
+                                                                  risk.card_delivery_id)

@@ -1,6 +1,7 @@
 """Stage-gate use cases: each is one transaction that checks, stores, audits and queues cards.
 
-The listeners in handlers/gate.py call these. A `check_*` function runs the same checks on a
+The listeners in handlers/gate.py call these, and render what the queries here return with
+handlers/gate_cards.py. A `check_*` function runs the same checks on a
 read-only session before Slack is answered, so a refusal is the ack itself; the use case runs
 them again inside its write transaction, because the world may have changed in between. Every
 message that goes out (cards, card updates, notices to the PM) is queued in the outbox in that
@@ -11,19 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
-from handlers import gate_views as views
 from pmo_rules import gates, permissions
 from pmo_rules.approvals import Quorum
 from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import next_phase
+from services import gate_cards as cards
+from services.context import BotContext
 from storage import gates as store
 from storage import outbox
+from storage.gates import GateRequest as GateRequest  # the rows handlers/gate_views.py shows
+from storage.gates import GateVote as GateVote
+from storage.gates import Pending as Pending
 from storage.projects import Project, project_by_key
 
 HISTORY_SHOWN = 10
@@ -59,7 +64,7 @@ class Prepared:
 
 def prepare_request(ctx: BotContext, session: Session, user: str, key: str) -> Prepared:
     """Everything a request needs, or the reason it can't be made now."""
-    project = _project(session, key)
+    project = find_project(session, key)
     permissions.require_gate_requester(user, key=project.key, pm_id=project.pm_id,
                                        phase=project.phase, state=project.state,
                                        hold_until=project.hold_until, now=ctx.now(),
@@ -71,16 +76,15 @@ def prepare_request(ctx: BotContext, session: Session, user: str, key: str) -> P
     rule = gate_rule(ctx, session, project, project.phase)
     electorate = gates.electorate(rule, user, self_approval=ctx.rules.gates.self_approval,
                                   key=project.key, phase=project.phase)
-    criteria = rule.criteria or views.default_criteria(ctx.renderer, project.phase)
+    criteria = rule.criteria or cards.default_criteria(ctx.renderer, project.phase)
     return Prepared(project, electorate, criteria)
 
 
-def request_form(ctx: BotContext, user: str, command: gates.Request) -> dict:
-    """The checklist modal for `/gate request`, after the checks that would refuse it."""
+def check_request(ctx: BotContext, user: str, key: str) -> Prepared:
+    """What the checklist modal for `/gate request` shows, after the checks that would refuse
+    it."""
     with ctx.db.read() as session:
-        prepared = prepare_request(ctx, session, user, command.key)
-    return views.request_form(ctx.renderer, prepared.project, prepared.electorate,
-                              prepared.criteria, command.note)
+        return prepare_request(ctx, session, user, key)
 
 
 def submit_request(ctx: BotContext, user: str, key: str, phase: str, ticked: set[int],
@@ -98,17 +102,17 @@ def submit_request(ctx: BotContext, user: str, key: str, phase: str, ticked: set
             request = store.add_request(session, project=project, requester=user, now=now,
                                         note=gates.check_note(note), checklist=checklist,
                                         electorate=prepared.electorate)
-            payload = views.card(ctx.renderer, project, request, []).as_payload()
-            cards = [outbox.enqueue(session, kind="gate_card", channel=channel, payload=payload,
-                                    now=now, requested_by=user).id
-                     for channel in (project.channel_id, *request.approvers)]
-            request.card_ids = cards
+            payload = cards.card(ctx.renderer, project, request, []).as_payload()
+            card_ids = [outbox.enqueue(session, kind="gate_card", channel=channel,
+                                       payload=payload, now=now, requested_by=user).id
+                        for channel in (project.channel_id, *request.approvers)]
+            request.card_ids = card_ids
     except IntegrityError:  # another request for this project was stored a moment ago
         raise UserError("gate.already_open", key=key, phase=phase, requester=user) from None
     reply = ctx.renderer.t("gate.requested_reply", key=key, phase=phase,
                            approvers=request.approvers, required=request.required,
                            channel=project.channel_id)
-    return Done(reply, cards)
+    return Done(reply, card_ids)
 
 
 def gate_rule(ctx: BotContext, session: Session, project: Project, phase: str) -> GateRule:
@@ -125,12 +129,14 @@ def gate_rule(ctx: BotContext, session: Session, project: Project, phase: str) -
 # ---------------------------------------------------------------------------------------------
 
 
-def check_reject(ctx: BotContext, user: str, request_id: int) -> dict:
-    """The reason modal for a Reject click, once the click is known to be a valid vote."""
+def check_reject(ctx: BotContext, user: str,
+                 request_id: int) -> tuple[Project, store.GateRequest]:
+    """What the reason modal for a Reject click names, once the click is known to be a valid
+    vote."""
     with ctx.db.read() as session:
         request, project = _open_request(session, request_id)
         _check_vote(session, user, request, project)
-    return views.reject_form(ctx.renderer, project, request)
+    return project, request
 
 
 def vote(ctx: BotContext, user: str, request_id: int, choice: str,
@@ -204,7 +210,7 @@ def refresh_stale(ctx: BotContext, request_id: int,
 def refresh_cards(ctx: BotContext, session: Session, project: Project,
                   request: store.GateRequest, card_ids: list[int] | None = None) -> list[int]:
     """Queue chat.update for the request's cards (or the given ones) to show it as it is now."""
-    payload = views.card(ctx.renderer, project, request,
+    payload = cards.card(ctx.renderer, project, request,
                          store.votes_of(session, request.id)).as_payload()
     now = ctx.now()
     updates = [outbox.enqueue_card_update(session, card_id, payload, now)
@@ -258,7 +264,7 @@ def check_withdraw(ctx: BotContext, user: str, key: str) -> None:
 
 def _withdrawal(ctx: BotContext, session: Session, user: str,
                 key: str) -> tuple[Project, store.GateRequest, str]:
-    project = _project(session, key)
+    project = find_project(session, key)
     request = store.open_request(session, project.id)
     if request is None:
         raise UserError("gate.none_open", key=project.key)
@@ -287,7 +293,7 @@ def check_decide(ctx: BotContext, user: str, command: gates.Decide) -> None:
 def _decision(ctx: BotContext, session: Session, user: str,
               command: gates.Decide) -> tuple[Project, datetime | None]:
     permissions.require_gate_decider(user, ctx.rules)
-    project = _project(session, command.key)
+    project = find_project(session, command.key)
     gates.check_running(key=project.key, phase=project.phase, state=project.state)
     if command.until is None:
         return project, None
@@ -320,52 +326,43 @@ def decide(ctx: BotContext, user: str, command: gates.Decide) -> Done:
 
 
 # ---------------------------------------------------------------------------------------------
-# Approvers per project, and what people look at
+# What people look at
 # ---------------------------------------------------------------------------------------------
 
 
-def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> str:
-    """An admin's per-project override of one gate's approvers (or its removal)."""
-    permissions.require_admin(user, ctx.rules, action="set_approvers")
-    rule = gates.effective_gate(ctx.rules.gate(command.phase), command.approvers, command.quorum)
-    if command.approvers is not None:
-        gates.check_reachable(rule, key=command.key, phase=command.phase)
-    try:
-        with ctx.db.write() as session:
-            project = _project(session, command.key)
-            store.set_approvers(session, project=project, phase=command.phase,
-                                approvers=command.approvers, quorum=command.quorum, actor=user,
-                                now=ctx.now())
-    except IntegrityError:  # another admin set the same gate at the same moment
-        raise UserError("gate.approvers_conflict", key=command.key) from None
-    shown = views.gate_shown(rule, override=command.approvers is not None)
-    key = "gate.approvers_set" if shown.override else "gate.approvers_reset"
-    return ctx.renderer.t(key, key=command.key, phase=command.phase, approvers=shown.approvers,
-                          quorum=shown.quorum, quorum_kind=shown.quorum_kind)
+class GateStatus(NamedTuple):
+    """What `/gate status KEY` shows (handlers/gate_cards.status takes it in this order)."""
+
+    project: Project
+    request: store.GateRequest | None
+    votes: list[store.GateVote]
+    history: list[store.GateRequest]
+    gate: cards.GateShown | None
+    held: datetime | None
 
 
-def status_message(ctx: BotContext, key: str):
+def gate_status(ctx: BotContext, key: str) -> GateStatus:
     """`/gate status KEY`: the open request with its votes, who approves, the history."""
     with ctx.db.read() as session:
-        project = _project(session, key)
+        project = find_project(session, key)
         request = store.open_request(session, project.id)
         votes = store.votes_of(session, request.id) if request else []
         history = store.history(session, project.id, HISTORY_SHOWN)
         gate = None
         if gates.is_running(project.phase, project.state):
             overridden = project.phase in store.approver_overrides(session, project.id)
-            gate = views.gate_shown(gate_rule(ctx, session, project, project.phase), overridden)
+            gate = cards.gate_shown(gate_rule(ctx, session, project, project.phase), overridden)
     held = gates.held_until(project.state, project.hold_until, ctx.now())
-    return views.status(ctx.renderer, project, request, votes, history, gate, held)
+    return GateStatus(project, request, votes, history, gate, held)
 
 
-def pending_message(ctx: BotContext):
+def pending_requests(ctx: BotContext) -> list[store.Pending]:
+    """`/pmo gates`: every open request, with its project and votes."""
     with ctx.db.read() as session:
-        rows = store.pending_requests(session)
-    return views.pending(ctx.renderer, rows, ctx.now())
+        return store.pending_requests(session)
 
 
-def _project(session: Session, key: str) -> Project:
+def find_project(session: Session, key: str) -> Project:
     project = project_by_key(session, key)
     if project is None:
         raise UserError("project.unknown", key=key)

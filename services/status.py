@@ -8,18 +8,20 @@ returned sentence (or the `UserError`) where that person is looking.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
-from handlers.replies import error_text
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.status import StatusDraft, check_reporting
+from services.context import BotContext
 from storage import outbox
 from storage import projects as store
-from storage.projects import Project, StatusUpdate
+from storage.projects import Project
+from storage.projects import StatusUpdate as StatusUpdate  # for the views
+from templates.errors import error_text
 from templates.render import Message
 
 
@@ -162,3 +164,67 @@ def show_latest(ctx: BotContext, key: str) -> Message:
     if status is None:
         return ctx.renderer.text("status.none_yet", key=key)
     return status_card(ctx, project, status)
+
+
+# -- what the status form starts from -----------------------------------------------------------
+
+class FormStart(NamedTuple):
+    """What a new-update form offers: the projects `user` may post for (one more than `most`
+    when there are too many to list), the one pre-selected, and the update to start from."""
+
+    projects: list[Project]
+    chosen: Project | None
+    latest: StatusUpdate | None
+
+
+def form_start(ctx: BotContext, user: str, *, key: str | None, most: int,
+               prefill_from_latest: bool) -> FormStart:
+    """Refuses (UserError) when `user` may post for no project, or not for `key`."""
+    with ctx.db.read() as session:
+        projects = _postable(ctx, session, user, most)
+        chosen = _chosen(ctx, session, user, key, projects)
+        if not projects:
+            raise UserError("status.no_projects")
+        latest = (store.latest_status(session, chosen.id)
+                  if chosen is not None and prefill_from_latest else None)
+    return FormStart(projects, chosen, latest)
+
+
+def _postable(ctx: BotContext, session: Session, user: str, most: int) -> list[Project]:
+    """Up to `most` + 1 projects `user` may post for (one more than fits says "type it"),
+    leaving out closed and cancelled ones, which take no more updates."""
+    if permissions.may_post_for_every_project(user, ctx.rules):
+        projects = store.list_projects(session, limit=most + 1, states=PORTFOLIO_STATES)
+    elif permissions.may_post_as_pm(ctx.rules):
+        projects = store.list_projects(session, pm_id=user, limit=most + 1,
+                                       states=PORTFOLIO_STATES)
+    else:
+        projects = []
+    return projects
+
+
+def _chosen(ctx: BotContext, session: Session, user: str, key: str | None,
+            projects: list[Project]) -> Project | None:
+    """The project to pre-select: the one asked for, or the only one the person has."""
+    if key is None:
+        return projects[0] if len(projects) == 1 else None
+    project = store.project_by_key(session, key)
+    if project is None:
+        raise UserError("project.unknown", key=key.upper())
+    permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
+    check_reporting(project.key, project.state)
+    return project
+
+
+def latest_to_correct(ctx: BotContext, user: str, key: str) -> tuple[StatusUpdate, Project]:
+    """`/status edit KEY`: the latest update on `key`, if `user` may still correct it."""
+    with ctx.db.read() as session:
+        return editable_latest(ctx, session, user, key, ctx.now())
+
+
+def check_correction(ctx: BotContext, user: str, status_id: int) -> Project:
+    """At a correction's submit, before the ack: the update's project, if `user` may still
+    correct it (the form may have outlived the edit window or the update)."""
+    with ctx.db.read() as session:
+        _status, project = editable_by_id(ctx, session, user, status_id, ctx.now())
+    return project

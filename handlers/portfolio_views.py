@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.context import BotContext
-from pmo_rules.errors import UserError
 from pmo_rules.portfolio import Standing, standing, tally
-from storage import projects as store
-from storage.projects import Project, StatusUpdate
+from services import projects as projects_service
+from services.context import BotContext
+from services.projects import Project, StatusUpdate
 from templates.paging import page_lines
 from templates.render import Message
 
@@ -32,9 +31,7 @@ def project_standing(ctx: BotContext, project: Project, latest: StatusUpdate | N
 def portfolio_messages(ctx: BotContext) -> list[Message]:
     """The whole portfolio in KEY order, as few messages as Slack's limits allow."""
     now = ctx.now()
-    with ctx.db.read() as session:
-        projects = store.all_projects(session)
-        latest = store.latest_statuses(session)
+    projects, latest = projects_service.portfolio(ctx)
     if not projects:
         return [ctx.renderer.text("portfolio.empty")]
     rows = [(p, project_standing(ctx, p, latest.get(p.id), now)) for p in projects]
@@ -51,11 +48,7 @@ def portfolio_messages(ctx: BotContext) -> list[Message]:
 
 def project_card(ctx: BotContext, key: str) -> Message:
     """One project: phase, state, PM, channel, latest RAG and its age, the last few updates."""
-    with ctx.db.read() as session:
-        project = store.project_by_key(session, key)
-        if project is None:
-            raise UserError("project.unknown", key=key)
-        recent = store.recent_statuses(session, project.id, RECENT_UPDATES)
+    project, recent = projects_service.with_recent(ctx, key, RECENT_UPDATES)
     now = ctx.now()
     return ctx.renderer.message(
         "project_card", "portfolio.card_text", project=project, recent=recent,

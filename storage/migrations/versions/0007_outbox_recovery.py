@@ -6,8 +6,8 @@ so a row whose sender died still says when that sender started; the next claim c
 for it (its metadata carries the delivery id) before posting again. Existing rows get NULL in
 both: nothing is in doubt.
 
-Revision ID: 0006_outbox_recovery
-Revises: 0005_project_digest
+Revision ID: 0007_outbox_recovery
+Revises: 0006_inbox
 Create Date: 2026-12-04 14:10:00.000000
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import storage.base
 
-revision = '0006_outbox_recovery'
-down_revision = '0005_project_digest'
+revision = '0007_outbox_recovery'
+down_revision = '0006_inbox'
 branch_labels = None
 depends_on = None
 

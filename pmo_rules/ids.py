@@ -1,7 +1,9 @@
 """Every action_id, callback_id and block_id the bot uses, named once.
 
-Listeners are registered against these constants and templates render them, so a typo cannot
-silently disconnect a button from its handler.
+Listeners are registered against these constants, templates render them and the reminder
+sources name their buttons with them, so a typo cannot silently disconnect a button from its
+handler. They are plain names (no Slack library, nothing of ours) in the lowest layer, so every
+layer may import them; what a button or form *carries* is in `pmo_rules.values`.
 """
 
 from enum import StrEnum
@@ -34,15 +36,13 @@ class Block(StrEnum):
 
 class Action(StrEnum):
     VALUE = "value"  # the one element inside each modal input block
-    HOME_POST_UPDATE = "home_post_update"
-    GATE_APPROVE = "gate_approve"  # value: {"g": <gate request id>}
+    HOME_POST_UPDATE = "home_post_update"  # value: values.ProjectButton
+    GATE_APPROVE = "gate_approve"  # value: values.GateButton
     GATE_REJECT = "gate_reject"  # same value; opens the reason modal
 
     # Buttons under an item in a reminder DM: "nudge_" + the button's name (pmo_rules.reminders).
-    # Value of NUDGE_POST_STATUS: JSON {"p": "<project KEY>"}; it opens the status form.
-    NUDGE_POST_STATUS = "nudge_post_status"
-    # Value of NUDGE_SNOOZE: JSON {"n": "<DueItem.key>"}, e.g. "status:12:20261130T0200Z".
-    NUDGE_SNOOZE = "nudge_snooze"
+    NUDGE_POST_STATUS = "nudge_post_status"  # value: values.PostStatus; opens the status form
+    NUDGE_SNOOZE = "nudge_snooze"  # value: values.Snooze
 
 
 class RiskCallback(StrEnum):
@@ -69,7 +69,7 @@ class RiskBlock(StrEnum):
 
 
 class RiskAction(StrEnum):
-    """The risk card's buttons. Their value is JSON `{"r": <risk id>}`; any message may carry
+    """The risk card's buttons. Their value is `values.RiskButton`; any message may carry
     them (the reminders' nudges do), and these listeners answer wherever they are clicked."""
 
     REVIEWED = "risk_reviewed"

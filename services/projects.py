@@ -1,0 +1,109 @@
+"""Project use cases: registering a project, switching its own weekly digest, and a gate's
+approvers for one project — each one write transaction with its audit entry.
+
+`/pmo` (handlers/pmo.py) calls these after the admin check and the ack, and answers with the
+sentence they return; a refusal comes back as that sentence too (or as a `UserError` where the
+caller renders it).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from pmo_rules import gates, permissions
+from pmo_rules.errors import UserError
+from pmo_rules.pmo_commands import AddProject, SetProjectDigest
+from pmo_rules.projects import check_digest_allowed
+from services.context import BotContext
+from services.gate_cards import gate_shown
+from services.gates import find_project
+from storage import gates as gate_store
+from storage import projects as store
+from storage.projects import Project as Project  # the rows handlers' views show
+from storage.projects import StatusUpdate as StatusUpdate
+from templates.errors import error_text
+
+
+def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:
+    try:
+        with ctx.db.write() as session:
+            if store.project_by_key(session, cmd.key) is not None:
+                raise UserError("project.key_taken", key=cmd.key)
+            project = store.add_project(session, key=cmd.key, name=cmd.name,
+                                        pm_id=cmd.pm_id or user,
+                                        channel_id=cmd.channel_id or channel,
+                                        actor=user, now=ctx.now())
+    except IntegrityError:  # another admin added the same KEY a moment ago
+        return error_text(ctx.renderer, UserError("project.key_taken", key=cmd.key))
+    except UserError as error:
+        return error_text(ctx.renderer, error)
+    return ctx.renderer.t("project.added", key=project.key, name=project.name,
+                          pm=project.pm_id, channel=project.channel_id)
+
+
+def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str:
+    """Store the switch (audited) and say where and when the digest goes, or that it already
+    was so (or why it cannot be turned on: pmo_rules.projects.check_digest_allowed)."""
+    t = ctx.renderer.t
+    with ctx.db.write() as session:
+        project = store.project_by_key(session, cmd.key)
+        if project is None:
+            return error_text(ctx.renderer, UserError("project.unknown", key=cmd.key))
+        try:
+            check_digest_allowed(project.key, project.state, cmd.on)
+        except UserError as error:
+            return error_text(ctx.renderer, error)
+        changed = store.set_digest(session, project=project, on=cmd.on, actor=user,
+                                   now=ctx.now())
+        channel = project.channel_id
+    state = "on" if cmd.on else "off"
+    rules = ctx.rules
+    return t(f"project.digest_{state}" if changed else f"project.digest_already_{state}",
+             key=cmd.key, channel=channel, day=t(f"digest.weekday.{rules.digest.weekday}"),
+             time=f"{rules.digest.time:%H:%M}", tz=rules.pmo.timezone,
+             enabled=rules.digest.enabled)
+
+
+def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> str:
+    """An admin's per-project override of one gate's approvers (or its removal)."""
+    permissions.require_admin(user, ctx.rules, action="set_approvers")
+    rule = gates.effective_gate(ctx.rules.gate(command.phase), command.approvers, command.quorum)
+    if command.approvers is not None:
+        gates.check_reachable(rule, key=command.key, phase=command.phase)
+    try:
+        with ctx.db.write() as session:
+            project = find_project(session, command.key)
+            gate_store.set_approvers(session, project=project, phase=command.phase,
+                                     approvers=command.approvers, quorum=command.quorum,
+                                     actor=user, now=ctx.now())
+    except IntegrityError:  # another admin set the same gate at the same moment
+        raise UserError("gate.approvers_conflict", key=command.key) from None
+    shown = gate_shown(rule, override=command.approvers is not None)
+    key = "gate.approvers_set" if shown.override else "gate.approvers_reset"
+    return ctx.renderer.t(key, key=command.key, phase=command.phase, approvers=shown.approvers,
+                          quorum=shown.quorum, quorum_kind=shown.quorum_kind)
+
+
+# -- what people look at --------------------------------------------------------------------------
+
+def portfolio(ctx: BotContext) -> tuple[list[Project], dict[int, StatusUpdate]]:
+    """Every project in KEY order and each one's latest update (two queries in all)."""
+    with ctx.db.read() as session:
+        return store.all_projects(session), store.latest_statuses(session)
+
+
+def managed_by(ctx: BotContext, user: str,
+               most: int) -> tuple[list[Project], dict[int, StatusUpdate]]:
+    """Up to `most` projects `user` manages, with each one's latest update (two queries)."""
+    with ctx.db.read() as session:
+        projects = store.list_projects(session, pm_id=user, limit=most)
+        return projects, store.latest_statuses(session, [p.id for p in projects])
+
+
+def with_recent(ctx: BotContext, key: str, count: int) -> tuple[Project, list[StatusUpdate]]:
+    """Project `key` and its latest `count` updates, newest first."""
+    with ctx.db.read() as session:
+        project = store.project_by_key(session, key)
+        if project is None:
+            raise UserError("project.unknown", key=key)
+        return project, store.recent_statuses(session, project.id, count)

@@ -30,7 +30,11 @@ _FIXED: dict[str, str | None] = {
 # conversations.info/list/members: the scope follows the kind of conversation.
 _BY_KIND = {"public_channel": "channels:read", "private_channel": "groups:read",
             "im": "im:read", "mpim": "mpim:read"}
-ALL_SCOPES = frozenset({"commands", *(s for s in _FIXED.values() if s), *_BY_KIND.values()})
+# conversations.history/replies: the same, for reading messages.
+_HISTORY_BY_KIND = {"public_channel": "channels:history", "private_channel": "groups:history",
+                    "im": "im:history", "mpim": "mpim:history"}
+ALL_SCOPES = frozenset({"commands", *(s for s in _FIXED.values() if s), *_BY_KIND.values(),
+                        *_HISTORY_BY_KIND.values()})
 
 
 def needed(method: str, args: dict, private: Callable[[str], bool | None]) -> str | None:
@@ -41,6 +45,11 @@ def needed(method: str, args: dict, private: Callable[[str], bool | None]) -> st
         if channel.startswith("D"):
             return _BY_KIND["im"]
         return _BY_KIND["private_channel" if private(channel) else "public_channel"]
+    if method in ("conversations.history", "conversations.replies"):
+        channel = str(args.get("channel") or "")
+        if channel.startswith("D"):
+            return _HISTORY_BY_KIND["im"]
+        return _HISTORY_BY_KIND["private_channel" if private(channel) else "public_channel"]
     if method == "conversations.list":
         kinds = str(args.get("types") or "public_channel").split(",")
         return next((_BY_KIND[k] for k in kinds if k in _BY_KIND), _BY_KIND["public_channel"])

@@ -11,10 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from handlers import gate_views as views
-from handlers.slack_io import Incoming, Reply, error_text, field_errors, keep, work
+from handlers.slack_io import (
+    Incoming,
+    Reply,
+    ephemeral,
+    error_text,
+    field_errors,
+    keep,
+    show_form,
+    work,
+)
 from pmo_rules import gates
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action, Block, Callback
@@ -60,11 +68,7 @@ def on_gate(ctx: BotContext, ack, command: dict, respond, client) -> None:
 
 
 def open_form(ctx: BotContext, client, trigger_id: str, view: dict, respond) -> None:
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as error:  # an expired trigger, mostly: say so instead of nothing
-        failure = UserError("gate.form_failed", error=error.response.get("error", "unknown"))
-        respond(text=error_text(ctx.renderer, failure), response_type="ephemeral")
+    show_form(ctx, trigger_id, view, ephemeral(respond), "gate.form_failed")
 
 
 @work("gate.withdraw")

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import App
 
 from handlers.portfolio_views import project_standing
-from handlers.slack_io import error_text, open_modal
+from handlers.slack_io import error_text, open_modal, publish_home
 from handlers.status_form import notice_view, open_status_modal
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
@@ -33,7 +33,7 @@ def on_home_opened(ctx: BotContext, event: dict, client) -> None:
     if event.get("tab", "home") != "home":  # the Messages tab opened: nothing to draw
         return
     user = event["user"]
-    ctx.after_ack.run(lambda: client.views_publish(user_id=user, view=home_view(ctx, user)))
+    ctx.after_ack.run(lambda: publish_home(client, user, home_view(ctx, user)))
 
 
 def home_view(ctx: BotContext, user: str) -> dict[str, Any]:

@@ -14,7 +14,17 @@ import logging
 from slack_bolt import App
 
 from handlers import risk_views as messages
-from handlers.slack_io import Incoming, Reply, error_text, field_errors, keep, work
+from handlers.slack_io import (
+    Incoming,
+    Reply,
+    ephemeral,
+    error_text,
+    field_errors,
+    keep,
+    show_form,
+    tell,
+    work,
+)
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action, RiskAction, RiskBlock, RiskCallback
@@ -61,7 +71,7 @@ def on_risk(ctx: BotContext, ack, command: dict, respond) -> None:
         elif isinstance(parsed, OpenForm):
             view = form_for(ctx, user, channel, parsed)
             ack()
-            ctx.client.views_open(trigger_id=command["trigger_id"], view=view)
+            show_form(ctx, command["trigger_id"], view, ephemeral(respond), "risk.form_failed")
         elif isinstance(parsed, (ListRisks, Show)):
             ack(**look_up(ctx, user, parsed).as_payload())
         else:
@@ -226,7 +236,8 @@ def _open_form(ctx: BotContext, body: dict, user: str, risk_id: int, verb: str) 
     risk = actions.risk_to_change(ctx, user, risk_id, verb)
     view = (messages.form_view(ctx, channel=channel, risk=risk)
             if verb == "update" else messages.close_view(ctx, risk, channel=channel))
-    ctx.client.views_open(trigger_id=body["trigger_id"], view=view)
+    show_form(ctx, body["trigger_id"], view, lambda text: tell(ctx.client, user, channel, text),
+              "risk.form_failed")
 
 
 def refresh_clicked(ctx: BotContext, body: dict, reply, risk_id: int, *,

@@ -50,6 +50,21 @@ def ephemeral(respond) -> Callable[[str], None]:
     return lambda text: respond(text=text, response_type="ephemeral")
 
 
+def show_form(ctx: BotContext, trigger_id: str, view: dict, say: Callable[[str], None],
+              failed_key: str) -> bool:
+    """Open a form; when Slack refuses it (an expired trigger, mostly) `say` why, in the words
+    of `failed_key`, instead of leaving the person with nothing. True when it opened."""
+    if error := open_modal(ctx.client, trigger_id, view):
+        say(ctx.renderer.t(failed_key, error=error))
+        return False
+    return True
+
+
+def publish_home(client: WebClient, user: str, view: dict) -> None:
+    """views.publish: the person's Home tab (a view, not a reply; nothing to fall back to)."""
+    client.views_publish(user_id=user, view=view)
+
+
 def open_modal(client: WebClient, trigger_id: str, view: dict) -> str | None:
     """views.open; the Slack error code when it failed (an expired trigger, a refused view)."""
     try:

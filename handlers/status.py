@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from handlers import slack_io as io
 from handlers import status_form
-from handlers.slack_io import Incoming, Reply, error_text, keep, open_modal, work
+from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, work
 from pmo_rules.errors import UserError
 from pmo_rules.status import Help, OpenModal, Post, Show, parse_status_command
 from services.context import BotContext
@@ -52,5 +53,4 @@ def apply_post(ctx: BotContext, request: Incoming, reply: Reply) -> None:
 
 
 def show_form(ctx: BotContext, client, trigger_id: str, view: dict, respond) -> None:
-    if error := open_modal(client, trigger_id, view):
-        respond(text=ctx.renderer.t("status.form_failed", error=error), response_type="ephemeral")
+    io.show_form(ctx, trigger_id, view, ephemeral(respond), "status.form_failed")

@@ -24,7 +24,7 @@ from handlers.slack_io import (
     error_text,
     field_errors,
     keep,
-    open_modal,
+    show_form,
     tell,
     work,
 )
@@ -79,8 +79,8 @@ def open_status_modal(ctx: BotContext, client, trigger_id: str, user: str, key: 
                         channel=channel)
     except UserError as error:
         view = notice_view(ctx, error_text(ctx.renderer, error))
-    if error := open_modal(client, trigger_id, view):
-        tell(client, user, channel, ctx.renderer.t("status.form_failed", error=error))
+    show_form(ctx, trigger_id, view, lambda text: tell(ctx.client, user, channel, text),
+              "status.form_failed")
 
 
 def new_form(ctx: BotContext, user: str, *, key: str | None = None,

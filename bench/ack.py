@@ -293,7 +293,8 @@ def run_rounds(slack: Slack, url: str, args: argparse.Namespace) -> list[dict[st
            "SLACK_API_URL": slack.base_url, "DATABASE_URL": url}
     threads = ["--threads", str(args.threads)]
     bot = [str(Path(sys.executable).with_name("pmo-bot")), "--log-level", args.log_level, "serve",
-           "--host", "127.0.0.1", "--log-format", args.log_format, *threads]
+           "--host", "127.0.0.1", *threads,
+           *(["--log-format", args.log_format] if args.log_format != "text" else [])]
     bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), *threads]
     bare_port, bot_port = free_port(), free_port()
     rounds = []

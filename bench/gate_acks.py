@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.standin import SlackStandIn  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from tests.gates.helpers import gate_rules, open_form, quiesce, submit_form  # noqa: E402
 from tests.support import ADMIN, ALICE, BOB, make_bot, sample_directory  # noqa: E402
+from tests.support.gates import gate_rules, open_form, quiesce, submit_form  # noqa: E402
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.projects import Project
-from tests.risk_helpers import add, count, risk, row
 from tests.support import ADMIN, BOB
+from tests.support.risks import add, count, risk, row
 
 RISK_OPTIONS = ("Options: `p:`, `i:`, `owner:`, `due:`, `review:`, `response:`, `status:`, "
                 "`note:`, `desc:`, `trigger:`.")

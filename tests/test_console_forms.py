@@ -10,7 +10,7 @@ from bot.console.workspace import ALICE, GRACE
 from storage.gates import GateRequest
 from storage.projects import Project
 from storage.risks import Risk
-from tests.console_support import start_console
+from tests.support.console import start_console
 
 IT_IS_START = "  It is Friday 2026-11-20 10:00 (Asia/Shanghai).\n"
 CLOSED_NOTICE = "  Nothing to fill in, only a Close button: closed, as pressing it does.\n"

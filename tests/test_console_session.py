@@ -14,7 +14,7 @@ from bot.console.main import run_console
 from bot.console.workspace import ALICE, APOLLO, BOB, CAROL, ZEUS
 from storage.outbox import Delivery
 from storage.projects import Project, StatusUpdate
-from tests.console_support import start_console
+from tests.support.console import start_console
 
 IT_IS_START = "  It is Friday 2026-11-20 10:00 (Asia/Shanghai).\n"
 

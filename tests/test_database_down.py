@@ -21,9 +21,9 @@ from sqlalchemy import func, make_url, select
 
 from pmo_rules.ids import RiskAction
 from storage.projects import StatusUpdate
-from tests.modals import fill
-from tests.risk_helpers import add, card_message, click
 from tests.support import ALICE, APOLLO_CHANNEL, BOB, GENERAL, Bot, make_bot
+from tests.support.modals import fill
+from tests.support.risks import add, card_message, click
 from tests.test_status_form import open_form
 
 SAVED_NOTHING = "nothing was saved"

@@ -11,8 +11,8 @@ from bot.standin.limits import message_problems
 from pmo_rules.config import DigestRules
 from services.digest import enqueue_manual_digest
 from storage.outbox import Delivery
-from tests.scheduling import add_project, click, deliveries, pmo_rules, run, run_until
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
+from tests.support.scheduling import add_project, click, deliveries, pmo_rules, run, run_until
 from tests.test_reminder_sources import TODAY, add_risk
 from tests.test_templates import wide_bold
 

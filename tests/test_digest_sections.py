@@ -8,8 +8,8 @@ from datetime import timedelta
 from bot.standin.limits import message_problems
 from storage import gates as gate_store
 from storage.digest_sections import TOP
-from tests.scheduling import add_project, pmo_rules, run, say
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
+from tests.support.scheduling import add_project, pmo_rules, run, say
 from tests.test_reminder_sources import TODAY, add_risk, request_gate
 
 WEEK = timedelta(days=7)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storage import projects as store
-from tests.modals import initial
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB
+from tests.support.modals import initial
 
 
 def open_home(bot, user):

@@ -13,9 +13,9 @@ from storage.gates import GateRequest
 from storage.projects import Project, StatusUpdate
 from storage.risks import Risk
 from templates.render import Renderer
-from tests.modals import fill
-from tests.risk_helpers import risk
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL
+from tests.support.modals import fill
+from tests.support.risks import risk
 from tests.test_status_form import open_form
 
 SLACK_RND = "R&amp;D -&gt; "  # `R&D -> ` as Slack sends it in a slash command

@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from bot.scheduler import _run_tick
 from bot.slack_requests import MAX_BODY_BYTES
-from tests.risk_helpers import risk
 from tests.support import APOLLO_CHANNEL, BOB
+from tests.support.risks import risk
 
 MARKER_RISK = (f"add APOLLO Vendor may slip the API p:4 i:5 owner:<@{BOB}|bob> due:2026-12-01 "
                "response:mitigate")

@@ -17,8 +17,8 @@ from bot.context import make_client
 from bot.dispatcher import LEASE
 from bot.scheduler import start_scheduler
 from storage import outbox
-from tests.scheduling import deliveries, run
 from tests.support import ALICE, APOLLO_CHANNEL, GENERAL
+from tests.support.scheduling import deliveries, run
 
 
 def _enqueue(bot, channel: str, text: str = "hello", **extra) -> int:

@@ -1,7 +1,7 @@
 """A dead sender's messages are taken over within the short lease and never posted twice.
 
-Real senders in their own processes (tests/outbox_sender.py) are SIGKILLed while the stand-in
-holds their post — after Slack accepted it, or before Slack got it; a live sender's slow post is
+Real senders in their own processes (tests/support/outbox_sender.py) are SIGKILLed while the
+stand-in holds their post — after Slack accepted it, or before Slack got it; a live sender's slow post is
 not taken from it (its heartbeat renews the lease); senders racing in threads and in processes
 post each delivery once. On SQLite and PostgreSQL.
 """
@@ -51,7 +51,7 @@ def _enqueue(ctx: BotContext, channels: list[str]) -> list[int]:
 
 def _sender(database_url: str, slack, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.outbox_sender", database_url, slack.base_url,
+        [sys.executable, "-m", "tests.support.outbox_sender", database_url, slack.base_url,
          "--lease", str(LEASE), "--heartbeat", str(BEAT), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

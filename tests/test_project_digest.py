@@ -16,8 +16,8 @@ from storage import audit
 from storage import projects as store
 from storage.digest import load_digest, load_project_digests
 from storage.migrate import alembic_config, upgrade
-from tests.scheduling import add_project, deliveries, pmo_rules, run, say
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL, START, make_bot
+from tests.support.scheduling import add_project, deliveries, pmo_rules, run, say
 from tests.test_reminder_sources import TODAY, add_risk, request_gate
 
 WEEK = timedelta(days=7)

@@ -17,8 +17,8 @@ from storage.projects import Project, project_by_key
 from storage.reminders import ReminderLedger
 from storage.risks import Risk
 from storage.sources.risk_due import SOURCE as RISK_SOURCE
-from tests.scheduling import add_project, click, dms, nudges, pmo_rules, run, sqlite_plan
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
+from tests.support.scheduling import add_project, click, dms, nudges, pmo_rules, run, sqlite_plan
 
 TODAY = date(2026, 11, 23)  # START's date in Shanghai, the PMO's zone
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from storage.audit import AuditEntry
 from storage.reminders import ReminderLedger, UserZone
 from storage.sources.status_due import SOURCE
-from tests.modals import fill, initial
-from tests.scheduling import (
+from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
+from tests.support.modals import fill, initial
+from tests.support.scheduling import (
     SHANGHAI,
     add_project,
     button,
@@ -25,7 +26,6 @@ from tests.scheduling import (
     say,
     sqlite_plan,
 )
-from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from handlers import risk_views as messages
 from pmo_rules.ids import RiskAction, RiskBlock, RiskCallback
 from storage.projects import Project
 from storage.risks import Risk
-from tests.risk_helpers import (
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, make_bot, rules_with
+from tests.support.risks import (
     add,
     audit_of,
     card_message,
@@ -26,7 +27,6 @@ from tests.risk_helpers import (
     row,
     submit,
 )
-from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, make_bot, rules_with
 
 
 def _actions(message: dict) -> list[str]:

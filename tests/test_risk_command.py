@@ -13,8 +13,8 @@ from storage.audit import AuditEntry
 from storage.outbox import Delivery
 from storage.projects import Project
 from storage.risks import Risk
-from tests.risk_helpers import add, audit_of, card_message, count, risk, row
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL, make_bot, rules_with
+from tests.support.risks import add, audit_of, card_message, count, risk, row
 
 
 def shown(value) -> str:

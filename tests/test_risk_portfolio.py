@@ -16,8 +16,8 @@ import pytest
 from bot.cli import main
 from bot.commands.export import COLUMNS
 from pmo_rules.config import RiskLevels
-from tests.risk_helpers import add, risk
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL, make_bot, rules_with
+from tests.support.risks import add, risk
 
 
 def _portfolio(bot) -> dict:

@@ -14,8 +14,8 @@ from bot.scheduler import send_all_due
 from services.reminders import plan_pass
 from storage import outbox
 from storage.reminders import ReminderLedger
-from tests.scheduling import add_project, deliveries, dms, nudges, pmo_rules, run
 from tests.support import ADMIN, ALICE, GENERAL, START, make_bot
+from tests.support.scheduling import add_project, deliveries, dms, nudges, pmo_rules, run
 
 PEOPLE = [f"UPM{n:04d}" for n in range(40)]  # unknown to Slack: nudged in the PMO's zone
 

@@ -20,7 +20,6 @@ from storage import gates as gate_store
 from storage import projects as store
 from storage import risks as risk_store
 from storage.migrate import upgrade
-from tests.scheduling import add_project, deliveries, pmo_rules
 from tests.support import (
     ADMIN,
     ALICE,
@@ -31,6 +30,7 @@ from tests.support import (
     START,
     make_bot,
 )
+from tests.support.scheduling import add_project, deliveries, pmo_rules
 
 
 def test_background_scheduler_runs_the_tick(bot):

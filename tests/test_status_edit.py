@@ -7,8 +7,8 @@ from sqlalchemy import select
 from storage.audit import AuditEntry
 from storage.outbox import Delivery
 from storage.projects import StatusUpdate
-from tests.modals import fill, initial
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB
+from tests.support.modals import fill, initial
 
 
 def post(bot, text="APOLLO amber Vendor API slipped two weeks", user=ALICE):

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from handlers.status_form import open_status_modal
 from storage import projects as store
 from storage.projects import StatusUpdate
-from tests.modals import fill, initial, option_values
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, GENERAL
+from tests.support.modals import fill, initial, option_values
 
 
 def count_updates(bot) -> int:

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from storage import projects as store
 from storage.projects import StatusUpdate
-from tests.gates.helpers import say
-from tests.modals import fill, option_values
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, GENERAL
+from tests.support.gates import say
+from tests.support.modals import fill, option_values
 from tests.test_status_form import add_projects, open_form
 
 CANCELLED = "*APOLLO* is cancelled, so it takes no more status updates"

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 from storage import projects as store
 from templates.render import Renderer
-from tests.risk_helpers import add, card_message, risk
-from tests.scheduling import add_project, pmo_rules, run
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, GENERAL, START, make_bot, rules_with
+from tests.support.risks import add, card_message, risk
+from tests.support.scheduling import add_project, pmo_rules, run
 from tests.test_status_form import add_projects
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gates.helpers import add_apollo, gate_rules, quiesce
 from tests.support import make_bot
+from tests.support.gates import add_apollo, gate_rules, quiesce
 
 
 @pytest.fixture

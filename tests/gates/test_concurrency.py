@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from storage.audit import AuditEntry
-from tests.gates.helpers import (
+from tests.support import BOB, CAROL
+from tests.support.gates import (
     APPROVE,
     buttons,
     card,
@@ -18,7 +19,6 @@ from tests.gates.helpers import (
     requests,
     vote_count,
 )
-from tests.support import BOB, CAROL
 
 CLICKS = 16
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from pmo_rules.config import GateRule
 from storage.audit import AuditEntry
 from storage.gates import GateVote
-from tests.gates.helpers import (
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, rules_with
+from tests.support.gates import (
     APPROVE,
     REJECT,
     buttons,
@@ -26,7 +27,6 @@ from tests.gates.helpers import (
     vote_count,
     wait_until,
 )
-from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, rules_with
 
 
 def audit_actions(bot) -> list[str]:

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from bot.standin.limits import message_problems, view_problems
 from pmo_rules.config import GateRule
-from tests.gates.helpers import (
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL
+from tests.support.gates import (
     card,
     click,
     gate_rules,
@@ -19,7 +20,6 @@ from tests.gates.helpers import (
     say,
     submit_form,
 )
-from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL
 
 
 def blocks_text(response) -> str:

@@ -1,7 +1,7 @@
 """A real outbox sender in its own process, for the tests that race or kill one.
 
-    python -m tests.outbox_sender DATABASE_URL API_URL [--lease S] [--heartbeat S] [--start T]
-                                  [--drain]
+    python -m tests.support.outbox_sender DATABASE_URL API_URL [--lease S] [--heartbeat S]
+                                          [--start T] [--drain]
 
 It builds the production context (system clock, a real WebClient to the stand-in) and its
 Dispatcher, waits until the wall clock reaches `--start` (so several processes begin together),

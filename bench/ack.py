@@ -1,4 +1,5 @@
-"""Benchmark (not a test): how fast `/status` is acknowledged under the production server.
+"""Benchmark (not a test): how fast `/status` (or `/risk add`) is acknowledged under the
+production server.
 
 Starts a Slack stand-in (its own process) and the production server twice on loopback — once
 `pmo-bot serve` (the bot), once a bare bolt app whose listener only acks (bench/bare_app.py) —
@@ -51,6 +52,8 @@ from storage.db import Database  # noqa: E402
 SECRET = "bench-signing-secret"
 PM, CHANNEL = "UALICE1", "CAPOLLO1"
 WARM_UP = 50
+BOT = "/status"
+"""The bot's row in the tables: the command sent (`--command`)."""
 START_TIMEOUT = 60.0
 
 
@@ -151,12 +154,22 @@ def _wait_until_listening(process: subprocess.Popen, port: int, log) -> None:
 
 # -- the load -------------------------------------------------------------------------------------
 
-def signed_commands(slack: Slack, count: int) -> list[tuple[bytes, dict[str, str]]]:
-    """`count` signed `/status APOLLO green …` requests, each with its own response_url."""
+COMMANDS = {
+    "status": ("/status", "APOLLO green Benchmark update {i}"),
+    "risk": ("/risk", "add APOLLO Benchmark risk {i} p:3 i:4"),
+}
+"""What `--command` sends: each a change that posts one card to #apollo after its ack."""
+
+
+def signed_commands(slack: Slack, count: int,
+                    command: str = "status") -> list[tuple[bytes, dict[str, str]]]:
+    """`count` signed `/status APOLLO green …` (or `/risk add …`) requests, each with its own
+    response_url."""
     signer = SignatureVerifier(SECRET)
     requests = []
+    name, text = COMMANDS[command]
     for i, response_url in enumerate(slack.ask("response_urls", count)):
-        body = urlencode({"command": "/status", "text": f"APOLLO green Benchmark update {i}",
+        body = urlencode({"command": name, "text": text.format(i=i),
                           "user_id": PM, "channel_id": CHANNEL, "team_id": "T0PMO",
                           "response_url": response_url,
                           # unique, as Slack's are: the bot applies one trigger once
@@ -232,7 +245,7 @@ def _post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str
 
 
 def run_round(port: int, slack: Slack, args: argparse.Namespace, warm_up: bool) -> Result:
-    requests = signed_commands(slack, args.requests + (WARM_UP if warm_up else 0))
+    requests = signed_commands(slack, args.requests + (WARM_UP if warm_up else 0), args.command)
     if warm_up:
         load(port, requests[:WARM_UP], args.concurrency)
     return load(port, requests[-args.requests:], args.concurrency)
@@ -256,10 +269,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="server threads per worker")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--command", choices=sorted(COMMANDS), default="status",
+                        help="what the bot is sent: /status APOLLO green … or /risk add APOLLO …")
     parser.add_argument("--log-level", default="WARNING",
                         help="the bot's log level (INFO: one log line per request, as served)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     args = parser.parse_args()
+    global BOT
+    BOT = COMMANDS[args.command][0]
     for name in ("SLACK_APP_TOKEN", "PMO_RULES"):
         os.environ.pop(name, None)
     slack = Slack()
@@ -276,7 +293,8 @@ def run_rounds(slack: Slack, url: str, args: argparse.Namespace) -> list[dict[st
            "SLACK_API_URL": slack.base_url, "DATABASE_URL": url}
     threads = ["--threads", str(args.threads)]
     bot = [str(Path(sys.executable).with_name("pmo-bot")), "--log-level", args.log_level, "serve",
-           "--host", "127.0.0.1", "--log-format", args.log_format, *threads]
+           "--host", "127.0.0.1", *threads,
+           *(["--log-format", args.log_format] if args.log_format != "text" else [])]
     bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), *threads]
     bare_port, bot_port = free_port(), free_port()
     rounds = []
@@ -286,7 +304,7 @@ def run_rounds(slack: Slack, url: str, args: argparse.Namespace) -> list[dict[st
         for number in range(args.rounds):
             first = number == 0
             results = {"bare bolt app": run_round(bare_port, slack, args, first),
-                       "/status": run_round(bot_port, slack, args, first)}
+                       BOT: run_round(bot_port, slack, args, first)}
             cards += args.requests + (WARM_UP if first else 0)
             drained = wait_for_cards(slack, cards)
             print(f"round {number + 1}: {describe(results)}; all {cards} cards posted "
@@ -296,10 +314,10 @@ def run_rounds(slack: Slack, url: str, args: argparse.Namespace) -> list[dict[st
 
 
 def describe(results: dict[str, Result]) -> str:
-    ratio = results["/status"].per_second / results["bare bolt app"].per_second
-    return (f"bare {results['bare bolt app'].per_second:.0f} req/s, /status "
-            f"{results['/status'].per_second:.0f} req/s ({ratio:.2f} ×), /status p99 "
-            f"{results['/status'].percentile(99):.0f} ms")
+    ratio = results[BOT].per_second / results["bare bolt app"].per_second
+    return (f"bare {results['bare bolt app'].per_second:.0f} req/s, {BOT} "
+            f"{results[BOT].per_second:.0f} req/s ({ratio:.2f} ×), {BOT} p99 "
+            f"{results[BOT].percentile(99):.0f} ms")
 
 
 def load_average() -> str:
@@ -307,17 +325,17 @@ def load_average() -> str:
 
 
 def print_table(rounds: list[dict[str, Result]], args: argparse.Namespace) -> None:
-    ratios = [r["/status"].per_second / r["bare bolt app"].per_second for r in rounds]
+    ratios = [r[BOT].per_second / r["bare bolt app"].per_second for r in rounds]
     median = rounds[sorted(range(len(rounds)), key=ratios.__getitem__)[len(rounds) // 2]]
-    print(f"\n{args.requests} signed /status commands, concurrency {args.concurrency}, "
+    print(f"\n{args.requests} signed {BOT} commands, concurrency {args.concurrency}, "
           f"{args.database}, {os.cpu_count()} CPUs; the median of {len(rounds)} round(s):")
     print(f"{'server':<16}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'req/s':>9}{'failed':>8}")
     for name, result in median.items():
         print(f"{name:<16}{result.percentile(50):>9.1f}{result.percentile(99):>9.1f}"
               f"{max(result.latencies) * 1000:>9.1f}{result.per_second:>9.0f}{result.failures:>8}")
-    ratio = median["/status"].per_second / median["bare bolt app"].per_second
-    print(f"/status throughput = {ratio:.2f} × bare (target ≥ 0.80); "
-          f"p99 {median['/status'].percentile(99):.0f} ms (target < 100 ms)")
+    ratio = median[BOT].per_second / median["bare bolt app"].per_second
+    print(f"{BOT} throughput = {ratio:.2f} × bare (target ≥ 0.90); "
+          f"p99 {median[BOT].percentile(99):.0f} ms (target ≤ 100 ms)")
 
 
 if __name__ == "__main__":

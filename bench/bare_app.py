@@ -23,7 +23,8 @@ def load_bare_app():
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
     app = App(client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"],
               process_before_response=False, token_verification_enabled=True)
-    app.command("/status")(lambda ack: ack())
+    for command in ("/status", "/risk"):  # what bench/ack.py --command sends
+        app.command(command)(lambda ack: ack())
     return SlackRequestHandler(app, path=EVENTS_PATH)
 
 

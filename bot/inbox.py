@@ -6,12 +6,13 @@ hands the request to the after-ack pool, where `apply` runs its work; the work's
 transaction also marks the request done (storage/inbox.py `applying`), so the change and "done"
 commit together or not at all.
 
-While this process holds requests (queued or running) a heartbeat renews their lease every few
-seconds. If the process dies, its leases run out within `LEASE` and `recover` — called by every
-scheduler tick and once when a process starts — claims and applies them: nothing acked is lost,
-and nothing is applied twice (the conditional "done" update decides between racers). A request
-whose work fails is retried a few times with a growing pause, its author told once that it is
-kept and will be retried, and told again if it is finally given up.
+While this process holds requests (queued or running) the heartbeat the outbox uses too
+(bot/leases.py) renews their lease every few seconds. If the process dies, its leases run out
+within `LEASE` and `recover` — called by every scheduler tick and once when a process starts —
+claims and applies them: nothing acked is lost, and nothing is applied twice (the conditional
+"done" update decides between racers). A request whose work fails is retried a few times with a
+growing pause, its author told once that it is kept and will be retried, and told again if it
+is finally given up.
 """
 
 from __future__ import annotations
@@ -21,20 +22,20 @@ import os
 import socket
 import threading
 import uuid
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from typing import Any
 
+from bot.leases import LeaseKeeper
 from pmo_rules.errors import UserError
+from services.context import BotContext
 from storage import inbox as store
 from storage.inbox import AlreadyApplied, Request
-
-if TYPE_CHECKING:
-    from services.context import BotContext
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=30)
-RENEW_EVERY = 10.0
+RENEW_EVERY = timedelta(seconds=10)
 MAX_ATTEMPTS = 5
 BATCH = 20
 MAX_BATCHES = 10
@@ -55,10 +56,10 @@ class Inbox:
     def __init__(self, ctx: BotContext, owner: str | None = None) -> None:
         self.ctx = ctx
         self.owner = owner or _owner_id()
-        self._held: set[int] = set()
+        self._held: dict[int, AbstractContextManager[None]] = {}
         self._lock = threading.Lock()
-        self._heartbeat: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self.keeper = LeaseKeeper(ctx.db, self.owner, self._renew, every=RENEW_EVERY,
+                                  clock=ctx.now)
         self._recovered_once = False
         self.only_process = False
         """True in a server or scheduler holding SQLite's single-instance lock: no other
@@ -155,37 +156,28 @@ class Inbox:
     # -- the lease heartbeat --------------------------------------------------------------------
 
     def _hold(self, request_id: int) -> None:
+        """From the keep to the end of the work: the heartbeat renews the request's lease."""
+        holding = self.keeper.holding()
+        holding.__enter__()
         with self._lock:
-            self._held.add(request_id)
-            if self._heartbeat is None:
-                self._heartbeat = threading.Thread(target=self._beat, name="inbox-heartbeat",
-                                                   daemon=True)
-                self._heartbeat.start()
+            self._held[request_id] = holding
 
     def _release_hold(self, request_id: int) -> None:
         with self._lock:
-            self._held.discard(request_id)
+            holding = self._held.pop(request_id, None)
+        if holding is not None:
+            holding.__exit__(None, None, None)
 
     def held(self) -> list[int]:
         with self._lock:
             return sorted(self._held)
 
-    def _beat(self) -> None:
-        while not self._stopping.wait(RENEW_EVERY):
-            self.renew()
+    def _renew(self, session, owner: str, now: datetime) -> int:
+        return store.renew(session, owner, until=now + LEASE)
 
     def renew(self) -> int:
-        """Extend the lease of every request this process still holds."""
-        ids = self.held()
-        if not ids:
-            return 0
-        try:
-            with self.ctx.db.write() as session:
-                return store.renew(session, ids, owner=self.owner,
-                                   until=self.ctx.now() + LEASE)
-        except Exception:  # noqa: BLE001 - next beat tries again; leases may lapse meanwhile
-            log.warning("could not renew the inbox leases of %d request(s)", len(ids))
-            return 0
+        """Extend the lease of every request this process still holds, now."""
+        return self.keeper.beat()
 
     def close(self) -> None:
-        self._stopping.set()
+        self.keeper.stop()

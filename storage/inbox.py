@@ -108,24 +108,23 @@ def claim_stale(session: Session, *, now: datetime, owner: str, lease: timedelta
     return sorted((Request(*row) for row in result), key=lambda request: request.id)
 
 
-def renew(session: Session, ids: list[int], *, owner: str, until: datetime) -> int:
-    """Extend the lease of the rows `owner` is still working on (the heartbeat)."""
-    if not ids:
-        return 0
+def renew(session: Session, owner: str, *, until: datetime) -> int:
+    """Extend every lease `owner` holds to `until` (its heartbeat, bot/leases.py). Applying,
+    releasing or giving up a row clears its owner, and a row taken over has another, so this
+    touches exactly the requests `owner` is still working on."""
     result = session.execute(
-        update(InboxItem).where(InboxItem.id.in_(ids), InboxItem.lease_owner == owner,
-                                InboxItem.state == PENDING)
+        update(InboxItem).where(InboxItem.state == PENDING, InboxItem.lease_owner == owner)
         .values(lease_until=until).execution_options(synchronize_session=False))
     return result.rowcount
 
 
 def release(session: Session, request_id: int, *, owner: str, retry_at: datetime,
             error: str) -> bool:
-    """Give a request that failed back for a later attempt (at `retry_at`)."""
+    """Give a request that failed back for a later attempt (at `retry_at`), owned by nobody."""
     result = session.execute(
         update(InboxItem).where(InboxItem.id == request_id, InboxItem.lease_owner == owner,
                                 InboxItem.state == PENDING)
-        .values(lease_until=retry_at, last_error=error[:255])
+        .values(lease_owner=None, lease_until=retry_at, last_error=error[:255])
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 

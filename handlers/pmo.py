@@ -28,7 +28,7 @@ from pmo_rules.pmo_commands import (
     ShowProject,
     parse_pmo_command,
 )
-from pmo_rules.risk import PortfolioRisks
+from pmo_rules.risk_command import PortfolioRisks
 from services import gates as gate_flow
 from services import projects
 from services.context import BotContext

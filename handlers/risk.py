@@ -29,7 +29,17 @@ from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action, RiskAction, RiskBlock, RiskCallback
 from pmo_rules.projects import parse_key
-from pmo_rules.risk import Add, Close, Help, ListRisks, OpenForm, Reviewed, Show, Update
+from pmo_rules.risk_command import (
+    Add,
+    Close,
+    Help,
+    ListRisks,
+    OpenForm,
+    Reviewed,
+    Show,
+    Update,
+    parse_risk_command,
+)
 from pmo_rules.values import RiskButton, RiskCloseForm, RiskForm
 from services import risks as actions
 from services.context import BotContext
@@ -64,8 +74,8 @@ def _button_listener(ctx: BotContext, act):
 def on_risk(ctx: BotContext, ack, command: dict, respond) -> None:
     user, channel = command["user_id"], command["channel_id"]
     try:
-        parsed = rules.parse_risk_command(command.get("text", ""), today=messages.today(ctx),
-                                          rules=ctx.rules)
+        parsed = parse_risk_command(command.get("text", ""), today=messages.today(ctx),
+                                    rules=ctx.rules)
         if isinstance(parsed, Help):
             ack(text=help_text(ctx))
         elif isinstance(parsed, OpenForm):
@@ -145,9 +155,9 @@ def change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> 
 def apply_change(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     """`/risk add|update|close|reviewed …`, kept before its ack and parsed again here (with the
     day it was sent, so relative dates mean what they meant then)."""
-    parsed = rules.parse_risk_command(request.payload.get("text", ""),
-                                      today=messages.today(ctx, request.received_at),
-                                      rules=ctx.rules)
+    parsed = parse_risk_command(request.payload.get("text", ""),
+                                today=messages.today(ctx, request.received_at),
+                                rules=ctx.rules)
     reply.say(attempt(ctx, change, ctx, request.user, parsed))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pmo_rules import gates, text
 from pmo_rules.errors import UserError
 from pmo_rules.projects import parse_key, parse_name
-from pmo_rules.risk import parse_portfolio_risks
+from pmo_rules.risk_command import parse_portfolio_risks
 
 USAGE = "pmo"
 ADD_USAGE = "pmo_project_add"

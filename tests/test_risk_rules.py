@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 from pmo_rules import risk
 from pmo_rules.config import DEFAULT_RULES, RiskLevels, RiskRules, parse_rules
 from pmo_rules.errors import UserError
-from pmo_rules.risk import (
+from pmo_rules.risk import RiskRef
+from pmo_rules.risk_command import (
     Add,
     Close,
     Help,
     ListRisks,
     OpenForm,
     Reviewed,
-    RiskRef,
     Show,
     Update,
     parse_risk_command,

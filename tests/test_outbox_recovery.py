@@ -1,9 +1,9 @@
 """A dead sender's messages are taken over within the short lease and never posted twice.
 
 Real senders in their own processes (tests/support/outbox_sender.py) are SIGKILLed while the
-stand-in holds their post — after Slack accepted it, or before Slack got it; a live sender's slow post is
-not taken from it (its heartbeat renews the lease); senders racing in threads and in processes
-post each delivery once. On SQLite and PostgreSQL.
+stand-in holds their post — after Slack accepted it, or before Slack got it; a live sender's
+slow post is not taken from it (its heartbeat renews the lease); senders racing in threads and
+in processes post each delivery once. On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations

@@ -12,10 +12,14 @@ from tests.support.modals import fill, initial
 
 
 def post(bot, text="APOLLO amber Vendor API slipped two weeks", user=ALICE):
-    """Post an update and wait until its card is in the channel."""
+    """Post an update and wait until its card is in the channel and its author has the reply
+    (the reply follows the card; a test that moves the clock first would expire its
+    response_url)."""
     posted = len(bot.slack.calls("chat.postMessage"))
+    answered = len(bot.slack.responses)
     bot.command("/status", text, user=user)
     bot.slack.wait_for("chat.postMessage", count=posted + 1, channel=APOLLO_CHANNEL)
+    bot.slack.wait_for_response(answered + 1)
 
 
 def open_edit(bot, user=ALICE, key="APOLLO"):

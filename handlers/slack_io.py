@@ -200,9 +200,13 @@ class Reply:
         self.response_url = response_url
 
     def _url(self) -> str | None:
+        """The response_url, unless it has surely expired: a first attempt runs moments after
+        its ack, so it always tries it (and falls back if Slack refuses); a request applied
+        again later (after a crash or a failure) uses it only within Slack's half hour."""
         if not self.response_url:
             return None
-        if self.ctx.now() - self.incoming.received_at > RESPONSE_URL_LIFETIME:
+        if (self.incoming.replayed
+                and self.ctx.now() - self.incoming.received_at > RESPONSE_URL_LIFETIME):
             return None
         return self.response_url
 

@@ -43,7 +43,7 @@ def measure(url: str, slack: SlackStandIn, projects: int) -> dict[str, list[floa
         submit_form(bot, view, ticks=(0,), note="bench")
         timings["request form"].append((time.perf_counter() - started) * 1000)
     while len(cards := [m for m in slack.messages(BOB) if m["blocks"]]) < projects:
-        bot.ctx.dispatcher.send_due(limit=10_000)  # a send takes 50; the tick sends the rest
+        bot.ctx.sender.send_due(limit=10_000)  # a send takes 50; the tick sends the rest
         time.sleep(0.05)
     for message in cards:
         value = next(e["value"] for b in message["blocks"] if b["type"] == "actions"

@@ -8,7 +8,7 @@ taking turns:
 
 - claim only: 5,000 due deliveries claimed in batches of 50 (what a tick does), each batch
   marked sent before the next claim (untimed), no Slack;
-- claim + send: 1,000 deliveries posted to the Slack stand-in on loopback by the dispatcher
+- claim + send: 1,000 deliveries posted to the Slack stand-in on loopback by the outbox sender
   (`send_all_due`, as the tick) — the Web API call dominates, as in production;
 - recovery: 200 deliveries left by a dead sender (in doubt), taken over: each is looked for
   with conversations.history before being posted, against 200 fresh posts;
@@ -27,7 +27,7 @@ from sqlalchemy import and_, delete, insert, or_, select, update
 
 from bench.common import DATABASES, counting_queries
 from bot.context import make_context
-from bot.dispatcher import Dispatcher
+from bot.outbox_sender import OutboxSender
 from bot.scheduler import send_all_due
 from bot.settings import Settings
 from bot.standin import Directory, SlackStandIn
@@ -85,7 +85,7 @@ def refill(ctx, count: int, **values) -> None:
 
 def claim_all(ctx, claim) -> tuple[float, float]:
     """(seconds, statements a claim) to claim every due row in batches of 50; each batch is
-    then marked sent (not timed), as the dispatcher settles it before the next claim."""
+    then marked sent (not timed), as the outbox sender settles it before the next claim."""
     total, statements, calls = 0.0, 0, 0
     while True:
         calls += 1
@@ -103,10 +103,10 @@ def claim_all(ctx, claim) -> tuple[float, float]:
 
 
 def send_all(ctx, claim) -> float:
-    outbox.claim, original = claim, outbox.claim  # the dispatcher calls outbox.claim
+    outbox.claim, original = claim, outbox.claim  # the outbox sender calls outbox.claim
     try:
         start = time.perf_counter()
-        outcomes = send_all_due(Dispatcher(ctx, owner="bench"))
+        outcomes = send_all_due(OutboxSender(ctx, owner="bench"))
         elapsed = time.perf_counter() - start
     finally:
         outbox.claim = original
@@ -121,7 +121,7 @@ def recovery(ctx, slack: SlackStandIn, in_doubt: bool) -> float:
              "lease_until": NOW - timedelta(seconds=1)} if in_doubt else {}
     refill(ctx, 200, **doubt)
     start = time.perf_counter()
-    outcomes = send_all_due(Dispatcher(ctx, owner="bench"))
+    outcomes = send_all_due(OutboxSender(ctx, owner="bench"))
     elapsed = time.perf_counter() - start
     assert all(o.ok for o in outcomes) and len(outcomes) == 200
     assert len(slack.calls("conversations.history")) == (200 if in_doubt else 0)
@@ -130,7 +130,7 @@ def recovery(ctx, slack: SlackStandIn, in_doubt: bool) -> float:
 
 def heartbeat_ms(ctx) -> float:
     refill(ctx, 50, lease_owner="bench", lease_until=NOW + LEASE, claimed_at=NOW)
-    keeper = Dispatcher(ctx, owner="bench").keeper
+    keeper = OutboxSender(ctx, owner="bench").keeper
     times = []
     for _ in range(20):
         start = time.perf_counter()

@@ -2,7 +2,7 @@
 
 100,000 active projects (the open items a status source watches), 1% of them overdue, 2,000
 PMs with cached time zones. Measured: a first pass (finds the due items,
-enqueues one nudge record per PM; the dispatcher renders each when it sends it, and that cost
+enqueues one nudge record per PM; the outbox sender renders each when it sends it, and that cost
 is printed beside) and a steady-state pass later the same day (everyone already nudged: what
 each one-minute tick costs). The same 1,000 due items among 10,000 projects, and 2% due among
 100,000, show what the cost follows. Target: under 200 ms.
@@ -73,7 +73,7 @@ def first_pass(ctx, repeat: int = 5) -> tuple[float, float, int, int]:
 
 
 def send_time_rendering(ctx) -> float:
-    """Milliseconds to render every stored nudge, as the dispatcher does one by one."""
+    """Milliseconds to render every stored nudge, as the outbox sender does one by one."""
     with ctx.db.read() as session:
         payloads = list(session.scalars(select(Delivery.payload)))
     start = time.perf_counter()

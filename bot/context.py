@@ -17,9 +17,9 @@ from sqlalchemy import event
 
 from bot import metrics
 from bot.after_ack import AfterAck
-from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
 from bot.lookup_cache import LookupCache
+from bot.outbox_sender import OutboxSender
 from bot.settings import Settings
 from pmo_rules.config import Rules
 from services.context import BotContext, Clock, ProcessParts, system_clock
@@ -29,7 +29,7 @@ from templates.render import Renderer
 __all__ = ["PROCESS_PARTS", "BotContext", "Clock", "make_client", "make_context",
            "system_clock"]
 
-PROCESS_PARTS = ProcessParts(dispatcher=Dispatcher, after_ack=AfterAck, lookups=LookupCache,
+PROCESS_PARTS = ProcessParts(sender=OutboxSender, after_ack=AfterAck, lookups=LookupCache,
                              inbox=Inbox)
 """bot/'s outbox sender, after-ack pool, look-up cache and inbox, one of each per context."""
 

@@ -24,7 +24,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import metrics
-from bot.dispatcher import Dispatcher, Outcome
+from bot.outbox_sender import OutboxSender, Outcome
 from services.context import BotContext
 from services.reminders import PassResult, plan_pass
 
@@ -64,15 +64,15 @@ def tick(ctx: BotContext) -> TickResult:
     try:
         result.planned = plan_pass(ctx, ctx.now())
     finally:
-        result.outcomes = send_all_due(ctx.dispatcher)
+        result.outcomes = send_all_due(ctx.sender)
     return result
 
 
-def send_all_due(dispatcher: Dispatcher) -> list[Outcome]:
+def send_all_due(sender: OutboxSender) -> list[Outcome]:
     """Send due deliveries in batches until none is left (or this tick's share is used)."""
     outcomes: list[Outcome] = []
     for _ in range(MAX_BATCHES):
-        batch = dispatcher.send_due(limit=BATCH)
+        batch = sender.send_due(limit=BATCH)
         outcomes += batch
         if len(batch) < BATCH:
             break
@@ -107,7 +107,7 @@ def _recover_inbox(ctx: BotContext) -> None:
 def _run_sweep(ctx: BotContext) -> None:
     """The outbox between ticks: whatever became due (a retry, a dead sender's leftovers)."""
     try:
-        outcomes = send_all_due(ctx.dispatcher)
+        outcomes = send_all_due(ctx.sender)
     except Exception:  # noqa: BLE001 - keep the clock alive; the log has the cause
         log.exception("outbox sweep failed")
         return

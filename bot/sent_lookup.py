@@ -1,6 +1,6 @@
 """Has this delivery already been posted? The check before posting a message again.
 
-Every chat.postMessage the dispatcher makes carries Slack message metadata naming the delivery
+Every chat.postMessage the outbox sender makes carries Slack message metadata naming the delivery
 (`{"event_type": "pmo_delivery", "event_payload": {"delivery_id": 42}}`). When an attempt may
 have reached Slack without its outcome being written — its sender died mid-send, or the call
 ended with no answer — the next sender reads the conversation from that attempt's claim time
@@ -31,7 +31,9 @@ EVENT_TYPE = "pmo_delivery"
 SKEW = timedelta(seconds=60)
 """Read from this much before the claim: Slack's clock and ours may differ a little."""
 PAGE_SIZE = 100
-PAGES = 2
+PAGES = 10
+"""Up to 1,000 messages posted since the claim: a busy channel (a burst of cards) can put the
+one in doubt several pages back; only a message in doubt ever costs these calls."""
 
 
 def tagged(payload: dict[str, Any], delivery_id: int) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def answer(ctx: BotContext, reply: Reply, use_case: Callable[[], flow.Done],
         refuse(ctx, reply.say, error, clicked)
         return
     reply.say(done.reply)
-    ctx.dispatcher.send(done.deliveries)
+    ctx.sender.send(done.deliveries)
 
 
 def refuse(ctx: BotContext, say: Callable[[str], None], error: UserError,
@@ -100,7 +100,7 @@ def refuse(ctx: BotContext, say: Callable[[str], None], error: UserError,
     """Say why nothing changed; a click on a decided request also brings its card up to date."""
     say(error_text(ctx.renderer, error))
     if isinstance(error, flow.StaleRequest):
-        ctx.dispatcher.send(flow.refresh_stale(ctx, error.request_id, clicked))
+        ctx.sender.send(flow.refresh_stale(ctx, error.request_id, clicked))
 
 
 def on_approve(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:
@@ -172,7 +172,7 @@ def submit(ctx: BotContext, ack, use_case: Callable[[], flow.Done], *,
         form_refusal(ctx, ack, error, default_field=default_field)
         return
     ack(response_action="update", view=views.notice(ctx.renderer, done.reply))
-    ctx.dispatcher.send(done.deliveries)
+    ctx.sender.send(done.deliveries)
 
 
 def _ticked(values: dict) -> set[int]:
@@ -193,7 +193,7 @@ def form_refusal(ctx: BotContext, ack, error: UserError, *, default_field: str) 
         return
     ack(response_action="update", view=views.notice(ctx.renderer, error_text(ctx.renderer, error)))
     if isinstance(error, flow.StaleRequest):
-        ctx.dispatcher.send(flow.refresh_stale(ctx, error.request_id))
+        ctx.sender.send(flow.refresh_stale(ctx, error.request_id))
 
 
 def _input(fields: dict, name: str):

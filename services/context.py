@@ -1,7 +1,7 @@
 """Everything a use case or a listener needs, built once per process and passed in.
 
 `BotContext` lives here, below `bot/`, so the use cases in `services/` can take it without
-importing the process. The process parts it hands out — the outbox sender (`dispatcher`), the
+importing the process. The process parts it hands out — the outbox sender (`sender`), the
 pool for work after an ack (`after_ack`) and the per-process look-up cache (`lookups`) — are
 described here as small Protocols and built by the factories in `ProcessParts`, which
 `bot.context.make_context` fills with bot/'s classes. Tests and the console build their context
@@ -39,7 +39,7 @@ class Settings(Protocol):
 
 
 class Sender(Protocol):
-    """Sends what the outbox holds (bot.dispatcher.Dispatcher)."""
+    """Sends what the outbox holds (bot.outbox_sender.OutboxSender)."""
 
     def send(self, ids: list[int]) -> list[Any]: ...
 
@@ -84,7 +84,7 @@ class Keeper(Protocol):
 class ProcessParts:
     """How a context builds its process parts; bot.context.make_context supplies bot/'s."""
 
-    dispatcher: Callable[[BotContext], Sender]
+    sender: Callable[[BotContext], Sender]
     after_ack: Callable[[], AfterAckRunner]
     lookups: Callable[[], Lookups]
     inbox: Callable[[BotContext], Keeper]
@@ -112,15 +112,15 @@ class BotContext:
     def close(self) -> None:
         """At shutdown: stop the outbox's and the inbox's lease heartbeats (if this context
         ever started them), then close the database's pool."""
-        for part in ("dispatcher", "inbox"):
+        for part in ("sender", "inbox"):
             if part in self.__dict__:
                 self.__dict__[part].close()
         self.db.dispose()
 
     @cached_property
-    def dispatcher(self) -> Sender:
+    def sender(self) -> Sender:
         """The process's outbox sender, one per context (its lease owner id is per process)."""
-        return self._parts().dispatcher(self)
+        return self._parts().sender(self)
 
     @cached_property
     def lookups(self) -> Lookups:

@@ -10,7 +10,7 @@ harmless.
 
 Each pass also lifts the holds that have ended (storage.gates.resume_ended_holds, audited).
 
-Nudges are stored as their facts and rendered by the dispatcher when it sends them
+Nudges are stored as their facts and rendered by the outbox sender when it sends them
 (templates.reminders.nudge_record); escalations are rendered before their inserts.
 """
 

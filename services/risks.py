@@ -89,7 +89,7 @@ def add(ctx: BotContext, user: str, draft: RiskDraft) -> str:
         reply = ctx.renderer.t("risk.added", ref=str(risk.ref), score=risk.score,
                                badge=messages.badge(ctx, messages.level(ctx, risk)),
                                owner=risk.owner_id, channel=project.channel_id)
-    ctx.dispatcher.send(sent)
+    ctx.sender.send(sent)
     return reply
 
 
@@ -117,7 +117,7 @@ def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
             "risk.updated", ref=str(risk.ref), score=risk.score,
             badge=messages.badge(ctx, messages.level(ctx, risk)),
             fields=ctx.renderer.listing(ctx.renderer.t(f"risk.field.{name}") for name in values))
-    ctx.dispatcher.send(sent)
+    ctx.sender.send(sent)
     return reply
 
 
@@ -136,7 +136,7 @@ def review(ctx: BotContext, user: str, target: Target, note: str | None = None) 
                             note=note)
         sent = _publish(ctx, session, risk, actor=user)
         reply = ctx.renderer.t("risk.reviewed", ref=str(risk.ref), next=next_review.isoformat())
-    ctx.dispatcher.send(sent)
+    ctx.sender.send(sent)
     return reply
 
 
@@ -151,7 +151,7 @@ def close(ctx: BotContext, user: str, target: Target, note: str,
                           action="risk.closed")
         sent = _publish(ctx, session, risk, actor=user)
         reply = ctx.renderer.t("risk.closed", ref=str(risk.ref), status=status)
-    ctx.dispatcher.send(sent)
+    ctx.sender.send(sent)
     return reply
 
 

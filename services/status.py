@@ -58,7 +58,7 @@ def post_status(ctx: BotContext, user: str, draft: StatusDraft) -> str:
             delivery, project = _store_status(ctx, session, user, draft, now)
     except UserError as error:
         return error_text(ctx.renderer, error)
-    ctx.dispatcher.send([delivery.id])
+    ctx.sender.send([delivery.id])
     return ctx.renderer.t("status.posted", key=project.key, channel=project.channel_id,
                           rag_word=ctx.renderer.rag_word(draft.overall.value))
 
@@ -94,7 +94,7 @@ def correct_status(ctx: BotContext, user: str, status_id: int, draft: StatusDraf
             delivery = _card_update(ctx, session, project, status, now)
     except UserError as error:
         return error_text(ctx.renderer, error)
-    ctx.dispatcher.send([delivery.id] if delivery else [])
+    ctx.sender.send([delivery.id] if delivery else [])
     return ctx.renderer.t("status.edited", key=project.key, channel=project.channel_id,
                           rag_word=ctx.renderer.rag_word(status.overall))
 

@@ -19,9 +19,9 @@ STORED_NUDGE = "nudge"
 
 def nudge_record(nudge: Nudge, now: datetime) -> dict[str, Any]:
     """A nudge as the outbox stores it: its facts as JSON, rendered by `stored_message` when
-    the dispatcher sends it. A planner pass can write hundreds of nudges at once; rendering
+    the outbox sender sends it. A planner pass can write hundreds of nudges at once; rendering
     them there would hold it (and SQLite's single writer) for a fraction of a millisecond
-    each, while the dispatcher sends them one Web API call at a time anyway."""
+    each, while the outbox sender sends them one Web API call at a time anyway."""
     items = [{"kind": item.kind, "subject": _jsonable(item.subject),
               "due": item.due_at.isoformat(), "days": overdue_days(item.due_at, now),
               "buttons": _buttons(item)} for item in nudge.items]

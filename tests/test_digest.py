@@ -176,7 +176,7 @@ def test_preview_of_a_long_digest_stays_within_five_responses(database_url, slac
 def test_manual_digest_is_outside_the_weekly_ledger(database_url, slack):
     bot = make_bot(database_url, slack, pmo_rules())
     ids = enqueue_manual_digest(bot.ctx, "CAPOLLO1", bot.clock.at)
-    assert all(o.ok for o in bot.ctx.dispatcher.send(ids))
+    assert all(o.ok for o in bot.ctx.sender.send(ids))
     [manual] = slack.messages("CAPOLLO1")
     assert manual["text"].startswith("PMO digest, as of 2026-11-23 10:00")
     run(bot)

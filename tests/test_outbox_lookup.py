@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from bot import sent_lookup
 from bot.context import make_client
-from bot.dispatcher import LEASE
+from bot.outbox_sender import LEASE
 from bot.scheduler import start_scheduler
 from storage import outbox
 from tests.support import ALICE, APOLLO_CHANNEL, GENERAL
@@ -45,7 +45,7 @@ def _row(bot, delivery_id: int):
 
 def test_every_post_names_its_delivery_and_a_first_attempt_reads_no_history(bot):
     delivery = _enqueue(bot, APOLLO_CHANNEL)
-    assert [o.ok for o in bot.ctx.dispatcher.send([delivery])] == [True]
+    assert [o.ok for o in bot.ctx.sender.send([delivery])] == [True]
     [message] = bot.slack.messages(APOLLO_CHANNEL)
     assert message["metadata"] == {"event_type": "pmo_delivery",
                                    "event_payload": {"delivery_id": delivery}}
@@ -67,7 +67,7 @@ def test_a_thread_reply_posted_by_a_dead_replica_is_found_in_its_thread(bot):
         parent, reply = outbox.enqueue_thread(
             session, kind="digest", channel=GENERAL, now=bot.clock.at,
             payloads=[{"text": "part 1"}, {"text": "part 2"}])
-    bot.ctx.dispatcher.send([parent])
+    bot.ctx.sender.send([parent])
     _dies_while_sending(bot, reply, posted=True)
     assert [o.ok for o in run(bot).outcomes] == [True]
     thread = [m for m in bot.slack.messages(GENERAL) if m["text"] == "part 2"]
@@ -81,7 +81,7 @@ def test_without_history_scopes_the_message_is_posted_and_the_log_says_why(bot, 
     delivery = _enqueue(bot, APOLLO_CHANNEL)
     _dies_while_sending(bot, delivery, posted=False)
     bot.slack.fail_next("conversations.history", "missing_scope")
-    with caplog.at_level(logging.WARNING, logger="bot.dispatcher"):
+    with caplog.at_level(logging.WARNING, logger="bot.outbox_sender"):
         assert [o.ok for o in run(bot).outcomes] == [True]
     assert len(bot.slack.messages(APOLLO_CHANNEL)) == 1
     assert "missing_scope" in caplog.text and "channels:history" in caplog.text
@@ -108,7 +108,7 @@ def test_a_post_slack_failed_on_is_looked_for_but_a_refused_one_is_not(bot):
     bot.ctx.client = make_client(bot.ctx.settings, retries=0)
     bot.slack.fail_next("chat.postMessage", "internal_error", status=500)  # maybe half done
     bot.slack.fail_next("chat.postMessage", "not_in_channel")  # a clear no
-    assert [o.error for o in bot.ctx.dispatcher.send([failed, refused])] == [
+    assert [o.error for o in bot.ctx.sender.send([failed, refused])] == [
         "internal_error", "not_in_channel"]
     assert _row(bot, failed).in_doubt_since == bot.clock.at
     assert _row(bot, refused).in_doubt_since is None

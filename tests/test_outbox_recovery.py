@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.context import BotContext, make_context
-from bot.dispatcher import Dispatcher
+from bot.outbox_sender import OutboxSender
 from bot.scheduler import send_all_due
 from bot.settings import Settings
 from storage import outbox
@@ -37,8 +37,8 @@ def _context(database_url: str, slack) -> BotContext:
     return make_context(settings, rules_with())
 
 
-def _dispatcher(ctx: BotContext, owner: str) -> Dispatcher:
-    return Dispatcher(ctx, owner=owner, lease=timedelta(seconds=LEASE),
+def _outbox_sender(ctx: BotContext, owner: str) -> OutboxSender:
+    return OutboxSender(ctx, owner=owner, lease=timedelta(seconds=LEASE),
                       heartbeat=timedelta(seconds=BEAT))
 
 
@@ -67,11 +67,11 @@ def _rows(ctx: BotContext) -> dict[int, Delivery]:
         return {row.id: row for row in session.scalars(select(Delivery))}
 
 
-def _take_over(dispatcher: Dispatcher, within: float) -> tuple[list, float]:
-    """Poll like a tick until the dispatcher gets something; (outcomes, seconds waited)."""
+def _take_over(sender: OutboxSender, within: float) -> tuple[list, float]:
+    """Poll like a tick until the outbox sender gets something; (outcomes, seconds waited)."""
     start = time.monotonic()
     while time.monotonic() - start < within:
-        outcomes = dispatcher.send_due()
+        outcomes = sender.send_due()
         if outcomes:
             return outcomes, time.monotonic() - start
         time.sleep(0.05)
@@ -86,7 +86,7 @@ def test_a_sender_killed_after_slack_took_its_post_is_replaced_and_nothing_is_po
     sender = _sender(database_url, slack)
     try:
         slack.wait_stalled(1, timeout=60)
-        rescuer = _dispatcher(ctx, "rescuer")
+        rescuer = _outbox_sender(ctx, "rescuer")
         time.sleep(LEASE * 1.5)  # longer than a lease: the live sender's heartbeat renews it
         assert rescuer.send_due() == []
         sender.kill()
@@ -119,7 +119,7 @@ def test_a_sender_killed_before_slack_got_its_post_is_replaced_and_the_post_goes
         slack.wait_stalled(1, timeout=60)
         sender.kill()
         sender.wait()
-        outcomes, _ = _take_over(_dispatcher(ctx, "rescuer"), within=LEASE * 3)
+        outcomes, _ = _take_over(_outbox_sender(ctx, "rescuer"), within=LEASE * 3)
     finally:
         sender.kill()
         slack.release_stalls()
@@ -133,7 +133,7 @@ def test_a_sender_killed_before_slack_got_its_post_is_replaced_and_the_post_goes
 def test_a_live_senders_slow_post_is_not_taken_from_it(database_url, slack):
     ctx, other = _context(database_url, slack), _context(database_url, slack)
     [delivery] = _enqueue(ctx, [APOLLO_CHANNEL])
-    slow = _dispatcher(ctx, "slow")
+    slow = _outbox_sender(ctx, "slow")
     slack.stall("chat.postMessage", accept=True)
     done: list = []
     worker = threading.Thread(target=lambda: done.extend(slow.send_due()))
@@ -142,7 +142,7 @@ def test_a_live_senders_slow_post_is_not_taken_from_it(database_url, slack):
         slack.wait_stalled(1)
         deadline = time.monotonic() + LEASE * 2
         while time.monotonic() < deadline:  # two leases long, another sender keeps trying
-            assert _dispatcher(other, "other").send_due() == []
+            assert _outbox_sender(other, "other").send_due() == []
             time.sleep(0.2)
         assert slow.keeper.beats >= 3
     finally:
@@ -165,7 +165,7 @@ def test_senders_racing_in_threads_post_each_delivery_once(database_url, slack):
     def drain(ctx: BotContext, n: int) -> None:
         barrier.wait()
         try:
-            send_all_due(_dispatcher(ctx, f"thread-{n}"))
+            send_all_due(_outbox_sender(ctx, f"thread-{n}"))
         except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             errors.append(error)
 

@@ -328,7 +328,7 @@ def test_card_waits_in_the_outbox_when_slack_fails(apollo):
         delivery = session.scalar(select(Delivery).where(Delivery.kind == "risk_card"))
         assert delivery.state == "pending"
     apollo.clock.advance(minutes=5)
-    assert all(outcome.ok for outcome in apollo.ctx.dispatcher.send_due())
+    assert all(outcome.ok for outcome in apollo.ctx.sender.send_due())
     assert card_message(apollo)["text"].startswith("APOLLO-R1 ·")
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.context import make_client, make_context
-from bot.dispatcher import LEASE, Dispatcher
+from bot.outbox_sender import LEASE, OutboxSender
 from bot.scheduler import send_all_due
 from services.reminders import plan_pass
 from storage import outbox
@@ -96,14 +96,14 @@ def _race(functions) -> None:
     assert errors == []
 
 
-def test_two_dispatchers_racing_deliver_each_message_once(bot):
+def test_two_senders_racing_deliver_each_message_once(bot):
     now = bot.clock.at
     with bot.ctx.db.write() as session:
         for person in PEOPLE:
             outbox.enqueue(session, kind="nudge", channel=person, payload={"text": "hi"}, now=now)
     replicas = _replicas(bot, 2)
-    dispatchers = [Dispatcher(ctx, owner=f"replica-{n}") for n, ctx in enumerate(replicas)]
-    _race([lambda d=d: send_all_due(d) for d in dispatchers])
+    senders = [OutboxSender(ctx, owner=f"replica-{n}") for n, ctx in enumerate(replicas)]
+    _race([lambda d=d: send_all_due(d) for d in senders])
     posted = Counter(c.args["channel"] for c in bot.slack.calls("chat.postMessage"))
     assert posted == Counter(PEOPLE)
     assert {d.state for d in deliveries(bot)} == {"sent"}
@@ -123,10 +123,10 @@ def test_two_replicas_ticking_at_once_plan_and_send_everything_once(database_url
                                        last_nudged_on=(START - timedelta(days=1)).date(),
                                        created_at=START))
     replicas = _replicas(bot, 3)
-    _race([lambda ctx=ctx: (plan_pass(ctx, ctx.now()), send_all_due(ctx.dispatcher))
+    _race([lambda ctx=ctx: (plan_pass(ctx, ctx.now()), send_all_due(ctx.sender))
            for ctx in replicas])
     for ctx in replicas:  # whatever a losing replica left pending
-        send_all_due(ctx.dispatcher)
+        send_all_due(ctx.sender)
     assert [len(dms(bot, p)) for p in PEOPLE[:12]] == [1] * 12
     assert len(slack.messages(ADMIN)) == 1
     general = [m["text"].split(":")[0] for m in slack.messages(GENERAL)]
@@ -139,7 +139,7 @@ def test_two_replicas_ticking_at_once_plan_and_send_everything_once(database_url
 
 
 def test_a_nudge_is_worded_when_sent_and_one_that_cannot_be_is_given_up_at_once(bot, caplog):
-    """Nudges are stored as facts and rendered by the dispatcher; a record it cannot word (an
+    """Nudges are stored as facts and rendered by the outbox sender; a record it cannot word (an
     item kind from another version of the bot) is not retried eight times and not posted."""
     add_project(bot, "APOLLO", ALICE)
     with bot.ctx.db.write() as session:

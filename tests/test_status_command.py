@@ -128,7 +128,7 @@ def test_card_not_lost_when_slack_fails(apollo):
         delivery = session.scalar(select(Delivery))
         assert delivery.state == "pending" and delivery.attempts == 1
     apollo.clock.advance(minutes=5)
-    assert apollo.ctx.dispatcher.send_due()[0].ok
+    assert apollo.ctx.sender.send_due()[0].ok
     assert apollo.slack.messages(APOLLO_CHANNEL)[-1]["text"].startswith("APOLLO status")
 
 

@@ -127,7 +127,7 @@ def test_editing_before_the_card_went_out_sends_only_the_new_version(apollo):
     submit(apollo, view, summary="Better words")
     apollo.slack.wait_for("chat.postEphemeral", user=ALICE)
     apollo.clock.advance(minutes=5)
-    assert [o.ok for o in apollo.ctx.dispatcher.send_due()] == [True]
+    assert [o.ok for o in apollo.ctx.sender.send_due()] == [True]
     [card] = apollo.slack.messages(APOLLO_CHANNEL)
     assert "Better words" in str(card["blocks"])
     assert apollo.slack.calls("chat.update") == []

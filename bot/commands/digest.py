@@ -41,7 +41,7 @@ def run(args) -> int:
             raise SettingsError("no channel to post to: pass --channel C012AB3CD or set "
                                 "[pmo] digest_channel in the rules file")
         ids = enqueue_manual_digest(ctx, channel, ctx.now())
-        outcomes = ctx.dispatcher.send(ids)
+        outcomes = ctx.sender.send(ids)
     finally:
         ctx.close()
     failed = failure_lines(outcomes)

@@ -1,6 +1,6 @@
 """What the one-shot commands say about messages Slack did not take: given up, or retried.
 
-The dispatcher gives up on a message when Slack will answer the same however often it is asked
+The outbox sender gives up on a message when Slack will answer the same however often it is asked
 (a channel id that does not exist, an archived channel) and keeps the rest for the scheduler's
 retries. An operator must learn which happened: "retried later" about a dead row is a promise
 nobody keeps, so each failure is reported with Slack's error and what to do about it.
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from bot.dispatcher import Outcome
+    from bot.outbox_sender import Outcome
 
 # What an operator can do about each of Slack's answers (errors not listed: see the log).
 _FIXES = {

@@ -1,4 +1,4 @@
-"""`pmo-bot remind --now [--as-of ISO] [--dry-run]`: one planner and dispatcher pass, now.
+"""`pmo-bot remind --now [--as-of ISO] [--dry-run]`: one planner and outbox-sender pass, now.
 
 Safe beside a running server, on SQLite too: the pass serialises on the database and the
 outbox's unique keys keep anything from going out twice. The dry run lists what would go out.

@@ -192,7 +192,7 @@ def serve_http(master: BotContext, *, host: str, workers: int, threads: int, log
     def load():
         ctx = make_context(master.settings, master.rules)
         stops.append(background(ctx))
-        stops.append(ctx.dispatcher.close)  # the outbox's lease heartbeat
+        stops.append(ctx.sender.close)  # the outbox's lease heartbeat
         return make_wsgi_app(build_app(ctx), ctx.db, signing_secret=ctx.settings.signing_secret,
                              serving=ctx.after_ack.serving, clock=ctx.now)
 

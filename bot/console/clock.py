@@ -79,5 +79,5 @@ def advance(ctx: BotContext, clock: ConsoleClock, step: timedelta) -> None:
 
 def run_clock(ctx: BotContext) -> None:
     """One scheduler tick at `ctx.now()`, the very pass the production clock runs every
-    minute: the planner (reminders, escalations, the weekly digest), then the dispatcher."""
+    minute: the planner (reminders, escalations, the weekly digest), then the outbox sender."""
     tick(ctx)

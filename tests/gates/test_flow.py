@@ -377,7 +377,7 @@ def test_decision_stays_when_chat_update_fails_and_the_cards_catch_up(gated):
     assert "passed" in click(gated, BOB)
     shows(gated, APOLLO_CHANNEL, "*Passed*")
     gated.clock.advance(minutes=5)
-    gated.ctx.dispatcher.send_due()  # the failed updates are retried …
+    gated.ctx.sender.send_due()  # the failed updates are retried …
     for where in (APOLLO_CHANNEL, BOB, CAROL):  # … and must not bring back the older picture
         assert "*Passed*" in str(card(gated, where)["blocks"]), where
     assert project(gated).phase == "execution"

@@ -88,7 +88,7 @@ def test_approval_card_stays_within_slacks_limits_at_the_largest(gate_bot):
     assert view_problems(view) == [] and len(view["blocks"]) == 23
     submit_form(bot, view, ticks=tuple(range(0, 20, 2)), note=longest)
     bot.slack.wait_for("chat.postMessage", count=50)
-    bot.ctx.dispatcher.send_due()  # a send takes 50 at a time; the scheduler's tick sends the rest
+    bot.ctx.sender.send_due()  # a send takes 50 at a time; the scheduler's tick sends the rest
     bot.slack.wait_for("chat.postMessage", count=61)
     message = card(bot, APOLLO_CHANNEL)
     assert message_problems(message["blocks"], message["text"]) == []

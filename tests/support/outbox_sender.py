@@ -4,7 +4,7 @@
                                           [--start T] [--drain]
 
 It builds the production context (system clock, a real WebClient to the stand-in) and its
-Dispatcher, waits until the wall clock reaches `--start` (so several processes begin together),
+OutboxSender, waits until the wall clock reaches `--start` (so several processes begin together),
 then sends one batch (`send_due`) or, with `--drain`, everything due; it prints one JSON line
 with how many it sent. Tests SIGKILL it while the stand-in holds its post.
 """
@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 
 from bot.context import make_context
-from bot.dispatcher import Dispatcher
+from bot.outbox_sender import OutboxSender
 from bot.scheduler import send_all_due
 from bot.settings import Settings
 from pmo_rules.config import DEFAULT_RULES
@@ -36,14 +36,14 @@ def main() -> None:
     settings = Settings(bot_token="xoxb-test", signing_secret="test",
                         api_url=args.api_url, database_url=args.database_url)
     ctx = make_context(settings, DEFAULT_RULES)
-    dispatcher = Dispatcher(ctx, owner=f"process-{os.getpid()}",
+    sender = OutboxSender(ctx, owner=f"process-{os.getpid()}",
                             lease=timedelta(seconds=args.lease),
                             heartbeat=timedelta(seconds=args.heartbeat))
     time.sleep(max(0.0, args.start - time.time()))
-    outcomes = send_all_due(dispatcher) if args.drain else dispatcher.send_due()
+    outcomes = send_all_due(sender) if args.drain else sender.send_due()
     print(json.dumps({"sent": sum(o.ok for o in outcomes), "outcomes": len(outcomes)}),
           flush=True)
-    dispatcher.close()
+    sender.close()
     ctx.db.dispose()
 
 

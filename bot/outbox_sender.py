@@ -60,7 +60,7 @@ def _owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class Dispatcher:
+class OutboxSender:
     """Claims due deliveries and makes their Web API calls; one instance per process."""
 
     def __init__(self, ctx: BotContext, owner: str | None = None, *,
@@ -164,7 +164,7 @@ class Dispatcher:
     def _give_up(self, item: outbox.Claimed, error: str, *,
                  tell_requester: bool = False) -> Outcome:
         """Mark the row dead: nobody sends it again. With `tell_requester`, the person whose
-        action caused it hears why (once: only the sender that marked it dead tells)."""
+        action caused it hears why (once: only the outbox sender that marked it dead tells)."""
         with self.ctx.db.write() as session:
             dead = outbox.mark_dead(session, item.id, self.owner, error=error)
         metrics.delivery("given_up")

@@ -189,10 +189,10 @@ def settle(session: Session) -> _Applying | None:
     state = _applying.get()
     if state is None or state.settled:
         return None
-    result = session.execute(
-        update(InboxItem).where(InboxItem.id == state.request_id, InboxItem.state == PENDING)
-        .values(state=DONE, done_at=state.now, lease_owner=None, lease_until=None)
-        .execution_options(synchronize_session=False))
+    table = InboxItem.__table__  # a Core update: no ORM bulk-update machinery on every change
+    result = session.connection().execute(
+        update(table).where(table.c.id == state.request_id, table.c.state == PENDING)
+        .values(state=DONE, done_at=state.now, lease_owner=None, lease_until=None))
     if result.rowcount != 1:
         raise AlreadyApplied(state.request_id)
     return state

@@ -257,10 +257,10 @@ def refresh_target(session: Session, item: Claimed) -> Claimed:
 
 def _settle(session: Session, delivery_id: int, owner: str, **values: Any) -> bool:
     """Write the outcome only if `owner` still holds the lease (an expired lease lost the row)."""
-    result = session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.lease_owner == owner)
-        .values(lease_owner=None, lease_until=None, claimed_at=None, **values)
-        .execution_options(synchronize_session=False))
+    table = Delivery.__table__  # Core: no ORM bulk-update machinery on every send
+    result = session.connection().execute(
+        update(table).where(table.c.id == delivery_id, table.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None, claimed_at=None, **values))
     return result.rowcount == 1
 
 

@@ -18,15 +18,12 @@ is finally given up.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
-import uuid
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.leases import LeaseKeeper
+from bot.leases import LeaseKeeper, owner_id
 from pmo_rules.errors import UserError
 from services.context import BotContext
 from storage import inbox as store
@@ -41,10 +38,6 @@ BATCH = 20
 MAX_BATCHES = 10
 
 
-def _owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def _backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min between attempts."""
     return timedelta(seconds=30 * 2 ** max(attempts - 1, 0))
@@ -55,7 +48,7 @@ class Inbox:
 
     def __init__(self, ctx: BotContext, owner: str | None = None) -> None:
         self.ctx = ctx
-        self.owner = owner or _owner_id()
+        self.owner = owner or owner_id()
         self._held: dict[int, AbstractContextManager[None]] = {}
         self._lock = threading.Lock()
         self.keeper = LeaseKeeper(ctx.db, self.owner, self._renew, every=RENEW_EVERY,

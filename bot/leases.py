@@ -14,7 +14,10 @@ process neither keeps a thread nor writes to the database. `stop()` ends it at o
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,6 +31,12 @@ log = logging.getLogger(__name__)
 Renew = Callable[["Session", str, datetime], int]
 """(session, owner, now) -> rows renewed: extend the leases `owner` holds in one table."""
 EVERY = timedelta(seconds=10)
+
+
+def owner_id() -> str:
+    """This process's name on the leases it holds: host, pid and a random part (a restarted
+    process with a reused pid is still someone else)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def _utcnow() -> datetime:

@@ -16,16 +16,13 @@ the message vanishing.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 
 from bot import metrics, sent_lookup
-from bot.leases import LeaseKeeper
+from bot.leases import LeaseKeeper, owner_id
 from services.context import BotContext
 from storage import outbox
 from templates.reminders import stored_message
@@ -56,17 +53,13 @@ class Outcome:
     """The row is dead: nobody sends it again (otherwise a failed row waits for its retry)."""
 
 
-def _owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 class OutboxSender:
     """Claims due deliveries and makes their Web API calls; one instance per process."""
 
     def __init__(self, ctx: BotContext, owner: str | None = None, *,
                  lease: timedelta = LEASE, heartbeat: timedelta = HEARTBEAT) -> None:
         self.ctx = ctx
-        self.owner = owner or _owner_id()
+        self.owner = owner or owner_id()
         self.lease = lease
         self.keeper = LeaseKeeper(ctx.db, self.owner, self._renew, every=heartbeat,
                                   clock=ctx.now)

@@ -95,7 +95,7 @@ def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetAp
 
 @work("pmo.approvers")
 def apply_approvers(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    reply.say(set_approvers(ctx, request.user, _parsed(request, SetApprovers)))
+    reply.say(projects.set_approvers(ctx, request.user, _parsed(request, SetApprovers)))
 
 
 def _parsed(request: Incoming, kind: type):
@@ -104,13 +104,6 @@ def _parsed(request: Incoming, kind: type):
     if not isinstance(parsed, kind):
         raise UserError("pmo.unknown_subcommand", usage="pmo", word=request.payload.get("text"))
     return parsed
-
-
-def set_approvers(ctx: BotContext, user: str, cmd: SetApprovers) -> str:
-    try:
-        return projects.set_approvers(ctx, user, cmd)
-    except UserError as error:
-        return error_text(ctx.renderer, error)
 
 
 def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddProject) -> None:

@@ -158,15 +158,7 @@ def apply_change(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     parsed = parse_risk_command(request.payload.get("text", ""),
                                 today=messages.today(ctx, request.received_at),
                                 rules=ctx.rules)
-    reply.say(attempt(ctx, change, ctx, request.user, parsed))
-
-
-def attempt(ctx: BotContext, func, *args, **kwargs) -> str:
-    """The reply of a change made after ack: its confirmation, or the refusal it met."""
-    try:
-        return func(*args, **kwargs)
-    except UserError as error:
-        return error_text(ctx.renderer, error)
+    reply.say(change(ctx, request.user, parsed))  # a refusal is answered by slack_io.perform
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,7 +319,7 @@ def _checked_add(ctx: BotContext, user: str, fields: dict):
     values = rules.read_form(fields, today=today, rules=ctx.rules)
     draft = rules.make_draft(key=key, rules=ctx.rules, **values)
     actions.check_new_risk(ctx, key)
-    return lambda: attempt(ctx, actions.add, ctx, user, draft)
+    return lambda: actions.add(ctx, user, draft)
 
 
 def _checked_update(ctx: BotContext, user: str, form: RiskForm, fields: dict):
@@ -341,7 +333,7 @@ def _checked_update(ctx: BotContext, user: str, form: RiskForm, fields: dict):
                                   usage=rules.UPDATE_USAGE)
     if not changes.values and not changes.note:
         raise UserError("risk.nothing_changed", ref=str(risk.ref))
-    return lambda: attempt(ctx, actions.update, ctx, user, risk_id, changes, version=version)
+    return lambda: actions.update(ctx, user, risk_id, changes, version=version)
 
 
 def on_close_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
@@ -357,7 +349,7 @@ def on_close_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
 def apply_close_form(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     view = request.payload["view"]
     form, note, status = _checked_close(ctx, request.user, view)
-    reply.say(attempt(ctx, actions.close, ctx, request.user, form.risk_id, note, status))
+    reply.say(actions.close(ctx, request.user, form.risk_id, note, status))
 
 
 def _checked_close(ctx: BotContext, user: str, view: dict):

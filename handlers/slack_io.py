@@ -171,10 +171,7 @@ def perform(ctx: BotContext, request) -> None:
     func = WORKS.get(request.work)
     if func is None:
         raise LookupError(f"no work named {request.work!r}")
-    incoming = Incoming(user=request.user_id, channel=request.channel_id,
-                        payload=request.payload, received_at=request.received_at,
-                        replayed=request.attempts > 1)
-    reply = Reply(ctx, incoming, request.response_url)
+    incoming, reply = _addressed(ctx, request)
     try:
         func(ctx, incoming, reply)
     except UserError as error:
@@ -183,11 +180,16 @@ def perform(ctx: BotContext, request) -> None:
 
 def tell_author(ctx: BotContext, request, key: str) -> None:
     """A note about the request itself (kept for a retry, given up) to the person who sent it."""
+    _incoming, reply = _addressed(ctx, request)
+    reply.say(ctx.renderer.t(key, received=ctx.renderer.slack_date(request.received_at)))
+
+
+def _addressed(ctx: BotContext, request) -> tuple[Incoming, Reply]:
+    """A kept request (storage.inbox.Request) as its work sees it, and where answers go."""
     incoming = Incoming(user=request.user_id, channel=request.channel_id,
                         payload=request.payload, received_at=request.received_at,
-                        replayed=True)
-    Reply(ctx, incoming, request.response_url).say(
-        ctx.renderer.t(key, received=ctx.renderer.slack_date(request.received_at)))
+                        replayed=request.attempts > 1)
+    return incoming, Reply(ctx, incoming, request.response_url)
 
 
 class Reply:

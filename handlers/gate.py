@@ -33,17 +33,16 @@ from services.context import BotContext
 
 def register(app: App, ctx: BotContext) -> None:
     app.command("/gate")(
-        lambda ack, command, respond, client: on_gate(ctx, ack, command, respond, client))
+        lambda ack, command, respond: on_gate(ctx, ack, command, respond))
     app.view(Callback.GATE_REQUEST)(lambda ack, body: on_request_form(ctx, ack, body))
     app.action(Action.GATE_APPROVE)(
         lambda ack, body, action, respond: on_approve(ctx, ack, body, action, respond))
     app.action(Action.GATE_REJECT)(
-        lambda ack, body, action, respond, client:
-            on_reject(ctx, ack, body, action, respond, client))
+        lambda ack, body, action, respond: on_reject(ctx, ack, body, action, respond))
     app.view(Callback.GATE_REJECT)(lambda ack, body: on_reject_form(ctx, ack, body))
 
 
-def on_gate(ctx: BotContext, ack, command: dict, respond, client) -> None:
+def on_gate(ctx: BotContext, ack, command: dict, respond) -> None:
     user = command["user_id"]
     try:
         parsed = gates.parse_gate_command(command.get("text", ""))
@@ -56,7 +55,7 @@ def on_gate(ctx: BotContext, ack, command: dict, respond, client) -> None:
             form = views.request_form(ctx.renderer, prepared.project, prepared.electorate,
                                       prepared.criteria, parsed.note)
             ack()
-            open_form(ctx, client, command["trigger_id"], form, respond)
+            show_form(ctx, command["trigger_id"], form, ephemeral(respond), "gate.form_failed")
         elif isinstance(parsed, gates.Withdraw):
             flow.check_withdraw(ctx, user, parsed.key)
             keep(ctx, ack, "gate.withdraw", command, user=user, channel=command.get("channel_id"))
@@ -65,10 +64,6 @@ def on_gate(ctx: BotContext, ack, command: dict, respond, client) -> None:
             keep(ctx, ack, "gate.decide", command, user=user, channel=command.get("channel_id"))
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
-
-
-def open_form(ctx: BotContext, client, trigger_id: str, view: dict, respond) -> None:
-    show_form(ctx, trigger_id, view, ephemeral(respond), "gate.form_failed")
 
 
 @work("gate.withdraw")
@@ -118,7 +113,7 @@ def apply_approve(ctx: BotContext, request: Incoming, reply: Reply) -> None:
            clicked_message(body))
 
 
-def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond, client) -> None:
+def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:
     """Reject asks for the reason first; the vote is cast when the reason modal is submitted."""
     ack()
     try:
@@ -128,7 +123,7 @@ def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond, client) -
         refuse(ctx, lambda text: respond(text=text, response_type="ephemeral"), error,
                clicked_message(body))
         return
-    open_form(ctx, client, body["trigger_id"], form, respond)
+    show_form(ctx, body["trigger_id"], form, ephemeral(respond), "gate.form_failed")
 
 
 def clicked_message(body: dict) -> tuple[str, str] | None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import slack_io as io
 from handlers import status_form
-from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, work
+from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, show_form, work
 from pmo_rules.errors import UserError
 from pmo_rules.status import Help, OpenModal, Post, Show, parse_status_command
 from services.context import BotContext
@@ -21,10 +20,10 @@ from services.status import check_may_post, post_status, show_latest
 
 def register(app: App, ctx: BotContext) -> None:
     app.command("/status")(
-        lambda ack, command, respond, client: on_status(ctx, ack, command, respond, client))
+        lambda ack, command, respond: on_status(ctx, ack, command, respond))
 
 
-def on_status(ctx: BotContext, ack, command: dict, respond, client) -> None:
+def on_status(ctx: BotContext, ack, command: dict, respond) -> None:
     user, channel = command["user_id"], command.get("channel_id")
     try:
         parsed = parse_status_command(command.get("text", ""))
@@ -40,7 +39,7 @@ def on_status(ctx: BotContext, ack, command: dict, respond, client) -> None:
                     if isinstance(parsed, OpenModal)
                     else status_form.edit_form(ctx, user, parsed.key, channel=channel))
             ack()
-            show_form(ctx, client, command["trigger_id"], view, respond)
+            show_form(ctx, command["trigger_id"], view, ephemeral(respond), "status.form_failed")
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
 
@@ -50,7 +49,3 @@ def apply_post(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     """`/status KEY rag summary`, kept before its ack: parsed again from the text Slack sent."""
     parsed = parse_status_command(request.payload.get("text", ""))
     reply.say(post_status(ctx, request.user, parsed.draft))
-
-
-def show_form(ctx: BotContext, client, trigger_id: str, view: dict, respond) -> None:
-    io.show_form(ctx, trigger_id, view, ephemeral(respond), "status.form_failed")

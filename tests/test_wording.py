@@ -24,7 +24,8 @@ def zh_bot(database_url, slack):
 
 
 def test_risk_list_quotes_only_the_unexpected_word(apollo):
-    assert "I didn't expect `bogus` there." in risk(apollo, "list APOLLO bogus")
+    assert "`bogus` is not something `/risk list` can filter by." in risk(apollo,
+                                                                        "list APOLLO bogus")
 
 
 def test_an_occurred_risk_card_says_it_was_marked_as_occurred(apollo):

@@ -322,8 +322,8 @@ def list_risks(ctx: BotContext, user: str, cmd: ListRisks, *,
         project = None
         if cmd.key is not None:
             project = projects_store.project_by_key(session, cmd.key)
-            if project is None:
-                raise UserError("project.unknown", key=cmd.key)
+            if project is None:  # a filter mistyped where a KEY may stand, too
+                raise UserError("project.unknown", key=cmd.key, usage=rules.LIST_USAGE)
         wanted = store.Filter(
             project_id=project and project.id, include_closed=cmd.include_closed,
             owner_id=cmd.owner or (None if project else user), scores=scores or None,

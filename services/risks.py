@@ -8,6 +8,8 @@ transaction; they are sent right after commit. A refusal is a `UserError`, so no
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy.orm import Session
 
 from pmo_rules import permissions
@@ -173,7 +175,7 @@ def review_all(ctx: BotContext, user: str, refs: tuple[RiskRef, ...],
     if len(refs) == 1:
         return review(ctx, user, refs[0], note)
     now = ctx.now()
-    with ctx.db.write() as session:
+    with ctx.db.write() as session, _none_reviewed(ctx, refs):
         found = [find(session, ref) for ref in refs]
         lock(session, found)
         reviewed, lines, sent = [], [], []
@@ -301,8 +303,21 @@ def check_close(ctx: BotContext, user: str, target: Target,
 
 def check_review(ctx: BotContext, user: str, refs: tuple[RiskRef, ...]) -> None:
     """Refuse before the ack a review of a risk that cannot be reviewed (each of `refs`)."""
-    for ref in refs:
-        risk_to_change(ctx, user, ref, "review")
+    with _none_reviewed(ctx, refs):
+        for ref in refs:
+            risk_to_change(ctx, user, ref, "review")
+
+
+@contextmanager
+def _none_reviewed(ctx: BotContext, refs: tuple[RiskRef, ...]):
+    """A refusal about one of several risks reviewed together says that none was reviewed."""
+    try:
+        yield
+    except UserError as error:
+        if len(refs) < 2:
+            raise
+        raise UserError("risk.review_refused", usage=error.usage, count=len(refs),
+                        reason=ctx.renderer.t(error.key, **error.params)) from error
 
 
 def with_history(ctx: BotContext, target: Target) -> tuple[Risk, list, store.Links]:
@@ -331,6 +346,8 @@ def list_risks(ctx: BotContext, user: str, cmd: ListRisks, *,
         total = store.count_risks(session, wanted=wanted)
         risks = store.listed_risks(session, wanted, limit=limit) if total else []
     return project, risks, total
+
+
 def heat_map(ctx: BotContext, top: int) -> tuple[dict[tuple[int, int], int], list[Risk]]:
     """`/pmo risks`: active risks counted by (probability, impact), and the `top` highest."""
     with ctx.db.read() as session:

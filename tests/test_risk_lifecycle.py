@@ -239,6 +239,7 @@ def test_reviewed_refuses_all_when_one_cannot_be_reviewed(apollo):
     for text, expected in cases.items():
         answer = risk(apollo, text)
         assert expected in answer, (text, answer)
+        assert ("None of the 2 risks was marked reviewed" in answer) is ("R1 " in text)
     assert "`/risk reviewed KEY-R1 [KEY-R2 …] [note…]`" in risk(apollo, "reviewed")
     assert "You can't change *APOLLO-R1*" in risk(apollo, "reviewed APOLLO-R1", user=CAROL)
     assert audit_of(apollo, "risk.reviewed") == []

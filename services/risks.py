@@ -14,6 +14,7 @@ from pmo_rules import permissions
 from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.risk import RiskChanges, RiskDraft, RiskRef
+from services import directory
 from services import risk_cards as messages
 from services.context import BotContext
 from storage import outbox
@@ -78,6 +79,7 @@ def current_values(risk: Risk) -> dict:
 
 def add(ctx: BotContext, user: str, draft: RiskDraft) -> str:
     """Record a new risk (owner defaults to the caller), post its card, tell its owner."""
+    note = directory.checked(ctx, role="owner", people=[draft.owner_id] if draft.owner_id else [])
     now = ctx.now()
     with ctx.db.write() as session:
         project = project_for_new_risk(session, draft.key)
@@ -90,13 +92,15 @@ def add(ctx: BotContext, user: str, draft: RiskDraft) -> str:
                                badge=messages.badge(ctx, messages.level(ctx, risk)),
                                owner=risk.owner_id, channel=project.channel_id)
     ctx.sender.send(sent)
-    return reply
+    return reply + note
 
 
 def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
            version: int | None = None) -> str:
     """Change fields (and/or add a note). `version` is the one a form showed: if the risk has
     changed since, the form's values are stale and are refused rather than written over."""
+    owner = changes.values.get("owner_id")
+    note = directory.checked(ctx, role="owner", people=[owner] if owner else [])
     now = ctx.now()
     with ctx.db.write() as session:
         risk = editable(ctx, session, target, user, for_update=True)
@@ -118,7 +122,7 @@ def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
             badge=messages.badge(ctx, messages.level(ctx, risk)),
             fields=ctx.renderer.listing(ctx.renderer.t(f"risk.field.{name}") for name in values))
     ctx.sender.send(sent)
-    return reply
+    return reply + note
 
 
 def review(ctx: BotContext, user: str, target: Target, note: str | None = None) -> str:

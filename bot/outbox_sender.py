@@ -10,7 +10,10 @@ metadata; a delivery whose earlier attempt may have reached Slack is looked for 
 Failures are sorted into "try again later" (rate limits, Slack or network trouble, a channel the
 bot has not been invited to yet) and "will never work" (Slack rejected the message itself);
 either way the person whose action caused the message is told once, with the fix, instead of
-the message vanishing.
+the message vanishing. One failure has its own cure: a card update answered `message_not_found`
+(the card was deleted, or the database restored from before it) posts the card again, once
+however many updates race (a conditional update on the card's row), records its new ts, and
+tells the requester once per card per day (`_lost`).
 """
 
 from __future__ import annotations

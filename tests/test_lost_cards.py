@@ -116,3 +116,19 @@ def test_approve_clicks_on_lost_gate_cards_post_each_card_once(gate_bot):
     assert not any(f"<#{BOB}>" in text or f"<#{CAROL}>" in text for text in notices)
     failed = [c for c in gated.slack.calls("chat.update") if not c.response.get("ok")]
     assert len(failed) <= THREADS * len(card_ids)
+
+
+def test_a_refused_update_of_a_dm_card_says_update_and_names_the_person(bot):
+    """The notice for an update Slack refuses says "update", and a DM shows as the person."""
+    ctx = bot.ctx
+    with ctx.db.write() as session:
+        card_id = outbox.enqueue(session, kind="risk_dm", channel=BOB, payload={"text": "v0"},
+                                 now=ctx.now(), requested_by=ALICE).id
+    assert ctx.sender.send([card_id])[0].ok
+    with ctx.db.write() as session:
+        update_id = outbox.enqueue_card_update(session, card_id, {"text": "v1"}, ctx.now()).id
+    bot.slack.fail_next("chat.update", "cant_update_message")
+    assert not ctx.sender.send([update_id])[0].ok
+    [notice] = _notices(bot, ALICE)
+    assert f"Slack refused a message I tried to update in <@{BOB}>'s direct messages" in notice
+    assert f"<#{BOB}>" not in notice

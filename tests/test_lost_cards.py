@@ -132,3 +132,20 @@ def test_a_refused_update_of_a_dm_card_says_update_and_names_the_person(bot):
     [notice] = _notices(bot, ALICE)
     assert f"Slack refused a message I tried to update in <@{BOB}>'s direct messages" in notice
     assert f"<#{BOB}>" not in notice
+
+
+def test_the_console_restarted_on_its_database_reposts_the_card_without_a_log_line(tmp_path):
+    """A restarted console's Slack no longer has the cards (as a restored database): updating a
+    risk posts its card again and says so in words, not as a raw log line."""
+    from tests.test_console_cli import console
+
+    first = ":as pat\n/pmo project add APOLLO Apollo pm:@alice channel:#apollo\n" \
+            "/risk add APOLLO Vendor may slip p:2 i:2 owner:@bob\n"
+    assert console(tmp_path, "--db", "sqlite:///c.db", stdin=first).returncode == 0
+    done = console(tmp_path, "--db", "sqlite:///c.db",
+                   stdin=":as pat\n/risk update APOLLO-R1 p:3\n")
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout + done.stderr
+    assert "A card I keep up to date in #apollo was no longer in Slack" in shown
+    assert "APOLLO-R1 updated" in shown
+    assert "message_not_found" not in shown and "WARNING" not in shown

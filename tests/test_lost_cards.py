@@ -86,6 +86,22 @@ def test_concurrent_updates_of_a_lost_card_post_one_fresh_card_and_one_notice(bo
     assert [m["text"] for m in bot.slack.messages(APOLLO_CHANNEL)] == ["later"]
     assert len(_notices(bot, ALICE)) == 1
 
+    # Lost again the same day: posted again, but the requester is not told twice.
+    [later] = bot.slack.messages(APOLLO_CHANNEL)
+    ctx.client.chat_delete(channel=APOLLO_CHANNEL, ts=later["ts"])
+    with ctx.db.write() as session:
+        third = outbox.enqueue_card_update(session, card_id, {"text": "third"}, ctx.now()).id
+    assert ctx.sender.send([third])[0].ok
+    assert [m["text"] for m in bot.slack.messages(APOLLO_CHANNEL)] == ["third"]
+    assert len(_notices(bot, ALICE)) == 1
+    bot.clock.advance(days=1)  # a new day: told again
+    [lost] = bot.slack.messages(APOLLO_CHANNEL)
+    ctx.client.chat_delete(channel=APOLLO_CHANNEL, ts=lost["ts"])
+    with ctx.db.write() as session:
+        fourth = outbox.enqueue_card_update(session, card_id, {"text": "fourth"}, ctx.now()).id
+    assert ctx.sender.send([fourth])[0].ok
+    assert len(_notices(bot, ALICE)) == 2
+
 
 def test_approve_clicks_on_lost_gate_cards_post_each_card_once(gate_bot):
     """The audit's case: cards gone (a restored database), ten Approve clicks at once."""

@@ -17,6 +17,7 @@ from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.risk import RiskChanges, RiskDraft, RiskRef
 from pmo_rules.risk_command import ListRisks
+from services import directory
 from services import risk_cards as messages
 from services.context import BotContext
 from storage import outbox
@@ -92,6 +93,7 @@ def current_values(risk: Risk) -> dict:
 
 def add(ctx: BotContext, user: str, draft: RiskDraft) -> str:
     """Record a new risk (owner defaults to the caller), post its card, tell its owner."""
+    note = directory.checked(ctx, role="owner", people=[draft.owner_id] if draft.owner_id else [])
     now = ctx.now()
     with ctx.db.write() as session:
         project = project_for_new_risk(session, draft.key)
@@ -104,7 +106,7 @@ def add(ctx: BotContext, user: str, draft: RiskDraft) -> str:
                                badge=messages.badge(ctx, messages.level(ctx, risk)),
                                owner=risk.owner_id, channel=project.channel_id)
     ctx.sender.send(sent)
-    return reply
+    return reply + note
 
 
 def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
@@ -113,6 +115,8 @@ def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
     changed since, the form's values are stale and are refused rather than written over. A
     closed risk takes only a reopening (with a note saying why) or the other outcome
     (`pmo_rules.risk.check_update`)."""
+    owner = changes.values.get("owner_id")
+    note = directory.checked(ctx, role="owner", people=[owner] if owner else [])
     now = ctx.now()
     with ctx.db.write() as session:
         risk = editable(ctx, session, target, user, for_update=True)
@@ -137,7 +141,7 @@ def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
             badge=messages.badge(ctx, messages.level(ctx, risk)),
             fields=ctx.renderer.listing(ctx.renderer.t(f"risk.field.{name}") for name in values))
     ctx.sender.send(sent)
-    return reply
+    return reply + note
 
 
 def values_to_write(ctx: BotContext, risk: Risk, changes: RiskChanges) -> dict:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pmo_rules.clock import days_ago
 from pmo_rules.config import DEFAULT_RULES, StatusRules
 from pmo_rules.errors import UserError
 from pmo_rules.pmo_commands import AddProject, Help, ListProjects, ShowProject, parse_pmo_command
-from pmo_rules.clock import days_ago
 from pmo_rules.portfolio import standing, tally
 from pmo_rules.rag import Rag, parse_rag
 from pmo_rules.status import (

@@ -364,9 +364,11 @@ def gate_status(ctx: BotContext, key: str) -> GateStatus:
 
 
 def pending_requests(ctx: BotContext) -> list[store.Pending]:
-    """`/pmo gates`: every open request, with its project and votes."""
+    """`/pmo gates`: every open request of the portfolio (pmo_rules.portfolio's rule), with its
+    project and votes."""
     with ctx.db.read() as session:
-        return store.pending_requests(session)
+        rows = store.pending_requests(session)
+    return [row for row in rows if in_portfolio(row.project.state)]
 
 
 def find_project(session: Session, key: str) -> Project:

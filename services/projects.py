@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pmo_rules import gates, permissions
 from pmo_rules.errors import UserError
+from pmo_rules.lifecycle import ENDED_STATES, PORTFOLIO_STATES
 from pmo_rules.pmo_commands import AddProject, SetProjectDigest
 from pmo_rules.projects import check_digest_allowed
 from services import directory
@@ -98,11 +99,13 @@ def portfolio(ctx: BotContext) -> tuple[list[Project], dict[int, StatusUpdate]]:
 
 
 def managed_by(ctx: BotContext, user: str,
-               most: int) -> tuple[list[Project], dict[int, StatusUpdate]]:
-    """Up to `most` projects `user` manages, with each one's latest update (two queries)."""
+               most: int) -> tuple[list[Project], dict[int, StatusUpdate], list[Project]]:
+    """Up to `most` projects of the portfolio `user` manages, with each one's latest update,
+    and up to `most` of their cancelled and closed ones (three queries)."""
     with ctx.db.read() as session:
-        projects = store.list_projects(session, pm_id=user, limit=most)
-        return projects, store.latest_statuses(session, [p.id for p in projects])
+        projects = store.list_projects(session, pm_id=user, limit=most, states=PORTFOLIO_STATES)
+        ended = store.list_projects(session, pm_id=user, limit=most, states=ENDED_STATES)
+        return projects, store.latest_statuses(session, [p.id for p in projects]), ended
 
 
 def with_recent(ctx: BotContext, key: str, count: int) -> tuple[Project, list[StatusUpdate]]:

@@ -239,6 +239,34 @@ def close(ctx: BotContext, user: str, target: Target, note: str | None,
     return reply
 
 
+def close_with_project(ctx: BotContext, session: Session, project: Project, *, actor: str,
+                       ended: str) -> list[int]:
+    """The project has just ended (`ended`: cancelled or closed), in the caller's transaction:
+    its open risks close with the outcome "project cancelled" / "project closed" (each audited,
+    its card updated), and each owner gets one message listing theirs. Their review and
+    response dates no longer nudge anyone, and the portfolio views leave them out."""
+    risks = store.open_risks_locked(session, project.id)
+    if not risks:
+        return []
+    note = ctx.renderer.t(f"risk.project_ended.{ended}")
+    sent: list[int] = []
+    owners: dict[str, list[str]] = {}
+    for risk in risks:
+        store.change_risk(session, risk, {"status": rules.CLOSED}, actor=actor, now=ctx.now(),
+                          note=note, action="risk.closed")
+        sent += _publish(ctx, session, risk, actor=actor)
+        owners.setdefault(risk.owner_id, []).append(str(risk.ref))
+    for owner, refs in owners.items():
+        if owner == actor:
+            continue
+        message = ctx.renderer.text("risk.project_ended.dm", key=project.key, state=ended,
+                                    by=actor, refs=refs, count=len(refs))
+        sent.append(outbox.enqueue(session, kind="risk_dm", channel=owner,
+                                   payload=message.as_payload(), now=ctx.now(),
+                                   requested_by=actor).id)
+    return sent
+
+
 def _publish(ctx: BotContext, session: Session, risk: Risk, *, actor: str,
              new_card: bool = False, dm: str | None = None) -> list[int]:
     """Bring the channel card up to date, post a fresh one when `new_card` (or when there is

@@ -306,17 +306,31 @@ def count_risks(session: Session, *, project_id: int | None = None, owner_id: st
     return session.scalar(query)
 
 
+def _in_portfolio(query):
+    """Only the portfolio's risks: those of active and on-hold projects (PORTFOLIO_STATES)."""
+    return (query.join(Project, Project.id == Risk.project_id)
+            .where(Project.state.in_(PORTFOLIO_STATES)))
+
+
 def top_risks(session: Session, limit: int = 10) -> list[Risk]:
-    """The portfolio's highest-scored active risks, across all projects."""
-    return list(session.scalars(_ranked(select(Risk), False).limit(limit)))
+    """The portfolio's highest-scored active risks, across its projects."""
+    return list(session.scalars(_ranked(_in_portfolio(select(Risk)), False).limit(limit)))
 
 
 def heat_counts(session: Session) -> dict[tuple[int, int], int]:
-    """Active risks counted by (probability, impact), in one grouped query."""
+    """The portfolio's active risks counted by (probability, impact), in one grouped query."""
     rows = session.execute(
-        select(Risk.probability, Risk.impact, func.count())
+        _in_portfolio(select(Risk.probability, Risk.impact, func.count()))
         .where(Risk.status.in_(ACTIVE_STATUSES)).group_by(Risk.probability, Risk.impact))
     return {(p, i): n for p, i, n in rows}
+
+
+def open_risks_locked(session: Session, project_id: int) -> list[Risk]:
+    """A project's active risks, locked, by number: what closing the project closes."""
+    query = (select(Risk).where(Risk.project_id == project_id,
+                                Risk.status.in_(ACTIVE_STATUSES))
+             .order_by(Risk.number).with_for_update(of=Risk))
+    return list(session.scalars(query))
 
 
 def overdue_risks(session: Session, today: date) -> list[Risk]:

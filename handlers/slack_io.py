@@ -76,6 +76,29 @@ def open_modal(client: WebClient, trigger_id: str, view: dict) -> str | None:
     return None
 
 
+def channel_problem(ctx: BotContext, channel: str) -> str | None:
+    """Why the bot could not post in `channel`, asked of Slack (conversations.info):
+    "not_found", "archived" or "not_member"; None when it can post there. After the ack only
+    (a Web API call). Anything else Slack answers (a network error, a missing scope) is not
+    held against the channel: the outbox says so when a post fails."""
+    try:
+        info = ctx.client.conversations_info(channel=channel).get("channel") or {}
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error == "channel_not_found":
+            return "not_found"
+        log.info("conversations.info failed (%s); channel not checked", error)
+        return None
+    except Exception as error:  # noqa: BLE001 - Slack unreachable: not the channel's fault
+        log.info("conversations.info failed (%s); channel not checked", type(error).__name__)
+        return None
+    if info.get("is_archived"):
+        return "archived"
+    if info.get("is_member") is False:
+        return "not_member"
+    return None
+
+
 def tell(client: WebClient, user: str, channel: str | None, text: str,
          **message: Any) -> None:
     """A note only `user` sees: ephemeral in `channel` where possible, else in the bot's DM.

@@ -18,7 +18,7 @@ from pmo_rules import gates, permissions
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import ON_HOLD
 from services.context import BotContext
-from services.gates import Done, StaleRequest, _check_vote, find_project, vote
+from services.gates import Done, StaleRequest, check_voter, find_project, vote
 from storage import gates as store
 from storage import outbox
 from storage.projects import Project
@@ -40,7 +40,7 @@ def check_vote(ctx: BotContext, user: str, command: gates.Vote) -> None:
     """The checks a click would meet, before the ack: an open request, and `user` may vote."""
     with ctx.db.read() as session:
         project, request = _open_request(session, command.key)
-        _check_vote(session, user, request, project)
+        check_voter(session, user, request, project)
 
 
 def vote_by_key(ctx: BotContext, user: str, command: gates.Vote) -> Done:

@@ -135,7 +135,7 @@ def check_reject(ctx: BotContext, user: str,
     vote."""
     with ctx.db.read() as session:
         request, project = _open_request(session, request_id)
-        _check_vote(session, user, request, project)
+        check_voter(session, user, request, project)
     return project, request
 
 
@@ -150,7 +150,7 @@ def vote(ctx: BotContext, user: str, request_id: int, choice: str,
     try:
         with ctx.db.write() as session:
             request, project = _open_request(session, request_id, lock=True)
-            votes = _check_vote(session, user, request, project)
+            votes = check_voter(session, user, request, project)
             store.add_vote(session, request=request, approver=user, vote=choice, now=now,
                            reason=reason)
             votes[user] = choice
@@ -186,7 +186,7 @@ def _open_request(session: Session, request_id: int, *,
     return request, project
 
 
-def _check_vote(session: Session, user: str, request: store.GateRequest,
+def check_voter(session: Session, user: str, request: store.GateRequest,
                 project: Project) -> dict[str, str]:
     """The votes so far by approver, after checking that `user` may add theirs."""
     votes = {v.approver_id: v.vote for v in store.votes_of(session, request.id)}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from handlers import gate_views as views
+from handlers.home import home_view
 from handlers.slack_io import (
     Incoming,
     Reply,
@@ -20,6 +21,7 @@ from handlers.slack_io import (
     error_text,
     field_errors,
     keep,
+    publish_home,
     show_form,
     work,
 )
@@ -137,6 +139,8 @@ def apply_approve(ctx: BotContext, request: Incoming, reply: Reply) -> None:
            lambda: flow.vote(ctx, request.user, GateButton.decode(value).request_id,
                              gates.APPROVE),
            clicked_message(body))
+    if (body.get("view") or {}).get("type") == "home":  # clicked on the Home tab: redraw it
+        publish_home(ctx.client, request.user, home_view(ctx, request.user))
 
 
 def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:

@@ -101,6 +101,8 @@ def test_home_lists_the_approvals_waiting_for_me_with_their_buttons(gated):
     told = gated.slack.wait_for_response(1)[-1]["body"]["text"]
     assert "passed the *Initiation* gate" in told
     assert project(gated).phase == "planning"
+    published = gated.slack.wait_for("views.publish", count=3)[-1]  # the tab is redrawn
+    assert "Waiting for your vote" not in str(published.args["view"])
     assert "Waiting for your vote" not in str(open_home(gated, BOB)["blocks"])
     assert "Waiting for your vote" not in str(open_home(gated, ALICE)["blocks"])
 

@@ -259,7 +259,7 @@ def test_admin_cancels_a_request_with_a_reason_and_the_requester_is_told_it(gate
     [told] = gated.slack.wait_for("chat.postMessage", channel=ALICE)
     assert "cancelled the request" in told.args["text"]
     assert "Wrong phase: planning is next" in told.args["text"]
-    assert "*Reason:* Wrong phase: planning is next" in str(shows(gated, BOB, "*Cancelled*")[
+    assert "\\n*Reason:* Wrong phase: planning is next" in str(shows(gated, BOB, "*Cancelled*")[
         "blocks"])
     assert "gate.cancelled" in audit_actions(gated)
 

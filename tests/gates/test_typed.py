@@ -141,7 +141,8 @@ def test_a_hold_ending_on_its_date_tells_the_pm_and_the_channel(gated):
     assert project(gated).state == "active"
     for where in (ALICE, APOLLO_CHANNEL):
         [told] = [m for m in gated.slack.messages(where) if "active again" in m["text"]]
-        assert "*APOLLO* is active again: its hold ended today." in told["text"]
+        assert "*APOLLO* is active again: its hold ended today.\nStatus reminders start " \
+               "again" in told["text"]
     gated.clock.advance(hours=1)
     tick(gated.ctx)  # told once
     assert len([m for m in gated.slack.messages(ALICE) if "active again" in m["text"]]) == 1

@@ -32,7 +32,9 @@ def test_approve_by_command_counts_like_the_button_and_passes_at_the_quorum(gate
     request_gate(gated)
     said = say(gated, "/gate", "approve apollo Plan reviewed with finance", CAROL)
     assert "Your approval of the *Planning* gate of *APOLLO* is recorded: 1 of 2 needed" in said
-    shows(gated, APOLLO_CHANNEL, f"<@{CAROL}> approved")  # the cards are updated in place
+    shown = shows(gated, APOLLO_CHANNEL, f"<@{CAROL}> approved")  # cards updated in place
+    assert "approved · " in str(shown["blocks"]) and "“Plan reviewed with finance”" in str(
+        shown["blocks"])
     with gated.ctx.db.read() as session:
         vote = session.query(GateVote).filter_by(approver_id=CAROL).one()
         assert (vote.vote, vote.reason) == ("approve", "Plan reviewed with finance")

@@ -3,6 +3,8 @@ not decide, the shared-channel warning, and "no such command" for `/gate` and `/
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from pmo_rules.config import GateRule
@@ -136,3 +138,13 @@ def test_unknown_sub_commands_get_no_such_command_and_the_help(gated):
         assert f"Here is what `{command}` does:" in said
         assert f"*`{command}` —" in said  # the command's whole help follows
     assert project(gated).name == "Apollo data-centre migration"
+
+
+def test_no_such_command_speaks_chinese(gate_bot):
+    rules = gate_rules()
+    bot = gate_bot(replace(rules, pmo=replace(rules.pmo, locale="zh")))
+    said = bot.command("/pmo", "frobnicate", user=ADMIN).text
+    assert said.startswith("没有这个命令：`/pmo frobnicate`。没有任何改动。")
+    assert "*`/pmo` —— PMO" in said
+    refused = say(bot, "/pmo", f"project APOLLO approvers planning <@{ALICE}|alice>", ADMIN)
+    assert refused.startswith(":warning: 未保存任何内容：") and "永远无法通过" in refused

@@ -264,6 +264,15 @@ def test_admin_cancels_a_request_with_a_reason_and_the_requester_is_told_it(gate
     assert "gate.cancelled" in audit_actions(gated)
 
 
+def test_a_requester_withdrawing_with_a_reason_tells_the_pm_why(gated):
+    request_gate(gated, user=ADMIN)  # an admin asked for APOLLO's gate: alice is its PM
+    gated.command("/gate", "withdraw APOLLO Asked too early, sorry", user=ADMIN)
+    assert "is withdrawn" in gated.reply()
+    [told] = gated.slack.wait_for("chat.postMessage", channel=ALICE)
+    assert told.args["text"] == (f"<@{ADMIN}> withdrew the request for the *Initiation* gate "
+                                 "of *APOLLO*: Asked too early, sorry")
+
+
 def test_one_open_request_per_project(gated):
     request_gate(gated)
     response, view = open_form(gated)

@@ -95,7 +95,8 @@ def build_manifest(renderer: Renderer, *, url: str | None, socket_mode: bool,
     commands = []
     for name in SLASH_COMMANDS:
         command = {"command": f"/{name}", "description": t(f"manifest.{name}.description"),
-                   "usage_hint": t(f"manifest.{name}.usage", scale=risk_scale), "should_escape": True}
+                   "usage_hint": t(f"manifest.{name}.usage", scale=risk_scale),
+                   "should_escape": True}
         if request_url:
             command = {"command": command.pop("command"), "url": request_url, **command}
         commands.append(command)

@@ -12,6 +12,7 @@ SLACK_SIGNING_SECRET, with a response_url this stand-in answers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -127,9 +128,8 @@ def send(standin: SlackStandIn, bot: str, secret: str, line: str) -> str:
     except urllib.error.HTTPError as error:
         status, answer = error.code, error.read().decode("utf-8", "replace")
     except OSError as error:
-        return f"cannot reach the bot at {bot} ({type(error).__name__}): is `pmo-bot serve` running?"
-    try:
+        return (f"cannot reach the bot at {bot} ({type(error).__name__}): is `pmo-bot serve` "
+                f"running?")
+    with contextlib.suppress(ValueError, AttributeError):
         answer = (json.loads(answer) or {}).get("text", "") if answer else ""
-    except (ValueError, AttributeError):
-        pass
     return f"ack {status}" + (f": {answer.splitlines()[0]}" if answer.strip() else "")

@@ -58,6 +58,7 @@ class Session:
         self._screen: list[Clickable] = []
         self._seen = len(bot.slack.timeline()) if seen is None else seen
         self._after_line = after_line
+        self._kept_at = self._seen
         self._action_ts = itertools.count(1)
         self._clicked: Clickable | None = None  # what a replace_original answer replaces
 
@@ -73,7 +74,8 @@ class Session:
             try:
                 line = self.reader.read(self.prompt)
                 going = line is not None and self.handle(line)
-                if self._after_line is not None and line is not None:
+                if self._after_line is not None and self._seen != self._kept_at:
+                    self._kept_at = self._seen  # only when Slack shows something new
                     self._after_line()
                 if not going:
                     return

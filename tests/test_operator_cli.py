@@ -8,9 +8,14 @@ import io
 import json
 import logging
 import os
+import queue
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -198,3 +203,80 @@ def test_manifest_refuses_a_url_with_a_query_and_a_url_with_socket_mode():
     base = yaml.safe_load(pmo_bot("manifest", "--url", "https://x.example.com/base/").stdout)
     assert base["settings"]["interactivity"]["request_url"] == (
         "https://x.example.com/base/slack/events")
+
+
+# --- 17: `pmo-bot serve` against `pmo-bot standin` ---------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Lines:
+    """A process's standard output, line by line, waited for with a timeout."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.queue: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=lambda: [self.queue.put(line) for line in process.stdout],
+                         daemon=True).start()
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self.queue.get(timeout=max(0.1, end - time.monotonic()))
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no line with {text!r} in {self.seen}")
+
+
+def test_serve_runs_against_the_bundled_standin_as_the_readme_shows(tmp_path):
+    """`pmo-bot standin` in one terminal, `pmo-bot serve` with its three exports in another; a
+    slash command typed into the stand-in reaches the bot signed, and the answer is printed."""
+    standin_port, bot_port = free_port(), free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+    standin = subprocess.Popen(
+        [PMO_BOT, "standin", "--port", str(standin_port), "--bot",
+         f"http://127.0.0.1:{bot_port}"], env=environment, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = None
+    try:
+        out = Lines(standin)
+        exports = out.wait_for("export SLACK_API_URL=").split("export ", 1)[1].split()
+        env = {**environment, **dict(pair.split("=", 1) for pair in exports),
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'pmo.sqlite3'}", "PORT": str(bot_port)}
+        assert env["SLACK_API_URL"] == f"http://127.0.0.1:{standin_port}/api/"
+        assert subprocess.run([PMO_BOT, "db", "upgrade"], env=env, capture_output=True,
+                              timeout=60).returncode == 0
+        server = subprocess.Popen([PMO_BOT, "serve", "--no-scheduler"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_healthy(bot_port)
+        standin.stdin.write("/status help\n")
+        standin.stdin.flush()
+        assert out.wait_for("ack ").startswith("ack 200: *`/status` — project status updates*")
+        standin.stdin.write("pat: /pmo projects\n")
+        standin.stdin.flush()
+        out.wait_for("ack ")
+        assert "#apollo" in out.wait_for("response ")
+    finally:
+        for process in (server, standin):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+
+
+def wait_healthy(port: int, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"the bot on port {port} never answered /healthz")

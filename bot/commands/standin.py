@@ -82,7 +82,8 @@ def describe(entry: dict) -> str:
     """One line: what happened, where, and the message's first line."""
     names = _names()
     where = entry.get("channel") or entry.get("user") or ""
-    text = str(entry.get("text") or "").strip().splitlines()
+    said = entry.get("text") or (entry.get("body") or {}).get("text") or ""
+    text = str(said).strip().splitlines()
     return " ".join(part for part in (entry["kind"], names.get(str(where), str(where)),
                                       text[0][:120] if text else "") if part)
 

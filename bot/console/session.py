@@ -289,9 +289,9 @@ class Session:
         if not places:
             return None
         where = [self.t("console.started_place", count=count, place=(
-                     self.t("console.started_dm_other", user=self.user_name(channel[1:]))
-                     if channel.startswith("D") and channel != f"D{self.user}"
-                     else self.where(channel)))
+                     self.names.channel(channel) if not channel.startswith("D")
+                     else self.t("console.started_dm_own") if channel == f"D{self.user}"
+                     else self.t("console.started_dm_other", user=self.user_name(channel[1:]))))
                  for channel, count in sorted(places.items(), key=lambda p: (-p[1], p[0]))]
         return self.t("console.started_with", count=sum(places.values()), places=where)
 

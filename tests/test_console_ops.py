@@ -25,8 +25,8 @@ def console(database_url):
 def session(db, *lines: str, demo: bool = False, locale: str | None = None) -> str:
     """One `pmo-bot console --db db [--demo]` run with these lines typed; what it printed."""
     out = io.StringIO()
-    assert run_console(db=str(db), demo=demo, script=list(lines), stdout=out,
-                       locale=locale) == 0
+    chosen = {"locale": locale} if locale else {}
+    assert run_console(db=str(db), demo=demo, script=list(lines), stdout=out, **chosen) == 0
     return out.getvalue()
 
 

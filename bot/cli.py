@@ -18,6 +18,7 @@ from bot.commands import (
     digest,
     doctor,
     export,
+    inbox,
     manifest,
     remind,
     scheduler,
@@ -27,7 +28,8 @@ from bot.commands import (
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, doctor, console, standin)
+COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, doctor, inbox, console,
+            standin)
 
 DESCRIPTION = """\
 PMO Bot runs a Project Management Office's routine in Slack: status updates (/status), the

@@ -27,7 +27,7 @@ from pmo_rules.approvals import (
     outcome_of,
 )
 from pmo_rules.config import GateRule
-from pmo_rules.dates import iso_day
+from pmo_rules import dates
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import (
     CANCELLED,
@@ -95,8 +95,10 @@ class Decide:
 GateCommand = Help | Request | Withdraw | Status | Decide
 
 
-def parse_gate_command(raw: str) -> GateCommand:
-    """`/gate request|withdraw|cancel|status|decide|help …`; no text means help."""
+def parse_gate_command(raw: str, today: date | None = None,
+                       max_years_ahead: int | None = None) -> GateCommand:
+    """`/gate request|withdraw|cancel|status|decide|help …`; no text means help. `today` (the
+    PMO's date when the command was sent) resolves relative dates such as `until:+2w`."""
     words = text.tokens(raw)
     if not words or words[0].lower() == "help":
         return Help()
@@ -111,11 +113,12 @@ def parse_gate_command(raw: str) -> GateCommand:
         key = parse_key(words[1], usage=USAGE)
         return Status(key) if verb == "status" else Withdraw(key)
     if verb == "decide":
-        return _parse_decide(words[1:])
+        return _parse_decide(words[1:], today, max_years_ahead)
     raise UserError("gate.unknown_verb", usage=USAGE, word=words[0][:40])
 
 
-def _parse_decide(words: list[str]) -> Decide:
+def _parse_decide(words: list[str], today: date | None = None,
+                  max_years_ahead: int | None = None) -> Decide:
     """`decide KEY hold until:YYYY-MM-DD reason…` or `decide KEY kill reason…`."""
     key = parse_key(words[0] if words else None, usage=DECIDE_USAGE)
     choice = words[1].lower() if len(words) > 1 else ""
@@ -125,7 +128,8 @@ def _parse_decide(words: list[str]) -> Decide:
         raise UserError("gate.decide_outcome", usage=DECIDE_USAGE, word=choice[:20])
     outcome = _DECIDE_WORDS[choice]
     rest, options = text.split_options(words[2:], ("until",), usage=DECIDE_USAGE)
-    until = parse_date(options["until"]) if "until" in options else None
+    until = (parse_date(options["until"], today, max_years_ahead) if "until" in options
+             else None)
     if outcome == HELD and until is None:
         raise UserError("gate.hold_needs_until", usage=DECIDE_USAGE)
     if outcome == KILLED and until is not None:
@@ -134,11 +138,15 @@ def _parse_decide(words: list[str]) -> Decide:
     return Decide(key=key, outcome=outcome, reason=reason, until=until)
 
 
-def parse_date(value: str) -> date:
-    """A calendar date written YYYY-MM-DD (pmo_rules.dates)."""
-    day = iso_day(value)
+def parse_date(value: str, today: date | None = None,
+               max_years_ahead: int | None = None) -> date:
+    """A date as pmo_rules.dates reads it (`+2w` and `tomorrow` need the PMO's `today`),
+    within `[pmo] max_years_ahead` years when given."""
+    day = dates.day(value, today)
     if day is None:
         raise UserError("gate.date_malformed", usage=DECIDE_USAGE, value=value[:40])
+    if today is not None and max_years_ahead is not None:
+        dates.check_horizon(day, today, max_years_ahead, usage=DECIDE_USAGE)
     return day
 
 
@@ -150,7 +158,7 @@ def check_note(note: str) -> str:
 
 def check_reason(reason: str, *, usage: str | None = None) -> str:
     """A decision against the project must say why: the PM has to act on it."""
-    reason = (reason or "").strip()
+    reason = text.required(reason)
     if not reason:
         raise UserError("gate.reason_missing", field="reason", usage=usage)
     text.check_length(reason, REASON_MAX, "gate.reason_too_long", field="reason", usage=usage)

@@ -13,6 +13,7 @@ from slack_bolt import App
 from handlers import status_form
 from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, show_form, work
 from pmo_rules.errors import UserError
+from pmo_rules.projects import looks_like_key
 from pmo_rules.status import (
     HISTORY_MAX,
     Help,
@@ -41,11 +42,14 @@ def on_status(ctx: BotContext, ack, command: dict, respond) -> None:
     try:
         parsed = parse_status_command(command.get("text", ""))
         if isinstance(parsed, NoSuchCommand):
-            if project_exists(ctx, parsed.word):  # `/status apollo gren …`: a typo'd colour
-                raise parsed.rag_error
-            ack(text=ctx.renderer.t("status.no_such_command", word=parsed.word) + "\n"
-                + _help(ctx))
-        elif isinstance(parsed, Help):
+            if not (looks_like_key(parsed.word) and project_exists(ctx, parsed.word)):
+                ack(text=ctx.renderer.t("status.no_such_command", word=parsed.word) + "\n"
+                    + _help(ctx))
+                return
+            if isinstance(parsed.otherwise, UserError):  # `/status apollo gren …`: the colour
+                raise parsed.otherwise
+            parsed = parsed.otherwise  # `/status apollo`: project APOLLO
+        if isinstance(parsed, Help):
             ack(text=_help(ctx))
         elif isinstance(parsed, History):
             ack()

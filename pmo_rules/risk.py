@@ -264,8 +264,8 @@ def read_form(fields: dict[str, str | None], *, today: date, rules: Rules,
 
 
 def check_text(value: str | None, name: str, limit: int, *, usage: str = USAGE) -> str | None:
-    """Free text within `limit` characters as Slack counts them (blank → None)."""
-    value = (value or "").strip()
+    """Free text within `limit` characters as Slack counts them (blank or invisible → None)."""
+    value = text.required(value)
     text.check_length(value, limit, "risk.text_too_long", field=name, usage=usage, name=name)
     return value or None
 

@@ -109,12 +109,13 @@ class History:
 
 @dataclass(frozen=True)
 class NoSuchCommand:
-    """`/status WORD …` where WORD is typed as a word, not a KEY, and what follows is no RAG
-    colour (`/status histroy APOLLO`): no such command — unless a project WORD exists, which
-    only the caller can tell (then it is the RAG error `rag_error`)."""
+    """`/status WORD` or `/status WORD …` where WORD is typed as a word, not a KEY, and no RAG
+    colour follows (`/status histroy APOLLO`, `/status list`): no such command — unless a
+    project WORD exists, which only the caller can tell; then it is `otherwise` (`/status
+    apollo` shows APOLLO; `/status apollo gren …` is the refusal of `gren`)."""
 
     word: str
-    rag_error: UserError
+    otherwise: Show | UserError
 
 
 StatusCommand = Help | OpenModal | Show | Edit | Post | History | NoSuchCommand
@@ -135,11 +136,16 @@ def parse_status_command(raw: str) -> StatusCommand:
         return Edit(parse_key(words[1], usage=USAGE))
     if first == "history":
         return _history(words[1:])
-    if len(words) > 1 and parse_rag(words[1]) is None and _TYPED_AS_WORD.fullmatch(words[0]):
+    if _TYPED_AS_WORD.fullmatch(words[0]) and (len(words) == 1 or parse_rag(words[1]) is None):
         try:
-            parse_rag_word(words[1], field="overall")
+            otherwise: Show | UserError = _show_or_post(raw, words)
         except UserError as error:
-            return NoSuchCommand(words[0][:40], error)
+            otherwise = error
+        return NoSuchCommand(words[0][:40], otherwise)
+    return _show_or_post(raw, words)
+
+
+def _show_or_post(raw: str, words: list[str]) -> Show | Post:
     key = parse_key(words[0], usage=USAGE)
     if len(words) == 1:
         return Show(key)
@@ -264,7 +270,7 @@ def _form_rag(form: Mapping[str, str | None], name: str, *, required: bool) -> R
 
 
 def _note(value: str | None) -> str | None:
-    return (value or "").strip() or None
+    return text.required(value) or None
 
 
 def parse_percent(value: str | None) -> int | None:

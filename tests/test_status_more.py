@@ -101,6 +101,12 @@ def test_an_unknown_sub_command_gets_no_such_command_and_the_help(apollo):
     assert count(apollo) == 0
 
 
+def test_a_lone_unknown_word_is_no_such_command_and_a_lone_lowercase_key_shows_it(apollo):
+    assert "`/status list` is no such command" in status(apollo, "list")
+    assert "has no status update yet" in status(apollo, "apollo")
+    assert "There is no project *NOPE*" in status(apollo, "NOPE")
+
+
 def test_a_lowercase_key_with_a_mistyped_colour_is_still_a_colour_error(apollo):
     reply = status(apollo, "apollo gren Vendor slipped")
     assert "`gren` is not a RAG colour" in reply and "no such command" not in reply
@@ -177,6 +183,11 @@ def test_an_invisible_summary_in_the_form_is_refused_on_the_field(apollo):
     answer = json.loads(response.body)
     assert answer["response_action"] == "errors" and "summary" in answer["errors"]
     assert count(apollo) == 0
+    values = fill(view, overall="green", summary="Cut-over rehearsed", blockers="\u200b")
+    assert apollo.driver.view_submission(user=ALICE, view=view, values=values).status == 200
+    apollo.slack.wait_for("chat.postMessage", channel=APOLLO_CHANNEL)
+    [stored] = updates(apollo)
+    assert stored.blockers is None  # an invisible optional text is no text
 
 
 def test_slack_special_mentions_read_as_slack_shows_them_and_ping_nobody(apollo):

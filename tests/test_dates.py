@@ -142,3 +142,18 @@ def test_invisible_titles_reasons_and_names_are_missing(apollo):
     assert "give the reason" in refused.text
     refused = apollo.command("/pmo", "project add ZEUS \u2060\u200b", user=ADMIN)
     assert "needs a name" in refused.text
+
+
+def test_the_risk_form_reads_dates_with_the_same_decoder():
+    from pmo_rules import risk as risk_rules
+    rules = parse_rules({})
+    fields = {"title": "Vendor may slip", "owner_id": "UALICE1", "probability": "3",
+              "impact": "3", "due_on": "9999-12-31", "next_review_on": "2026-11-30"}
+    with pytest.raises(UserError) as refused:
+        risk_rules.read_form(fields, today=TODAY, rules=rules)
+    assert (refused.value.key, refused.value.field) == ("date.too_far", "due_on")
+    values = risk_rules.read_form({**fields, "due_on": "2026/12/24"}, today=TODAY, rules=rules)
+    assert (values["due_on"], values["next_review_on"]) == (date(2026, 12, 24), date(2026, 11, 30))
+    kept = risk_rules.read_form({**fields, "due_on": "2020-01-01"}, today=TODAY, rules=rules,
+                                current={"due_on": date(2020, 1, 1)})
+    assert kept["due_on"] == date(2020, 1, 1)  # a date the risk already had is shown back, kept

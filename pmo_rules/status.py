@@ -174,15 +174,16 @@ def _take_options(rest: str) -> tuple[str, dict[str, object]]:
 
     A word written `name:value` whose name is one of OPTIONS is an option wherever it stands,
     never part of the summary; a wrong value or a repeated option is refused. Any other
-    `x:y` (`ETA:Friday`, a link) is summary text. The rest keeps its spacing and lines.
+    `x:y` (`ETA:Friday`, a link) is summary text, and so is `Schedule: slipped` (nothing after
+    the colon: a sentence, not an option). The rest keeps its spacing and lines.
     """
     options: dict[str, object] = {}
     kept: list[str] = []
     start = 0
     for match in text.TOKEN.finditer(rest):
         parts = text.option_parts(match[0])
-        if parts is None or parts[0] not in OPTIONS:
-            continue
+        if parts is None or parts[0] not in OPTIONS or not parts[1]:
+            continue  # `Schedule: slipped` (nothing after the colon) is text
         name = OPTIONS[parts[0]]
         if name in options:
             raise UserError("text.repeated_option", usage=USAGE, name=parts[0])
@@ -195,7 +196,7 @@ def _take_options(rest: str) -> tuple[str, dict[str, object]]:
 
 def _option_value(name: str, typed: str, value: str) -> object:
     if name == "percent_complete":
-        return parse_percent(value) if value.strip() else _refuse_percent()
+        return parse_percent(value)
     if value.strip().lower() == NOT_RATED:
         return None
     rag = parse_rag(value)
@@ -204,9 +205,6 @@ def _option_value(name: str, typed: str, value: str) -> object:
                         word=value[:40])
     return rag
 
-
-def _refuse_percent() -> None:
-    raise UserError("status.percent_range", field="percent_complete", usage=USAGE)
 
 
 def parse_rag_word(word: str, *, field: str) -> Rag:

@@ -132,6 +132,13 @@ def test_an_option_after_the_summary_is_an_option_not_text(apollo):
     assert (stored.summary, stored.schedule) == ("done", "red")
 
 
+def test_a_dimension_name_ending_a_sentence_word_stays_text(apollo):
+    assert "recorded" in status(apollo, "APOLLO amber Schedule: slipped two weeks; cost: flat")
+    [stored] = updates(apollo)
+    assert stored.summary == "Schedule: slipped two weeks; cost: flat"
+    assert (stored.schedule, stored.cost) == (None, None)
+
+
 def test_long_option_names_and_chinese_words(apollo):
     assert "recorded" in status(apollo, "APOLLO 黄 schedule：红 quality:g percent:55% 接口延期")
     [stored] = updates(apollo)

@@ -6,7 +6,7 @@ complete carries them over from the project's previous update; `carried` names t
 NULL: nothing was carried.
 
 Revision ID: 0011_status
-Revises: 0007_outbox_recovery
+Revises: 0012_directory
 Create Date: 2026-12-04 16:40:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_status'
-down_revision = '0007_outbox_recovery'
+down_revision = '0012_directory'
 branch_labels = None
 depends_on = None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from pmo_rules import text
+from pmo_rules import dates, text
 from pmo_rules.approvals import (
     APPROVE,  # noqa: F401  (a gate's votes are the approvals' votes: gates.APPROVE)
     MAX_APPROVERS,
@@ -27,7 +27,6 @@ from pmo_rules.approvals import (
     outcome_of,
 )
 from pmo_rules.config import GateRule
-from pmo_rules import dates
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import (
     CANCELLED,

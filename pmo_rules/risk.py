@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from pmo_rules import text
+from pmo_rules import dates, text
 from pmo_rules.config import RiskLevels, Rules
-from pmo_rules import dates
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 

@@ -85,7 +85,7 @@ def _special(target: str, label: str | None) -> str:
         if stamp.isascii() and stamp.isdigit() and len(stamp) <= 11:
             return datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%d")
         return ""
-    name = (label or "").lstrip("@") or (kind if not rest else rest)
+    name = (label or "").lstrip("@") or rest or kind
     return f"@{name}"
 
 

@@ -141,7 +141,8 @@ def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
         reply = ctx.renderer.t(
             "risk.updated", ref=str(risk.ref), score=risk.score,
             badge=messages.badge(ctx, messages.level(ctx, risk)),
-            fields=ctx.renderer.listing(_changed(ctx, name, value) for name, value in values.items()))
+            fields=ctx.renderer.listing(_changed(ctx, name, value)
+                                        for name, value in values.items()))
     ctx.sender.send(sent)
     return reply + note
 

@@ -20,7 +20,8 @@ def grace_rules(**status):
 
 @pytest.fixture
 def pmo(database_url, slack):
-    """Default grace (the 7-day cadence); APOLLO reported today, NEWBIE (also alice's) was registered today."""
+    """Default grace (the 7-day cadence); APOLLO reported today, NEWBIE (also alice's) was
+    registered today."""
     bot = make_bot(database_url, slack, grace_rules())
     add_project(bot, "APOLLO", ALICE, statuses=[(START, "green")])
     add_project(bot, "NEWBIE", ALICE)

@@ -7,7 +7,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select
 
 from bot.context import make_client, make_context

@@ -69,7 +69,8 @@ def test_a_long_history_is_paged_within_slack_limits(apollo):
     with apollo.ctx.db.write() as session:
         project = store.project_by_key(session, "APOLLO")
         for n in range(100):
-            store.add_status(session, project=project, author=ALICE, now=apollo.clock.advance(hours=1),
+            store.add_status(session, project=project, author=ALICE,
+                             now=apollo.clock.advance(hours=1),
                              values={"overall": "amber", "summary": f"{n:03d} {long}"})
     messages = history(apollo, "history APOLLO 100", messages=5)
     assert all(len(json.dumps(m["blocks"])) < 13_000 for m in messages)

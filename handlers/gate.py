@@ -9,6 +9,7 @@ the write is one short transaction, well inside Slack's three seconds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 from slack_bolt import App
 
@@ -49,7 +50,7 @@ def register(app: App, ctx: BotContext) -> None:
 def on_gate(ctx: BotContext, ack, command: dict, respond) -> None:
     user = command["user_id"]
     try:
-        parsed = gates.parse_gate_command(command.get("text", ""))
+        parsed = gates.parse_gate_command(command.get("text", ""), *_today(ctx))
         if isinstance(parsed, gates.Help):
             ack(text=ctx.renderer.t("help.gate"))
         elif isinstance(parsed, gates.Status):
@@ -82,27 +83,37 @@ def on_gate(ctx: BotContext, ack, command: dict, respond) -> None:
         ack(text=error_text(ctx.renderer, error))
 
 
+def _today(ctx: BotContext, at: datetime | None = None) -> tuple[date, int]:
+    """The PMO's date now (or when a kept request was sent, so `until:+2w` means what it meant
+    then) and `[pmo] max_years_ahead`: what the gate grammar reads dates against."""
+    return (at or ctx.now()).astimezone(ctx.rules.pmo.tz).date(), ctx.rules.pmo.max_years_ahead
+
+
 @work("gate.withdraw")
 def apply_withdraw(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    parsed = gates.parse_gate_command(request.payload.get("text", ""),
+                                      *_today(ctx, request.received_at))
     answer(ctx, reply, lambda: flow.withdraw(ctx, request.user, parsed))
 
 
 @work("gate.vote")
 def apply_vote(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    parsed = gates.parse_gate_command(request.payload.get("text", ""),
+                                      *_today(ctx, request.received_at))
     answer(ctx, reply, lambda: typed.vote_by_key(ctx, request.user, parsed))
 
 
 @work("gate.resume")
 def apply_resume(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    parsed = gates.parse_gate_command(request.payload.get("text", ""),
+                                      *_today(ctx, request.received_at))
     answer(ctx, reply, lambda: typed.resume(ctx, request.user, parsed))
 
 
 @work("gate.decide")
 def apply_decide(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    parsed = gates.parse_gate_command(request.payload.get("text", ""),
+                                      *_today(ctx, request.received_at))
     answer(ctx, reply, lambda: flow.decide(ctx, request.user, parsed))
 
 

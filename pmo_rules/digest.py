@@ -56,7 +56,7 @@ class ProjectRow:
     rag: str | None
     trend: str
     age_days: int | None
-    compliance: str  # "ok", "late" (past the cadence), "stale" or "missing"
+    compliance: str  # "ok", "late" (past the cadence), "stale", "missing" or "grace" (new)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,12 @@ class PortfolioReport:
     @property
     def total(self) -> int:
         return len(self.rows)
+
+    @property
+    def counted(self) -> int:
+        """The projects the compliance line counts: all but new ones still in their grace
+        (`[status] first_update_within_days`) without an update."""
+        return sum(row.compliance != "grace" for row in self.rows)
 
     def count(self, category: str) -> int:
         return next(c.now for c in self.counts if c.category == category)
@@ -138,7 +144,10 @@ def _counts(projects: list[ProjectFacts], rows: list[ProjectRow], week_ago: Mapp
 def _row(project: ProjectFacts, latest: LatestStatus | None, before: str | None,
          now: datetime, status: StatusRules, tz: tzinfo) -> ProjectRow:
     if latest is None:
-        return ProjectRow(project.key, project.name, project.pm_id, None, "flat", None, "missing")
+        grace = (project.created_at is not None and now - project.created_at
+                 < timedelta(days=status.first_update_within_days))
+        return ProjectRow(project.key, project.name, project.pm_id, None, "flat", None,
+                          "grace" if grace else "missing")
     age = days_ago(latest.created_at, now, tz)
     direction = "new" if before is None else trend(Rag(before), Rag(latest.overall))
     return ProjectRow(project.key, project.name, project.pm_id, latest.overall, direction, age,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from pmo_rules import text
+from pmo_rules import dates, text
 from pmo_rules.approvals import (
     APPROVE,  # noqa: F401  (a gate's votes are the approvals' votes: gates.APPROVE)
     MAX_APPROVERS,
@@ -27,7 +27,6 @@ from pmo_rules.approvals import (
     outcome_of,
 )
 from pmo_rules.config import GateRule
-from pmo_rules.dates import iso_day
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import (
     CANCELLED,
@@ -120,9 +119,12 @@ class Decide:
 GateCommand = Help | Request | Withdraw | Status | Decide | Vote | Resume
 
 
-def parse_gate_command(raw: str) -> GateCommand:
+def parse_gate_command(raw: str, today: date | None = None,
+                       max_years_ahead: int | None = None) -> GateCommand:
     """`/gate request|approve|reject|withdraw|cancel|status|decide|help …`; no text means
-    help. An unknown sub-command is refused with the whole help (`gate.no_such_command`)."""
+    help. An unknown sub-command is refused with the whole help (`gate.no_such_command`).
+    `today` (the PMO's date when the command was sent) resolves relative dates such as
+    `until:+2w`."""
     words = text.tokens(raw)
     if not words or words[0].lower() == "help":
         return Help()
@@ -144,7 +146,7 @@ def parse_gate_command(raw: str) -> GateCommand:
             return Vote(key, APPROVE, check_note(said))
         return Vote(key, REJECT, check_reason(said, usage=VOTE_USAGE))
     if verb == "decide":
-        return _parse_decide(words[1:])
+        return _parse_decide(words[1:], today, max_years_ahead)
     raise UserError("gate.no_such_command", word=words[0][:40])
 
 
@@ -153,7 +155,8 @@ def _after_key(raw: str, words: list[str]) -> str:
     return text.plain(raw.split(None, 2)[2]) if len(words) > 2 else ""
 
 
-def _parse_decide(words: list[str]) -> Decide | Resume:
+def _parse_decide(words: list[str], today: date | None = None,
+                  max_years_ahead: int | None = None) -> Decide | Resume:
     """`decide KEY hold until:YYYY-MM-DD reason…`, `decide KEY kill reason…` or
     `decide KEY resume [note…]`."""
     key = parse_key(words[0] if words else None, usage=DECIDE_USAGE)
@@ -171,7 +174,8 @@ def _parse_decide(words: list[str]) -> Decide | Resume:
         raise UserError("gate.decide_outcome", usage=DECIDE_USAGE, word=choice[:20])
     outcome = _DECIDE_WORDS[choice]
     rest, options = text.split_options(words[2:], ("until",), usage=DECIDE_USAGE)
-    until = parse_date(options["until"]) if "until" in options else None
+    until = (parse_date(options["until"], today, max_years_ahead) if "until" in options
+             else None)
     if outcome == HELD and until is None:
         raise UserError("gate.hold_needs_until", usage=DECIDE_USAGE)
     if outcome == KILLED and until is not None:
@@ -194,11 +198,15 @@ def check_kill_reason(reason: str, *, usage: str | None = DECIDE_USAGE) -> str:
     return reason
 
 
-def parse_date(value: str) -> date:
-    """A calendar date written YYYY-MM-DD (pmo_rules.dates)."""
-    day = iso_day(value)
+def parse_date(value: str, today: date | None = None,
+               max_years_ahead: int | None = None) -> date:
+    """A date as pmo_rules.dates reads it (`+2w` and `tomorrow` need the PMO's `today`),
+    within `[pmo] max_years_ahead` years when given."""
+    day = dates.day(value, today)
     if day is None:
         raise UserError("gate.date_malformed", usage=DECIDE_USAGE, value=value[:40])
+    if today is not None and max_years_ahead is not None:
+        dates.check_horizon(day, today, max_years_ahead, usage=DECIDE_USAGE)
     return day
 
 
@@ -210,7 +218,7 @@ def check_note(note: str) -> str:
 
 def check_reason(reason: str, *, usage: str | None = None, required: bool = True) -> str:
     """A decision against the project must say why: the PM has to act on it."""
-    reason = (reason or "").strip()
+    reason = text.required(reason)
     if not reason and required:
         raise UserError("gate.reason_missing", field="reason", usage=usage)
     text.check_length(reason, REASON_MAX, "gate.reason_too_long", field="reason", usage=usage)

@@ -41,9 +41,10 @@ def standing(*, state: str, created_at: datetime, latest_rag: str | None,
     """A project with no report yet is judged from the day it was registered."""
     silent_days = days_ago(latest_at or created_at, now, tz)
     active = state == ACTIVE
+    due_after = rules.cadence_days if latest_at else rules.first_update_within_days
     return Standing(rag=latest_rag,
                     age_days=None if latest_at is None else days_ago(latest_at, now, tz),
-                    due=active and silent_days >= rules.cadence_days,
+                    due=active and silent_days >= due_after,
                     stale=active and silent_days >= rules.stale_after_days)
 
 

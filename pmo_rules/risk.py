@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from pmo_rules import text
+from pmo_rules import dates, text
 from pmo_rules.config import RiskLevels, Rules
-from pmo_rules.dates import iso_day
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 
@@ -253,18 +252,23 @@ def parse_rating(raw: str | None, name: str, scale: int, *, usage: str = USAGE) 
     return int(value)
 
 
-def parse_future_date(raw: str | None, name: str, today: date, *, usage: str = USAGE) -> date:
-    """A YYYY-MM-DD date that is today or later in the PMO's time zone."""
-    return check_not_past(parse_date(raw, name, usage=usage), name, today, usage=usage)
+def parse_future_date(raw: str | None, name: str, today: date, max_years_ahead: int, *,
+                      usage: str = USAGE) -> date:
+    """A date (pmo_rules.dates: YYYY-MM-DD, today, +2w…) from today on, in the PMO's time
+    zone, and within `[pmo] max_years_ahead`."""
+    day = parse_date(raw, name, today, max_years_ahead, usage=usage)
+    return check_not_past(day, name, today, usage=usage)
 
 
-def parse_date(raw: str | None, name: str, *, usage: str = USAGE) -> date:
-    """Strictly YYYY-MM-DD (pmo_rules.dates)."""
-    day = iso_day(raw)
+def parse_date(raw: str | None, name: str, today: date, max_years_ahead: int, *,
+               usage: str = USAGE) -> date:
+    """A date as pmo_rules.dates reads it (relative words against the PMO's `today`), within
+    `[pmo] max_years_ahead` years."""
+    day = dates.day(raw, today)
     if day is None:
         raise UserError("risk.date_malformed", field=name, usage=usage, name=name,
                         value=(raw or "").strip()[:20])
-    return day
+    return dates.check_horizon(day, today, max_years_ahead, field=name, usage=usage)
 
 
 def check_not_past(day: date, name: str, today: date, *, usage: str = USAGE) -> date:
@@ -300,17 +304,18 @@ def read_form(fields: dict[str, str | None], *, today: date, rules: Rules,
                           if response and response not in CLEAR_WORDS else None)
     values["status"] = parse_word(fields.get("status") or OPEN, STATUS_WORDS, "status")
     for name in ("due_on", "next_review_on"):
-        day = parse_date(fields[name], name) if fields.get(name) else None
-        values[name] = day if day in (None, current.get(name)) else check_not_past(day, name,
-                                                                                   today)
+        raw = fields.get(name)
+        kept = current.get(name)
+        values[name] = (None if not raw else kept if kept and raw == kept.isoformat()
+                        else parse_future_date(raw, name, today, rules.pmo.max_years_ahead))
     for name in ("description", "trigger"):
         values[name] = (fields.get(name) or "").strip() or None  # typed raw: nothing to unescape
     return values
 
 
 def check_text(value: str | None, name: str, limit: int, *, usage: str = USAGE) -> str | None:
-    """Free text within `limit` characters as Slack counts them (blank → None)."""
-    value = (value or "").strip()
+    """Free text within `limit` characters as Slack counts them (blank or invisible → None)."""
+    value = text.required(value)
     text.check_length(value, limit, "risk.text_too_long", field=name, usage=usage, name=name)
     return value or None
 
@@ -337,7 +342,7 @@ def check_changes(values: dict[str, Any], note: str | None, *, usage: str) -> Ri
 
 
 def _title(value: str | None, usage: str) -> str:
-    title = (value or "").strip()
+    title = text.required(value)
     if not title:
         raise UserError("risk.title_missing", field="title", usage=usage)
     text.check_length(title, TITLE_MAX, "risk.title_too_long", field="title", usage=usage)

@@ -352,7 +352,8 @@ def _option_values(options: dict[str, str], today: date, rules: Rules, *,
             values["owner_id"] = _owner(raw, shown, usage)
         elif name in ("due", "review"):
             values["due_on" if name == "due" else "next_review_on"] = parse_future_date(
-                raw, "due_on" if name == "due" else "next_review_on", today, usage=usage)
+                raw, "due_on" if name == "due" else "next_review_on", today,
+                rules.pmo.max_years_ahead, usage=usage)
         elif name == "response":
             values["response"] = parse_word(raw, RESPONSE_WORDS, "response", usage=usage)
         elif name == "status":

@@ -9,6 +9,7 @@ transaction; they are sent right after commit. A refusal is a `UserError`, so no
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -104,7 +105,8 @@ def add(ctx: BotContext, user: str, draft: RiskDraft) -> str:
         sent = _publish(ctx, session, risk, actor=user, new_card=True, dm="risk.dm_added")
         reply = ctx.renderer.t("risk.added", ref=str(risk.ref), score=risk.score,
                                badge=messages.badge(ctx, messages.level(ctx, risk)),
-                               owner=risk.owner_id, channel=project.channel_id)
+                               owner=risk.owner_id, channel=project.channel_id,
+                               review=risk.next_review_on, due=risk.due_on)
     ctx.sender.send(sent)
     return reply + note
 
@@ -139,7 +141,8 @@ def update(ctx: BotContext, user: str, target: Target, changes: RiskChanges, *,
         reply = ctx.renderer.t(
             "risk.updated", ref=str(risk.ref), score=risk.score,
             badge=messages.badge(ctx, messages.level(ctx, risk)),
-            fields=ctx.renderer.listing(ctx.renderer.t(f"risk.field.{name}") for name in values))
+            fields=ctx.renderer.listing(_changed(ctx, name, value)
+                                        for name, value in values.items()))
     ctx.sender.send(sent)
     return reply + note
 
@@ -152,6 +155,12 @@ def values_to_write(ctx: BotContext, risk: Risk, changes: RiskChanges) -> dict:
                                 changes.note, ref=str(risk.ref), today=messages.today(ctx),
                                 rules=ctx.rules)
     return rules.changed_values(current, values)
+
+
+def _changed(ctx: BotContext, name: str, value: object) -> str:
+    """A changed field as the reply names it; a date with the date it resolved to (`+2w`)."""
+    label = ctx.renderer.t(f"risk.field.{name}")
+    return f"{label} {value.isoformat()}" if isinstance(value, date) else label
 
 
 def review(ctx: BotContext, user: str, target: Target, note: str | None = None) -> str:

@@ -55,6 +55,9 @@ class StatusUpdate(Base):
     summary: Mapped[str] = mapped_column(Text)
     blockers: Mapped[str | None] = mapped_column(Text)
     next_steps: Mapped[str | None] = mapped_column(Text)
+    carried: Mapped[str | None] = mapped_column(String(80))
+    """Which ratings a one-liner carried over from the previous update, comma-separated
+    (`schedule,percent_complete`): the card says so."""
     card_delivery_id: Mapped[int | None] = mapped_column(
         ForeignKey("deliveries.id", ondelete="SET NULL"))
 

@@ -45,7 +45,12 @@ def test_status_update_shows_card_and_confirmation(demo):
         "  ┌ PMO Bot in #apollo\n"
         "  │ APOLLO · Apollo data-centre migration\n"
         "  │ Overall: 🟡 Amber\n"
+        "  │ Schedule: 🟢 Green    Cost: 🟡 Amber\n"  # carried from the demo's last update
+        "  │ Scope: 🟢 Green       Quality: 🟢 Green\n"
+        "  │ Complete: 68%\n"
         "  │ Vendor API & <legacy> slipped; told @bob in #apollo\n"
+        "  │ Carried over from the previous update: schedule, cost, scope, quality, percent "
+        "complete. Set them in the update, e.g. s:green, pct:40, or s:none to drop a rating.\n"
         "  │ Posted by @alice · 2026-11-20 10:00\n"
         "  ┌ PMO Bot · only visible to you\n"
         "  │ ✅ Status for APOLLO recorded (Amber). The card is going to #apollo.\n")

@@ -225,7 +225,7 @@ def test_today_is_the_pmo_date_not_the_utc_date():
     late_utc = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # already the 24th in Shanghai
     assert risk.pmo_today(late_utc, shanghai) == date(2026, 11, 24)
     with pytest.raises(UserError):
-        risk.parse_future_date("2026-11-23", "due_on", risk.pmo_today(late_utc, shanghai))
+        risk.parse_future_date("2026-11-23", "due_on", risk.pmo_today(late_utc, shanghai), 10)
 
 
 def test_reviewed_today_follows_the_pmo_calendar_across_dst():

@@ -17,6 +17,8 @@ from pmo_rules.portfolio import standing, tally
 from pmo_rules.rag import Rag, parse_rag
 from pmo_rules.status import (
     Edit,
+    History,
+    NoSuchCommand,
     OpenModal,
     Post,
     Show,
@@ -44,7 +46,9 @@ def outcome(parse, text):
 @given(SLACKISH)
 def test_status_parser_returns_a_command_or_a_user_error(text):
     result = outcome(parse_status_command, text)
-    assert isinstance(result, (UserError, OpenModal, Show, Edit, Post, StatusHelp))
+    if isinstance(result, NoSuchCommand):  # the caller tells a project from a typo
+        result = result.otherwise
+    assert isinstance(result, (UserError, OpenModal, Show, Edit, Post, StatusHelp, History))
 
 
 @given(SLACKISH)
@@ -66,7 +70,9 @@ def test_form_reader_returns_a_draft_or_a_user_error_naming_a_field(form):
 
 def test_status_commands():
     assert parse_status_command("") == OpenModal()
-    assert parse_status_command("  apollo ") == Show("APOLLO")
+    assert parse_status_command("  APOLLO ") == Show("APOLLO")
+    assert parse_status_command("  apollo ") == NoSuchCommand("apollo", Show("APOLLO"))
+    assert parse_status_command("history apollo 3") == History("APOLLO", 3)
     assert parse_status_command("EDIT apollo") == Edit("APOLLO")
     post = parse_status_command("APOLLO 红 Lease <@U1|bob> &amp; co")
     assert isinstance(post, Post)

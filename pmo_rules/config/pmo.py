@@ -14,6 +14,7 @@ from pmo_rules.config._checks import (
     _choice,
     _day_index,
     _got,
+    _int_in,
     _Invalid,
     _is_int,
     _list,
@@ -36,6 +37,8 @@ class PmoRules:
     digest_channel: str | None = None
     holidays_country: str | None = None
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    max_years_ahead: int = 10
+    """How far ahead a typed date may lie (a due date, a hold's end); further is a typo."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -45,7 +48,8 @@ class PmoRules:
 
 def _parse_pmo(table: dict) -> PmoRules:
     """[pmo]: people, time zone, language, channel and calendar."""
-    keys = ("admins", "timezone", "locale", "digest_channel", "holidays_country", "working_days")
+    keys = ("admins", "timezone", "locale", "digest_channel", "holidays_country", "working_days",
+            "max_years_ahead")
     _no_unknown_keys(table, "pmo", keys)
     d = PmoRules()
     return PmoRules(
@@ -55,6 +59,8 @@ def _parse_pmo(table: dict) -> PmoRules:
         digest_channel=_channel(table.get("digest_channel"), "pmo.digest_channel"),
         holidays_country=_country(table.get("holidays_country"), "pmo.holidays_country"),
         working_days=_working_days(table.get("working_days", list(d.working_days))),
+        max_years_ahead=_int_in(table.get("max_years_ahead", d.max_years_ahead),
+                                "pmo.max_years_ahead", 1, 100),
     )
 
 

@@ -150,14 +150,19 @@ def test_a_refused_update_of_a_dm_card_says_update_and_names_the_person(bot):
     assert f"<#{BOB}>" not in notice
 
 
-def test_the_console_restarted_on_its_database_reposts_the_card_without_a_log_line(tmp_path):
-    """A restarted console's Slack no longer has the cards (as a restored database): updating a
+def test_the_console_restarted_without_its_messages_reposts_the_card_without_a_log_line(
+        tmp_path):
+    """The console keeps what Slack shows beside its database (c.slack.json); with that
+    file gone, its Slack no longer has the cards (as after a restored database): updating a
     risk posts its card again and says so in words, not as a raw log line."""
     from tests.test_console_cli import console
 
     first = ":as pat\n/pmo project add APOLLO Apollo pm:@alice channel:#apollo\n" \
             "/risk add APOLLO Vendor may slip p:2 i:2 owner:@bob\n"
     assert console(tmp_path, "--db", "sqlite:///c.db", stdin=first).returncode == 0
+    kept = tmp_path / "c.slack.json"
+    assert kept.exists()
+    kept.unlink()
     done = console(tmp_path, "--db", "sqlite:///c.db",
                    stdin=":as pat\n/risk update APOLLO-R1 p:3\n")
     assert done.returncode == 0, done.stderr

@@ -48,21 +48,29 @@ def needing_lookup(users: Iterable[str], rows: Mapping[str, store.CachedZone],
     return (missing + stale)[:LOOKUPS_PER_PASS]
 
 
+def person_name(user: dict) -> str | None:
+    """What people call them: the profile's display name, else the real name, else the handle."""
+    profile = user.get("profile") or {}
+    return (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+            or user.get("name") or None)
+
+
 def look_up(ctx: BotContext, users: Iterable[str], now: datetime) -> int:
     """Fetch and cache these people's zones; returns how many were stored."""
     stored = 0
     for user in users:
         try:
-            tz = ctx.client.users_info(user=user)["user"].get("tz")
+            found = ctx.client.users_info(user=user)["user"]
+            tz, name = found.get("tz"), person_name(found)
         except SlackApiError as exc:
             if exc.response.get("error") not in NO_SUCH_USER:
                 log.warning("users.info for %s failed: %s", user, exc.response.get("error"))
                 continue
-            tz = None
+            tz = name = None
         except Exception as exc:  # noqa: BLE001 - network trouble: try again next pass
             log.warning("users.info for %s failed: %s", user, type(exc).__name__)
             continue
         with ctx.db.write() as session:
-            store.save_zone(session, user, tz, now)
+            store.save_zone(session, user, tz, now, name)
         stored += 1
     return stored

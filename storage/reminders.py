@@ -47,6 +47,9 @@ class UserZone(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tz: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime]
+    name: Mapped[str | None] = mapped_column(String(255))
+    """The person's name (display name, else real name) from the same users.info answer: exports
+    show it beside the id without asking Slack."""
 
 
 def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
@@ -134,7 +137,9 @@ def zones(session: Session, users: Iterable[str]) -> dict[str, CachedZone]:
     return found
 
 
-def save_zone(session: Session, user: str, tz: str | None, now: datetime) -> None:
-    stmt = upsert_insert(session)(UserZone).values(user_id=user, tz=tz, fetched_at=now)
+def save_zone(session: Session, user: str, tz: str | None, now: datetime,
+              name: str | None = None) -> None:
+    stmt = upsert_insert(session)(UserZone).values(user_id=user, tz=tz, fetched_at=now,
+                                                   name=name)
     session.execute(stmt.on_conflict_do_update(index_elements=["user_id"],
-                                               set_={"tz": tz, "fetched_at": now}))
+                                               set_={"tz": tz, "fetched_at": now, "name": name}))

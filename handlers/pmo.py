@@ -12,7 +12,6 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from handlers import gate_views, risk_views
-from handlers.audit_views import audit_text
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -42,6 +41,7 @@ from pmo_rules.risk_command import PortfolioRisks
 from services import audit, projects
 from services import gates as gate_flow
 from services.context import BotContext
+from templates.audit import audit_text
 
 
 def register(app: App, ctx: BotContext) -> None:

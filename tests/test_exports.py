@@ -116,6 +116,16 @@ def test_the_audit_trail_pages_and_reads_only(apollo):
             if c.method.startswith("chat.")] == []  # nothing posted: ephemeral answers only
 
 
+def test_a_page_of_long_entries_fits_a_message_and_shows_people_as_mentions(apollo):
+    for n in range(10):
+        add(apollo, f"{'Long title ' * 13}{n} p:2 i:2 owner:<@{BOB}|bob> "
+                    f"desc:{'A long description & more ' * 20}")
+    shown = say(apollo, "/pmo", "audit APOLLO", ADMIN)
+    assert len(shown) < 4000 and shown.count("`risk.added`") == 10
+    assert f"owner_id: <@{BOB}>" in shown and "&amp; more" in shown
+    assert "; …" in shown  # whole changes left out, never one cut in half
+
+
 def test_the_audit_trail_is_for_pmo_admins_only(apollo):
     refused = apollo.command("/pmo", "audit APOLLO", user=ALICE).text
     assert refused.startswith(":no_entry: Only PMO admins can read a project's audit trail.")

@@ -25,6 +25,7 @@ from tests.support.gates import (
     wait_until,
 )
 from tests.support.scheduling import add_project, run
+from tests.test_home import open_home
 from tests.test_reminder_sources import TODAY, add_risk
 from tests.test_templates import wide_bold
 
@@ -189,6 +190,7 @@ def test_rendered_chinese_has_no_space_beside_full_width_punctuation(database_ur
         reject_reason(bot, open_reject_form(bot), "预算不足，需要重新评估")
         answers += _ask(bot, "/gate", "decide APOLLO hold until:2027-02-01 预算冻结", ADMIN)
         answers += _ask(bot, "/gate", "status APOLLO", ADMIN)
+        answers += _texts(open_home(bot, ALICE))
         run(bot)
 
         def sent() -> list[str]:

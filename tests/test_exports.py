@@ -40,8 +40,10 @@ def some_history(bot: Bot) -> None:
 def test_export_status_with_a_bom_and_names_beside_ids(apollo, tmp_path):
     some_history(apollo)
     out = tmp_path / "status.csv"
+    asked = len(apollo.slack.calls("users.info"))
     done = pmo_bot(apollo, "status", "--format", "csv", "--bom", "--out", str(out))
     assert done.returncode == 0, done.stderr
+    assert len(apollo.slack.calls("users.info")) == asked  # names from the cache
     assert b"exported 1 status updates" in done.stderr
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbfid,project,created_at,author,author_name,overall")

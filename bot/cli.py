@@ -17,6 +17,7 @@ from bot.commands import (
     digest,
     doctor,
     export,
+    inbox,
     manifest,
     remind,
     scheduler,
@@ -25,7 +26,7 @@ from bot.commands import (
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, doctor, console)
+COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, doctor, inbox, console)
 
 
 def build_parser() -> argparse.ArgumentParser:

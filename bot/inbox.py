@@ -36,6 +36,11 @@ RENEW_EVERY = timedelta(seconds=10)
 MAX_ATTEMPTS = 5
 BATCH = 20
 MAX_BATCHES = 10
+KEEP_DONE = timedelta(days=30)
+"""Finished requests are deleted after this long: they hold what people typed, and a request
+repeated after so long is a new one anyway. Failed ones stay until an operator acts
+(`pmo-bot inbox`)."""
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -54,6 +59,7 @@ class Inbox:
         self.keeper = LeaseKeeper(ctx.db, self.owner, self._renew, every=RENEW_EVERY,
                                   clock=ctx.now)
         self._recovered_once = False
+        self._pruned_at: datetime | None = None
         self.only_process = False
         """True in a server or scheduler holding SQLite's single-instance lock: no other
         process can be applying requests, so its first recovery need not wait for leases."""
@@ -145,6 +151,20 @@ class Inbox:
         if total:
             log.info("recovered %d request(s) that another process had not finished", total)
         return total
+
+    def prune(self) -> int:
+        """Delete requests finished more than `KEEP_DONE` ago, at most once per `PRUNE_EVERY`
+        in this process (the scheduler's tick calls it); how many were deleted."""
+        now = self.ctx.now()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return 0
+        self._pruned_at = now
+        with self.ctx.db.write() as session:
+            removed = store.prune(session, before=now - KEEP_DONE)
+        if removed:
+            log.info("deleted %d request(s) finished more than %d days ago", removed,
+                     KEEP_DONE.days)
+        return removed
 
     # -- the lease heartbeat --------------------------------------------------------------------
 

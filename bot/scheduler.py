@@ -50,8 +50,8 @@ class TickResult:
 
 
 def tick(ctx: BotContext) -> TickResult:
-    """One pass at the context's `now`: finish kept requests nobody finished (bot/inbox.py),
-    plan what is due, then send everything that is due.
+    """One pass at the context's `now`: finish kept requests nobody finished (bot/inbox.py) and
+    delete old finished ones, plan what is due, then send everything that is due.
 
     Sending runs even when recovering or planning fails, so retries and other senders'
     leftovers still go.
@@ -59,6 +59,7 @@ def tick(ctx: BotContext) -> TickResult:
     result = TickResult()
     try:
         result.recovered = ctx.inbox.recover()
+        ctx.inbox.prune()
     except Exception:  # noqa: BLE001 - planning and sending still run; the next tick retries
         log.exception("recovering kept requests failed")
     try:

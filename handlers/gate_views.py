@@ -7,10 +7,11 @@ words are in templates/locales/*/gate.toml and the structure in templates/blocks
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from pmo_rules import gates
+from pmo_rules.clock import days_ago
 from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.lifecycle import next_phase
 from pmo_rules.values import GateButton, GateRequestForm
@@ -57,16 +58,15 @@ def status(renderer: Renderer, project: Project, open_request: GateRequest | Non
 
 def pending(renderer: Renderer, rows: list[Pending], now: datetime) -> Message:
     """`/pmo gates`: open requests oldest first, with their age and who is still to vote."""
-    shown = [_pending_row(row, now) for row in rows[:PENDING_SHOWN]]
+    shown = [_pending_row(row, now, renderer.tz) for row in rows[:PENDING_SHOWN]]
     return renderer.message("gate_pending", "gate.pending.text", rows=shown, count=len(rows),
                             more=max(0, len(rows) - PENDING_SHOWN))
 
 
-def _pending_row(row: Pending, now: datetime) -> dict[str, Any]:
+def _pending_row(row: Pending, now: datetime, tz: tzinfo) -> dict[str, Any]:
     voted = {vote.approver_id for vote in row.votes}
-    count, unit = gates.age(row.request.requested_at, now)
     return {"key": row.project.key, "phase": row.request.phase,
             "next_phase": next_phase(row.request.phase), "requester": row.request.requested_by,
-            "age": count, "age_unit": unit, "approvals": approvals(row.votes),
-            "required": row.request.required,
+            "age_days": days_ago(row.request.requested_at, now, tz),
+            "approvals": approvals(row.votes), "required": row.request.required,
             "waiting": [a for a in row.request.approvers if a not in voted]}

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from handlers.portfolio_views import project_standing
+from handlers.portfolio_views import ENDED_SHOWN, project_standing
 from handlers.slack_io import error_text, open_modal, publish_home
 from handlers.status_form import notice_view, open_status_modal
 from pmo_rules import permissions
@@ -39,10 +39,13 @@ def on_home_opened(ctx: BotContext, event: dict, client) -> None:
 def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
     """The projects `user` manages (two queries), each with its standing and a button."""
     now = ctx.now()
-    projects, latest = managed_by(ctx, user, MAX_PROJECTS + 1)
+    projects, latest, ended = managed_by(ctx, user, MAX_PROJECTS + 1)
     rows = [(project, project_standing(ctx, project, latest.get(project.id), now),
              ProjectButton(project.key).encode()) for project in projects[:MAX_PROJECTS]]
+    ended_line = {"keys": [p.key for p in ended[:ENDED_SHOWN]], "count": len(ended),
+                  "more": max(0, len(ended) - ENDED_SHOWN)} if ended else None
     return ctx.renderer.view("home", rows=rows, more=len(projects) > MAX_PROJECTS,
+                             ended=ended_line,
                              is_admin=permissions.is_admin(user, ctx.rules),
                              pm_may_post=permissions.may_post_as_pm(ctx.rules), action=Action)
 

@@ -63,12 +63,13 @@ def show_help(ctx: BotContext, ack, _command: dict, _respond, _parsed: Help) -> 
     ack(text=ctx.renderer.t("help.pmo"))
 
 
-def list_projects(ctx: BotContext, ack, _command: dict, respond, _parsed: ListProjects) -> None:
+def list_projects(ctx: BotContext, ack, command: dict, respond, parsed: ListProjects) -> None:
     """Reading the whole portfolio is not an indexed look-up: ack first, then answer."""
     ack()
+    rule = parsed.filter.for_user(command["user_id"])
 
     def send_portfolio() -> None:
-        for message in portfolio_messages(ctx):
+        for message in portfolio_messages(ctx, rule):
             respond(**message.as_payload(), response_type="ephemeral")
 
     apologise = ephemeral(respond)

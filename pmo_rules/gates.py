@@ -308,12 +308,3 @@ def project_after(outcome: str, phase: str) -> ProjectChange | None:
         return ProjectChange(phase, CANCELLED)
     return None
 
-
-def age(then: datetime, now: datetime) -> tuple[int, str]:
-    """How long a request has waited, as (count, "days" | "hours" | "minutes")."""
-    waited = max(now - then, timedelta(0))
-    if waited >= timedelta(days=1):
-        return waited.days, "days"
-    if waited >= timedelta(hours=1):
-        return waited.seconds // 3600, "hours"
-    return waited.seconds // 60, "minutes"

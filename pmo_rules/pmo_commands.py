@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pmo_rules import gates, text
 from pmo_rules.errors import UserError
+from pmo_rules.portfolio_filter import ProjectFilter, parse_filter
 from pmo_rules.projects import parse_key, parse_name
 from pmo_rules.risk_command import parse_portfolio_risks
 
@@ -28,7 +29,9 @@ class Help:
 
 @dataclass(frozen=True)
 class ListProjects:
-    pass
+    """`/pmo projects [pm:@user|me] [phase:…] [rag:…] [stale] [page:N]`."""
+
+    filter: ProjectFilter = ProjectFilter()
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,7 @@ def _help(_words: list[str]) -> Help:
 
 
 def _projects(words: list[str]) -> ListProjects:
-    _no_more(words)
-    return ListProjects()
+    return ListProjects(parse_filter(words))
 
 
 def _digest(words: list[str]) -> PreviewDigest:

@@ -27,6 +27,7 @@ ADD_USAGE = "risk_add"
 UPDATE_USAGE = "risk_update"
 LIST_USAGE = "risk_list"
 CLOSE_USAGE = "risk_close"
+REVIEWED_USAGE = "risk_reviewed"
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 2000
@@ -55,6 +56,12 @@ STATUS_WORDS = {
     MITIGATING: ("mitigating", "应对中", "缓解中"),
     CLOSED: ("closed", "关闭", "已关闭"),
     OCCURRED: ("occurred", "已发生", "发生"),
+}
+LEVEL_WORDS = {
+    "low": ("low", "低"),
+    "medium": ("medium", "中"),
+    "high": ("high", "高"),
+    "critical": ("critical", "严重"),
 }
 CLEAR_WORDS = ("none", "无")
 _NUMBER = re.compile(r"[0-9]{1,3}")
@@ -122,6 +129,15 @@ def level_of(probability: int, impact: int, levels: RiskLevels) -> str:
     return levels.level_of(score(probability, impact))
 
 
+def score_range(level: str, levels: RiskLevels) -> tuple[int, int | None]:
+    """The scores of `level` under `levels`: from the first (inclusive) up to the second
+    (exclusive; None for critical, which has no ceiling). What `/risk list level:…` selects."""
+    floors = {"low": 1, "medium": levels.medium, "high": levels.high,
+              "critical": levels.critical}
+    following = LEVELS[LEVELS.index(level) + 1] if level != LEVELS[-1] else None
+    return floors[level], floors[following] if following else None
+
+
 def rose_to_alert(before: str, after: str) -> bool:
     """True when a level climbs into high or critical (low → high, high → critical, …)."""
     return after in ALERT_LEVELS and LEVELS.index(after) > LEVELS.index(before)
@@ -174,6 +190,41 @@ def heat_map(counts: dict[tuple[int, int], int], scale: int) -> list[list[int]]:
 def changed_values(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
     """The subset of `wanted` that differs from `current` (the form sends every field)."""
     return {name: value for name, value in wanted.items() if current.get(name) != value}
+
+
+def check_update(status: str, values: dict[str, Any], note: str | None, *, ref: str,
+                 today: date, rules: Rules) -> dict[str, Any]:
+    """What an update writes to a risk now in `status`, given the `values` that differ.
+
+    An active risk takes any change. A closed (or occurred) risk takes only a change of its
+    status: back to open or mitigating (reopening), or to the other outcome. Anything else —
+    a new score, an owner, a note alone — is refused saying it is closed: its rating ended with
+    it. Reopening needs a note saying why (the card shows it as the latest note, not the
+    reason it was closed for), and starts a fresh review cycle: the next review is
+    `review_every_days` from today, unless the update sets one.
+    """
+    if is_active(status):
+        return values
+    wanted = values.get("status")
+    if wanted is None:
+        raise UserError("risk.closed_no_change", field="status", ref=ref, status=status)
+    if not is_active(wanted):
+        return values
+    if not note:
+        raise UserError("risk.reopen_note_required", field="note", ref=ref)
+    return {**values, "next_review_on": values.get("next_review_on",
+                                                   default_review(today, rules))}
+
+
+def check_duplicate(ref: RiskRef, original: RiskRef, original_status: str) -> None:
+    """A risk closed as a duplicate points at another risk that is still being managed (which
+    also keeps the links from running in a circle)."""
+    if original == ref:
+        raise UserError("risk.duplicate_of_itself", field="duplicate", usage=CLOSE_USAGE,
+                        ref=str(ref))
+    if not is_active(original_status):
+        raise UserError("risk.duplicate_of_ended", field="duplicate", usage=CLOSE_USAGE,
+                        ref=str(ref), original=str(original), status=original_status)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from pmo_rules import gates, permissions
 from pmo_rules.approvals import Quorum
 from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
-from pmo_rules.lifecycle import next_phase
+from pmo_rules.lifecycle import in_portfolio, next_phase
 from services import gate_cards as cards
+from services import risks as risk_flow
 from services.context import BotContext
 from storage import gates as store
 from storage import outbox
@@ -231,17 +232,23 @@ def _close(ctx: BotContext, session: Session, project: Project, request: store.G
                         reason=reason, hold_until=hold_until):
         session.refresh(request)
         raise StaleRequest(request.id, project.key, request.state)
-    _apply(session, project, request, actor, now)
-    return _tell(ctx, session, project, request, actor, now)
+    ended = _apply(ctx, session, project, request, actor, now)
+    return _tell(ctx, session, project, request, actor, now) + ended
 
 
-def _apply(session: Session, project: Project, request: store.GateRequest, actor: str,
-           now: datetime) -> None:
+def _apply(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,
+           actor: str, now: datetime) -> list[int]:
+    """Move the project as the decision says; a project that ends (cancelled, closed) closes
+    its open risks in the same transaction (services.risks.close_with_project)."""
     change = gates.project_after(request.state, request.phase)
-    if change is not None:
-        store.move_project(session, project=project, from_phase=request.phase,
-                           phase=change.phase, state=change.state,
-                           hold_until=request.hold_until, actor=actor, now=now)
+    if change is None:
+        return []
+    store.move_project(session, project=project, from_phase=request.phase,
+                       phase=change.phase, state=change.state,
+                       hold_until=request.hold_until, actor=actor, now=now)
+    if in_portfolio(change.state):
+        return []
+    return risk_flow.close_with_project(ctx, session, project, actor=actor, ended=change.state)
 
 
 def _tell(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,
@@ -318,8 +325,8 @@ def decide(ctx: BotContext, user: str, command: gates.Decide) -> Done:
             request = store.add_decision(session, project=project, state=command.outcome,
                                          actor=user, now=now, reason=command.reason,
                                          hold_until=until)
-            _apply(session, project, request, user, now)
-            deliveries = _tell(ctx, session, project, request, user, now)
+            deliveries = _apply(ctx, session, project, request, user, now)
+            deliveries += _tell(ctx, session, project, request, user, now)
     reply = ctx.renderer.t(f"gate.{command.outcome}_reply", key=project.key, until=until,
                            had_request=had_request)
     return Done(reply, deliveries)
@@ -357,9 +364,11 @@ def gate_status(ctx: BotContext, key: str) -> GateStatus:
 
 
 def pending_requests(ctx: BotContext) -> list[store.Pending]:
-    """`/pmo gates`: every open request, with its project and votes."""
+    """`/pmo gates`: every open request of the portfolio (pmo_rules.portfolio's rule), with its
+    project and votes."""
     with ctx.db.read() as session:
-        return store.pending_requests(session)
+        rows = store.pending_requests(session)
+    return [row for row in rows if in_portfolio(row.project.state)]
 
 
 def find_project(session: Session, key: str) -> Project:

@@ -12,8 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from pmo_rules import gates, permissions
 from pmo_rules.errors import UserError
+from pmo_rules.lifecycle import ENDED_STATES, PORTFOLIO_STATES
 from pmo_rules.pmo_commands import AddProject, SetProjectDigest
 from pmo_rules.projects import check_digest_allowed
+from services import directory
 from services.context import BotContext
 from services.gate_cards import gate_shown
 from services.gates import find_project
@@ -26,6 +28,8 @@ from templates.errors import error_text
 
 def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:
     try:
+        note = directory.checked(ctx, role="pm", people=[cmd.pm_id] if cmd.pm_id else [],
+                                 channels=[cmd.channel_id or channel])
         with ctx.db.write() as session:
             if store.project_by_key(session, cmd.key) is not None:
                 raise UserError("project.key_taken", key=cmd.key)
@@ -38,7 +42,7 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
     except UserError as error:
         return error_text(ctx.renderer, error)
     return ctx.renderer.t("project.added", key=project.key, name=project.name,
-                          pm=project.pm_id, channel=project.channel_id)
+                          pm=project.pm_id, channel=project.channel_id) + note
 
 
 def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str:
@@ -68,8 +72,10 @@ def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> st
     """An admin's per-project override of one gate's approvers (or its removal)."""
     permissions.require_admin(user, ctx.rules, action="set_approvers")
     rule = gates.effective_gate(ctx.rules.gate(command.phase), command.approvers, command.quorum)
+    note = ""
     if command.approvers is not None:
         gates.check_reachable(rule, key=command.key, phase=command.phase)
+        note = directory.checked(ctx, role="approver", people=command.approvers)
     try:
         with ctx.db.write() as session:
             project = find_project(session, command.key)
@@ -81,7 +87,7 @@ def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> st
     shown = gate_shown(rule, override=command.approvers is not None)
     key = "gate.approvers_set" if shown.override else "gate.approvers_reset"
     return ctx.renderer.t(key, key=command.key, phase=command.phase, approvers=shown.approvers,
-                          quorum=shown.quorum, quorum_kind=shown.quorum_kind)
+                          quorum=shown.quorum, quorum_kind=shown.quorum_kind) + note
 
 
 # -- what people look at --------------------------------------------------------------------------
@@ -93,11 +99,13 @@ def portfolio(ctx: BotContext) -> tuple[list[Project], dict[int, StatusUpdate]]:
 
 
 def managed_by(ctx: BotContext, user: str,
-               most: int) -> tuple[list[Project], dict[int, StatusUpdate]]:
-    """Up to `most` projects `user` manages, with each one's latest update (two queries)."""
+               most: int) -> tuple[list[Project], dict[int, StatusUpdate], list[Project]]:
+    """Up to `most` projects of the portfolio `user` manages, with each one's latest update,
+    and up to `most` of their cancelled and closed ones (three queries)."""
     with ctx.db.read() as session:
-        projects = store.list_projects(session, pm_id=user, limit=most)
-        return projects, store.latest_statuses(session, [p.id for p in projects])
+        projects = store.list_projects(session, pm_id=user, limit=most, states=PORTFOLIO_STATES)
+        ended = store.list_projects(session, pm_id=user, limit=most, states=ENDED_STATES)
+        return projects, store.latest_statuses(session, [p.id for p in projects]), ended
 
 
 def with_recent(ctx: BotContext, key: str, count: int) -> tuple[Project, list[StatusUpdate]]:

@@ -93,7 +93,8 @@ def enqueue_reminders(ctx: BotContext, plan: ReminderPlan, now: datetime) -> Pas
     result = PassResult()
     if not plan:
         return result
-    records = [(n.recipient, n.dedupe_key, nudge_record(n, now)) for n in plan.nudges]
+    tz = ctx.rules.pmo.tz
+    records = [(n.recipient, n.dedupe_key, nudge_record(n, now, tz)) for n in plan.nudges]
     with ctx.db.write() as session:
         inserted = outbox.enqueue_many_once(session, kind=NUDGE, now=now, messages=records)
         sent = [nudge for nudge in plan.nudges if nudge.dedupe_key in inserted]

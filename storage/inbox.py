@@ -22,7 +22,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Index, String, and_, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Index,
+    String,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, upsert_insert
@@ -153,6 +164,63 @@ def backlog(connection: Connection) -> tuple[int, datetime | None]:
     row = connection.execute(select(func.count(InboxItem.id), func.min(InboxItem.received_at))
                              .where(InboxItem.state == PENDING)).one()
     return row[0], row[1]
+
+
+def counts(connection: Connection) -> dict[str, int]:
+    """How many requests are in each state (pending, done, failed): what `pmo-bot inbox` shows."""
+    rows = connection.execute(select(InboxItem.state, func.count(InboxItem.id))
+                              .group_by(InboxItem.state))
+    found = {state: count for state, count in rows}
+    return {state: found.get(state, 0) for state in (PENDING, FAILED, DONE)}
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A request not done, as an operator sees it: never its payload (what people typed)."""
+
+    id: int
+    work: str
+    state: str
+    user_id: str
+    channel_id: str | None
+    received_at: datetime
+    attempts: int
+    lease_owner: str | None
+    lease_until: datetime | None
+    last_error: str | None
+
+
+def not_done(connection: Connection, *, limit: int) -> list[Waiting]:
+    """Failed requests first, then pending ones, oldest first within each."""
+    columns = [getattr(InboxItem, name) for name in Waiting.__slots__]
+    rows = connection.execute(
+        select(*columns).where(InboxItem.state.in_((FAILED, PENDING)))
+        .order_by((InboxItem.state == PENDING), InboxItem.id).limit(limit))
+    return [Waiting(*row) for row in rows]
+
+
+def retry_failed(session: Session, ids: list[int] | None) -> list[int]:
+    """Give failed requests (those in `ids`, or all when None) back to whichever process
+    recovers first, for another round of attempts; the ids that were failed. Their attempts
+    restart at 1, not 0: the next one is a replay, whose answer goes to the author's DM once
+    Slack's half hour for the response_url is over."""
+    table = InboxItem.__table__
+    chosen = [table.c.state == FAILED] + ([table.c.id.in_(ids)] if ids is not None else [])
+    result = session.execute(
+        update(table).where(*chosen)
+        .values(state=PENDING, attempts=1, done_at=None, lease_owner=None, lease_until=None)
+        .returning(table.c.id))
+    return sorted(row[0] for row in result)
+
+
+def prune(session: Session, *, before: datetime, failed_too: bool = False) -> int:
+    """Delete requests finished before `before` (they hold what people typed); how many.
+    Failed ones stay for an operator unless `failed_too`."""
+    states = (DONE, FAILED) if failed_too else (DONE,)
+    result = session.execute(
+        delete(InboxItem).where(InboxItem.state.in_(states), InboxItem.done_at < before)
+        .execution_options(synchronize_session=False))
+    return result.rowcount
 
 
 def state_of(session: Session, request_id: int) -> str | None:

@@ -48,7 +48,7 @@ def test_digest_lists_risks_gates_and_overdue_risks_and_votes_by_owner(database_
     assert "_Response due in the next 7 days (1)_\\n• *APOLLO-R2*" in body
     assert "_Decided this week (1)_\\n• *HERA* Initiation gate passed by <@UADMIN1>" in body
     assert "_Waiting for a decision (1, oldest first)_\\n• *APOLLO* Initiation gate — " \
-           "requested 3 d ago" in body
+           "requested 3 days ago" in body
     assert f"<@{CAROL}>: *HERA-R1* review (4 d)" in body
     assert f"<@{ADMIN}>: *APOLLO* gate vote (2 d)" in body
     bot.ctx.db.dispose()

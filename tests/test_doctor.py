@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from bot.cli import main
 from bot.commands.manifest import bot_scopes
 from storage.db import Database
+from storage.inbox import InboxItem
 from storage.outbox import enqueue
 from tests.support import ADMIN, APOLLO_CHANNEL, BOB, CAROL, GENERAL, START
 from tests.test_serve import add_apollo, set_environment
@@ -126,6 +127,20 @@ def test_a_stuck_outbox_is_named(doctor, capsys, database_url):
     [stuck] = problems(lines)
     assert stuck.startswith("✗ outbox: 1 waiting, the oldest for ")
     assert "is `pmo-bot serve` (or `pmo-bot scheduler`) running?" in stuck
+
+
+def test_requests_given_up_are_named_with_how_to_retry_them(doctor, capsys, database_url):
+    db = Database(database_url)
+    with db.write() as session:
+        session.add(InboxItem(work="status.post", request_key="k1", user_id=BOB, payload={},
+                              state="failed", attempts=5, received_at=START, done_at=START,
+                              last_error="RuntimeError"))
+    db.dispose()
+    code, lines = doctor(capsys)
+    assert code == 1
+    [failed] = problems(lines)
+    assert failed.startswith("✗ inbox: 1 request(s) could not be applied and were given up")
+    assert "`pmo-bot inbox retry --all-failed`" in failed
 
 
 def test_it_speaks_the_rules_files_language(doctor, capsys, slack):

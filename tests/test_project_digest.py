@@ -151,7 +151,7 @@ def test_flagged_project_gets_its_own_digest_once_a_week(pmo):
     assert message_problems(mine["blocks"], mine["text"]) == []
     body = str(mine["blocks"])
     assert "APOLLO digest · week 48, 2026" in body
-    assert f":red_circle: *Red* ↓ since last week · PM <@{ALICE}> · updated 1 d ago" in body
+    assert f":red_circle: *Red* ↓ since last week · PM <@{ALICE}> · updated yesterday" in body
     assert "*Compliance* (standard 3.2): status reported within the 7-day cadence." in body
     assert "• *APOLLO-R1* Vendor may slip — Critical 20" in body
     assert f"<@{ADMIN}>: *APOLLO* gate vote (2 d)" in body

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pmo_rules.clock import days_ago
 from pmo_rules.config import DEFAULT_RULES, StatusRules
 from pmo_rules.errors import UserError
 from pmo_rules.pmo_commands import AddProject, Help, ListProjects, ShowProject, parse_pmo_command
-from pmo_rules.portfolio import days_between, standing, tally
+from pmo_rules.portfolio import standing, tally
 from pmo_rules.rag import Rag, parse_rag
 from pmo_rules.status import (
     Edit,
@@ -130,8 +131,8 @@ def test_due_and_stale_follow_the_cadence(days, due, stale):
 def test_age_counts_calendar_days_on_the_pmos_clock():
     evening = datetime(2026, 11, 22, 23, 30, tzinfo=SHANGHAI)
     morning = datetime(2026, 11, 23, 7, 0, tzinfo=SHANGHAI)  # 7.5 hours later, but a new day
-    assert days_between(evening, morning, SHANGHAI) == 1
-    assert days_between(evening, morning, UTC) == 0  # both fall on 22 November in UTC
+    assert days_ago(evening, morning, SHANGHAI) == 1
+    assert days_ago(evening, morning, UTC) == 0  # both fall on 22 November in UTC
     monday = datetime(2026, 11, 16, 18, 0, tzinfo=SHANGHAI)
     next_monday = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)  # 6 days 15 hours later
     due = standing(state="active", created_at=monday, latest_rag="green", latest_at=monday,
@@ -142,7 +143,7 @@ def test_age_counts_calendar_days_on_the_pmos_clock():
 def test_a_day_across_a_dst_change_is_one_day():
     saturday = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
     sunday = datetime(2026, 3, 29, 12, 0, tzinfo=BERLIN)  # 23 hours later
-    assert days_between(saturday, sunday, BERLIN) == 1
+    assert days_ago(saturday, sunday, BERLIN) == 1
 
 
 def test_a_project_without_updates_is_judged_from_registration_and_paused_ones_never():

@@ -31,6 +31,7 @@ from bot.settings import load_settings, redact_url
 from pmo_rules.config import Rules
 from pmo_rules.lifecycle import PHASES, PORTFOLIO_STATES
 from storage import backlog
+from storage import inbox as inbox_store
 from storage import projects as project_store
 from storage.db import Database
 from storage.migrate import revisions
@@ -147,6 +148,10 @@ def _backlog(db: Database, now: datetime) -> Iterator[Finding]:
         params = {"queue": queue, "count": count, "minutes": int(age.total_seconds() // 60)}
         yield Finding(age <= STUCK_AFTER, "backlog.ok" if age <= STUCK_AFTER else "backlog.stuck",
                       params)
+    with db.lookup() as connection:
+        failed = inbox_store.counts(connection)[inbox_store.FAILED]
+    if failed:
+        yield Finding(False, "backlog.failed", {"count": failed})
 
 
 # -- Slack ----------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ class Queries(StandInState):
             return copy.deepcopy(self._timeline)
 
     def wait_for(
-        self, method: str, count: int = 1, timeout: float = 5.0, **arg_filter: Any
+        self, method: str, count: int = 1, timeout: float = 15.0, **arg_filter: Any
     ) -> list[Call]:
         """Block until ``count`` calls of ``method`` whose args match ``arg_filter`` arrived."""
 
@@ -92,7 +92,7 @@ class Queries(StandInState):
                 f"waited {timeout}s for {want}; {len(matching())} matched; received: {got}"
             )
 
-    def wait_for_response(self, count: int = 1, timeout: float = 5.0) -> list[dict]:
+    def wait_for_response(self, count: int = 1, timeout: float = 15.0) -> list[dict]:
         """Block until ``count`` response_url posts were accepted."""
         with self._lock:
             if self._changed.wait_for(lambda: len(self._responses) >= count, timeout):

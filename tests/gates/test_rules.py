@@ -213,13 +213,6 @@ def test_value_parsers_are_total(raw):
             parse(raw)
 
 
-def test_age():
-    assert gates.age(NOW - timedelta(days=3, hours=5), NOW) == (3, "days")
-    assert gates.age(NOW - timedelta(hours=5, minutes=59), NOW) == (5, "hours")
-    assert gates.age(NOW - timedelta(minutes=7), NOW) == (7, "minutes")
-    assert gates.age(NOW + timedelta(minutes=7), NOW) == (0, "minutes")
-
-
 # --- the standard's default checklist --------------------------------------------------------
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -53,7 +53,7 @@ def test_pmo_gates_lists_pending_requests_oldest_first_with_their_age(gated):
     gated.clock.advance(hours=5)
     shown = blocks_text(gated.command("/pmo", "gates", user=CAROL))
     assert shown.index("*APOLLO*") < shown.index("*ZEUS*")
-    assert "waiting 2 days" in shown and "waiting 5 hours" in shown
+    assert "requested 2 days ago" in shown and "requested today" in shown
     assert f"waiting on <@{BOB}>, <@{CAROL}>" in shown
     assert "/pmo gates" in gated.command("/pmo", "help").text
 

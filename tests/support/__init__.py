@@ -70,7 +70,7 @@ class Bot:
                 channel: str = APOLLO_CHANNEL):
         return self.driver.command(command, text, user=user, channel=channel)
 
-    def reply(self, timeout: float = 5.0) -> str:
+    def reply(self, timeout: float = 15.0) -> str:
         """The text of the newest response_url post (the ephemeral reply after an ack)."""
         return self.slack.wait_for_response(1, timeout=timeout)[-1]["body"].get("text", "")
 

@@ -82,7 +82,7 @@ def cards_sent(bot: Bot, request_id: int) -> int:
             Delivery.id.in_(card_ids), Delivery.state == "sent"))
 
 
-def wait_until(condition, timeout: float = 5.0) -> None:
+def wait_until(condition, timeout: float = 15.0) -> None:
     """Poll for work bolt finishes after its ack (in a listener thread)."""
     deadline = time.monotonic() + timeout
     while not condition():

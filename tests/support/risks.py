@@ -84,7 +84,7 @@ def click(bot: Bot, message: dict, action_id: RiskAction, *, user: str = ALICE,
     return answers()[0]["text"] if answers() else None
 
 
-def wait_until(condition, timeout: float = 5.0) -> None:
+def wait_until(condition, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

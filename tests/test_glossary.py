@@ -190,6 +190,7 @@ def test_rendered_chinese_has_no_space_beside_full_width_punctuation(database_ur
         reject_reason(bot, open_reject_form(bot), "预算不足，需要重新评估")
         answers += _ask(bot, "/gate", "decide APOLLO hold until:2027-02-01 预算冻结", ADMIN)
         answers += _ask(bot, "/gate", "status APOLLO", ADMIN)
+        answers += _ask(bot, "/pmo", "projects", ADMIN)  # APOLLO on hold: its state shown
         answers += _texts(open_home(bot, ALICE))
         run(bot)
 

@@ -331,7 +331,7 @@ def test_chinese_words_for_the_new_answers(database_url, slack):
         for title in ("供应商接口可能延期 p:4 i:5", "预算削减 p:2 i:2", "机房租约 p:3 i:4"):
             assert "已登记风险" in risk(zh, f"add APOLLO {title}")
         risk(zh, "close APOLLO-R1 已交付")
-        assert "请说明为什么重新打开 *APOLLO-R1* ，" in risk(zh, "update APOLLO-R1 status:open")
+        assert "请说明为什么重新打开 *APOLLO-R1* 这个风险，" in risk(zh, "update APOLLO-R1 status:open")
         assert "*APOLLO-R1* 已关闭，其字段不再修改" in risk(zh, "update APOLLO-R1 p:1")
         assert risk(zh, "历史").startswith("`/risk 历史`：没有这个命令。")
         assert "`/risk list` 不能按 `过期` 筛选" in risk(zh, "list APOLLO 过期")

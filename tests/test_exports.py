@@ -80,7 +80,8 @@ def test_export_risks_names_the_owner(apollo):
     add(apollo, f"Vendor may slip p:2 i:2 owner:<@{BOB}|bob>")
     zones.look_up(apollo.ctx, [BOB], apollo.clock())
     [row] = rows(pmo_bot(apollo, "risks").stdout)
-    assert (row["owner"], row["owner_name"], row["created_by_name"]) == (BOB, "Bob", "")
+    assert (row["owner"], row["owner_name"]) == (BOB, "Bob")
+    assert (row["closed_by"], row["closed_by_name"]) == ("", "")
 
 
 def test_export_refuses_an_unknown_log(apollo):

@@ -28,6 +28,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
 from pmo_rules.pmo_commands import (
     AddProject,
+    EditProject,
     Help,
     ListGates,
     ListProjects,
@@ -53,7 +54,7 @@ def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
         parsed = parse_pmo_command(command.get("text", ""))
         answer = VERBS.get(type(parsed))
         if answer is None:
-            raise UserError("pmo.unknown_subcommand", usage="pmo", word=command.get("text", ""))
+            raise UserError("pmo.no_such_command", word=command.get("text", "")[:40])
         answer(ctx, ack, command, respond, parsed)
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
@@ -128,7 +129,7 @@ def _parsed(request: Incoming, kind: type):
     """A kept `/pmo` command parsed again from the text Slack sent (it parsed before the ack)."""
     parsed = parse_pmo_command(request.payload.get("text", ""))
     if not isinstance(parsed, kind):
-        raise UserError("pmo.unknown_subcommand", usage="pmo", word=request.payload.get("text"))
+        raise UserError("pmo.no_such_command", word=str(request.payload.get("text"))[:40])
     return parsed
 
 
@@ -142,6 +143,18 @@ def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddPr
 def apply_add_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     reply.say(projects.add_project(ctx, request.user, request.channel or request.user,
                                    _parsed(request, AddProject)))
+
+
+def edit_project(ctx: BotContext, ack, command: dict, respond, parsed: EditProject) -> None:
+    """`/pmo project KEY pm|rename|channel …`: PMO admins; applied after the ack."""
+    permissions.require_admin(command["user_id"], ctx.rules, action="edit_project")
+    keep(ctx, ack, "pmo.project_edit", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.project_edit")
+def apply_edit_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(projects.edit_project(ctx, request.user, _parsed(request, EditProject)))
 
 
 def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
@@ -169,5 +182,6 @@ VERBS: dict[type, Callable[..., None]] = {
     SetApprovers: change_approvers,
     PreviewDigest: show_digest,
     SetProjectDigest: switch_project_digest,
+    EditProject: edit_project,
     ShowAudit: show_audit,
 }

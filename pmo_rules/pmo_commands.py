@@ -19,6 +19,7 @@ from pmo_rules.risk_command import parse_portfolio_risks
 USAGE = "pmo"
 ADD_USAGE = "pmo_project_add"
 DIGEST_USAGE = "pmo_project_digest"
+EDIT_USAGE = "pmo_project_edit"
 SWITCH = {"on": True, "off": False}
 
 
@@ -67,6 +68,16 @@ class ShowAudit:
 
 
 @dataclass(frozen=True)
+class EditProject:
+    """`/pmo project KEY pm @user|rename New name…|channel #channel` (PMO admins): `field` is
+    "pm", "name" or "channel", `value` the new PM id, name or channel id."""
+
+    key: str
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
 class AddProject:
     """`pm`/`channel` are None when not typed: they default to the caller and the channel."""
 
@@ -101,16 +112,45 @@ def _gates(words: list[str]) -> ListGates:
     return ListGates()
 
 
-def _project(words: list[str]) -> ShowProject | AddProject | gates.SetApprovers | SetProjectDigest:
+def _project(words: list[str]) -> object:
     if words and words[0].lower() == "add":
         return _add_project(words[1:])
-    if len(words) > 1 and words[1].lower() == "approvers":
-        return gates.parse_approvers(parse_key(words[0], usage=gates.APPROVERS_USAGE), words[2:])
-    if len(words) > 1 and words[1].lower() == "digest":
-        return _project_digest(parse_key(words[0], usage=DIGEST_USAGE), words[2:])
-    if len(words) != 1:
+    if not words:
         raise UserError("pmo.project_usage", usage=USAGE)
-    return ShowProject(parse_key(words[0], usage=USAGE))
+    if len(words) == 1:
+        return ShowProject(parse_key(words[0], usage=USAGE))
+    verb = words[1].lower()
+    if verb == "approvers":
+        return gates.parse_approvers(parse_key(words[0], usage=gates.APPROVERS_USAGE), words[2:])
+    if verb == "digest":
+        return _project_digest(parse_key(words[0], usage=DIGEST_USAGE), words[2:])
+    if verb in _EDITS:
+        return _EDITS[verb](parse_key(words[0], usage=EDIT_USAGE), words[2:])
+    raise UserError("pmo.no_such_command", word=f"project {words[0]} {words[1]}"[:60])
+
+
+def _edit_pm(key: str, words: list[str]) -> EditProject:
+    ref = text.user_ref(words[0]) if len(words) == 1 else None
+    if ref is None:
+        raise UserError("project.edit_pm_malformed", usage=EDIT_USAGE,
+                        value=" ".join(words)[:60])
+    return EditProject(key, "pm", ref.id)
+
+
+def _edit_channel(key: str, words: list[str]) -> EditProject:
+    ref = text.channel_ref(words[0]) if len(words) == 1 else None
+    if ref is None:
+        raise UserError("project.edit_channel_malformed", usage=EDIT_USAGE,
+                        value=" ".join(words)[:60])
+    return EditProject(key, "channel", ref.id)
+
+
+def _rename(key: str, words: list[str]) -> EditProject:
+    return EditProject(key, "name", parse_name(text.plain(" ".join(words)), usage=EDIT_USAGE))
+
+
+_EDITS: dict[str, Callable[[str, list[str]], EditProject]] = {
+    "pm": _edit_pm, "rename": _rename, "channel": _edit_channel}
 
 
 def _project_digest(key: str, words: list[str]) -> SetProjectDigest:
@@ -173,5 +213,5 @@ def parse_pmo_command(raw: str) -> object:
         return Help()
     parse = SUBCOMMANDS.get(words[0].lower())
     if parse is None:
-        raise UserError("pmo.unknown_subcommand", usage=USAGE, word=words[0][:40])
+        raise UserError("pmo.no_such_command", word=words[0][:40])
     return parse(words[1:])

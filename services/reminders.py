@@ -8,7 +8,8 @@ local day, one digest per channel per ISO week) and the ledger's conditional upd
 concurrent passes on several replicas, or a one-shot `pmo-bot remind --now` beside a server,
 harmless.
 
-Each pass also lifts the holds that have ended (storage.gates.resume_ended_holds, audited).
+Each pass also lifts the holds that have ended (services.gate_commands.end_holds: audited, and
+the PM and the project channel are told).
 
 Nudges are stored as their facts and rendered by the outbox sender when it sends them
 (templates.reminders.nudge_record); escalations are rendered before their inserts.
@@ -39,10 +40,10 @@ from services.digest import (
     enqueue_weekly_digest,
     project_digest_plans,
 )
+from services.gate_commands import end_holds
 from storage import audit, outbox
 from storage import projects as projects_store
 from storage import reminders as ledger
-from storage.gates import resume_ended_holds
 from storage.sources import all_due_items, source_of, status_due
 from templates.reminders import escalation_messages, nudge_record
 
@@ -173,12 +174,12 @@ def plan_pass(ctx: BotContext, now: datetime) -> PassResult:
     """Plan everything due at `now`: first lift the holds that have ended (those projects are
     active again, so their status is chased from now on), then reminders, escalations, the
     weekly digest and the projects' own digests."""
-    with ctx.db.write() as session:
-        resumed = resume_ended_holds(session, now)
+    resumed, told = end_holds(ctx, now)
     if resumed:
         log.info("holds ended, projects active again: %s", ", ".join(resumed))
     result = enqueue_reminders(ctx, reminder_plan(ctx, now), now)
     result.resumed = resumed
+    result.delivery_ids += told
     weekly = digest_plan(ctx, now)
     if weekly is not None and not weekly.planned:
         ids = enqueue_weekly_digest(ctx, weekly, now)

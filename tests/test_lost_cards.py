@@ -103,7 +103,7 @@ def test_concurrent_updates_of_a_lost_card_post_one_fresh_card_and_one_notice(bo
     assert len(_notices(bot, ALICE)) == 2
 
 
-def test_approve_clicks_on_lost_gate_cards_post_each_card_once(gate_bot):
+def test_approve_clicks_on_lost_gate_cards_post_each_card_once(gate_bot):  # noqa: F811
     """The audit's case: cards gone (a restored database), ten Approve clicks at once."""
     gated = gate_bot()
     request_gate(gated)

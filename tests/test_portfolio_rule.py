@@ -15,8 +15,8 @@ from storage import projects as store
 from storage.audit import AuditEntry
 from storage.risks import Risk
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
-from tests.support.gates import wait_until
-from tests.support.scheduling import add_project, dms, nudges, pmo_rules, run, say
+from tests.support.gates import kill, wait_until
+from tests.support.scheduling import add_project, dms, nudges, pmo_rules, run
 from tests.test_reminder_sources import TODAY, add_risk
 
 LONG_AGO = START - timedelta(weeks=5)
@@ -59,7 +59,7 @@ def blocks_of(bot, command: str, text: str, user: str = ADMIN) -> str:
 
 def test_a_cancelled_project_leaves_the_portfolio_and_takes_its_open_risks_with_it(pmo):
     assert "Portfolio · 2 projects" in blocks_of(pmo, "/pmo", "projects")
-    answer = say(pmo, "/gate", "decide ZEUS kill Business case no longer holds", ADMIN)
+    answer = kill(pmo, "ZEUS")  # the command, then its confirmation form
     assert "ZEUS" in answer
     with pmo.ctx.db.read() as session:
         zeus = store.project_by_key(session, "ZEUS")

@@ -17,6 +17,7 @@ from storage import projects as store
 from storage.digest import load_digest, load_project_digests
 from storage.migrate import alembic_config, upgrade
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL, START, make_bot
+from tests.support.gates import kill
 from tests.support.scheduling import add_project, deliveries, pmo_rules, run, say
 from tests.test_reminder_sources import TODAY, add_risk, request_gate
 
@@ -99,7 +100,7 @@ def test_bad_word_shows_the_syntax_and_unknown_project_is_named(pmo):
 def test_a_cancelled_project_is_refused_a_digest_and_nothing_changes(pmo):
     """Issue 6 audit: only active and on-hold projects get a digest, so "on" for a killed
     project would promise a digest that never comes."""
-    assert "is killed" in say(pmo, "/gate", "decide APOLLO kill Business case gone", ADMIN)
+    assert "is killed" in kill(pmo, reason="Business case gone")
     reply = switch(pmo, "APOLLO", "on")
     assert reply == ("*APOLLO* is cancelled, so it gets no weekly digest: only active and "
                      "on-hold projects do. Nothing changed.")

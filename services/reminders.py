@@ -74,7 +74,17 @@ def reminder_plan(ctx: BotContext, now: datetime) -> ReminderPlan:
     return plan
 
 
-def _reminder_plan(ctx: BotContext, now: datetime) -> tuple[ReminderPlan, list[str]]:
+def offline_plan(ctx: BotContext, now: datetime) -> tuple[ReminderPlan, frozenset[str]]:
+    """What a pass at `now` would plan, asking Slack nothing and writing nothing (a dry run):
+    cached time zones, and the PMO's zone assumed for the people returned beside the plan."""
+    assumed: set[str] = set()
+    plan, _ = _reminder_plan(ctx, now, assumed=assumed)
+    return plan, frozenset(assumed)
+
+
+def _reminder_plan(ctx: BotContext, now: datetime, *, assumed: set[str] | None = None
+                   ) -> tuple[ReminderPlan, list[str]]:
+    """`assumed`: when given, people with no cached zone get the PMO's, and are added to it."""
     rules = ctx.rules
     with ctx.db.read() as session:
         items = all_due_items(session, now, rules)
@@ -83,6 +93,9 @@ def _reminder_plan(ctx: BotContext, now: datetime) -> tuple[ReminderPlan, list[s
         people = {item.recipient for item in items}
         rows = ledger.zones(session, people)
         known = zones.cached_zones(rows, rules.pmo.tz)
+        if assumed is not None:
+            assumed.update(people - known.keys())
+            known.update((person, rules.pmo.tz) for person in people - known.keys())
         state = ledger.ledger_for(session, items)
         already = outbox.planned_keys(session, todays_nudge_keys(now, known))
     plan = plan_reminders(items, state, known, already, now, rules, WorkCalendar.of(rules.pmo))

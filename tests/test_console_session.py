@@ -73,7 +73,8 @@ def test_a_refused_command_is_the_bots_reply_and_the_session_goes_on(demo):
 BAD_INPUT = [
     (":nope", "  :nope is not a console command.\n  Usage: :help lists the console commands"),
     (":as zed", "  There is no user zed. :users lists them.\n  Usage: :as NAME"),
-    (":as", "  There is no user ?. :users lists them."),
+    (":as", "  Who? Give a name.\n  Usage: :as NAME"),
+    (":in", "  Where? Give a channel.\n  Usage: :in #CHANNEL"),
     (":in #nowhere", "  There is no channel #nowhere. :channels lists them."),
     (":click", "  Which button? Give its number.\n  Usage: :click N"),
     (":click 1", "  There is nothing to click yet: no message shown so far had buttons."),

@@ -17,6 +17,7 @@ from handlers.reminders import preview_digest
 from handlers.slack_io import (
     Incoming,
     Reply,
+    answer_later,
     ephemeral,
     error_text,
     keep,
@@ -33,13 +34,15 @@ from pmo_rules.pmo_commands import (
     ListProjects,
     PreviewDigest,
     SetProjectDigest,
+    ShowAudit,
     ShowProject,
     parse_pmo_command,
 )
 from pmo_rules.risk_command import PortfolioRisks
+from services import audit, projects
 from services import gates as gate_flow
-from services import projects
 from services.context import BotContext
+from templates.audit import audit_text
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -94,6 +97,21 @@ def show_risks(ctx: BotContext, ack, _command: dict, _respond, _parsed: Portfoli
 def list_gates(ctx: BotContext, ack, _command: dict, _respond, _parsed: ListGates) -> None:
     rows = gate_flow.pending_requests(ctx)
     ack(**gate_views.pending(ctx.renderer, rows, ctx.now()).as_payload())
+
+
+def show_audit(ctx: BotContext, ack, command: dict, respond, parsed: ShowAudit) -> None:
+    """Read-only and PMO admins only: refused before the ack, read after it."""
+    permissions.require_admin(command["user_id"], ctx.rules, action="audit")
+    ack()
+    say = ephemeral(respond)
+
+    def produce() -> str:
+        try:
+            return audit_text(ctx.renderer, audit.audit_page(ctx, parsed.key, parsed.page))
+        except UserError as error:
+            return error_text(ctx.renderer, error)
+
+    answer_later(ctx, produce, say)
 
 
 def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetApprovers) -> None:
@@ -165,4 +183,5 @@ VERBS: dict[type, Callable[..., None]] = {
     PreviewDigest: show_digest,
     SetProjectDigest: switch_project_digest,
     EditProject: edit_project,
+    ShowAudit: show_audit,
 }

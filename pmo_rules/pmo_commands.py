@@ -60,6 +60,14 @@ class SetProjectDigest:
 
 
 @dataclass(frozen=True)
+class ShowAudit:
+    """`/pmo audit KEY [page]`: one page of a project's audit trail, newest first (admins)."""
+
+    key: str
+    page: int = 1
+
+
+@dataclass(frozen=True)
 class EditProject:
     """`/pmo project KEY pm @user|rename New name…|channel #channel` (PMO admins): `field` is
     "pm", "name" or "channel", `value` the new PM id, name or channel id."""
@@ -173,6 +181,20 @@ def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.
     return ref.id
 
 
+def _audit(words: list[str]) -> ShowAudit:
+    if not words or len(words) > 2:
+        raise UserError("audit.usage", usage=USAGE)
+    key = parse_key(words[0], usage=USAGE)
+    if len(words) == 1:
+        return ShowAudit(key)
+    page = words[1]
+    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_AUDIT_PAGE:
+        raise UserError("audit.page_malformed", usage=USAGE, word=page[:20])
+    return ShowAudit(key, int(page))
+
+
+MAX_AUDIT_PAGE = 100_000
+
 SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "help": _help,
     "projects": _projects,
@@ -180,6 +202,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "risks": parse_portfolio_risks,
     "gates": _gates,
     "digest": _digest,
+    "audit": _audit,
 }
 
 

@@ -308,7 +308,7 @@ def test_chinese_workspace(database_url, slack):
         reply = risk(zh, "add APOLLO 供应商接口可能延期 p:4 i:5 response:减轻")
         assert "已登记风险 *APOLLO-R1*" in reply and "严重" in reply
         card = card_message(zh)
-        assert "供应商接口可能延期" in card["text"] and "标记已复核" in shown(
+        assert "供应商接口可能延期" in card["text"] and "标记为已复核" in shown(
             card["blocks"])
         assert "概率必须是 1 到 5 的整数" in risk(zh, "add APOLLO 延期 p:9 i:1")
         risk(zh, "update APOLLO-R1 p:2 note:已有备选供应商")

@@ -331,7 +331,8 @@ def test_chinese_words_for_the_new_answers(database_url, slack):
         for title in ("供应商接口可能延期 p:4 i:5", "预算削减 p:2 i:2", "机房租约 p:3 i:4"):
             assert "已登记风险" in risk(zh, f"add APOLLO {title}")
         risk(zh, "close APOLLO-R1 已交付")
-        assert "请说明为什么重新打开 *APOLLO-R1* ，" in risk(zh, "update APOLLO-R1 status:open")
+        assert "请说明为什么重新打开 *APOLLO-R1* 这个风险，" in risk(
+            zh, "update APOLLO-R1 status:open")
         assert "*APOLLO-R1* 已关闭，其字段不再修改" in risk(zh, "update APOLLO-R1 p:1")
         assert risk(zh, "历史").startswith("`/risk 历史`：没有这个命令。")
         assert "`/risk list` 不能按 `过期` 筛选" in risk(zh, "list APOLLO 过期")
@@ -339,7 +340,7 @@ def test_chinese_words_for_the_new_answers(database_url, slack):
             zh, "reviewed APOLLO-R2 APOLLO-R3 已与供应商确认")
         assert risk(zh, "close APOLLO-R3 duplicate:APOLLO-R2").startswith(
             ":white_check_mark: *APOLLO-R3* 已作为 *APOLLO-R2* 的重复项关闭")
-        assert listed(zh, "list APOLLO level:低") == ("*APOLLO 的未关闭风险* · 低 （1）",
+        assert listed(zh, "list APOLLO level:低") == ("*APOLLO 的未关闭风险* · 低 · 1 项",
                                                      ["APOLLO-R2"])
     finally:
         zh.close()

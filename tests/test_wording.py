@@ -65,7 +65,7 @@ def test_zh_lists_fields_with_the_chinese_separator(database_url, slack):
         add_said = risk(bot, "add APOLLO 供应商延期 p:2 i:2")
         assert "已登记风险" in add_said
         said = risk(bot, "update APOLLO-R1 p:3 i:4")
-        assert "已更新 *APOLLO-R1* ：概率、影响。" in said  # a space keeps the bold bold
+        assert "已更新 *APOLLO-R1* 的概率、影响 · 当前为" in said  # bold apart from CJK, no ：
         risk(bot, "update APOLLO-R1 p:4 i:5")
         history = str(bot.command("/risk", "show APOLLO-R1").json["blocks"])
         assert "概率 3 → 4；影响 4 → 5" in history
@@ -99,5 +99,5 @@ def test_zh_digest_joins_keys_with_the_chinese_separator(database_url, slack):
     add_project(bot, "HERMES", ALICE, statuses=[(START, "green")])
     run(bot)
     [digest] = slack.messages(GENERAL)
-    assert "*尚无更新：* APOLLO、ZEUS" in str(digest["blocks"])
+    assert "*尚无更新* —— APOLLO、ZEUS" in str(digest["blocks"])
     bot.ctx.db.dispose()

@@ -105,7 +105,8 @@ def snapshot(bot) -> str:
 @pytest.fixture
 def portfolio(database_url, slack, tmp_path):
     rules = tmp_path / "rules.toml"
-    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n')
+    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n'
+                     '[status]\nfirst_update_within_days = 0\n')  # due at once, no grace
     made = make_bot(database_url, slack, pmo_rules())
     add_project(made, "APOLLO", ALICE, at=START)
     with made.ctx.db.write() as session:

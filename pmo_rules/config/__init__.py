@@ -12,7 +12,7 @@ Every unknown key is an error: a typo such as `cadance_days` must not silently l
 in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
-`reminders.py`, `digest.py`), each with its frozen dataclass and its parser; the checks they
+`reminders.py`, `digest.py`, `indicators.py`), each with its frozen dataclass and its parser; the checks they
 share are in `_checks.py`. This module puts them together: `Rules`, `parse_rules`, `RulesError`
 and `DEFAULT_RULES`.
 """
@@ -25,6 +25,7 @@ from typing import Any
 from pmo_rules.config._checks import _Invalid, _no_unknown_keys, _one_line, _section, _table
 from pmo_rules.config.digest import DigestRules, _parse_digest
 from pmo_rules.config.gates import GateRule, GatesRules, _parse_gates
+from pmo_rules.config.indicators import IndicatorRules, _parse_indicators
 from pmo_rules.config.pmo import PmoRules, _parse_pmo
 from pmo_rules.config.reminders import ReminderRules, _parse_reminders
 from pmo_rules.config.risk import RiskLevels, RiskRules, _parse_risk
@@ -32,7 +33,8 @@ from pmo_rules.config.status import StatusRules, _parse_status
 from pmo_rules.lifecycle import phase_index
 
 __all__ = [
-    "DEFAULT_RULES", "DEFAULT_SOURCE", "DigestRules", "GateRule", "GatesRules", "PmoRules",
+    "DEFAULT_RULES", "DEFAULT_SOURCE", "DigestRules", "GateRule", "GatesRules", "IndicatorRules",
+    "PmoRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",
 ]
@@ -67,6 +69,7 @@ class Rules:
     gates: GatesRules = GatesRules()
     reminders: ReminderRules = ReminderRules()
     digest: DigestRules = DigestRules()
+    indicators: IndicatorRules = IndicatorRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -82,7 +85,7 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
         raise RulesError(source, bad.key, bad.reason) from None
 
 
-_SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest")
+_SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators")
 
 
 def _parse(data: Any) -> Rules:
@@ -96,6 +99,7 @@ def _parse(data: Any) -> Rules:
         gates=_parse_gates(_section(top, "gates")),
         reminders=_parse_reminders(_section(top, "reminders")),
         digest=_parse_digest(_section(top, "digest")),
+        indicators=_parse_indicators(_section(top, "indicators")),
     )
 
 

@@ -24,6 +24,7 @@ from pmo_rules.config._checks import (
 
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 _LOCALES = ("en", "zh")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class PmoRules:
     digest_channel: str | None = None
     holidays_country: str | None = None
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    currency: str = "CNY"
+    """ISO 4217 code that project budgets and costs are read and shown in."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -45,7 +48,8 @@ class PmoRules:
 
 def _parse_pmo(table: dict) -> PmoRules:
     """[pmo]: people, time zone, language, channel and calendar."""
-    keys = ("admins", "timezone", "locale", "digest_channel", "holidays_country", "working_days")
+    keys = ("admins", "timezone", "locale", "digest_channel", "holidays_country", "working_days",
+            "currency")
     _no_unknown_keys(table, "pmo", keys)
     d = PmoRules()
     return PmoRules(
@@ -55,6 +59,7 @@ def _parse_pmo(table: dict) -> PmoRules:
         digest_channel=_channel(table.get("digest_channel"), "pmo.digest_channel"),
         holidays_country=_country(table.get("holidays_country"), "pmo.holidays_country"),
         working_days=_working_days(table.get("working_days", list(d.working_days))),
+        currency=_currency(table.get("currency", d.currency)),
     )
 
 
@@ -110,3 +115,10 @@ def _working_days(value: Any) -> tuple[int, ...]:
         days.append(index)
     _unique(days, key)
     return tuple(sorted(days))
+
+
+def _currency(value: Any) -> str:
+    """An ISO 4217 code in capitals ("CNY", "EUR"): budgets are whole amounts in it."""
+    if isinstance(value, str) and _CURRENCY.fullmatch(value):
+        return value
+    raise _Invalid("pmo.currency", f'must be an ISO 4217 currency code such as "CNY"{_got(value)}')

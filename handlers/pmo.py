@@ -18,6 +18,7 @@ from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, work
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
+from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
     AddProject,
     Help,
@@ -30,6 +31,7 @@ from pmo_rules.pmo_commands import (
 )
 from pmo_rules.risk_command import PortfolioRisks
 from services import gates as gate_flow
+from services import plans
 from services import projects
 from services.context import BotContext
 
@@ -133,6 +135,33 @@ def apply_project_digest(ctx: BotContext, request: Incoming, reply: Reply) -> No
                                           _parsed(request, SetProjectDigest)))
 
 
+def set_plan(ctx: BotContext, ack, command: dict, respond, parsed: SetPlan) -> None:
+    """The PM or a PMO admin: who may is checked with the project, after the ack."""
+    keep(ctx, ack, "pmo.project_plan", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.project_plan")
+def apply_plan(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(plans.set_plan(ctx, request.user, _parsed(request, SetPlan)))
+
+
+def open_plan_form(ctx: BotContext, ack, _command: dict, _respond, _parsed: OpenPlanForm) -> None:
+    ack(text=ctx.renderer.t("plan.form") + "\n" + ctx.renderer.t(
+        "usage.hint", usage=ctx.renderer.t("usage.pmo_project_plan")))
+
+
+def rebaseline(ctx: BotContext, ack, command: dict, respond, parsed: Rebaseline) -> None:
+    permissions.require_admin(command["user_id"], ctx.rules, action="rebaseline")
+    keep(ctx, ack, "pmo.project_rebaseline", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.project_rebaseline")
+def apply_rebaseline(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(plans.rebaseline(ctx, request.user, _parsed(request, Rebaseline)))
+
+
 VERBS: dict[type, Callable[..., None]] = {
     Help: show_help,
     ListProjects: list_projects,
@@ -143,4 +172,7 @@ VERBS: dict[type, Callable[..., None]] = {
     SetApprovers: change_approvers,
     PreviewDigest: show_digest,
     SetProjectDigest: switch_project_digest,
+    SetPlan: set_plan,
+    OpenPlanForm: open_plan_form,
+    Rebaseline: rebaseline,
 }

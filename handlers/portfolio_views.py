@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pmo_rules.portfolio import Standing, standing, tally
+from services import plans as plans_service
 from services import projects as projects_service
 from services.context import BotContext
 from services.projects import Project, StatusUpdate
@@ -50,6 +51,8 @@ def project_card(ctx: BotContext, key: str) -> Message:
     """One project: phase, state, PM, channel, latest RAG and its age, the last few updates."""
     project, recent = projects_service.with_recent(ctx, key, RECENT_UPDATES)
     now = ctx.now()
+    percent = next((s.percent_complete for s in recent if s.percent_complete is not None), None)
+    plan = plans_service.plan_for_card(ctx, project.id, percent)
     return ctx.renderer.message(
-        "project_card", "portfolio.card_text", project=project, recent=recent,
+        "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
         standing=project_standing(ctx, project, recent[0] if recent else None, now))

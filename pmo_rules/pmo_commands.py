@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pmo_rules import gates, text
+from pmo_rules import gates, plans, text
 from pmo_rules.errors import UserError
 from pmo_rules.projects import parse_key, parse_name
 from pmo_rules.risk_command import parse_portfolio_risks
@@ -91,13 +91,18 @@ def _gates(words: list[str]) -> ListGates:
     return ListGates()
 
 
-def _project(words: list[str]) -> ShowProject | AddProject | gates.SetApprovers | SetProjectDigest:
+def _project(words: list[str]) -> object:
     if words and words[0].lower() == "add":
         return _add_project(words[1:])
     if len(words) > 1 and words[1].lower() == "approvers":
         return gates.parse_approvers(parse_key(words[0], usage=gates.APPROVERS_USAGE), words[2:])
     if len(words) > 1 and words[1].lower() == "digest":
         return _project_digest(parse_key(words[0], usage=DIGEST_USAGE), words[2:])
+    if len(words) > 1 and words[1].lower() == "plan":
+        return plans.parse_plan(parse_key(words[0], usage=plans.PLAN_USAGE), words[2:])
+    if len(words) > 1 and words[1].lower() == "rebaseline":
+        return plans.parse_rebaseline(parse_key(words[0], usage=plans.REBASELINE_USAGE),
+                                      words[2:])
     if len(words) != 1:
         raise UserError("pmo.project_usage", usage=USAGE)
     return ShowProject(parse_key(words[0], usage=USAGE))

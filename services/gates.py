@@ -23,6 +23,7 @@ from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import next_phase
 from services import gate_cards as cards
+from services import plans
 from services.context import BotContext
 from storage import gates as store
 from storage import outbox
@@ -242,6 +243,7 @@ def _apply(session: Session, project: Project, request: store.GateRequest, actor
         store.move_project(session, project=project, from_phase=request.phase,
                            phase=change.phase, state=change.state,
                            hold_until=request.hold_until, actor=actor, now=now)
+        plans.gate_decided(session, project, request.phase, request.state, actor, now)
 
 
 def _tell(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,

@@ -5,10 +5,11 @@ from storage.base import Base
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.inbox import InboxItem
 from storage.outbox import Delivery
+from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "InboxItem", "Project", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate",
+           "InboxItem", "Project", "ProjectPlan", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate",
            "UserZone"]

@@ -1,0 +1,152 @@
+"""Plan use cases (issue 11): set a project's plan, re-baseline it, freeze the baseline when
+the planning gate passes, and the plan with its indicators for `/pmo project KEY`.
+
+Each write is one transaction with its audit entry (storage.plans records before and after).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from pmo_rules import gates, permissions, plans
+from pmo_rules.errors import UserError
+from pmo_rules.indicators import Baseline, Indicators, Progress, compute
+from pmo_rules.schedule import WorkCalendar
+from services.context import BotContext
+from storage import plans as store
+from storage import projects as project_store
+from storage.plans import ProjectPlan
+from storage.projects import Project
+from templates.errors import error_text
+
+GATE_REASON = "planning gate passed"
+
+
+def gate_decided(session: Session, project: Project, phase: str, outcome: str, actor: str,
+                 now: datetime) -> None:
+    """Called in the gate decision's transaction: passing the planning gate freezes the plan
+    as the baseline (a project without a plan, or already baselined, is left as it is)."""
+    if outcome != gates.PASSED or phase != plans.BASELINE_GATE:
+        return
+    plan = store.plan_of(session, project.id)
+    if plan is not None and not plan.has_baseline:
+        store.take_baseline(session, project=project, actor=actor, now=now, reason=GATE_REASON)
+
+
+def may_plan(user: str, pm_id: str, ctx: BotContext) -> bool:
+    return user == pm_id or permissions.is_admin(user, ctx.rules)
+
+
+def set_plan(ctx: BotContext, user: str, cmd: plans.SetPlan) -> str:
+    """Store the plan (or, once baselined, the forecast) and say what it is now."""
+    now = ctx.now()
+    try:
+        with ctx.db.write() as session:
+            project = _project(session, cmd.key)
+            if not may_plan(user, project.pm_id, ctx):
+                raise UserError("plan.not_allowed", key=project.key, pm=project.pm_id)
+            row = store.plan_of(session, project.id)
+            current = None if row is None else values_of(row)
+            plan = plans.merged(current, cmd, key=project.key)
+            if plan == current:
+                return ctx.renderer.t("plan.unchanged", key=project.key)
+            had_baseline = row is not None and row.has_baseline
+            row = store.save_plan(session, project=project, values=_columns(plan),
+                                  baseline=plans.baselined_at_once(project.phase),
+                                  actor=user, now=now)
+            shown = shown_plan(ctx, row)
+    except UserError as error:
+        return error_text(ctx.renderer, error)
+    if had_baseline:
+        outcome = "forecast_set"
+    elif row.has_baseline:
+        outcome = "set_baselined"
+    else:
+        outcome = "set"
+    return ctx.renderer.t(f"plan.{outcome}", key=cmd.key, plan=shown)
+
+
+def rebaseline(ctx: BotContext, user: str, cmd: plans.Rebaseline) -> str:
+    """A PMO admin moves the baseline to the plan as it stands, with a reason (audited)."""
+    permissions.require_admin(user, ctx.rules, action="rebaseline")
+    now = ctx.now()
+    try:
+        with ctx.db.write() as session:
+            project = _project(session, cmd.key)
+            row = store.plan_of(session, project.id)
+            if row is None:
+                raise UserError("plan.none", key=project.key)
+            if row.has_baseline and baseline_of(row) == Baseline(row.start_on, row.finish_on,
+                                                                 float(row.budget)):
+                raise UserError("plan.rebaseline_same", key=project.key)
+            store.take_baseline(session, project=project, actor=user, now=now,
+                                reason=cmd.reason, action="plan.rebaselined")
+            shown = shown_plan(ctx, row)
+    except UserError as error:
+        return error_text(ctx.renderer, error)
+    return ctx.renderer.t("plan.rebaselined", key=cmd.key, plan=shown, reason=cmd.reason)
+
+
+def _project(session: Session, key: str) -> Project:
+    project = project_store.project_by_key(session, key)
+    if project is None:
+        raise UserError("project.unknown", key=key)
+    return project
+
+
+def values_of(row: ProjectPlan) -> plans.PlanValues:
+    return plans.PlanValues(row.start_on, row.finish_on, row.budget, row.sponsor_id, row.method)
+
+
+def _columns(plan: plans.PlanValues) -> dict[str, object]:
+    return {"start_on": plan.start, "finish_on": plan.finish, "budget": plan.budget,
+            "sponsor_id": plan.sponsor_id, "method": plan.method}
+
+
+def baseline_of(row: ProjectPlan | None) -> Baseline | None:
+    if row is None or not row.has_baseline:
+        return None
+    return Baseline(row.baseline_start, row.baseline_finish, float(row.baseline_budget))
+
+
+# -- what people look at --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlanShown:
+    """A plan as the card and the replies show it: forecast, baseline (None before the gate),
+    the money's currency and the indicators of today."""
+
+    start: date
+    finish: date
+    budget: float
+    sponsor_id: str | None
+    method: str | None
+    baseline: Baseline | None
+    currency: str
+    indicators: Indicators
+
+    @property
+    def moved(self) -> bool:
+        """Whether the forecast differs from the baseline."""
+        return self.baseline is not None and (
+            (self.start, self.finish, self.budget)
+            != (self.baseline.start, self.baseline.finish, self.baseline.budget))
+
+
+def shown_plan(ctx: BotContext, row: ProjectPlan, percent: int | None = None) -> PlanShown:
+    today = ctx.now().astimezone(ctx.rules.pmo.tz).date()
+    baseline = baseline_of(row)
+    figures = compute(baseline, Progress(percent), [], today, ctx.rules.indicators,
+                      WorkCalendar.of(ctx.rules.pmo))
+    return PlanShown(row.start_on, row.finish_on, float(row.budget), row.sponsor_id, row.method,
+                     baseline, ctx.rules.pmo.currency, figures)
+
+
+def plan_for_card(ctx: BotContext, project_id: int, percent: int | None) -> PlanShown | None:
+    """The plan of one project with today's indicators (`percent`: its latest update's)."""
+    with ctx.db.read() as session:
+        row = store.plan_of(session, project_id)
+        return None if row is None else shown_plan(ctx, row, percent)

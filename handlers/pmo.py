@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import gate_views, risk_views
+from handlers import gate_views, milestone, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, work
@@ -24,6 +24,7 @@ from pmo_rules.pmo_commands import (
     Help,
     ListGates,
     ListProjects,
+    MilestoneWords,
     PreviewDigest,
     SetProjectDigest,
     ShowProject,
@@ -175,4 +176,6 @@ VERBS: dict[type, Callable[..., None]] = {
     SetPlan: set_plan,
     OpenPlanForm: open_plan_form,
     Rebaseline: rebaseline,
+    MilestoneWords: lambda ctx, ack, command, _respond, _parsed: milestone.on_milestone(
+        ctx, ack, command),
 }

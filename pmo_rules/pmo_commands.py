@@ -136,6 +136,11 @@ def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.
     return ref.id
 
 
+@dataclass(frozen=True)
+class MilestoneWords:
+    """`/pmo milestone …`: the same words as `/milestone …`, answered by its handler."""
+
+
 SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "help": _help,
     "projects": _projects,
@@ -143,6 +148,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "risks": parse_portfolio_risks,
     "gates": _gates,
     "digest": _digest,
+    "milestone": lambda _words: MilestoneWords(),
 }
 
 

@@ -36,17 +36,13 @@ def gate_decided(session: Session, project: Project, phase: str, outcome: str, a
         store.take_baseline(session, project=project, actor=actor, now=now, reason=GATE_REASON)
 
 
-def may_plan(user: str, pm_id: str, ctx: BotContext) -> bool:
-    return user == pm_id or permissions.is_admin(user, ctx.rules)
-
-
 def set_plan(ctx: BotContext, user: str, cmd: plans.SetPlan) -> str:
     """Store the plan (or, once baselined, the forecast) and say what it is now."""
     now = ctx.now()
     try:
         with ctx.db.write() as session:
             project = _project(session, cmd.key)
-            if not may_plan(user, project.pm_id, ctx):
+            if not permissions.may_plan(user, project.pm_id, ctx.rules):
                 raise UserError("plan.not_allowed", key=project.key, pm=project.pm_id)
             row = store.plan_of(session, project.id)
             current = None if row is None else values_of(row)

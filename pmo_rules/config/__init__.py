@@ -12,7 +12,7 @@ Every unknown key is an error: a typo such as `cadance_days` must not silently l
 in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
-`reminders.py`, `digest.py`, `indicators.py`), each with its frozen dataclass and its parser; the checks they
+`reminders.py`, `digest.py`, `indicators.py`, `milestones.py`), each with its frozen dataclass and its parser; the checks they
 share are in `_checks.py`. This module puts them together: `Rules`, `parse_rules`, `RulesError`
 and `DEFAULT_RULES`.
 """
@@ -26,6 +26,7 @@ from pmo_rules.config._checks import _Invalid, _no_unknown_keys, _one_line, _sec
 from pmo_rules.config.digest import DigestRules, _parse_digest
 from pmo_rules.config.gates import GateRule, GatesRules, _parse_gates
 from pmo_rules.config.indicators import IndicatorRules, _parse_indicators
+from pmo_rules.config.milestones import MilestoneRules, _parse_milestones
 from pmo_rules.config.pmo import PmoRules, _parse_pmo
 from pmo_rules.config.reminders import ReminderRules, _parse_reminders
 from pmo_rules.config.risk import RiskLevels, RiskRules, _parse_risk
@@ -34,7 +35,7 @@ from pmo_rules.lifecycle import phase_index
 
 __all__ = [
     "DEFAULT_RULES", "DEFAULT_SOURCE", "DigestRules", "GateRule", "GatesRules", "IndicatorRules",
-    "PmoRules",
+    "MilestoneRules", "PmoRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",
 ]
@@ -70,6 +71,7 @@ class Rules:
     reminders: ReminderRules = ReminderRules()
     digest: DigestRules = DigestRules()
     indicators: IndicatorRules = IndicatorRules()
+    milestones: MilestoneRules = MilestoneRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -85,7 +87,8 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
         raise RulesError(source, bad.key, bad.reason) from None
 
 
-_SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators")
+_SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
+             "milestones")
 
 
 def _parse(data: Any) -> Rules:
@@ -100,6 +103,7 @@ def _parse(data: Any) -> Rules:
         reminders=_parse_reminders(_section(top, "reminders")),
         digest=_parse_digest(_section(top, "digest")),
         indicators=_parse_indicators(_section(top, "indicators")),
+        milestones=_parse_milestones(_section(top, "milestones")),
     )
 
 

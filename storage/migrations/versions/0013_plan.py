@@ -1,5 +1,6 @@
-"""project plans: a project's planned start, finish, budget (BAC), sponsor and method, and the
-baseline frozen when the planning gate passes (issue 11)
+"""project plans and milestones: a project's planned start, finish, budget (BAC), sponsor and method, and the
+baseline frozen when the planning gate passes; milestones numbered per project
+(APOLLO-M1, …) with their baseline date, forecast and done date (issue 11)
 
 Existing projects get no row: they have no plan until `/pmo project KEY plan …`.
 
@@ -39,7 +40,30 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_plans_project_id_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('project_id', name=op.f('pk_project_plans'))
     )
+    op.create_table('milestones',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=150), nullable=False),
+    sa.Column('owner_id', sa.String(length=32), nullable=False),
+    sa.Column('weight', sa.Integer(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('forecast_on', sa.Date(), nullable=True),
+    sa.Column('expected_on', sa.Date(), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('created_by', sa.String(length=32), nullable=False),
+    sa.Column('created_at', storage.base.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storage.base.UtcDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('number >= 1 AND weight >= 1', name=op.f('ck_milestones_numbers')),
+    sa.CheckConstraint('expected_on = COALESCE(forecast_on, due_on)', name=op.f('ck_milestones_expected')),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_milestones_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_milestones')),
+    sa.UniqueConstraint('project_id', 'number', name=op.f('uq_milestones_project_id_number'))
+    )
+    op.create_index('ix_milestones_open', 'milestones', ['done_on', 'expected_on'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_milestones_open', table_name='milestones')
+    op.drop_table('milestones')
     op.drop_table('project_plans')

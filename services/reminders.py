@@ -43,7 +43,7 @@ from storage import audit, outbox
 from storage import projects as projects_store
 from storage import reminders as ledger
 from storage.gates import resume_ended_holds
-from storage.sources import all_due_items, source_of, status_due
+from storage.sources import items_to_nudge, source_of, status_due
 from templates.reminders import escalation_messages, nudge_record
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def reminder_plan(ctx: BotContext, now: datetime) -> ReminderPlan:
 def _reminder_plan(ctx: BotContext, now: datetime) -> tuple[ReminderPlan, list[str]]:
     rules = ctx.rules
     with ctx.db.read() as session:
-        items = all_due_items(session, now, rules)
+        items = items_to_nudge(session, now, rules)
         if not items:
             return ReminderPlan(), []
         people = {item.recipient for item in items}

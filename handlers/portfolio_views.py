@@ -51,8 +51,7 @@ def project_card(ctx: BotContext, key: str) -> Message:
     """One project: phase, state, PM, channel, latest RAG and its age, the last few updates."""
     project, recent = projects_service.with_recent(ctx, key, RECENT_UPDATES)
     now = ctx.now()
-    percent = next((s.percent_complete for s in recent if s.percent_complete is not None), None)
-    plan = plans_service.plan_for_card(ctx, project.id, percent)
+    plan = plans_service.plan_for_card(ctx, project, recent)
     return ctx.renderer.message(
         "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
         standing=project_standing(ctx, project, recent[0] if recent else None, now))

@@ -207,3 +207,43 @@ def _overrun_rag(bac: float, estimates: tuple[float | None, ...],
     if overrun >= rules.overrun_red_pct:
         return Rag.RED
     return Rag.AMBER if overrun >= rules.overrun_amber_pct else Rag.GREEN
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedBetter:
+    """The PM reported a better colour than the numbers indicate ("watermelon": green outside,
+    red inside): which aspect, both colours, and the evidence past its amber threshold."""
+
+    aspect: str
+    reported: Rag
+    indicated: Rag
+    spi: float | None = None
+    cpi: float | None = None
+    slip: Slip | None = None
+    overrun_pct: int | None = None
+
+
+def reported_better(reported: dict[str, str | None], figures: Indicators,
+                    rules: IndicatorRules) -> ReportedBetter | None:
+    """The first of overall, schedule and cost where the reported colour (`reported`, by
+    aspect; None when not reported) is better than the indicated one; None when none is. The
+    PM is not overruled: this only says so, with the evidence."""
+    indicated = {"overall": figures.overall, "schedule": figures.schedule, "cost": figures.cost}
+    for aspect in ("overall", "schedule", "cost"):
+        said, numbers = reported.get(aspect), indicated[aspect]
+        if said is None or numbers is None or Rag(said).severity >= numbers.severity:
+            continue
+        estimates = [e for e in (figures.eac, figures.pm_eac) if e is not None]
+        overrun = (round((max(estimates) / figures.bac - 1) * 100)
+                   if estimates and figures.bac else None)
+        return ReportedBetter(
+            aspect, Rag(said), numbers,
+            spi=figures.spi if figures.spi is not None and round(figures.spi, 6)
+            < rules.spi_amber and aspect != "cost" else None,
+            cpi=figures.cpi if figures.cpi is not None and round(figures.cpi, 6)
+            < rules.cpi_amber and aspect != "schedule" else None,
+            slip=figures.worst_slip if figures.worst_slip is not None and
+            figures.worst_slip.days >= rules.slip_amber_days and aspect != "cost" else None,
+            overrun_pct=overrun if overrun is not None and overrun >= rules.overrun_amber_pct
+            and aspect != "schedule" else None)
+    return None

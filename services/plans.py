@@ -6,20 +6,29 @@ Each write is one transaction with its audit entry (storage.plans records before
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from pmo_rules import gates, permissions, plans
 from pmo_rules.errors import UserError
-from pmo_rules.indicators import Baseline, Indicators, Progress, compute
+from pmo_rules.indicators import (
+    Baseline,
+    Indicators,
+    MilestoneDates,
+    Progress,
+    ReportedBetter,
+    compute,
+    reported_better,
+)
 from pmo_rules.schedule import WorkCalendar
 from services.context import BotContext
+from storage import milestones as milestone_store
 from storage import plans as store
 from storage import projects as project_store
 from storage.plans import ProjectPlan
-from storage.projects import Project
+from storage.projects import Project, StatusUpdate
 from templates.errors import error_text
 
 GATE_REASON = "planning gate passed"
@@ -123,6 +132,8 @@ class PlanShown:
     baseline: Baseline | None
     currency: str
     indicators: Indicators
+    flag: ReportedBetter | None = None
+    """The latest report's colour is better than the numbers' (None when not, or unknown)."""
 
     @property
     def moved(self) -> bool:
@@ -132,17 +143,34 @@ class PlanShown:
             != (self.baseline.start, self.baseline.finish, self.baseline.budget))
 
 
-def shown_plan(ctx: BotContext, row: ProjectPlan, percent: int | None = None) -> PlanShown:
+def shown_plan(ctx: BotContext, row: ProjectPlan, percent: int | None = None,
+               milestones: list[MilestoneDates] | None = None) -> PlanShown:
     today = ctx.now().astimezone(ctx.rules.pmo.tz).date()
     baseline = baseline_of(row)
-    figures = compute(baseline, Progress(percent), [], today, ctx.rules.indicators,
-                      WorkCalendar.of(ctx.rules.pmo))
+    figures = compute(baseline, Progress(percent), milestones or [], today,
+                      ctx.rules.indicators, WorkCalendar.of(ctx.rules.pmo))
     return PlanShown(row.start_on, row.finish_on, float(row.budget), row.sponsor_id, row.method,
                      baseline, ctx.rules.pmo.currency, figures)
 
 
-def plan_for_card(ctx: BotContext, project_id: int, percent: int | None) -> PlanShown | None:
-    """The plan of one project with today's indicators (`percent`: its latest update's)."""
+def plan_for_card(ctx: BotContext, project: Project,
+                  recent: list[StatusUpdate]) -> PlanShown | None:
+    """The plan of one project with today's indicators, from its updates (`recent`, newest
+    first: the latest percent complete reported), and whether the latest update's colours are
+    better than the numbers."""
+    percent = next((s.percent_complete for s in recent if s.percent_complete is not None), None)
+    latest = recent[0] if recent else None
+    reported = ({"overall": latest.overall, "schedule": latest.schedule, "cost": latest.cost}
+                if latest else None)
     with ctx.db.read() as session:
-        row = store.plan_of(session, project_id)
-        return None if row is None else shown_plan(ctx, row, percent)
+        row = store.plan_of(session, project.id)
+        if row is None:
+            return None
+        milestones = [MilestoneDates(m.ref(project.key), m.due_on, m.forecast_on, m.done_on,
+                                     m.weight)
+                      for m in milestone_store.milestones_of(session, project.id)]
+        shown = shown_plan(ctx, row, percent, milestones)
+    if reported:
+        flag = reported_better(reported, shown.indicators, ctx.rules.indicators)
+        shown = replace(shown, flag=flag)
+    return shown

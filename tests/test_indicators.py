@@ -270,3 +270,26 @@ def test_amounts_shown():
     assert format_amount(Decimal("400000"), "CNY") == "CNY 400,000"
     assert format_amount(1234.5, "EUR") == "EUR 1,234.50"
     assert format_amount(-25000, "CNY") == "CNY −25,000"
+
+
+# --- reported better than the numbers -----------------------------------------------------------
+
+def test_reported_green_while_the_numbers_say_red_is_flagged_with_the_evidence():
+    from pmo_rules.indicators import reported_better
+    baseline = Baseline(date(2026, 1, 1), date(2026, 11, 27), 100_000)  # 330 days
+    slipped = [MilestoneDates("APOLLO-M2", date(2026, 5, 1), forecast=date(2026, 5, 19))]
+    # 13 May is 132 days in: PV 40,000; 30% done → EV 30,000, SPI 0.75; AC 40,000 → CPI 0.75,
+    # EAC 133,333 (33% over); M2 forecast 12 working days after its Friday 1 May
+    figures = compute(baseline, Progress(30, 40_000), slipped, date(2026, 5, 13), RULES,
+                      WEEKDAYS)
+    assert figures.worst_slip.days == 12 and figures.overall is Rag.RED
+    flag = reported_better({"overall": "green", "schedule": None, "cost": None}, figures, RULES)
+    assert (flag.aspect, flag.reported, flag.indicated) == ("overall", Rag.GREEN, Rag.RED)
+    assert flag.spi == approx(0.75) and flag.cpi == approx(0.75)
+    assert flag.slip.label == "APOLLO-M2" and flag.overrun_pct == 33
+    # reporting the same colour (or worse) is not flagged; the schedule alone names its evidence
+    assert reported_better({"overall": "red"}, figures, RULES) is None
+    flag = reported_better({"overall": "red", "schedule": "amber"}, figures, RULES)
+    assert flag.aspect == "schedule" and flag.cpi is None and flag.overrun_pct is None
+    assert reported_better({"overall": "green"}, compute(None, Progress(), [], date(2026, 5, 13),
+                                                         RULES, WEEKDAYS), RULES) is None

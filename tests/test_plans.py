@@ -4,6 +4,7 @@ audit trail, and the plan on `/pmo project KEY`; both databases."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -177,7 +178,6 @@ def test_the_project_card_shows_the_plan_baseline_and_indicators(pmo):
 
 
 def test_the_words_exist_in_chinese(database_url, slack):
-    from dataclasses import replace
     rules = gate_rules()
     bot = make_bot(database_url, slack, replace(rules, pmo=replace(rules.pmo, locale="zh")))
     try:
@@ -188,3 +188,28 @@ def test_the_words_exist_in_chinese(database_url, slack):
         assert "不是金额" in bot.command("/pmo", PLAN + "x", user=ALICE).text
     finally:
         bot.close()
+
+
+def test_a_watermelon_is_flagged_on_the_project_card_in_en_and_zh(pmo, database_url, slack):
+    """Reported Green, but half-way past the baseline finish with 30% done and a milestone
+    12 working days late: the card says so, with the evidence; the PM's colour stays."""
+    set_phase(pmo, "execution")
+    say(pmo, "/pmo", "project APOLLO plan start:2026-01-05 finish:2026-10-30 budget:400000",
+        ADMIN)
+    say(pmo, "/milestone", "add APOLLO Wave 2 due:2026-11-05", ALICE)
+    say(pmo, "/status", "APOLLO green All fine", ALICE)
+    with pmo.ctx.db.write() as session:
+        from storage.projects import latest_status
+        latest_status(session, project_by_key(session, "APOLLO").id).percent_complete = 30
+    text = str(pmo.command("/pmo", "project APOLLO", user=BOB).json)
+    assert (":warning: *Reported better than the numbers:* reported :large_green_circle: "
+            "*Green* · indicators say :red_circle: *Red*: SPI 0.30, APOLLO-M1 12 working days "
+            "late") in text
+    rules = pmo.ctx.rules  # the same card in a Chinese workspace
+    zh = make_bot(database_url, slack, replace(rules, pmo=replace(rules.pmo, locale="zh")))
+    try:
+        text = str(zh.command("/pmo", "project APOLLO", user=BOB).json)
+    finally:
+        zh.close()
+    assert "*汇报优于数据：* 汇报为 :large_green_circle: *绿* · 指标显示 :red_circle: *红*" in text
+    assert "SPI 0.30，APOLLO-M1 延迟 12 个工作日" in text

@@ -47,9 +47,10 @@ def parse_amount(raw: str, *, field: str = "budget", allow_zero: bool = False,
     return amount
 
 
-def format_amount(amount: Decimal | float | int, currency: str) -> str:
-    """`CNY 400,000` or `CNY 1,234.50`: grouped, cents only when there are any."""
-    value = Decimal(str(amount)).quantize(Decimal("0.01"))
+def format_amount(amount: Decimal | float | int, currency: str, whole: bool = False) -> str:
+    """`CNY 400,000` or `CNY 1,234.50`: grouped, cents only when there are any (never with
+    `whole`, for computed figures such as planned value)."""
+    value = Decimal(str(amount)).quantize(Decimal("1" if whole else "0.01"))
     sign = "−" if value < 0 else ""
     value = abs(value)
     shown = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"

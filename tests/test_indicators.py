@@ -270,6 +270,7 @@ def test_amounts_shown():
     assert format_amount(Decimal("400000"), "CNY") == "CNY 400,000"
     assert format_amount(1234.5, "EUR") == "EUR 1,234.50"
     assert format_amount(-25000, "CNY") == "CNY −25,000"
+    assert format_amount(367_723.34, "CNY", whole=True) == "CNY 367,723"
 
 
 # --- reported better than the numbers -----------------------------------------------------------

@@ -13,11 +13,21 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from bot import failures
 from bot.context import BotContext
 from bot.observe import ObservedApp
-from handlers import gate, home, milestone, pmo, reminders, risk, status, status_form
+from handlers import (
+    gate,
+    home,
+    milestone,
+    plan_form,
+    pmo,
+    reminders,
+    risk,
+    status,
+    status_form,
+)
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, reminders)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, plan_form, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import gate_views, milestone, risk_views
+from handlers import gate_views, milestone, plan_form, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, work
@@ -147,11 +147,6 @@ def apply_plan(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     reply.say(plans.set_plan(ctx, request.user, _parsed(request, SetPlan)))
 
 
-def open_plan_form(ctx: BotContext, ack, _command: dict, _respond, _parsed: OpenPlanForm) -> None:
-    ack(text=ctx.renderer.t("plan.form") + "\n" + ctx.renderer.t(
-        "usage.hint", usage=ctx.renderer.t("usage.pmo_project_plan")))
-
-
 def rebaseline(ctx: BotContext, ack, command: dict, respond, parsed: Rebaseline) -> None:
     permissions.require_admin(command["user_id"], ctx.rules, action="rebaseline")
     keep(ctx, ack, "pmo.project_rebaseline", command, user=command["user_id"],
@@ -174,7 +169,7 @@ VERBS: dict[type, Callable[..., None]] = {
     PreviewDigest: show_digest,
     SetProjectDigest: switch_project_digest,
     SetPlan: set_plan,
-    OpenPlanForm: open_plan_form,
+    OpenPlanForm: plan_form.open_form,
     Rebaseline: rebaseline,
     MilestoneWords: lambda ctx, ack, command, _respond, _parsed: milestone.on_milestone(
         ctx, ack, command),

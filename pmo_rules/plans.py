@@ -13,11 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 
 from pmo_rules import dates, text
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PHASES, phase_index
 from pmo_rules.money import parse_amount
+from pmo_rules.projects import looks_like_key
+from pmo_rules.values import METADATA_MAX, Value
 
 PLAN_USAGE = "pmo_project_plan"
 REBASELINE_USAGE = "pmo_project_rebaseline"
@@ -147,3 +150,43 @@ def baselined_at_once(phase: str) -> bool:
     if phase not in PHASES:
         return True  # closed
     return phase_index(phase) > phase_index(BASELINE_GATE)
+
+
+# --- the plan form ----------------------------------------------------------------------------
+
+PLAN_FORM = "plan_form"
+"""The plan form's callback id."""
+FORM_FIELDS = ("start", "finish", "budget", "sponsor", "method")
+"""The form's input block ids: the option names, so a refusal's `field` is the block."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanForm(Value):
+    """The plan form's private_metadata: the project, and where the confirmation goes."""
+
+    key: str
+    channel: str | None
+    STALE: ClassVar[str] = "plan.form_stale"
+    LIMIT: ClassVar[int] = METADATA_MAX
+    WIRE: ClassVar[dict[str, str]] = {"key": "k", "channel": "c"}
+
+    def _check(self) -> PlanForm:
+        if not (isinstance(self.key, str) and looks_like_key(self.key)):
+            raise UserError(self.STALE)
+        channel = self.channel if isinstance(self.channel, str) and self.channel else None
+        return PlanForm(self.key.upper(), channel)
+
+
+def read_form(key: str, fields: dict[str, str | None]) -> SetPlan:
+    """The submitted form as the command it stands for (each field checked as when typed)."""
+    options = {name: value.strip() for name, value in fields.items()
+               if name in FORM_FIELDS and isinstance(value, str) and value.strip()}
+    return SetPlan(
+        key=key,
+        start=_day(options, "start"),
+        finish=_day(options, "finish"),
+        budget=(parse_amount(options["budget"], usage=PLAN_USAGE)
+                if "budget" in options else None),
+        sponsor_id=options.get("sponsor"),
+        method=_method(options.get("method")),
+    )

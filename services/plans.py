@@ -74,6 +74,29 @@ def set_plan(ctx: BotContext, user: str, cmd: plans.SetPlan) -> str:
     return ctx.renderer.t(f"plan.{outcome}", key=cmd.key, plan=shown)
 
 
+def plan_to_edit(ctx: BotContext, user: str,
+                 key: str) -> tuple[str, plans.PlanValues | None, str]:
+    """Before the plan form opens: the project's KEY, its plan now (None: none yet) and what
+    saving it does ("forecast": a baseline exists; "baseline": it is the baseline at once;
+    "plan": it waits for the planning gate); or the refusal (an unknown project, someone who
+    may not plan it)."""
+    with ctx.db.read() as session:
+        project = _project(session, key)
+        if not permissions.may_plan(user, project.pm_id, ctx.rules):
+            raise UserError("plan.not_allowed", key=project.key, pm=project.pm_id)
+        row = store.plan_of(session, project.id)
+        if row is not None and row.has_baseline:
+            return project.key, values_of(row), "forecast"
+        stage = "baseline" if plans.baselined_at_once(project.phase) else "plan"
+        return project.key, None if row is None else values_of(row), stage
+
+
+def check_plan(ctx: BotContext, user: str, cmd: plans.SetPlan) -> None:
+    """The form's checks before its ack (the change checks again when it is applied)."""
+    _key, current, _stage = plan_to_edit(ctx, user, cmd.key)
+    plans.merged(current, cmd, key=cmd.key)
+
+
 def rebaseline(ctx: BotContext, user: str, cmd: plans.Rebaseline) -> str:
     """A PMO admin moves the baseline to the plan as it stands, with a reason (audited)."""
     permissions.require_admin(user, ctx.rules, action="rebaseline")

@@ -14,7 +14,7 @@ from pmo_rules.config import GateRule
 from storage import audit
 from storage.plans import ProjectPlan
 from storage.projects import project_by_key
-from tests.support import ADMIN, ALICE, BOB, CAROL, make_bot
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, make_bot
 from tests.support.gates import add_apollo, click, gate_rules, request_gate, say, wait_until
 
 PLAN = "project APOLLO plan start:2026-01-05 finish:2026-10-30 budget:400,000"
@@ -213,3 +213,66 @@ def test_a_watermelon_is_flagged_on_the_project_card_in_en_and_zh(pmo, database_
         zh.close()
     assert "*汇报优于数据：* 汇报为 :large_green_circle: *绿* · 指标显示 :red_circle: *红*" in text
     assert "SPI 0.30，APOLLO-M1 延迟 12 个工作日" in text
+
+
+# --- the plan form ------------------------------------------------------------------------------
+
+def open_plan_form(bot, user=ALICE) -> dict:
+    before = len(bot.slack.calls("views.open"))
+    response = bot.command("/pmo", "project APOLLO plan", user=user)
+    assert not response.text, response.text
+    return bot.slack.wait_for("views.open", count=before + 1)[-1].response["view"]
+
+
+def answers(start=None, finish=None, budget=None, sponsor=None, method=None) -> dict:
+    """The form's state as Slack submits it (date pickers, a user select, a static select)."""
+    value = "value"
+    return {
+        "start": {value: {"type": "datepicker", "selected_date": start}},
+        "finish": {value: {"type": "datepicker", "selected_date": finish}},
+        "budget": {value: {"type": "plain_text_input", "value": budget}},
+        "sponsor": {value: {"type": "users_select", "selected_user": sponsor}},
+        "method": {value: {"type": "static_select", "selected_option": method and {
+            "value": method, "text": {"type": "plain_text", "text": method}}}},
+    }
+
+
+def test_the_plan_form_opens_prefilled_and_saves_like_the_command(pmo):
+    view = open_plan_form(pmo)
+    assert view["callback_id"] == "plan_form"
+    assert [b.get("block_id") for b in view["blocks"]][1:] == [
+        "start", "finish", "budget", "sponsor", "method"]
+    result = pmo.driver.view_submission(user=ALICE, view=view, values=answers(
+        "2026-01-05", "2026-10-30", "40万", CAROL, "agile"))
+    assert result.status == 200 and not result.json, result.json
+    [told] = pmo.slack.wait_for("chat.postEphemeral", channel=APOLLO_CHANNEL)
+    assert told.args["user"] == ALICE
+    assert told.args["text"].startswith(
+        ":white_check_mark: Plan for *APOLLO* recorded: 2026-01-05 → 2026-10-30, budget "
+        f"CNY 400,000, sponsor <@{CAROL}>, agile.")
+    assert plan_row(pmo).method == "agile"
+    pmo.slack.reset()
+    view = open_plan_form(pmo)  # now pre-filled with the plan
+    pickers = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert pickers["start"]["initial_date"] == "2026-01-05"
+    assert pickers["budget"]["initial_value"] == "400000"
+    assert pickers["sponsor"]["initial_user"] == CAROL
+    assert pickers["method"]["initial_option"]["value"] == "agile"
+
+
+def test_the_plan_form_keeps_bad_answers_open_at_their_field(pmo):
+    view = open_plan_form(pmo)
+    result = pmo.driver.view_submission(user=ALICE, view=view, values=answers(
+        "2026-11-05", "2026-10-30", "400000"))
+    assert result.json == {"response_action": "errors", "errors": {
+        "finish": "The finish (2026-10-30) is before the start (2026-11-05). Nothing was changed."}}
+    result = pmo.driver.view_submission(user=ALICE, view=view, values=answers(
+        "2026-01-05", "2026-10-30", "4e5"))
+    assert list(result.json["errors"]) == ["budget"]
+    assert plan_row(pmo) is None
+
+
+def test_only_the_pm_and_admins_open_the_plan_form(pmo):
+    response = pmo.command("/pmo", "project APOLLO plan", user=BOB)
+    assert response.text.startswith(":no_entry: You can't plan *APOLLO*")
+    assert pmo.slack.calls("views.open") == []

@@ -74,6 +74,7 @@ def prepare_request(ctx: BotContext, session: Session, user: str, key: str) -> P
     if existing is not None:
         raise UserError("gate.already_open", key=project.key, phase=existing.phase,
                         requester=existing.requested_by)
+    plans.check_gate_ready(ctx, session, project)
     rule = gate_rule(ctx, session, project, project.phase)
     electorate = gates.electorate(rule, user, self_approval=ctx.rules.gates.self_approval,
                                   key=project.key, phase=project.phase)

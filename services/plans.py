@@ -45,6 +45,20 @@ def gate_decided(session: Session, project: Project, phase: str, outcome: str, a
         store.take_baseline(session, project=project, actor=actor, now=now, reason=GATE_REASON)
 
 
+def check_gate_ready(ctx: BotContext, session: Session, project: Project) -> None:
+    """Called when a gate is requested: the planning gate needs a plan and a milestone
+    (`[plans] gate_needs_plan`), since passing it makes the plan the baseline."""
+    if project.phase != plans.BASELINE_GATE or not ctx.rules.plans.gate_needs_plan:
+        return
+    missing = []
+    if store.plan_of(session, project.id) is None:
+        missing.append("plan")
+    if not milestone_store.milestones_of(session, project.id):
+        missing.append("milestone")
+    if missing:
+        raise UserError("plan.gate_needs_plan", key=project.key, missing=missing)
+
+
 def set_plan(ctx: BotContext, user: str, cmd: plans.SetPlan) -> str:
     """Store the plan (or, once baselined, the forecast) and say what it is now."""
     now = ctx.now()

@@ -276,3 +276,37 @@ def test_only_the_pm_and_admins_open_the_plan_form(pmo):
     response = pmo.command("/pmo", "project APOLLO plan", user=BOB)
     assert response.text.startswith(":no_entry: You can't plan *APOLLO*")
     assert pmo.slack.calls("views.open") == []
+
+
+# --- the planning gate needs a plan ---------------------------------------------------------------
+
+def test_the_planning_gate_is_refused_with_the_fix_until_there_is_a_plan_and_a_milestone(
+        database_url, slack):
+    from tests.support import rules_with
+    from tests.support.gates import open_form
+    bot = make_bot(database_url, slack, rules_with(gates=replace(
+        gate_rules().gates, planning=GateRule(approvers=(BOB,), quorum="any"))))
+    try:
+        add_apollo(bot)
+        set_phase(bot, "planning")
+        response, view = open_form(bot)
+        assert view is None
+        assert response.text == (
+            "*APOLLO* can't ask for its planning gate yet: passing it makes the plan the "
+            "baseline, and it has neither a plan nor a milestone. Set the plan with "
+            "`/pmo project APOLLO plan start:YYYY-MM-DD finish:YYYY-MM-DD budget:AMOUNT`, and "
+            "add a milestone with `/milestone add APOLLO Title… due:YYYY-MM-DD`.")
+        say(bot, "/pmo", PLAN, ALICE)
+        response, view = open_form(bot)
+        assert response.text.endswith("it has no milestone. Add a milestone with "
+                                      "`/milestone add APOLLO Title… due:YYYY-MM-DD`.")
+        say(bot, "/milestone", "add APOLLO Plan signed off due:2026-12-11", ALICE)
+        response, view = open_form(bot)
+        assert view is not None, response.text
+        set_phase(bot, "initiation")  # other gates never need a plan
+        with bot.ctx.db.write() as session:
+            session.query(ProjectPlan).delete()
+        response, view = open_form(bot)
+        assert view is not None, response.text
+    finally:
+        bot.close()

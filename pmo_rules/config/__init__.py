@@ -12,7 +12,7 @@ Every unknown key is an error: a typo such as `cadance_days` must not silently l
 in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
-`reminders.py`, `digest.py`, `indicators.py`, `milestones.py`), each with its frozen dataclass and its parser; the checks they
+`reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`), each with its frozen dataclass and its parser; the checks they
 share are in `_checks.py`. This module puts them together: `Rules`, `parse_rules`, `RulesError`
 and `DEFAULT_RULES`.
 """
@@ -27,6 +27,7 @@ from pmo_rules.config.digest import DigestRules, _parse_digest
 from pmo_rules.config.gates import GateRule, GatesRules, _parse_gates
 from pmo_rules.config.indicators import IndicatorRules, _parse_indicators
 from pmo_rules.config.milestones import MilestoneRules, _parse_milestones
+from pmo_rules.config.plans import PlanRules, _parse_plans
 from pmo_rules.config.pmo import PmoRules, _parse_pmo
 from pmo_rules.config.reminders import ReminderRules, _parse_reminders
 from pmo_rules.config.risk import RiskLevels, RiskRules, _parse_risk
@@ -35,7 +36,7 @@ from pmo_rules.lifecycle import phase_index
 
 __all__ = [
     "DEFAULT_RULES", "DEFAULT_SOURCE", "DigestRules", "GateRule", "GatesRules", "IndicatorRules",
-    "MilestoneRules", "PmoRules",
+    "MilestoneRules", "PlanRules", "PmoRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",
 ]
@@ -72,6 +73,7 @@ class Rules:
     digest: DigestRules = DigestRules()
     indicators: IndicatorRules = IndicatorRules()
     milestones: MilestoneRules = MilestoneRules()
+    plans: PlanRules = PlanRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -88,7 +90,7 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
 
 
 _SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
-             "milestones")
+             "milestones", "plans")
 
 
 def _parse(data: Any) -> Rules:
@@ -104,6 +106,7 @@ def _parse(data: Any) -> Rules:
         digest=_parse_digest(_section(top, "digest")),
         indicators=_parse_indicators(_section(top, "indicators")),
         milestones=_parse_milestones(_section(top, "milestones")),
+        plans=_parse_plans(_section(top, "plans")),
     )
 
 

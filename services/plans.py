@@ -195,19 +195,38 @@ def plan_for_card(ctx: BotContext, project: Project,
     """The plan of one project with today's indicators, from its updates (`recent`, newest
     first: the latest percent complete reported), and whether the latest update's colours are
     better than the numbers."""
-    percent = next((s.percent_complete for s in recent if s.percent_complete is not None), None)
-    latest = recent[0] if recent else None
-    reported = ({"overall": latest.overall, "schedule": latest.schedule, "cost": latest.cost}
-                if latest else None)
     with ctx.db.read() as session:
-        row = store.plan_of(session, project.id)
-        if row is None:
-            return None
-        milestones = [MilestoneDates(m.ref(project.key), m.due_on, m.forecast_on, m.done_on,
-                                     m.weight)
-                      for m in milestone_store.milestones_of(session, project.id)]
-        shown = shown_plan(ctx, row, percent, milestones)
-    if reported:
-        flag = reported_better(reported, shown.indicators, ctx.rules.indicators)
-        shown = replace(shown, flag=flag)
-    return shown
+        return _with_indicators(ctx, session, project, recent)
+
+
+def flag_for_status(ctx: BotContext, session: Session, project: Project,
+                    status: StatusUpdate) -> ReportedBetter | None:
+    """For a status card, in the caller's session: whether `status` (the latest update) says
+    better than the numbers do; None without a plan or when it does not."""
+    recent = project_store.recent_statuses(session, project.id, RECENT_FOR_PERCENT)
+    if not recent or recent[0].id != status.id:
+        recent = [status, *recent]
+    shown = _with_indicators(ctx, session, project, recent)
+    return None if shown is None else shown.flag
+
+
+RECENT_FOR_PERCENT = 10
+"""How far back a percent complete is carried forward when the latest update has none."""
+
+
+def _with_indicators(ctx: BotContext, session: Session, project: Project,
+                     recent: list[StatusUpdate]) -> PlanShown | None:
+    row = store.plan_of(session, project.id)
+    if row is None:
+        return None
+    percent = next((s.percent_complete for s in recent if s.percent_complete is not None), None)
+    milestones = [MilestoneDates(m.ref(project.key), m.due_on, m.forecast_on, m.done_on,
+                                 m.weight)
+                  for m in milestone_store.milestones_of(session, project.id)]
+    shown = shown_plan(ctx, row, percent, milestones)
+    if not recent:
+        return shown
+    latest = recent[0]
+    reported = {"overall": latest.overall, "schedule": latest.schedule, "cost": latest.cost}
+    return replace(shown, flag=reported_better(reported, shown.indicators,
+                                               ctx.rules.indicators))

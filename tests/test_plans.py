@@ -198,6 +198,11 @@ def test_a_watermelon_is_flagged_on_the_project_card_in_en_and_zh(pmo, database_
         ADMIN)
     say(pmo, "/milestone", "add APOLLO Wave 2 due:2026-11-05", ALICE)
     say(pmo, "/status", "APOLLO green All fine", ALICE)
+    wait_until(lambda: any("All fine" in m["text"] for m in pmo.slack.messages(APOLLO_CHANNEL)))
+    posted = next(m for m in pmo.slack.messages(APOLLO_CHANNEL) if "All fine" in m["text"])
+    assert (":warning: *Reported better than the numbers:* reported :large_green_circle: "
+            "*Green* · indicators say :large_yellow_circle: *Amber*: APOLLO-M1 12 working days "
+            "late") in str(posted["blocks"])  # the channel's card, as posted (no percent yet)
     with pmo.ctx.db.write() as session:
         from storage.projects import latest_status
         latest_status(session, project_by_key(session, "APOLLO").id).percent_complete = 30
@@ -213,6 +218,8 @@ def test_a_watermelon_is_flagged_on_the_project_card_in_en_and_zh(pmo, database_
         zh.close()
     assert "*汇报优于数据：* 汇报为 :large_green_circle: *绿* · 指标显示 :red_circle: *红*" in text
     assert "SPI 0.30，APOLLO-M1 延迟 12 个工作日" in text
+    card = str(pmo.command("/status", "APOLLO", user=BOB).json)  # /status KEY repeats the card
+    assert "indicators say :red_circle: *Red*: SPI 0.30, APOLLO-M1 12 working days late" in card
 
 
 # --- the plan form ------------------------------------------------------------------------------

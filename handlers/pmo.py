@@ -32,8 +32,7 @@ from pmo_rules.pmo_commands import (
 )
 from pmo_rules.risk_command import PortfolioRisks
 from services import gates as gate_flow
-from services import plans
-from services import projects
+from services import plans, projects
 from services.context import BotContext
 
 

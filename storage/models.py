@@ -12,5 +12,5 @@ from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "InboxItem", "Milestone", "Project", "ProjectPlan", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate",
-           "UserZone"]
+           "InboxItem", "Milestone", "Project", "ProjectPlan", "ReminderLedger", "Risk",
+           "RiskCounter", "StatusUpdate", "UserZone"]

@@ -4,9 +4,17 @@ done, slip in working days on the PMO calendar, refusals that change nothing; bo
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
-import pytest
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pmo_rules.errors import UserError
+from pmo_rules.milestones import parse_milestone_command
+from pmo_rules.money import parse_amount
+from pmo_rules.plans import parse_plan
 from storage import audit
 from storage.milestones import Milestone
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, make_bot, rules_with
@@ -174,3 +182,21 @@ def test_a_project_without_milestones_says_how_to_add_one(pmo):
     assert pmo.command("/milestone", "list APOLLO", user=CAROL).text == (
         "*APOLLO* has no milestones yet. Add one with `/milestone add APOLLO Title… "
         "due:YYYY-MM-DD`.")
+
+
+# --- the grammar is total -------------------------------------------------------------------------
+
+WORDS = st.sampled_from(["add", "list", "forecast", "done", "show", "help", "APOLLO",
+                         "APOLLO-M1", "due:2026-12-11", "due:", "on:2026-02-30", "weight:3",
+                         "owner:<@UBOB001|bob>", "2026-12-19", "x", "-M", "start:2026-01-05",
+                         "finish:", "budget:40万", "budget:4e5", "method:agile", ":", "万"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=8))
+def test_every_text_is_a_command_or_a_refusal(words):
+    text = " ".join(words)
+    for parse in (parse_milestone_command, lambda raw: parse_plan("APOLLO", raw.split()),
+                  parse_amount):
+        with contextlib.suppress(UserError):
+            parse(text)

@@ -135,7 +135,8 @@ def test_a_plan_set_after_the_gate_is_the_baseline_at_once(pmo):
     ("project APOLLO plan start:2026-01-05 finish:2026-10-30 budget:4e5", "`4e5` is not an amount"),
     ("project APOLLO plan start:2026-01-05 finish:2026-10-30 budget:400.000",
      "`400.000` is not an amount"),
-    ("project APOLLO plan start:05/01/2026 finish:2026-10-30 budget:1", "`start:05/01/2026` is not"),
+    ("project APOLLO plan start:05/01/2026 finish:2026-10-30 budget:1",
+     "`start:05/01/2026` is not"),
     ("project APOLLO plan start:2026-01-05 finish:2026-10-30 budget:1 method:scrum",
      "`method:scrum` is not a method"),
     ("project APOLLO plan start:2026-01-05 soon", "`soon` is not a plan option."),
@@ -317,3 +318,10 @@ def test_the_planning_gate_is_refused_with_the_fix_until_there_is_a_plan_and_a_m
         assert view is not None, response.text
     finally:
         bot.close()
+
+
+def test_rebaseline_without_a_plan_says_how_to_set_one(pmo):
+    assert say(pmo, "/pmo", "project APOLLO rebaseline Board asked", ADMIN) == (
+        "*APOLLO* has no plan to baseline. Its PM sets one with `/pmo project APOLLO plan "
+        "start:… finish:… budget:…`.")
+    assert actions(pmo) == []

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules import gates, permissions, plans
 from pmo_rules.errors import UserError
+from pmo_rules.lifecycle import in_portfolio
 from pmo_rules.indicators import (
     Baseline,
     Indicators,
@@ -133,9 +134,12 @@ def rebaseline(ctx: BotContext, user: str, cmd: plans.Rebaseline) -> str:
 
 
 def _project(session: Session, key: str) -> Project:
+    """The project to plan: it exists and is still running (cancelled and closed are history)."""
     project = project_store.project_by_key(session, key)
     if project is None:
         raise UserError("project.unknown", key=key)
+    if not in_portfolio(project.state):
+        raise UserError("plan.project_ended", key=project.key, state=project.state)
     return project
 
 

@@ -325,3 +325,11 @@ def test_rebaseline_without_a_plan_says_how_to_set_one(pmo):
         "*APOLLO* has no plan to baseline. Its PM sets one with `/pmo project APOLLO plan "
         "start:… finish:… budget:…`.")
     assert actions(pmo) == []
+
+
+def test_a_cancelled_project_is_not_planned(pmo):
+    with pmo.ctx.db.write() as session:
+        project_by_key(session, "APOLLO").state = "cancelled"
+    assert say(pmo, "/pmo", PLAN, ADMIN) == (
+        "*APOLLO* is cancelled: its plan and baseline no longer change.")
+    assert plan_row(pmo) is None

@@ -17,11 +17,11 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from bot.commands.export import write_csv
 from bot.context import make_context
 from bot.settings import Settings
 from handlers import risk_views
 from pmo_rules.config import DEFAULT_RULES
+from services.exports import LOGS, write_csv
 from storage import risks as store
 from storage.migrate import upgrade
 from storage.projects import add_project, project_by_key
@@ -50,7 +50,8 @@ def main() -> None:
             store.count_risks(session, project_id=project.id), heading="P00"))
         _time("overdue_risks(today)",
               lambda: store.overdue_risks(session, date(2026, 12, 1)))
-    _time("export risks --format csv", lambda: write_csv(ctx.db, DEFAULT_RULES, io.StringIO()))
+    _time("export risks --format csv",
+          lambda: write_csv(ctx.db, DEFAULT_RULES, LOGS["risks"], io.StringIO()))
     ctx.db.dispose()
 
 

@@ -9,6 +9,7 @@ import logging
 from concurrent.futures import Executor
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot import failures
 from bot.context import BotContext
@@ -26,6 +27,22 @@ from handlers import (
 )
 
 log = logging.getLogger(__name__)
+BOLT_LOG = logging.getLogger("slack_bolt")
+
+
+class _NotTheUnusedToken(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment itself and, since the bot hands it a
+    client built from that same token, warns "`token` will be unused" on every app it builds
+    (once per worker process). Nothing is wrong; the line is dropped."""
+
+    message = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.message
+
+
+if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
+    BOLT_LOG.addFilter(_NotTheUnusedToken())
 
 HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, plan_form, reminders)
 
@@ -42,7 +59,7 @@ def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> 
               listener_executor=listener_executor,
               process_before_response=False, token_verification_enabled=True,
               request_verification_enabled=True, raise_error_for_unhandled_request=False,
-              logger=logging.getLogger("slack_bolt"))
+              logger=BOLT_LOG)
     app.use(failures.KeepAcks())
     for module in HANDLER_MODULES:
         module.register(app, ctx)

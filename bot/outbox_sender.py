@@ -10,7 +10,10 @@ metadata; a delivery whose earlier attempt may have reached Slack is looked for 
 Failures are sorted into "try again later" (rate limits, Slack or network trouble, a channel the
 bot has not been invited to yet) and "will never work" (Slack rejected the message itself);
 either way the person whose action caused the message is told once, with the fix, instead of
-the message vanishing.
+the message vanishing. One failure has its own cure: a card update answered `message_not_found`
+(the card was deleted, or the database restored from before it) posts the card again, once
+however many updates race (a conditional update on the card's row), records its new ts, and
+tells the requester once per card per day (`_lost`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ MAX_ATTEMPTS = 8
 NOT_YET_POSTED = "target_not_posted_yet"
 TARGET_LOST = "target_lost"
 UNRENDERABLE = "unrenderable"
+LOST = "message_not_found"
+"""chat.update's answer when the card is gone from Slack: it is posted again (`_lost`)."""
 # Slack will give the same answer however often we ask: stop and tell the requester.
 PERMANENT_ERRORS = frozenset({"invalid_blocks", "channel_not_found", "is_archived",
                               "msg_too_long", "no_text", "cant_update_message",
@@ -178,8 +183,10 @@ class OutboxSender:
 
     def _failed(self, item: outbox.Claimed, exc: SlackApiError) -> Outcome:
         error = str(exc.response.get("error") or "unknown_error")
-        log.warning("delivery %s (%s to %s) failed: %s", item.id, item.kind, item.channel, error)
         metrics.slack_error(error)
+        if error == LOST and item.method == outbox.UPDATE and item.target_ts is not None:
+            return self._lost(item)
+        log.warning("delivery %s (%s to %s) failed: %s", item.id, item.kind, item.channel, error)
         if error in PERMANENT_ERRORS or item.attempts + 1 >= MAX_ATTEMPTS:
             return self._give_up(item, error, tell_requester=True)
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
@@ -191,6 +198,28 @@ class OutboxSender:
             self._tell_requester(item, error)
         return outcome
 
+    def _lost(self, item: outbox.Claimed) -> Outcome:
+        """The card this update was for is gone from Slack (deleted, or the database was
+        restored from before it): the card is posted again — once, however many updates fail
+        at the same moment (storage.outbox.repost_lost_card) — and its requester is told once
+        per card per day. An update newer than the fresh card's picture waits and updates it."""
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            fresh = outbox.repost_lost_card(session, item.target_id, item.target_ts, now=now)
+            shown = fresh or outbox.shown_by_fresh_card(session, item.id)
+            if shown:
+                outbox.mark_shown(session, item.id, self.owner, now=now)
+        if not shown:
+            return self._retry(item, LOST, delay=timedelta(seconds=5))
+        metrics.delivery("sent")
+        if fresh:
+            log.info("delivery %s: card %s was gone from Slack; posting it again", item.id,
+                     item.target_id)
+            self.send([item.target_id])
+            self._tell_requester(item, "reposted",
+                                 dedupe_key=f"notice:reposted:{item.target_id}:{now.date()}")
+        return Outcome(item.id, True)
+
     def _retry(self, item: outbox.Claimed, error: str, *, delay: timedelta,
                maybe_posted: bool = False) -> Outcome:
         with self.ctx.db.write() as session:
@@ -199,21 +228,26 @@ class OutboxSender:
         metrics.delivery("retried")
         return Outcome(item.id, False, error)
 
-    def _tell_requester(self, item: outbox.Claimed, error: str) -> None:
-        """DM the person whose action caused the message why it did not arrive, once."""
+    def _tell_requester(self, item: outbox.Claimed, error: str, *,
+                        dedupe_key: str | None = None) -> None:
+        """DM the person whose action caused the message why it did not arrive (or that it was
+        posted again), once per `dedupe_key` (default: once per delivery and error)."""
         if not item.requested_by or item.kind == "notice":
             return
         message = self.ctx.renderer.text(f"delivery.{_error_family(error)}",
-                                         channel=item.channel, error=error, kind=item.kind)
+                                         channel=item.channel, error=error, kind=item.kind,
+                                         update=item.method == outbox.UPDATE)
         with self.ctx.db.write() as session:
             notice = outbox.enqueue_once(session, kind="notice", channel=item.requested_by,
                                          payload=message.as_payload(), now=self.ctx.now(),
-                                         dedupe_key=f"notice:{item.id}:{error}")
+                                         dedupe_key=dedupe_key or f"notice:{item.id}:{error}")
         if notice is not None:
             self.send([notice])
 
 
 def _error_family(error: str) -> str:
+    if error == "reposted":
+        return error
     return "not_in_channel" if error in FIXABLE_ERRORS else "failed"
 
 

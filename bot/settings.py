@@ -34,12 +34,22 @@ class Settings:
         return self.app_token is not None
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read and check every setting; raise SettingsError naming the first bad one."""
+SECRETS = frozenset({"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"})
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *,
+                  needs: frozenset[str] = SECRETS) -> Settings:
+    """Read and check every setting; raise SettingsError naming the first bad one.
+
+    `needs`: the secrets this command uses (a one-shot command that never receives a request
+    does not need the signing secret; a dry run needs neither). One it does not need is left
+    empty ("") and never read."""
     env = os.environ if environ is None else environ
     return Settings(
-        bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-", required=True),
-        signing_secret=_required(env, "SLACK_SIGNING_SECRET"),
+        bot_token=(_token(env, "SLACK_BOT_TOKEN", "xoxb-", required=True)
+                   if "SLACK_BOT_TOKEN" in needs else ""),
+        signing_secret=(_required(env, "SLACK_SIGNING_SECRET")
+                        if "SLACK_SIGNING_SECRET" in needs else ""),
         app_token=_token(env, "SLACK_APP_TOKEN", "xapp-", required=False),
         api_url=_api_url(env.get("SLACK_API_URL") or SLACK_API_DEFAULT),
         database_url=database_url(env.get("DATABASE_URL") or DATABASE_DEFAULT),

@@ -51,7 +51,10 @@ def make_wsgi_app(app: App, db: Database, *, signing_secret: str,
             healthy = db.ping()
             status = "200 OK" if healthy else "503 Service Unavailable"
             start_response(status, list(TEXT))
-            return [b"ok\n" if healthy else b"database unreachable\n"]
+            # HEAD: the status alone (a body there makes gunicorn log "body bytes on a no-body
+            # response" for every probe)
+            body = b"ok\n" if healthy else b"database unreachable\n"
+            return [body if method == "GET" else b""]
         if path == "/metrics" and method == "GET":
             start_response("200 OK", [("Content-Type", CONTENT_TYPE)])
             return [scrape.render()]

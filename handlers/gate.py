@@ -9,10 +9,12 @@ the write is one short transaction, well inside Slack's three seconds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 from slack_bolt import App
 
 from handlers import gate_views as views
+from handlers.home import home_view
 from handlers.slack_io import (
     Incoming,
     Reply,
@@ -20,13 +22,15 @@ from handlers.slack_io import (
     error_text,
     field_errors,
     keep,
+    publish_home,
     show_form,
     work,
 )
 from pmo_rules import gates
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action, Block, Callback
-from pmo_rules.values import GateButton, GateRequestForm
+from pmo_rules.values import GateButton, GateKillForm, GateRequestForm
+from services import gate_commands as typed
 from services import gates as flow
 from services.context import BotContext
 
@@ -40,12 +44,13 @@ def register(app: App, ctx: BotContext) -> None:
     app.action(Action.GATE_REJECT)(
         lambda ack, body, action, respond: on_reject(ctx, ack, body, action, respond))
     app.view(Callback.GATE_REJECT)(lambda ack, body: on_reject_form(ctx, ack, body))
+    app.view(Callback.GATE_KILL)(lambda ack, body: on_kill_form(ctx, ack, body))
 
 
 def on_gate(ctx: BotContext, ack, command: dict, respond) -> None:
     user = command["user_id"]
     try:
-        parsed = gates.parse_gate_command(command.get("text", ""))
+        parsed = gates.parse_gate_command(command.get("text", ""), *_today(ctx))
         if isinstance(parsed, gates.Help):
             ack(text=ctx.renderer.t("help.gate"))
         elif isinstance(parsed, gates.Status):
@@ -57,8 +62,20 @@ def on_gate(ctx: BotContext, ack, command: dict, respond) -> None:
             ack()
             show_form(ctx, command["trigger_id"], form, ephemeral(respond), "gate.form_failed")
         elif isinstance(parsed, gates.Withdraw):
-            flow.check_withdraw(ctx, user, parsed.key)
+            flow.check_withdraw(ctx, user, parsed)
             keep(ctx, ack, "gate.withdraw", command, user=user, channel=command.get("channel_id"))
+        elif isinstance(parsed, gates.Vote):
+            typed.check_vote(ctx, user, parsed)
+            keep(ctx, ack, "gate.vote", command, user=user, channel=command.get("channel_id"))
+        elif isinstance(parsed, gates.Resume):
+            typed.check_resume(ctx, user, parsed)
+            keep(ctx, ack, "gate.resume", command, user=user, channel=command.get("channel_id"))
+        elif parsed.outcome == gates.KILLED:  # cannot be undone: a form confirms it first
+            project, had_request = flow.check_decide(ctx, user, parsed)
+            ack()
+            show_form(ctx, command["trigger_id"],
+                      views.kill_form(ctx.renderer, project, parsed.reason, had_request),
+                      ephemeral(respond), "gate.form_failed")
         else:
             flow.check_decide(ctx, user, parsed)
             keep(ctx, ack, "gate.decide", command, user=user, channel=command.get("channel_id"))
@@ -66,15 +83,37 @@ def on_gate(ctx: BotContext, ack, command: dict, respond) -> None:
         ack(text=error_text(ctx.renderer, error))
 
 
+def _today(ctx: BotContext, at: datetime | None = None) -> tuple[date, int]:
+    """The PMO's date now (or when a kept request was sent, so `until:+2w` means what it meant
+    then) and `[pmo] max_years_ahead`: what the gate grammar reads dates against."""
+    return (at or ctx.now()).astimezone(ctx.rules.pmo.tz).date(), ctx.rules.pmo.max_years_ahead
+
+
 @work("gate.withdraw")
 def apply_withdraw(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""))
-    answer(ctx, reply, lambda: flow.withdraw(ctx, request.user, parsed.key))
+    parsed = gates.parse_gate_command(request.payload.get("text", ""),
+                                      *_today(ctx, request.received_at))
+    answer(ctx, reply, lambda: flow.withdraw(ctx, request.user, parsed))
+
+
+@work("gate.vote")
+def apply_vote(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    parsed = gates.parse_gate_command(request.payload.get("text", ""),
+                                      *_today(ctx, request.received_at))
+    answer(ctx, reply, lambda: typed.vote_by_key(ctx, request.user, parsed))
+
+
+@work("gate.resume")
+def apply_resume(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    parsed = gates.parse_gate_command(request.payload.get("text", ""),
+                                      *_today(ctx, request.received_at))
+    answer(ctx, reply, lambda: typed.resume(ctx, request.user, parsed))
 
 
 @work("gate.decide")
 def apply_decide(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""))
+    parsed = gates.parse_gate_command(request.payload.get("text", ""),
+                                      *_today(ctx, request.received_at))
     answer(ctx, reply, lambda: flow.decide(ctx, request.user, parsed))
 
 
@@ -111,6 +150,8 @@ def apply_approve(ctx: BotContext, request: Incoming, reply: Reply) -> None:
            lambda: flow.vote(ctx, request.user, GateButton.decode(value).request_id,
                              gates.APPROVE),
            clicked_message(body))
+    if (body.get("view") or {}).get("type") == "home":  # clicked on the Home tab: redraw it
+        publish_home(ctx.client, request.user, home_view(ctx, request.user))
 
 
 def on_reject(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:
@@ -156,6 +197,19 @@ def on_reject_form(ctx: BotContext, ack, body: dict) -> None:
                          gates.check_reason(reason or ""))
 
     submit(ctx, ack, reject, default_field=Block.REASON)
+
+
+def on_kill_form(ctx: BotContext, ack, body: dict) -> None:
+    """The kill confirmed: the reason (a few words at least) goes to the PM."""
+    view = body["view"]
+    reason = _input(view.get("state", {}).get("values", {}).get(Block.REASON, {}), "value")
+
+    def kill() -> flow.Done:
+        key = GateKillForm.decode(view.get("private_metadata")).key
+        return flow.decide(ctx, body["user"]["id"], gates.Decide(
+            key, gates.KILLED, gates.check_kill_reason(reason or "", usage=None)))
+
+    submit(ctx, ack, kill, default_field=Block.REASON)
 
 
 def submit(ctx: BotContext, ack, use_case: Callable[[], flow.Done], *,

@@ -7,13 +7,14 @@ words are in templates/locales/*/gate.toml and the structure in templates/blocks
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from pmo_rules import gates
+from pmo_rules.clock import days_ago
 from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.lifecycle import next_phase
-from pmo_rules.values import GateButton, GateRequestForm
+from pmo_rules.values import GateButton, GateKillForm, GateRequestForm
 from services.gate_cards import GateShown, approvals, voters
 from services.gates import GateRequest, GateVote, Pending, Project
 from templates.render import Message, Renderer
@@ -41,6 +42,16 @@ def reject_form(renderer: Renderer, project: Project, request: GateRequest) -> d
                          reason_max=gates.REASON_MAX)
 
 
+def kill_form(renderer: Renderer, project: Project, reason: str,
+              had_request: bool) -> dict[str, Any]:
+    """The confirmation `/gate decide KEY kill …` opens: what a kill does, and the reason."""
+    return renderer.view("gate_kill_modal", key=project.key, name=project.name,
+                         phase=project.phase, had_request=had_request, reason=reason,
+                         metadata=GateKillForm(project.key).encode(),
+                         callback_id=Callback.GATE_KILL, reason_block=Block.REASON,
+                         value_action=Action.VALUE, reason_max=gates.REASON_MAX)
+
+
 def notice(renderer: Renderer, message: str) -> dict[str, Any]:
     """A closing modal that says what happened to the form just submitted."""
     return renderer.view("gate_notice_modal", message=message)
@@ -57,16 +68,18 @@ def status(renderer: Renderer, project: Project, open_request: GateRequest | Non
 
 def pending(renderer: Renderer, rows: list[Pending], now: datetime) -> Message:
     """`/pmo gates`: open requests oldest first, with their age and who is still to vote."""
-    shown = [_pending_row(row, now) for row in rows[:PENDING_SHOWN]]
+    shown = [pending_row(row, now, renderer.tz) for row in rows[:PENDING_SHOWN]]
     return renderer.message("gate_pending", "gate.pending.text", rows=shown, count=len(rows),
                             more=max(0, len(rows) - PENDING_SHOWN))
 
 
-def _pending_row(row: Pending, now: datetime) -> dict[str, Any]:
+def pending_row(row: Pending, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """One open request as a line shows it: project, phases, requester, age, votes; and the
+    value its Approve and Reject buttons carry."""
     voted = {vote.approver_id for vote in row.votes}
-    count, unit = gates.age(row.request.requested_at, now)
     return {"key": row.project.key, "phase": row.request.phase,
             "next_phase": next_phase(row.request.phase), "requester": row.request.requested_by,
-            "age": count, "age_unit": unit, "approvals": approvals(row.votes),
-            "required": row.request.required,
-            "waiting": [a for a in row.request.approvers if a not in voted]}
+            "age_days": days_ago(row.request.requested_at, now, tz),
+            "approvals": approvals(row.votes), "required": row.request.required,
+            "waiting": [a for a in row.request.approvers if a not in voted],
+            "value": GateButton(row.request.id).encode()}

@@ -10,7 +10,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from handlers.portfolio_views import project_standing
+from handlers.gate_views import pending_row
+from handlers.portfolio_views import ENDED_SHOWN, project_standing
 from handlers.slack_io import error_text, open_modal, publish_home
 from handlers.status_form import notice_view, open_status_modal
 from pmo_rules import permissions
@@ -18,9 +19,11 @@ from pmo_rules.errors import UserError
 from pmo_rules.ids import Action
 from pmo_rules.values import ProjectButton
 from services.context import BotContext
+from services.gates import waiting_for
 from services.projects import managed_by
 
 MAX_PROJECTS = 40  # one block each, well inside the Home tab's 100
+MAX_VOTES = 10  # two blocks each (the request, its buttons): 40 + 20 + the rest stays under 100
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -37,12 +40,18 @@ def on_home_opened(ctx: BotContext, event: dict, client) -> None:
 
 
 def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
-    """The projects `user` manages (two queries), each with its standing and a button."""
+    """The gate requests waiting for `user`'s vote, with Approve and Reject; then the projects
+    `user` manages (two queries), each with its standing and a button."""
     now = ctx.now()
-    projects, latest = managed_by(ctx, user, MAX_PROJECTS + 1)
+    waiting = waiting_for(ctx, user)
+    votes = [pending_row(pending, now, ctx.renderer.tz) for pending in waiting[:MAX_VOTES]]
+    projects, latest, ended = managed_by(ctx, user, MAX_PROJECTS + 1)
     rows = [(project, project_standing(ctx, project, latest.get(project.id), now),
              ProjectButton(project.key).encode()) for project in projects[:MAX_PROJECTS]]
-    return ctx.renderer.view("home", rows=rows, more=len(projects) > MAX_PROJECTS,
+    ended_line = {"keys": [p.key for p in ended[:ENDED_SHOWN]], "count": len(ended),
+                  "more": max(0, len(ended) - ENDED_SHOWN)} if ended else None
+    return ctx.renderer.view("home", votes=votes, votes_more=len(waiting) - len(votes),
+                             rows=rows, more=len(projects) > MAX_PROJECTS, ended=ended_line,
                              is_admin=permissions.is_admin(user, ctx.rules),
                              pm_may_post=permissions.may_post_as_pm(ctx.rules), action=Action)
 

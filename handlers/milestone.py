@@ -8,6 +8,8 @@ the milestone and its project at hand, and refused in words.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from slack_bolt import App
 
 from handlers.slack_io import Incoming, Reply, error_text, keep, work
@@ -24,6 +26,12 @@ def register(app: App, ctx: BotContext) -> None:
     app.command("/milestone")(lambda ack, command, respond: on_milestone(ctx, ack, command))
 
 
+def dates_of(ctx: BotContext, at: datetime | None = None) -> tuple[date, int]:
+    """The PMO's date now (or when a kept request was sent, so `+2w` means what it meant then)
+    and `[pmo] max_years_ahead`: what plan and milestone dates are read against."""
+    return (at or ctx.now()).astimezone(ctx.rules.pmo.tz).date(), ctx.rules.pmo.max_years_ahead
+
+
 def milestone_text(payload: dict) -> str:
     """The `/milestone` words of a command: after `milestone` when it came as `/pmo`."""
     text = payload.get("text", "") or ""
@@ -34,7 +42,7 @@ def milestone_text(payload: dict) -> str:
 
 def on_milestone(ctx: BotContext, ack, command: dict) -> None:
     try:
-        parsed = grammar.parse_milestone_command(milestone_text(command))
+        parsed = grammar.parse_milestone_command(milestone_text(command), *dates_of(ctx))
         if isinstance(parsed, grammar.Help):
             ack(text=help_text(ctx))
         elif isinstance(parsed, grammar.ListMilestones):
@@ -45,7 +53,10 @@ def on_milestone(ctx: BotContext, ack, command: dict) -> None:
             keep(ctx, ack, "milestone.change", command, user=command["user_id"],
                  channel=command.get("channel_id"))
     except UserError as error:
-        ack(text=error_text(ctx.renderer, error))
+        answer = error_text(ctx.renderer, error)
+        if error.key == "milestone.no_such_command":
+            answer += "\n" + help_text(ctx)
+        ack(text=answer)
 
 
 def help_text(ctx: BotContext) -> str:
@@ -69,10 +80,10 @@ def show(ctx: BotContext, ref: grammar.MilestoneRef) -> Message:
 
 @work("milestone.change")
 def apply_change(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = grammar.parse_milestone_command(milestone_text(request.payload))
+    parsed = grammar.parse_milestone_command(milestone_text(request.payload),
+                                             *dates_of(ctx, request.received_at))
     use_case = {grammar.Add: actions.add, grammar.Forecast: actions.forecast,
                 grammar.Done: actions.done}.get(type(parsed))
     if use_case is None:
-        raise UserError("milestone.unknown_verb", usage=grammar.USAGE,
-                        word=milestone_text(request.payload)[:40])
+        raise UserError("milestone.no_such_command", word=milestone_text(request.payload)[:40])
     reply.say(use_case(ctx, request.user, parsed))

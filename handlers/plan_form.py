@@ -7,6 +7,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.forms import form_values
+from handlers.milestone import dates_of
 from handlers.slack_io import Incoming, Reply, ephemeral, field_errors, keep, show_form, work
 from pmo_rules import plans
 from pmo_rules.errors import UserError
@@ -38,7 +39,7 @@ def open_form(ctx: BotContext, ack, command: dict, respond, parsed: plans.OpenPl
 def _submitted(ctx: BotContext, user: str, view: dict) -> tuple[plans.PlanForm, plans.SetPlan]:
     form = plans.PlanForm.decode(view.get("private_metadata"))
     values = {**form_values(view), **_pickers(view)}
-    command = plans.read_form(form.key, values)
+    command = plans.read_form(form.key, values, *dates_of(ctx))
     actions.check_plan(ctx, user, command)
     return form, command
 
@@ -69,5 +70,6 @@ def apply_form(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     """A submitted plan form, kept before its ack: read again, then applied (checked again)."""
     form = plans.PlanForm.decode(request.payload["view"].get("private_metadata"))
     command = plans.read_form(form.key, {**form_values(request.payload["view"]),
-                                         **_pickers(request.payload["view"])})
+                                         **_pickers(request.payload["view"])},
+                              *dates_of(ctx, request.received_at))
     reply.say(actions.set_plan(ctx, request.user, command))

@@ -14,26 +14,37 @@ from slack_bolt import App
 from handlers import gate_views, milestone, plan_form, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
-from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, work
+from handlers.slack_io import (
+    Incoming,
+    Reply,
+    answer_later,
+    ephemeral,
+    error_text,
+    keep,
+    work,
+)
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
 from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
     AddProject,
+    EditProject,
     Help,
     ListGates,
     ListProjects,
     MilestoneWords,
     PreviewDigest,
     SetProjectDigest,
+    ShowAudit,
     ShowProject,
     parse_pmo_command,
 )
 from pmo_rules.risk_command import PortfolioRisks
+from services import audit, plans, projects
 from services import gates as gate_flow
-from services import plans, projects
 from services.context import BotContext
+from templates.audit import audit_text
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -42,10 +53,10 @@ def register(app: App, ctx: BotContext) -> None:
 
 def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
     try:
-        parsed = parse_pmo_command(command.get("text", ""))
+        parsed = parse_pmo_command(command.get("text", ""), *milestone.dates_of(ctx))
         answer = VERBS.get(type(parsed))
         if answer is None:
-            raise UserError("pmo.unknown_subcommand", usage="pmo", word=command.get("text", ""))
+            raise UserError("pmo.no_such_command", word=command.get("text", "")[:40])
         answer(ctx, ack, command, respond, parsed)
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
@@ -55,12 +66,13 @@ def show_help(ctx: BotContext, ack, _command: dict, _respond, _parsed: Help) -> 
     ack(text=ctx.renderer.t("help.pmo"))
 
 
-def list_projects(ctx: BotContext, ack, _command: dict, respond, _parsed: ListProjects) -> None:
+def list_projects(ctx: BotContext, ack, command: dict, respond, parsed: ListProjects) -> None:
     """Reading the whole portfolio is not an indexed look-up: ack first, then answer."""
     ack()
+    rule = parsed.filter.for_user(command["user_id"])
 
     def send_portfolio() -> None:
-        for message in portfolio_messages(ctx):
+        for message in portfolio_messages(ctx, rule):
             respond(**message.as_payload(), response_type="ephemeral")
 
     apologise = ephemeral(respond)
@@ -89,6 +101,21 @@ def list_gates(ctx: BotContext, ack, _command: dict, _respond, _parsed: ListGate
     ack(**gate_views.pending(ctx.renderer, rows, ctx.now()).as_payload())
 
 
+def show_audit(ctx: BotContext, ack, command: dict, respond, parsed: ShowAudit) -> None:
+    """Read-only and PMO admins only: refused before the ack, read after it."""
+    permissions.require_admin(command["user_id"], ctx.rules, action="audit")
+    ack()
+    say = ephemeral(respond)
+
+    def produce() -> str:
+        try:
+            return audit_text(ctx.renderer, audit.audit_page(ctx, parsed.key, parsed.page))
+        except UserError as error:
+            return error_text(ctx.renderer, error)
+
+    answer_later(ctx, produce, say)
+
+
 def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetApprovers) -> None:
     permissions.require_admin(command["user_id"], ctx.rules, action="set_approvers")
     keep(ctx, ack, "pmo.approvers", command, user=command["user_id"],
@@ -97,14 +124,15 @@ def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetAp
 
 @work("pmo.approvers")
 def apply_approvers(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    reply.say(projects.set_approvers(ctx, request.user, _parsed(request, SetApprovers)))
+    reply.say(projects.set_approvers(ctx, request.user, _parsed(ctx, request, SetApprovers)))
 
 
-def _parsed(request: Incoming, kind: type):
+def _parsed(ctx: BotContext, request: Incoming, kind: type):
     """A kept `/pmo` command parsed again from the text Slack sent (it parsed before the ack)."""
-    parsed = parse_pmo_command(request.payload.get("text", ""))
+    parsed = parse_pmo_command(request.payload.get("text", ""),
+                               *milestone.dates_of(ctx, request.received_at))
     if not isinstance(parsed, kind):
-        raise UserError("pmo.unknown_subcommand", usage="pmo", word=request.payload.get("text"))
+        raise UserError("pmo.no_such_command", word=str(request.payload.get("text"))[:40])
     return parsed
 
 
@@ -117,7 +145,19 @@ def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddPr
 @work("pmo.project_add")
 def apply_add_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     reply.say(projects.add_project(ctx, request.user, request.channel or request.user,
-                                   _parsed(request, AddProject)))
+                                   _parsed(ctx, request, AddProject)))
+
+
+def edit_project(ctx: BotContext, ack, command: dict, respond, parsed: EditProject) -> None:
+    """`/pmo project KEY pm|rename|channel …`: PMO admins; applied after the ack."""
+    permissions.require_admin(command["user_id"], ctx.rules, action="edit_project")
+    keep(ctx, ack, "pmo.project_edit", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.project_edit")
+def apply_edit_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(projects.edit_project(ctx, request.user, _parsed(ctx, request, EditProject)))
 
 
 def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
@@ -132,7 +172,7 @@ def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
 @work("pmo.project_digest")
 def apply_project_digest(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     reply.say(projects.set_project_digest(ctx, request.user,
-                                          _parsed(request, SetProjectDigest)))
+                                          _parsed(ctx, request, SetProjectDigest)))
 
 
 def set_plan(ctx: BotContext, ack, command: dict, respond, parsed: SetPlan) -> None:
@@ -143,7 +183,7 @@ def set_plan(ctx: BotContext, ack, command: dict, respond, parsed: SetPlan) -> N
 
 @work("pmo.project_plan")
 def apply_plan(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    reply.say(plans.set_plan(ctx, request.user, _parsed(request, SetPlan)))
+    reply.say(plans.set_plan(ctx, request.user, _parsed(ctx, request, SetPlan)))
 
 
 def rebaseline(ctx: BotContext, ack, command: dict, respond, parsed: Rebaseline) -> None:
@@ -154,7 +194,7 @@ def rebaseline(ctx: BotContext, ack, command: dict, respond, parsed: Rebaseline)
 
 @work("pmo.project_rebaseline")
 def apply_rebaseline(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    reply.say(plans.rebaseline(ctx, request.user, _parsed(request, Rebaseline)))
+    reply.say(plans.rebaseline(ctx, request.user, _parsed(ctx, request, Rebaseline)))
 
 
 VERBS: dict[type, Callable[..., None]] = {
@@ -172,4 +212,6 @@ VERBS: dict[type, Callable[..., None]] = {
     Rebaseline: rebaseline,
     MilestoneWords: lambda ctx, ack, command, _respond, _parsed: milestone.on_milestone(
         ctx, ack, command),
+    EditProject: edit_project,
+    ShowAudit: show_audit,
 }

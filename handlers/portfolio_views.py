@@ -1,15 +1,18 @@
 """What `/pmo projects` and `/pmo project KEY` show: the portfolio, and one project's card.
 
 Two queries whatever the portfolio's size (the projects, and every project's latest update in
-one go), and the same `Standing` judgement as the Home tab. The portfolio is split into as many
-messages as Slack's size limits need, up to the five posts a response_url takes.
+one go), and the same `Standing` judgement as the Home tab. The portfolio is what
+`pmo_rules.portfolio.split_portfolio` says it is (active and on-hold projects); cancelled and
+closed ones are named on a line of their own. It is split into as many messages as Slack's size
+limits need, up to the five posts a response_url takes: one page; `page:2` shows the next.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pmo_rules.portfolio import Standing, standing, tally
+from pmo_rules.portfolio import Standing, split_portfolio, standing, tally
+from pmo_rules.portfolio_filter import ProjectFilter, matches
 from services import plans as plans_service
 from services import projects as projects_service
 from services.context import BotContext
@@ -19,6 +22,8 @@ from templates.render import Message
 
 MAX_MESSAGES = 5  # a response_url takes five posts
 RECENT_UPDATES = 5
+ENDED_SHOWN = 30
+"""Cancelled and closed projects named on the portfolio's "not counted" line; the rest counted."""
 
 
 def project_standing(ctx: BotContext, project: Project, latest: StatusUpdate | None,
@@ -29,22 +34,47 @@ def project_standing(ctx: BotContext, project: Project, latest: StatusUpdate | N
                     now=now, rules=ctx.rules.status, tz=ctx.rules.pmo.tz)
 
 
-def portfolio_messages(ctx: BotContext) -> list[Message]:
-    """The whole portfolio in KEY order, as few messages as Slack's limits allow."""
+def portfolio_messages(ctx: BotContext, rule: ProjectFilter | None = None) -> list[Message]:
+    """The portfolio (or the part `rule` keeps) in KEY order, as few messages as Slack's limits
+    allow: page `rule.page` of it; cancelled and closed projects on a line of their own."""
+    rule = rule or ProjectFilter()
     now = ctx.now()
     projects, latest = projects_service.portfolio(ctx)
     if not projects:
         return [ctx.renderer.text("portfolio.empty")]
-    rows = [(p, project_standing(ctx, p, latest.get(p.id), now)) for p in projects]
+    counted, ended = split_portfolio(projects, lambda p: p.state)
+    rows = [(p, project_standing(ctx, p, latest.get(p.id), now)) for p in counted]
+    rows = [(p, s) for p, s in rows
+            if matches(rule, pm_id=p.pm_id, phase=p.phase, standing=s)]
+    ended = [p for p in ended if _ended_shown(rule, p)]
+    if not rows and not ended:
+        return [ctx.renderer.text("portfolio.none_match", words=rule.words())]
     lines = [ctx.renderer.t("portfolio.row", project=p, standing=s) for p, s in rows]
     pages = page_lines(lines)
-    shown = pages[:MAX_MESSAGES]
-    hidden = len(projects) - sum(len(group) for page in shown for group in page)
+    first = (rule.page - 1) * MAX_MESSAGES
+    shown = pages[first:first + MAX_MESSAGES] or ([[]] if rule.page == 1 else [])
+    if not shown:
+        return [ctx.renderer.text("portfolio.no_such_page", page=rule.page, words=rule.words(),
+                                  last=max(1, -(-len(pages) // MAX_MESSAGES)))]
+    before = sum(len(group) for page in pages[:first] for group in page)
+    hidden = len(rows) - before - sum(len(group) for page in shown for group in page)
     headline = tally(s for _, s in rows)
+    ended_line = {"keys": [p.key for p in ended[:ENDED_SHOWN]], "count": len(ended),
+                  "more": max(0, len(ended) - ENDED_SHOWN)} if ended and rule.page == 1 else None
     return [ctx.renderer.message("portfolio", "portfolio.text", tally=headline, sections=page,
-                                 part=number, parts=len(shown),
-                                 hidden=hidden if number == len(shown) else 0)
+                                 part=number, parts=len(shown), rule=rule, page=rule.page,
+                                 ended=ended_line if number == 1 else None,
+                                 hidden=hidden if number == len(shown) else 0,
+                                 next_page=rule.page + 1)
             for number, page in enumerate(shown, start=1)]
+
+
+def _ended_shown(rule: ProjectFilter, project: Project) -> bool:
+    """Cancelled and closed projects are named only beside the whole portfolio, or beside a
+    PM's own projects."""
+    if rule.phase or rule.rag or rule.stale:
+        return False
+    return rule.pm is None or project.pm_id == rule.pm
 
 
 def project_card(ctx: BotContext, key: str) -> Message:

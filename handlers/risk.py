@@ -77,7 +77,7 @@ def on_risk(ctx: BotContext, ack, command: dict, respond) -> None:
         parsed = parse_risk_command(command.get("text", ""), today=messages.today(ctx),
                                     rules=ctx.rules)
         if isinstance(parsed, Help):
-            ack(text=help_text(ctx))
+            ack(text=help_text(ctx, parsed.unknown))
         elif isinstance(parsed, OpenForm):
             view = form_for(ctx, user, channel, parsed)
             ack()
@@ -91,11 +91,15 @@ def on_risk(ctx: BotContext, ack, command: dict, respond) -> None:
         ack(text=error_text(ctx.renderer, error))
 
 
-def help_text(ctx: BotContext) -> str:
+def help_text(ctx: BotContext, unknown: str | None = None) -> str:
+    """`/risk help`; after a sub-command that does not exist, saying so first."""
     risk = ctx.rules.risk
-    return ctx.renderer.t("risk.help", scale=risk.scale, medium=risk.levels.medium,
+    text = ctx.renderer.t("risk.help", scale=risk.scale, medium=risk.levels.medium,
                           high=risk.levels.high, critical=risk.levels.critical,
                           review_days=risk.review_every_days, roles=list(risk.editors))
+    if unknown is None:
+        return text
+    return ctx.renderer.t("risk.no_such_command", word=unknown) + "\n\n" + text
 
 
 def form_for(ctx: BotContext, user: str, channel: str, cmd: OpenForm) -> dict:
@@ -111,34 +115,20 @@ def form_for(ctx: BotContext, user: str, channel: str, cmd: OpenForm) -> dict:
 def look_up(ctx: BotContext, user: str, cmd: ListRisks | Show) -> Message:
     if isinstance(cmd, Show):
         return messages.show(ctx, *actions.with_history(ctx, cmd.ref))
-    if cmd.key is None:
-        return _own_risks(ctx, user, cmd.include_closed)
-    project, risks, total = actions.project_list(ctx, cmd.key, include_closed=cmd.include_closed,
-                                                 limit=messages.LIST_MAX)
-    if not total:
-        return ctx.renderer.text("risk.list_empty_project", key=project.key,
-                                 include_closed=cmd.include_closed)
-    heading = ctx.renderer.t("risk.list_project", key=project.key, total=total,
-                             include_closed=cmd.include_closed)
-    return messages.risk_list(ctx, risks, total, heading=heading)
-
-
-def _own_risks(ctx: BotContext, user: str, include_closed: bool) -> Message:
-    risks, total = actions.owned_list(ctx, user, include_closed=include_closed,
-                                      limit=messages.LIST_MAX)
-    if not total:
-        return ctx.renderer.text("risk.list_empty_mine", include_closed=include_closed)
-    heading = ctx.renderer.t("risk.list_mine", total=total, include_closed=include_closed)
-    return messages.risk_list(ctx, risks, total, heading=heading)
+    project, risks, total = actions.list_risks(ctx, user, cmd, limit=messages.LIST_MAX)
+    return messages.listed(ctx, user, cmd, project and project.key, risks, total)
 
 
 def check_before_change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> None:
     """The indexed look-ups a refusal needs, before ack; the change repeats them under lock."""
     if isinstance(cmd, Add):
         actions.check_new_risk(ctx, cmd.draft.key)
-        return
-    verb = "close" if isinstance(cmd, Close) else "review" if isinstance(cmd, Reviewed) else None
-    actions.risk_to_change(ctx, user, cmd.ref, verb)
+    elif isinstance(cmd, Update):
+        actions.check_update(ctx, user, cmd.ref, cmd.changes)
+    elif isinstance(cmd, Close):
+        actions.check_close(ctx, user, cmd.ref, cmd.duplicate_of)
+    else:
+        actions.check_review(ctx, user, cmd.refs)
 
 
 def change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> str:
@@ -147,8 +137,8 @@ def change(ctx: BotContext, user: str, cmd: Add | Update | Close | Reviewed) -> 
     if isinstance(cmd, Update):
         return actions.update(ctx, user, cmd.ref, cmd.changes)
     if isinstance(cmd, Close):
-        return actions.close(ctx, user, cmd.ref, cmd.note)
-    return actions.review(ctx, user, cmd.ref, cmd.note)
+        return actions.close(ctx, user, cmd.ref, cmd.note, cmd.status, cmd.duplicate_of)
+    return actions.review_all(ctx, user, cmd.refs, cmd.note)
 
 
 @work("risk.change")
@@ -256,8 +246,8 @@ def refresh_clicked(ctx: BotContext, body: dict, reply, risk_id: int, *,
     found = actions.with_card(ctx, risk_id)
     if found is None:
         return
-    risk, card = found
-    payload = messages.card(ctx, risk).as_payload()
+    risk, card, links = found
+    payload = messages.card(ctx, risk, links=links).as_payload()
     if refused or clicked is None or clicked != card:
         reply.replace(**payload)
 
@@ -331,6 +321,7 @@ def _checked_update(ctx: BotContext, user: str, form: RiskForm, fields: dict):
     values = rules.read_form(fields, today=messages.today(ctx), rules=ctx.rules, current=current)
     changes = rules.check_changes(rules.changed_values(current, values), fields.get("note"),
                                   usage=rules.UPDATE_USAGE)
+    actions.values_to_write(ctx, risk, changes)  # a closed risk: reopened, with a reason
     if not changes.values and not changes.note:
         raise UserError("risk.nothing_changed", ref=str(risk.ref))
     return lambda: actions.update(ctx, user, risk_id, changes, version=version)

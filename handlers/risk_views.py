@@ -11,6 +11,7 @@ from datetime import date
 
 from pmo_rules import risk as rules
 from pmo_rules.ids import Action, RiskBlock, RiskCallback
+from pmo_rules.risk_command import ListRisks
 from pmo_rules.values import RiskCloseForm, RiskForm
 from services import risks
 from services.context import BotContext
@@ -28,13 +29,38 @@ PORTFOLIO_TOP = 10
 """Risks `/pmo risks` lists under the heat map, highest scores first."""
 
 
-def show(ctx: BotContext, risk: Risk, entries: list) -> Message:
+def show(ctx: BotContext, risk: Risk, entries: list, links: risks.Links) -> Message:
     """`/risk show`: the card, then the history (the newest HISTORY_MAX of `entries`)."""
     shown = entries[-HISTORY_MAX:]
-    history = ctx.renderer.blocks("risk_history", entries=shown, fields=rules.FIELDS,
+    history = ctx.renderer.blocks("risk_history", entries=shown,
+                                  fields=(*rules.FIELDS, "duplicate_of"),
                                   more=len(entries) - len(shown))
-    message = card(ctx, risk)
+    message = card(ctx, risk, links=links)
     return Message(text=message.text, blocks=message.blocks + history)
+
+
+def listed(ctx: BotContext, user: str, cmd: ListRisks, key: str | None, found: list[Risk],
+           total: int) -> Message:
+    """`/risk list …`: the heading names the scope (a project, someone's, yours) and the
+    filters; an empty list says what it looked for."""
+    owner = cmd.owner if cmd.owner != user or key else None
+    filters = ctx.renderer.t("risk.list_filters", level=cmd.level, overdue=cmd.overdue,
+                             owner=key and owner)
+    params = dict(total=total, include_closed=cmd.include_closed, filters=filters)
+    if key is not None:
+        heading = ctx.renderer.t("risk.list_project", key=key, **params)
+    elif owner is not None:
+        heading = ctx.renderer.t("risk.list_owner", owner=owner, **params)
+    else:
+        heading = ctx.renderer.t("risk.list_mine", **params)
+    if total:
+        return risk_list(ctx, found, total, heading=heading)
+    if cmd.filtered:
+        return ctx.renderer.text("risk.list_none_match", heading=heading)
+    if key is not None:
+        return ctx.renderer.text("risk.list_empty_project", key=key,
+                                 include_closed=cmd.include_closed)
+    return ctx.renderer.text("risk.list_empty_mine", include_closed=cmd.include_closed)
 
 
 def risk_list(ctx: BotContext, risks: list[Risk], total: int, *, heading: str) -> Message:

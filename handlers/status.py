@@ -13,9 +13,23 @@ from slack_bolt import App
 from handlers import status_form
 from handlers.slack_io import Incoming, Reply, ephemeral, error_text, keep, show_form, work
 from pmo_rules.errors import UserError
-from pmo_rules.status import Help, OpenModal, Post, Show, parse_status_command
+from pmo_rules.projects import looks_like_key
+from pmo_rules.status import (
+    HISTORY_MAX,
+    Help,
+    History,
+    NoSuchCommand,
+    OpenModal,
+    Post,
+    Show,
+    parse_status_command,
+)
 from services.context import BotContext
-from services.status import check_may_post, post_status, show_latest
+from services.status import check_may_post, history, post_status, project_exists, show_latest
+from templates.paging import page_lines
+from templates.render import Message
+
+MAX_MESSAGES = 5  # a response_url takes five posts
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -27,8 +41,19 @@ def on_status(ctx: BotContext, ack, command: dict, respond) -> None:
     user, channel = command["user_id"], command.get("channel_id")
     try:
         parsed = parse_status_command(command.get("text", ""))
+        if isinstance(parsed, NoSuchCommand):
+            if not (looks_like_key(parsed.word) and project_exists(ctx, parsed.word)):
+                ack(text=ctx.renderer.t("status.no_such_command", word=parsed.word) + "\n"
+                    + _help(ctx))
+                return
+            if isinstance(parsed.otherwise, UserError):  # `/status apollo gren …`: the colour
+                raise parsed.otherwise
+            parsed = parsed.otherwise  # `/status apollo`: project APOLLO
         if isinstance(parsed, Help):
-            ack(text=ctx.renderer.t("help.status", edit_hours=ctx.rules.status.edit_window_hours))
+            ack(text=_help(ctx))
+        elif isinstance(parsed, History):
+            ack()
+            show_history(ctx, parsed, respond)
         elif isinstance(parsed, Show):
             ack(**show_latest(ctx, parsed.key).as_payload())
         elif isinstance(parsed, Post):
@@ -42,6 +67,38 @@ def on_status(ctx: BotContext, ack, command: dict, respond) -> None:
             show_form(ctx, command["trigger_id"], view, ephemeral(respond), "status.form_failed")
     except UserError as error:
         ack(text=error_text(ctx.renderer, error))
+
+
+def _help(ctx: BotContext) -> str:
+    return ctx.renderer.t("help.status", edit_hours=ctx.rules.status.edit_window_hours,
+                          most=HISTORY_MAX)
+
+
+def show_history(ctx: BotContext, parsed: History, respond) -> None:
+    """`/status history KEY [N]`, after the ack: the last N updates, newest first, in as many
+    messages as Slack's limits need (up to the five a response_url takes)."""
+    def send() -> None:
+        for message in history_messages(ctx, parsed):
+            respond(**message.as_payload(), response_type="ephemeral")
+
+    ctx.after_ack.run(send, on_error=lambda: ephemeral(respond)(ctx.renderer.t("errors.internal")))
+
+
+def history_messages(ctx: BotContext, parsed: History) -> list[Message]:
+    try:
+        project, updates = history(ctx, parsed.key, parsed.count)
+    except UserError as error:
+        return [Message(text=error_text(ctx.renderer, error))]
+    if not updates:
+        return [ctx.renderer.text("status.none_yet", key=project.key)]
+    lines = [ctx.renderer.t("status.history_row", status=update) for update in updates]
+    pages = page_lines(lines)[:MAX_MESSAGES]
+    shown = sum(len(group) for page in pages for group in page)
+    return [ctx.renderer.message("status_history", "status.history_text", project=project,
+                                 count=len(updates), sections=page, part=number,
+                                 parts=len(pages),
+                                 hidden=len(updates) - shown if number == len(pages) else 0)
+            for number, page in enumerate(pages, start=1)]
 
 
 @work("status.post")

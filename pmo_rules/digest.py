@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from pmo_rules.clock import days_ago
 from pmo_rules.config import StatusRules
 from pmo_rules.rag import Rag, trend
 from pmo_rules.reminders import DueItem
@@ -55,7 +56,7 @@ class ProjectRow:
     rag: str | None
     trend: str
     age_days: int | None
-    compliance: str  # "ok", "late" (past the cadence), "stale" or "missing"
+    compliance: str  # "ok", "late" (past the cadence), "stale", "missing" or "grace" (new)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,12 @@ class PortfolioReport:
     def total(self) -> int:
         return len(self.rows)
 
+    @property
+    def counted(self) -> int:
+        """The projects the compliance line counts: all but new ones still in their grace
+        (`[status] first_update_within_days`) without an update."""
+        return sum(row.compliance != "grace" for row in self.rows)
+
     def count(self, category: str) -> int:
         return next(c.now for c in self.counts if c.category == category)
 
@@ -104,10 +111,11 @@ class DigestData:
 
 def compose(projects: Iterable[ProjectFacts], latest: Mapping[int, LatestStatus],
             week_ago: Mapping[int, str], overdue: Iterable[DueItem], now: datetime,
-            status: StatusRules) -> PortfolioReport:
-    """The report for `now`; `week_ago` holds each project's RAG seven days before."""
+            status: StatusRules, *, tz: tzinfo) -> PortfolioReport:
+    """The report for `now`; `week_ago` holds each project's RAG seven days before; ages are
+    calendar days on the PMO's clock `tz` (pmo_rules.clock)."""
     projects = list(projects)
-    rows = [_row(p, latest.get(p.id), week_ago.get(p.id), now, status) for p in projects]
+    rows = [_row(p, latest.get(p.id), week_ago.get(p.id), now, status, tz) for p in projects]
     counts = _counts(projects, rows, week_ago, now)
     rows.sort(key=_severity_first)
     return PortfolioReport(
@@ -134,10 +142,13 @@ def _counts(projects: list[ProjectFacts], rows: list[ProjectRow], week_ago: Mapp
 
 
 def _row(project: ProjectFacts, latest: LatestStatus | None, before: str | None,
-         now: datetime, status: StatusRules) -> ProjectRow:
+         now: datetime, status: StatusRules, tz: tzinfo) -> ProjectRow:
     if latest is None:
-        return ProjectRow(project.key, project.name, project.pm_id, None, "flat", None, "missing")
-    age = max(0, (now - latest.created_at) // timedelta(days=1))
+        grace = (project.created_at is not None and now - project.created_at
+                 < timedelta(days=status.first_update_within_days))
+        return ProjectRow(project.key, project.name, project.pm_id, None, "flat", None,
+                          "grace" if grace else "missing")
+    age = days_ago(latest.created_at, now, tz)
     direction = "new" if before is None else trend(Rag(before), Rag(latest.overall))
     return ProjectRow(project.key, project.name, project.pm_id, latest.overall, direction, age,
                       _compliance(age, status))

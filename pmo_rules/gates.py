@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from pmo_rules import text
+from pmo_rules import dates, text
 from pmo_rules.approvals import (
     APPROVE,  # noqa: F401  (a gate's votes are the approvals' votes: gates.APPROVE)
     MAX_APPROVERS,
@@ -27,7 +27,6 @@ from pmo_rules.approvals import (
     outcome_of,
 )
 from pmo_rules.config import GateRule
-from pmo_rules.dates import iso_day
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import (
     CANCELLED,
@@ -42,6 +41,7 @@ from pmo_rules.projects import parse_key
 
 USAGE = "gate"
 DECIDE_USAGE = "gate_decide"
+VOTE_USAGE = "gate_vote"
 APPROVERS_USAGE = "pmo_approvers"
 
 # The life of one gate request; every state but OPEN is final.
@@ -52,6 +52,9 @@ REQUEST_STATES = (OPEN, PASSED, REJECTED, HELD, KILLED, WITHDRAWN, WITHDRAWN_BY_
 NOTE_MAX = 2000
 REASON_MAX = 1000
 HOLD_MAX_DAYS = 730
+KILL_REASON_MIN_WORDS = 3
+"""A kill cannot be undone: its reason must say why in a few words, not one."""
+RESUME = "resume"
 _DECIDE_WORDS = {"hold": HELD, "kill": KILLED}
 _BUTTON_WORDS = ("go", "approve", "pass", "recycle", "reject")
 
@@ -74,7 +77,28 @@ class Request:
 
 @dataclass(frozen=True)
 class Withdraw:
+    """The requester withdraws their request; an admin cancelling someone else's gives a
+    reason (it is sent to the requester)."""
+
     key: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Vote:
+    """`/gate approve KEY [note]` or `/gate reject KEY reason`: a vote without the card."""
+
+    key: str
+    choice: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """`/gate decide KEY resume [note]`: an admin lifts a hold before its end."""
+
+    key: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,53 +116,97 @@ class Decide:
     until: date | None = None
 
 
-GateCommand = Help | Request | Withdraw | Status | Decide
+GateCommand = Help | Request | Withdraw | Status | Decide | Vote | Resume
 
 
-def parse_gate_command(raw: str) -> GateCommand:
-    """`/gate request|withdraw|cancel|status|decide|help …`; no text means help."""
+def parse_gate_command(raw: str, today: date | None = None,
+                       max_years_ahead: int | None = None) -> GateCommand:
+    """`/gate request|approve|reject|withdraw|cancel|status|decide|help …`; no text means
+    help. An unknown sub-command is refused with the whole help (`gate.no_such_command`).
+    `today` (the PMO's date when the command was sent) resolves relative dates such as
+    `until:+2w`."""
     words = text.tokens(raw)
     if not words or words[0].lower() == "help":
         return Help()
     verb = words[0].lower()
     if verb == "request":
         key = parse_key(words[1] if len(words) > 1 else None, usage=USAGE)
-        note = text.plain(raw.split(None, 2)[2]) if len(words) > 2 else ""
-        return Request(key, check_note(note))
-    if verb in ("withdraw", "cancel", "status"):
+        return Request(key, check_note(_after_key(raw, words)))
+    if verb == "status":
         if len(words) != 2:
             raise UserError("gate.one_key", usage=USAGE, verb=verb)
-        key = parse_key(words[1], usage=USAGE)
-        return Status(key) if verb == "status" else Withdraw(key)
+        return Status(parse_key(words[1], usage=USAGE))
+    if verb in ("withdraw", "cancel"):
+        key = parse_key(words[1] if len(words) > 1 else None, usage=USAGE)
+        return Withdraw(key, check_reason(_after_key(raw, words), usage=USAGE, required=False))
+    if verb in (APPROVE, REJECT):
+        key = parse_key(words[1] if len(words) > 1 else None, usage=VOTE_USAGE)
+        said = _after_key(raw, words)
+        if verb == APPROVE:
+            return Vote(key, APPROVE, check_note(said))
+        return Vote(key, REJECT, check_reason(said, usage=VOTE_USAGE))
     if verb == "decide":
-        return _parse_decide(words[1:])
-    raise UserError("gate.unknown_verb", usage=USAGE, word=words[0][:40])
+        return _parse_decide(words[1:], today, max_years_ahead)
+    raise UserError("gate.no_such_command", word=words[0][:40])
 
 
-def _parse_decide(words: list[str]) -> Decide:
-    """`decide KEY hold until:YYYY-MM-DD reason…` or `decide KEY kill reason…`."""
+def _after_key(raw: str, words: list[str]) -> str:
+    """The free text after `verb KEY`, as readable text."""
+    return text.plain(raw.split(None, 2)[2]) if len(words) > 2 else ""
+
+
+def _parse_decide(words: list[str], today: date | None = None,
+                  max_years_ahead: int | None = None) -> Decide | Resume:
+    """`decide KEY hold until:YYYY-MM-DD reason…`, `decide KEY kill reason…` or
+    `decide KEY resume [note…]`."""
     key = parse_key(words[0] if words else None, usage=DECIDE_USAGE)
     choice = words[1].lower() if len(words) > 1 else ""
     if choice in _BUTTON_WORDS:
         raise UserError("gate.decide_use_buttons", usage=DECIDE_USAGE, word=words[1][:20])
+    if choice == RESUME:
+        rest, options = text.split_options(words[2:], ("until",), usage=DECIDE_USAGE)
+        if options:
+            raise UserError("gate.resume_has_no_until", usage=DECIDE_USAGE)
+        note = text.plain(" ".join(rest)).strip()
+        text.check_length(note, REASON_MAX, "gate.note_too_long", usage=DECIDE_USAGE)
+        return Resume(key, note)
     if choice not in _DECIDE_WORDS:
         raise UserError("gate.decide_outcome", usage=DECIDE_USAGE, word=choice[:20])
     outcome = _DECIDE_WORDS[choice]
     rest, options = text.split_options(words[2:], ("until",), usage=DECIDE_USAGE)
-    until = parse_date(options["until"]) if "until" in options else None
+    until = (parse_date(options["until"], today, max_years_ahead) if "until" in options
+             else None)
     if outcome == HELD and until is None:
         raise UserError("gate.hold_needs_until", usage=DECIDE_USAGE)
     if outcome == KILLED and until is not None:
         raise UserError("gate.kill_has_no_until", usage=DECIDE_USAGE)
     reason = check_reason(text.plain(" ".join(rest)), usage=DECIDE_USAGE)
+    if outcome == KILLED:
+        check_kill_reason(reason)
     return Decide(key=key, outcome=outcome, reason=reason, until=until)
 
 
-def parse_date(value: str) -> date:
-    """A calendar date written YYYY-MM-DD (pmo_rules.dates)."""
-    day = iso_day(value)
+def check_kill_reason(reason: str, *, usage: str | None = DECIDE_USAGE) -> str:
+    """A kill cannot be undone: its reason is at least a few words (or, in Chinese, Japanese
+    or Korean, where words are not spaced, a few times as many characters)."""
+    reason = check_reason(reason, usage=usage)
+    words = len(reason.split())
+    wide = sum(1 for char in reason if ord(char) >= 0x2E80 and not char.isspace())
+    if words < KILL_REASON_MIN_WORDS and wide < 2 * KILL_REASON_MIN_WORDS:
+        raise UserError("gate.kill_reason_short", field="reason", usage=usage,
+                        words=KILL_REASON_MIN_WORDS)
+    return reason
+
+
+def parse_date(value: str, today: date | None = None,
+               max_years_ahead: int | None = None) -> date:
+    """A date as pmo_rules.dates reads it (`+2w` and `tomorrow` need the PMO's `today`),
+    within `[pmo] max_years_ahead` years when given."""
+    day = dates.day(value, today)
     if day is None:
         raise UserError("gate.date_malformed", usage=DECIDE_USAGE, value=value[:40])
+    if today is not None and max_years_ahead is not None:
+        dates.check_horizon(day, today, max_years_ahead, usage=DECIDE_USAGE)
     return day
 
 
@@ -148,10 +216,10 @@ def check_note(note: str) -> str:
     return note
 
 
-def check_reason(reason: str, *, usage: str | None = None) -> str:
+def check_reason(reason: str, *, usage: str | None = None, required: bool = True) -> str:
     """A decision against the project must say why: the PM has to act on it."""
-    reason = (reason or "").strip()
-    if not reason:
+    reason = text.required(reason)
+    if not reason and required:
         raise UserError("gate.reason_missing", field="reason", usage=usage)
     text.check_length(reason, REASON_MAX, "gate.reason_too_long", field="reason", usage=usage)
     return reason
@@ -252,13 +320,20 @@ def electorate(gate: GateRule, requester: str, *, self_approval: bool, key: str,
                         count=none.voters, excluded=none.voters < len(gate.approvers)) from None
 
 
-def check_reachable(gate: GateRule, *, key: str, phase: str) -> None:
-    """An override an admin types must be able to pass (counting every approver)."""
+def check_decidable(gate: GateRule, pm: str, *, self_approval: bool, key: str, phase: str,
+                    saved: bool) -> None:
+    """An approver set must be able to decide the request its PM will make: not the PM alone
+    without self-approval, not a quorum above the approvers who may vote.
+
+    `saved` says whether the set was stored anyway (a reset to the rules file's approvers,
+    a new PM) or refused (an override being typed): the message says which, and what to type.
+    """
     try:
-        gate.required_votes(len(gate.approvers))
-    except ValueError:
-        raise UserError("gate.quorum_unreachable", usage=APPROVERS_USAGE, key=key, phase=phase,
-                        quorum=gate.quorum, count=len(gate.approvers), excluded=False) from None
+        elect(gate.approvers, Quorum(gate.quorum), pm, self_approval=self_approval)
+    except NoElectorate as none:
+        raise UserError(f"gate.undecidable.{none.reason}", key=key, phase=phase, pm=pm,
+                        quorum=gate.quorum, count=none.voters, saved=saved,
+                        excluded=none.voters < len(gate.approvers)) from None
 
 
 def held_until(state: str, hold_until: datetime | None, now: datetime) -> datetime | None:
@@ -308,12 +383,3 @@ def project_after(outcome: str, phase: str) -> ProjectChange | None:
         return ProjectChange(phase, CANCELLED)
     return None
 
-
-def age(then: datetime, now: datetime) -> tuple[int, str]:
-    """How long a request has waited, as (count, "days" | "hours" | "minutes")."""
-    waited = max(now - then, timedelta(0))
-    if waited >= timedelta(days=1):
-        return waited.days, "days"
-    if waited >= timedelta(hours=1):
-        return waited.seconds // 3600, "hours"
-    return waited.seconds // 60, "minutes"

@@ -14,6 +14,7 @@ class Callback(StrEnum):
     STATUS_EDIT = "status_edit"
     GATE_REQUEST = "gate_request_modal"
     GATE_REJECT = "gate_reject_modal"
+    GATE_KILL = "gate_kill_modal"
 
 
 class Block(StrEnum):

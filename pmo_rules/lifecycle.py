@@ -29,6 +29,9 @@ PORTFOLIO_STATES: tuple[str, ...] = (ACTIVE, ON_HOLD)
 updates (a hold pauses the reminders, not the news) and new risks. Closed and cancelled
 projects are history."""
 
+ENDED_STATES: tuple[str, ...] = tuple(s for s in STATES if s not in PORTFOLIO_STATES)
+"""Cancelled and closed: shown apart from the portfolio, never inside its counts."""
+
 
 def next_phase(phase: str) -> str:
     """The phase a project enters when it passes `phase`'s exit gate (CLOSED_PHASE after

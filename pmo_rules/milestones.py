@@ -85,16 +85,27 @@ def parse_ref(word: str | None, *, usage: str) -> MilestoneRef:
     return MilestoneRef(key, int(match[2]))
 
 
-def _day(value: str | None, usage: str, option: str) -> date:
-    day = dates.iso_day(value)
+@dataclass(frozen=True, slots=True)
+class _When:
+    """What dates are read against: the PMO's `today` when the command was sent (None: only
+    YYYY-MM-DD and YYYY/MM/DD) and `[pmo] max_years_ahead` (None: no horizon)."""
+
+    today: date | None = None
+    max_years_ahead: int | None = None
+
+
+def _day(value: str | None, usage: str, option: str, when: _When) -> date:
+    day = dates.day(value, when.today)
     if day is None:
         if not value:
             raise UserError("milestone.date_missing", usage=usage, option=option)
         raise UserError("milestone.bad_date", usage=usage, value=value[:40])
+    if when.today is not None and when.max_years_ahead is not None:
+        dates.check_horizon(day, when.today, when.max_years_ahead, usage=usage)
     return day
 
 
-def _add(words: list[str]) -> Add:
+def _add(words: list[str], when: _When) -> Add:
     rest, options = text.split_options(words, ("due", "owner", "weight"), usage=ADD_USAGE)
     if not rest:
         raise UserError("project.key_missing", usage=ADD_USAGE)
@@ -105,7 +116,7 @@ def _add(words: list[str]) -> Add:
     text.check_length(title, TITLE_MAX, "milestone.title_too_long", usage=ADD_USAGE)
     if "due" not in options:
         raise UserError("milestone.date_missing", usage=ADD_USAGE, option="due:")
-    due = _day(options["due"], ADD_USAGE, "due:")
+    due = _day(options["due"], ADD_USAGE, "due:", when)
     owner = None
     if "owner" in options:
         ref = text.user_ref(options["owner"])
@@ -122,15 +133,15 @@ def _add(words: list[str]) -> Add:
     return Add(key, title, due, owner, weight)
 
 
-def _list(words: list[str]) -> ListMilestones:
+def _list(words: list[str], _when: _When) -> ListMilestones:
     if len(words) != 1:
         raise UserError("milestone.list_usage", usage=USAGE)
     return ListMilestones(parse_key(words[0], usage=USAGE))
 
 
-def _forecast(words: list[str]) -> Forecast:
+def _forecast(words: list[str], when: _When) -> Forecast:
     ref = parse_ref(words[0] if words else None, usage=FORECAST_USAGE)
-    on = _day(words[1] if len(words) > 1 else None, FORECAST_USAGE, "")
+    on = _day(words[1] if len(words) > 1 else None, FORECAST_USAGE, "", when)
     reason = text.plain(" ".join(words[2:])).strip()
     if not reason:
         raise UserError("milestone.reason_missing", usage=FORECAST_USAGE, ref=str(ref))
@@ -138,17 +149,17 @@ def _forecast(words: list[str]) -> Forecast:
     return Forecast(ref, on, reason)
 
 
-def _done(words: list[str]) -> Done:
+def _done(words: list[str], when: _When) -> Done:
     ref = parse_ref(words[0] if words else None, usage=DONE_USAGE)
     rest, options = text.split_options(words[1:], ("on",), usage=DONE_USAGE)
     if rest:
         raise UserError("milestone.unexpected_words", usage=DONE_USAGE,
                         words=" ".join(rest)[:80])
-    on = _day(options["on"], DONE_USAGE, "on:") if "on" in options else None
+    on = _day(options["on"], DONE_USAGE, "on:", when) if "on" in options else None
     return Done(ref, on)
 
 
-def _show(words: list[str]) -> Show:
+def _show(words: list[str], _when: _When) -> Show:
     if len(words) != 1:
         raise UserError("milestone.unexpected_words", usage=USAGE,
                         words=" ".join(words[1:])[:80] or "—")
@@ -158,17 +169,21 @@ def _show(words: list[str]) -> Show:
 _VERBS = {"add": _add, "list": _list, "forecast": _forecast, "done": _done, "show": _show}
 
 
-def parse_milestone_command(raw: str) -> object:
-    """`/milestone …` (also `/pmo milestone …`): a command or a UserError; nothing is help."""
+def parse_milestone_command(raw: str, today: date | None = None,
+                            max_years_ahead: int | None = None) -> object:
+    """`/milestone …` (also `/pmo milestone …`): a command or a UserError; nothing is help.
+    Dates as pmo_rules.dates reads them: `today`, `+2w` … against the PMO's `today` (its date
+    when the command was sent), within `[pmo] max_years_ahead` years when given. A verb
+    `/milestone` does not have is `milestone.no_such_command` (answered with the help)."""
     words = text.tokens(raw)
     if not words or words[0].lower() == "help":
         return Help()
     verb = words[0].lower()
     if verb in _VERBS:
-        return _VERBS[verb](words[1:])
+        return _VERBS[verb](words[1:], _When(today, max_years_ahead))
     if len(words) == 1 and _ID.fullmatch(words[0]):
         return Show(parse_ref(words[0], usage=USAGE))
-    raise UserError("milestone.unknown_verb", usage=USAGE, word=words[0][:40])
+    raise UserError("milestone.no_such_command", word=words[0][:40])
 
 
 # --- rules ---------------------------------------------------------------------------------

@@ -69,8 +69,11 @@ class Rebaseline:
     reason: str
 
 
-def parse_plan(key: str, words: list[str]) -> SetPlan | OpenPlanForm:
-    """The words after `/pmo project KEY plan`: options only; none at all opens the form."""
+def parse_plan(key: str, words: list[str], today: date | None = None,
+               max_years_ahead: int | None = None) -> SetPlan | OpenPlanForm:
+    """The words after `/pmo project KEY plan`: options only; none at all opens the form.
+    Dates as pmo_rules.dates reads them (`today`, `+2w` against the PMO's `today`), within
+    `[pmo] max_years_ahead` years when given."""
     if not words:
         return OpenPlanForm(key)
     rest, options = text.split_options(words, _OPTIONS, usage=PLAN_USAGE)
@@ -78,8 +81,8 @@ def parse_plan(key: str, words: list[str]) -> SetPlan | OpenPlanForm:
         raise UserError("plan.unexpected_words", usage=PLAN_USAGE, words=" ".join(rest)[:80])
     return SetPlan(
         key=key,
-        start=_day(options, "start"),
-        finish=_day(options, "finish"),
+        start=_day(options, "start", today, max_years_ahead),
+        finish=_day(options, "finish", today, max_years_ahead),
         budget=(parse_amount(options["budget"], usage=PLAN_USAGE)
                 if "budget" in options else None),
         sponsor_id=_sponsor(options.get("sponsor")),
@@ -95,13 +98,16 @@ def parse_rebaseline(key: str, words: list[str]) -> Rebaseline:
     return Rebaseline(key, reason)
 
 
-def _day(options: dict[str, str], name: str) -> date | None:
+def _day(options: dict[str, str], name: str, today: date | None,
+         max_years_ahead: int | None) -> date | None:
     if name not in options:
         return None
-    day = dates.iso_day(options[name])
+    day = dates.day(options[name], today)
     if day is None:
         raise UserError("plan.bad_date", field=name, usage=PLAN_USAGE, option=name,
                         value=options[name][:40])
+    if today is not None and max_years_ahead is not None:
+        dates.check_horizon(day, today, max_years_ahead, field=name, usage=PLAN_USAGE)
     return day
 
 
@@ -177,14 +183,15 @@ class PlanForm(Value):
         return PlanForm(self.key.upper(), channel)
 
 
-def read_form(key: str, fields: dict[str, str | None]) -> SetPlan:
+def read_form(key: str, fields: dict[str, str | None], today: date | None = None,
+              max_years_ahead: int | None = None) -> SetPlan:
     """The submitted form as the command it stands for (each field checked as when typed)."""
     options = {name: value.strip() for name, value in fields.items()
                if name in FORM_FIELDS and isinstance(value, str) and value.strip()}
     return SetPlan(
         key=key,
-        start=_day(options, "start"),
-        finish=_day(options, "finish"),
+        start=_day(options, "start", today, max_years_ahead),
+        finish=_day(options, "finish", today, max_years_ahead),
         budget=(parse_amount(options["budget"], usage=PLAN_USAGE)
                 if "budget" in options else None),
         sponsor_id=options.get("sponsor"),

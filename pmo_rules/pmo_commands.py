@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from pmo_rules import gates, plans, text
 from pmo_rules.errors import UserError
+from pmo_rules.portfolio_filter import ProjectFilter, parse_filter
 from pmo_rules.projects import parse_key, parse_name
 from pmo_rules.risk_command import parse_portfolio_risks
 
 USAGE = "pmo"
 ADD_USAGE = "pmo_project_add"
 DIGEST_USAGE = "pmo_project_digest"
+EDIT_USAGE = "pmo_project_edit"
 SWITCH = {"on": True, "off": False}
 
 
@@ -28,7 +31,9 @@ class Help:
 
 @dataclass(frozen=True)
 class ListProjects:
-    pass
+    """`/pmo projects [pm:@user|me] [phase:…] [rag:…] [stale] [page:N]`."""
+
+    filter: ProjectFilter = ProjectFilter()
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,24 @@ class SetProjectDigest:
 
 
 @dataclass(frozen=True)
+class ShowAudit:
+    """`/pmo audit KEY [page]`: one page of a project's audit trail, newest first (admins)."""
+
+    key: str
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class EditProject:
+    """`/pmo project KEY pm @user|rename New name…|channel #channel` (PMO admins): `field` is
+    "pm", "name" or "channel", `value` the new PM id, name or channel id."""
+
+    key: str
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
 class AddProject:
     """`pm`/`channel` are None when not typed: they default to the caller and the channel."""
 
@@ -70,8 +93,7 @@ def _help(_words: list[str]) -> Help:
 
 
 def _projects(words: list[str]) -> ListProjects:
-    _no_more(words)
-    return ListProjects()
+    return ListProjects(parse_filter(words))
 
 
 def _digest(words: list[str]) -> PreviewDigest:
@@ -91,21 +113,52 @@ def _gates(words: list[str]) -> ListGates:
     return ListGates()
 
 
-def _project(words: list[str]) -> object:
+def _project(words: list[str], today: date | None = None,
+             max_years_ahead: int | None = None) -> object:
     if words and words[0].lower() == "add":
         return _add_project(words[1:])
-    if len(words) > 1 and words[1].lower() == "approvers":
+    if not words:
+        raise UserError("pmo.project_usage", usage=USAGE)
+    if len(words) == 1:
+        return ShowProject(parse_key(words[0], usage=USAGE))
+    verb = words[1].lower()
+    if verb == "approvers":
         return gates.parse_approvers(parse_key(words[0], usage=gates.APPROVERS_USAGE), words[2:])
-    if len(words) > 1 and words[1].lower() == "digest":
+    if verb == "digest":
         return _project_digest(parse_key(words[0], usage=DIGEST_USAGE), words[2:])
-    if len(words) > 1 and words[1].lower() == "plan":
-        return plans.parse_plan(parse_key(words[0], usage=plans.PLAN_USAGE), words[2:])
-    if len(words) > 1 and words[1].lower() == "rebaseline":
+    if verb == "plan":
+        return plans.parse_plan(parse_key(words[0], usage=plans.PLAN_USAGE), words[2:],
+                                today, max_years_ahead)
+    if verb == "rebaseline":
         return plans.parse_rebaseline(parse_key(words[0], usage=plans.REBASELINE_USAGE),
                                       words[2:])
-    if len(words) != 1:
-        raise UserError("pmo.project_usage", usage=USAGE)
-    return ShowProject(parse_key(words[0], usage=USAGE))
+    if verb in _EDITS:
+        return _EDITS[verb](parse_key(words[0], usage=EDIT_USAGE), words[2:])
+    raise UserError("pmo.no_such_command", word=f"project {words[0]} {words[1]}"[:60])
+
+
+def _edit_pm(key: str, words: list[str]) -> EditProject:
+    ref = text.user_ref(words[0]) if len(words) == 1 else None
+    if ref is None:
+        raise UserError("project.edit_pm_malformed", usage=EDIT_USAGE,
+                        value=" ".join(words)[:60])
+    return EditProject(key, "pm", ref.id)
+
+
+def _edit_channel(key: str, words: list[str]) -> EditProject:
+    ref = text.channel_ref(words[0]) if len(words) == 1 else None
+    if ref is None:
+        raise UserError("project.edit_channel_malformed", usage=EDIT_USAGE,
+                        value=" ".join(words)[:60])
+    return EditProject(key, "channel", ref.id)
+
+
+def _rename(key: str, words: list[str]) -> EditProject:
+    return EditProject(key, "name", parse_name(text.plain(" ".join(words)), usage=EDIT_USAGE))
+
+
+_EDITS: dict[str, Callable[[str, list[str]], EditProject]] = {
+    "pm": _edit_pm, "rename": _rename, "channel": _edit_channel}
 
 
 def _project_digest(key: str, words: list[str]) -> SetProjectDigest:
@@ -141,6 +194,20 @@ class MilestoneWords:
     """`/pmo milestone …`: the same words as `/milestone …`, answered by its handler."""
 
 
+def _audit(words: list[str]) -> ShowAudit:
+    if not words or len(words) > 2:
+        raise UserError("audit.usage", usage=USAGE)
+    key = parse_key(words[0], usage=USAGE)
+    if len(words) == 1:
+        return ShowAudit(key)
+    page = words[1]
+    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_AUDIT_PAGE:
+        raise UserError("audit.page_malformed", usage=USAGE, word=page[:20])
+    return ShowAudit(key, int(page))
+
+
+MAX_AUDIT_PAGE = 100_000
+
 SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "help": _help,
     "projects": _projects,
@@ -149,15 +216,20 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "gates": _gates,
     "digest": _digest,
     "milestone": lambda _words: MilestoneWords(),
+    "audit": _audit,
 }
 
 
-def parse_pmo_command(raw: str) -> object:
-    """`/pmo <sub-command> …`; no text means help."""
+def parse_pmo_command(raw: str, today: date | None = None,
+                      max_years_ahead: int | None = None) -> object:
+    """`/pmo <sub-command> …`; no text means help. `today` (the PMO's date when the command was
+    sent) and `[pmo] max_years_ahead` are what a plan's dates are read against."""
     words = text.tokens(raw)
     if not words:
         return Help()
+    if words[0].lower() == "project":
+        return _project(words[1:], today, max_years_ahead)
     parse = SUBCOMMANDS.get(words[0].lower())
     if parse is None:
-        raise UserError("pmo.unknown_subcommand", usage=USAGE, word=words[0][:40])
+        raise UserError("pmo.no_such_command", word=words[0][:40])
     return parse(words[1:])

@@ -7,12 +7,16 @@ show the same judgement, so it is made once, here, from plain values and the rul
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TypeVar
 
+from pmo_rules.clock import days_ago
 from pmo_rules.config import StatusRules
-from pmo_rules.lifecycle import ACTIVE
+from pmo_rules.lifecycle import ACTIVE, in_portfolio
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,22 +35,30 @@ class Standing:
     stale: bool
 
 
-def days_between(then: datetime, now: datetime, tz: tzinfo) -> int:
-    """Calendar days from `then` to `now` on the PMO's clock: last night's report is 1 day old,
-    and a report due "every 7 days" is due on the same weekday, whatever the hour."""
-    return max(0, (now.astimezone(tz).date() - then.astimezone(tz).date()).days)
-
-
 def standing(*, state: str, created_at: datetime, latest_rag: str | None,
              latest_at: datetime | None, now: datetime, rules: StatusRules,
              tz: tzinfo) -> Standing:
     """A project with no report yet is judged from the day it was registered."""
-    silent_days = days_between(latest_at or created_at, now, tz)
+    silent_days = days_ago(latest_at or created_at, now, tz)
     active = state == ACTIVE
+    due_after = rules.cadence_days if latest_at else rules.first_update_within_days
     return Standing(rag=latest_rag,
-                    age_days=None if latest_at is None else days_between(latest_at, now, tz),
-                    due=active and silent_days >= rules.cadence_days,
+                    age_days=None if latest_at is None else days_ago(latest_at, now, tz),
+                    due=active and silent_days >= due_after,
                     stale=active and silent_days >= rules.stale_after_days)
+
+
+def split_portfolio(projects: Iterable[T],
+                       state: Callable[[T], str]) -> tuple[list[T], list[T]]:
+    """The one rule of what "the portfolio" is, for every view that lists or counts it
+    (`/pmo projects`, `/pmo risks`, `/pmo gates`, the digest, the Home tab): active and on-hold
+    projects count; cancelled and closed ones are history, shown apart (never inside the colour
+    counts). Queries apply the same rule with `lifecycle.PORTFOLIO_STATES`."""
+    counted: list[T] = []
+    ended: list[T] = []
+    for project in projects:
+        (counted if in_portfolio(state(project)) else ended).append(project)
+    return counted, ended
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import re
 
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PORTFOLIO_STATES
-from pmo_rules.text import check_length
+from pmo_rules.text import check_length, required
 
 KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 NAME_MAX = 100
@@ -33,7 +33,7 @@ def parse_key(word: str | None, *, usage: str) -> str:
 
 def parse_name(name: str, *, usage: str) -> str:
     """The project name as people read it (already unescaped), within NAME_MAX as Slack counts."""
-    name = name.strip()
+    name = required(name)
     if not name:
         raise UserError("project.name_missing", usage=usage)
     check_length(name, NAME_MAX, "project.name_too_long", usage=usage)

@@ -159,15 +159,11 @@ def _escalates(state: LedgerState | None, day: date, escalate_after: int) -> boo
                 and state.last_nudged_on is not None and state.last_nudged_on < day)
 
 
-def overdue_days(due_at: datetime, now: datetime) -> int:
-    """Whole days an item has been overdue (0 on the day it fell due)."""
-    return max(0, (now - due_at) // timedelta(days=1))
-
-
 def status_due_at(last_status_at: datetime | None, created_at: datetime,
-                  cadence_days: int) -> datetime:
-    """When a project's next status update is due: `cadence_days` after the last one, or at
-    once (from the day it was registered) when it has none at all."""
+                  cadence_days: int, first_within_days: int = 0) -> datetime:
+    """When a project's next status update is due: `cadence_days` after the last one, or
+    `first_within_days` after it was registered (`[status] first_update_within_days`, its
+    grace) when it has none at all."""
     if last_status_at is None:
-        return created_at
+        return created_at + timedelta(days=first_within_days)
     return last_status_at + timedelta(days=cadence_days)

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from pmo_rules import text
+from pmo_rules import dates, text
 from pmo_rules.config import RiskLevels, Rules
-from pmo_rules.dates import iso_day
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 
@@ -27,6 +26,7 @@ ADD_USAGE = "risk_add"
 UPDATE_USAGE = "risk_update"
 LIST_USAGE = "risk_list"
 CLOSE_USAGE = "risk_close"
+REVIEWED_USAGE = "risk_reviewed"
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 2000
@@ -55,6 +55,12 @@ STATUS_WORDS = {
     MITIGATING: ("mitigating", "应对中", "缓解中"),
     CLOSED: ("closed", "关闭", "已关闭"),
     OCCURRED: ("occurred", "已发生", "发生"),
+}
+LEVEL_WORDS = {
+    "low": ("low", "低"),
+    "medium": ("medium", "中"),
+    "high": ("high", "高"),
+    "critical": ("critical", "严重"),
 }
 CLEAR_WORDS = ("none", "无")
 _NUMBER = re.compile(r"[0-9]{1,3}")
@@ -122,6 +128,15 @@ def level_of(probability: int, impact: int, levels: RiskLevels) -> str:
     return levels.level_of(score(probability, impact))
 
 
+def score_range(level: str, levels: RiskLevels) -> tuple[int, int | None]:
+    """The scores of `level` under `levels`: from the first (inclusive) up to the second
+    (exclusive; None for critical, which has no ceiling). What `/risk list level:…` selects."""
+    floors = {"low": 1, "medium": levels.medium, "high": levels.high,
+              "critical": levels.critical}
+    following = LEVELS[LEVELS.index(level) + 1] if level != LEVELS[-1] else None
+    return floors[level], floors[following] if following else None
+
+
 def rose_to_alert(before: str, after: str) -> bool:
     """True when a level climbs into high or critical (low → high, high → critical, …)."""
     return after in ALERT_LEVELS and LEVELS.index(after) > LEVELS.index(before)
@@ -176,6 +191,41 @@ def changed_values(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str,
     return {name: value for name, value in wanted.items() if current.get(name) != value}
 
 
+def check_update(status: str, values: dict[str, Any], note: str | None, *, ref: str,
+                 today: date, rules: Rules) -> dict[str, Any]:
+    """What an update writes to a risk now in `status`, given the `values` that differ.
+
+    An active risk takes any change. A closed (or occurred) risk takes only a change of its
+    status: back to open or mitigating (reopening), or to the other outcome. Anything else —
+    a new score, an owner, a note alone — is refused saying it is closed: its rating ended with
+    it. Reopening needs a note saying why (the card shows it as the latest note, not the
+    reason it was closed for), and starts a fresh review cycle: the next review is
+    `review_every_days` from today, unless the update sets one.
+    """
+    if is_active(status):
+        return values
+    wanted = values.get("status")
+    if wanted is None:
+        raise UserError("risk.closed_no_change", field="status", ref=ref, status=status)
+    if not is_active(wanted):
+        return values
+    if not note:
+        raise UserError("risk.reopen_note_required", field="note", ref=ref)
+    return {**values, "next_review_on": values.get("next_review_on",
+                                                   default_review(today, rules))}
+
+
+def check_duplicate(ref: RiskRef, original: RiskRef, original_status: str) -> None:
+    """A risk closed as a duplicate points at another risk that is still being managed (which
+    also keeps the links from running in a circle)."""
+    if original == ref:
+        raise UserError("risk.duplicate_of_itself", field="duplicate", usage=CLOSE_USAGE,
+                        ref=str(ref))
+    if not is_active(original_status):
+        raise UserError("risk.duplicate_of_ended", field="duplicate", usage=CLOSE_USAGE,
+                        ref=str(ref), original=str(original), status=original_status)
+
+
 # ---------------------------------------------------------------------------------------------
 # Which projects take risks (who may change one: pmo_rules.permissions.require_risk_editor)
 # ---------------------------------------------------------------------------------------------
@@ -202,18 +252,23 @@ def parse_rating(raw: str | None, name: str, scale: int, *, usage: str = USAGE) 
     return int(value)
 
 
-def parse_future_date(raw: str | None, name: str, today: date, *, usage: str = USAGE) -> date:
-    """A YYYY-MM-DD date that is today or later in the PMO's time zone."""
-    return check_not_past(parse_date(raw, name, usage=usage), name, today, usage=usage)
+def parse_future_date(raw: str | None, name: str, today: date, max_years_ahead: int, *,
+                      usage: str = USAGE) -> date:
+    """A date (pmo_rules.dates: YYYY-MM-DD, today, +2w…) from today on, in the PMO's time
+    zone, and within `[pmo] max_years_ahead`."""
+    day = parse_date(raw, name, today, max_years_ahead, usage=usage)
+    return check_not_past(day, name, today, usage=usage)
 
 
-def parse_date(raw: str | None, name: str, *, usage: str = USAGE) -> date:
-    """Strictly YYYY-MM-DD (pmo_rules.dates)."""
-    day = iso_day(raw)
+def parse_date(raw: str | None, name: str, today: date, max_years_ahead: int, *,
+               usage: str = USAGE) -> date:
+    """A date as pmo_rules.dates reads it (relative words against the PMO's `today`), within
+    `[pmo] max_years_ahead` years."""
+    day = dates.day(raw, today)
     if day is None:
         raise UserError("risk.date_malformed", field=name, usage=usage, name=name,
                         value=(raw or "").strip()[:20])
-    return day
+    return dates.check_horizon(day, today, max_years_ahead, field=name, usage=usage)
 
 
 def check_not_past(day: date, name: str, today: date, *, usage: str = USAGE) -> date:
@@ -249,17 +304,18 @@ def read_form(fields: dict[str, str | None], *, today: date, rules: Rules,
                           if response and response not in CLEAR_WORDS else None)
     values["status"] = parse_word(fields.get("status") or OPEN, STATUS_WORDS, "status")
     for name in ("due_on", "next_review_on"):
-        day = parse_date(fields[name], name) if fields.get(name) else None
-        values[name] = day if day in (None, current.get(name)) else check_not_past(day, name,
-                                                                                   today)
+        raw = fields.get(name)
+        kept = current.get(name)
+        values[name] = (None if not raw else kept if kept and raw == kept.isoformat()
+                        else parse_future_date(raw, name, today, rules.pmo.max_years_ahead))
     for name in ("description", "trigger"):
         values[name] = (fields.get(name) or "").strip() or None  # typed raw: nothing to unescape
     return values
 
 
 def check_text(value: str | None, name: str, limit: int, *, usage: str = USAGE) -> str | None:
-    """Free text within `limit` characters as Slack counts them (blank → None)."""
-    value = (value or "").strip()
+    """Free text within `limit` characters as Slack counts them (blank or invisible → None)."""
+    value = text.required(value)
     text.check_length(value, limit, "risk.text_too_long", field=name, usage=usage, name=name)
     return value or None
 
@@ -286,7 +342,7 @@ def check_changes(values: dict[str, Any], note: str | None, *, usage: str) -> Ri
 
 
 def _title(value: str | None, usage: str) -> str:
-    title = (value or "").strip()
+    title = text.required(value)
     if not title:
         raise UserError("risk.title_missing", field="title", usage=usage)
     text.check_length(title, TITLE_MAX, "risk.title_too_long", field="title", usage=usage)

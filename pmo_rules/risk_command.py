@@ -16,14 +16,19 @@ from typing import Any
 from pmo_rules import text
 from pmo_rules.config import Rules
 from pmo_rules.errors import UserError
+from pmo_rules.free_text import read_free_text
 from pmo_rules.projects import KEY_PATTERN, RESERVED_KEYS, parse_key
 from pmo_rules.risk import (
     ADD_USAGE,
     CLEAR_WORDS,
     CLOSE_USAGE,
+    CLOSED,
+    LEVEL_WORDS,
     LIST_USAGE,
     NOTE_MAX,
+    OCCURRED,
     RESPONSE_WORDS,
+    REVIEWED_USAGE,
     STATUS_WORDS,
     UPDATE_USAGE,
     USAGE,
@@ -45,6 +50,12 @@ _FREE_TEXT = ("note", "desc", "trigger")
 _CLEARABLE = {"due": "due_on", "response": "response", "desc": "description",
               "trigger": "trigger"}
 _RISK_ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Rr]([0-9]{1,9})")
+_KNOWN = tuple(name for name in _OPTIONS if name != "note") + ("duplicate",)
+"""Every option /risk knows. In a closing reason or a review note none is taken as text
+(`pmo_rules.free_text`); a leading `note:` only marks where the note starts."""
+_CLOSE_OPTIONS = ("status", "duplicate")
+REVIEW_MAX = 20
+"""Risks one `/risk reviewed` may stamp (the answer names each)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -54,7 +65,9 @@ _RISK_ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Rr]([0-9]{1,9})")
 
 @dataclass(frozen=True)
 class Help:
-    pass
+    """`/risk help`; `unknown` is a sub-command that does not exist (answered with the help)."""
+
+    unknown: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,10 +85,18 @@ class Add:
 
 @dataclass(frozen=True)
 class ListRisks:
-    """`key` None means the caller's own risks across projects."""
+    """`key` None and `owner` None mean the caller's own risks across projects; `level`,
+    `overdue` and `owner` narrow the list."""
 
     key: str | None = None
     include_closed: bool = False
+    level: str | None = None
+    overdue: bool = False
+    owner: str | None = None
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.level or self.overdue or self.owner)
 
 
 @dataclass(frozen=True)
@@ -91,13 +112,20 @@ class Update:
 
 @dataclass(frozen=True)
 class Close:
+    """Close `ref` as `status` (closed or occurred) saying why; as a duplicate of another risk
+    (`duplicate_of`), the reason may be left out."""
+
     ref: RiskRef
-    note: str
+    note: str | None
+    status: str = CLOSED
+    duplicate_of: RiskRef | None = None
 
 
 @dataclass(frozen=True)
 class Reviewed:
-    ref: RiskRef
+    """Stamp a review of each of `refs` (in the order given, each once), with one note."""
+
+    refs: tuple[RiskRef, ...]
     note: str | None = None
 
 
@@ -125,7 +153,7 @@ def parse_risk_command(raw: str, *, today: date, rules: Rules) -> RiskCommand:
         return _VERBS[verb](rest, today, rules)
     if _RISK_ID.fullmatch(words[0]) and len(words) == 1:
         return Show(parse_ref(words[0], usage=USAGE))
-    raise UserError("risk.unknown_verb", usage=USAGE, word=words[0][:40])
+    return Help(unknown=words[0][:40])
 
 
 def parse_portfolio_risks(words: list[str]) -> PortfolioRisks:
@@ -164,13 +192,33 @@ def _parse_add(words: list[str], today: date, rules: Rules) -> OpenForm | Add:
 
 
 def _parse_list(words: list[str]) -> ListRisks:
-    include_closed = any(w.lower() == "all" for w in words)
-    others = [w for w in words if w.lower() != "all"]
-    if len(others) > 1:  # the first is the project KEY; quote only what follows it
-        raise UserError("risk.unexpected_words", usage=LIST_USAGE,
-                        words=" ".join(others[1:])[:80])
-    key = parse_key(others[0], usage=LIST_USAGE) if others else None
-    return ListRisks(key=key, include_closed=include_closed)
+    """A project KEY (at most one), `all`, and the filters `level:…`, `overdue`, `owner:@…`,
+    in any order. Any other word is refused, naming the filters (never ignored: a list that
+    silently ignored `stauts:closed` would look like an answer)."""
+    found: dict = {}
+    for word in words:
+        lower, option = word.lower(), text.option_parts(word)
+        if option is None and lower in ("all", "overdue"):
+            name, value = ("include_closed" if lower == "all" else "overdue"), True
+        elif option is not None and option[0] in ("level", "owner"):
+            name, value = _list_filter(option, word)
+        elif option is None and "key" not in found and not _RISK_ID.fullmatch(word):
+            name, value = "key", parse_key(word, usage=LIST_USAGE)
+        else:
+            raise UserError("risk.list_filter_unknown", usage=LIST_USAGE, word=word[:40])
+        if name in found:
+            raise UserError("risk.list_filter_twice", usage=LIST_USAGE, word=word[:40])
+        found[name] = value
+    return ListRisks(**found)
+
+
+def _list_filter(option: tuple[str, str], word: str) -> tuple[str, str]:
+    name, raw = option
+    if not raw.strip():
+        raise UserError("risk.option_empty", usage=LIST_USAGE, option=name)
+    if name == "level":
+        return "level", parse_word(raw, LEVEL_WORDS, "level", usage=LIST_USAGE)
+    return "owner", _owner(raw, word[:60], LIST_USAGE)
 
 
 def _parse_show(words: list[str], _today: date, _rules: Rules) -> Show:
@@ -194,23 +242,64 @@ def _parse_update(words: list[str], today: date, rules: Rules) -> Update | OpenF
 
 
 def _parse_close(words: list[str], _today: date, _rules: Rules) -> Close:
+    """`/risk close ID [status:closed|occurred] [duplicate:ID] why…`: the two options may
+    stand anywhere in the reason; any other /risk option in it is refused, not kept as text."""
     ref = parse_ref(words[0] if words else None, usage=CLOSE_USAGE)
-    note = _free_text(words[1:])
-    return Close(ref, check_closing_note(note, usage=CLOSE_USAGE))
+    found = read_free_text(words[1:], accepted=_CLOSE_OPTIONS, known=_KNOWN,
+                           usage=CLOSE_USAGE)
+    for name, raw in found.options.items():
+        if not raw.strip():
+            raise UserError("risk.option_empty", usage=CLOSE_USAGE, option=name)
+    status = CLOSED
+    if "status" in found.options:
+        status = parse_word(found.options["status"], STATUS_WORDS, "status", usage=CLOSE_USAGE)
+        if status not in (CLOSED, OCCURRED):
+            raise UserError("risk.close_status", usage=CLOSE_USAGE, ref=str(ref),
+                            value=found.options["status"][:40])
+    note = _note(found.words)
+    if "duplicate" not in found.options:
+        return Close(ref, check_closing_note(note, usage=CLOSE_USAGE), status)
+    original = parse_ref(found.options["duplicate"], usage=CLOSE_USAGE)
+    if status != CLOSED:
+        raise UserError("risk.duplicate_occurred", usage=CLOSE_USAGE, ref=str(ref))
+    if original == ref:
+        raise UserError("risk.duplicate_of_itself", usage=CLOSE_USAGE, ref=str(ref))
+    return Close(ref, check_text(note, "note", NOTE_MAX, usage=CLOSE_USAGE), status, original)
 
 
 def _parse_reviewed(words: list[str], _today: date, _rules: Rules) -> Reviewed:
-    ref = parse_ref(words[0] if words else None, usage=USAGE)
-    note = _free_text(words[1:])
-    return Reviewed(ref, check_text(note, "note", NOTE_MAX, usage=USAGE) or None)
+    """`/risk reviewed ID [ID …] [note…]`: every risk ID at the start is reviewed; the words
+    after them are one note for each. No option is taken in the note (it is refused)."""
+    leading = _count_ids(words)
+    refs: list[RiskRef] = []
+    for word in words[:leading]:
+        ref = parse_ref(word, usage=REVIEWED_USAGE)
+        if ref not in refs:
+            refs.append(ref)
+    if not refs:
+        parse_ref(words[0] if words else None, usage=REVIEWED_USAGE)  # says what is wrong
+    if len(refs) > REVIEW_MAX:
+        raise UserError("risk.review_too_many", usage=REVIEWED_USAGE, most=REVIEW_MAX)
+    rest = words[leading:]
+    found = read_free_text(rest, known=_KNOWN, usage=REVIEWED_USAGE)
+    note = check_text(_note(found.words), "note", NOTE_MAX, usage=REVIEWED_USAGE)
+    return Reviewed(tuple(refs), note or None)
+
+
+def _count_ids(words: list[str]) -> int:
+    """How many of the leading words are risk IDs."""
+    count = 0
+    while count < len(words) and _RISK_ID.fullmatch(words[count]):
+        count += 1
+    return count
 
 
 _VERBS = {"show": _parse_show, "update": _parse_update, "close": _parse_close,
           "reviewed": _parse_reviewed}
 
 
-def _free_text(words: list[str]) -> str:
-    """Words after a risk ID as a note; a leading `note:` is accepted and dropped."""
+def _note(words: tuple[str, ...] | list[str]) -> str:
+    """Words of a reason or a note as people read them; a leading `note:` is dropped."""
     joined = text.plain(" ".join(words))
     option = text.option_parts(joined)
     return option[1].strip() if option and option[0] == "note" else joined
@@ -263,7 +352,8 @@ def _option_values(options: dict[str, str], today: date, rules: Rules, *,
             values["owner_id"] = _owner(raw, shown, usage)
         elif name in ("due", "review"):
             values["due_on" if name == "due" else "next_review_on"] = parse_future_date(
-                raw, "due_on" if name == "due" else "next_review_on", today, usage=usage)
+                raw, "due_on" if name == "due" else "next_review_on", today,
+                rules.pmo.max_years_ahead, usage=usage)
         elif name == "response":
             values["response"] = parse_word(raw, RESPONSE_WORDS, "response", usage=usage)
         elif name == "status":

@@ -8,13 +8,16 @@ the three HTML characters. We accept those and the plain forms (raw ids, unescap
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pmo_rules.errors import UserError
 
-_TOKEN = re.compile(r"(?:<[^>]*>|[^\s<]+)+")
+TOKEN = re.compile(r"(?:<[^>]*>|[^\s<]+)+")
+"""A word of a command: whitespace-separated, a `<…>` mention whole even with spaces."""
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 _CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 _MARKUP = re.compile(r"<([@#!]?)([^>|]*)(?:\|([^>]*))?>")
@@ -33,7 +36,7 @@ class Ref:
 
 def tokens(text: str) -> list[str]:
     """Whitespace-separated words, keeping `<…>` mentions whole even when a label has spaces."""
-    return _TOKEN.findall(text or "")
+    return TOKEN.findall(text or "")
 
 
 def user_ref(token: str) -> Ref | None:
@@ -53,19 +56,58 @@ def _ref(pattern: re.Pattern[str], token: str) -> Ref | None:
 
 
 def plain(text: str) -> str:
-    """Slack-escaped text as a person would read it: mentions as @name/#name, links as URLs."""
+    """Slack-escaped text as a person would read it: mentions as @name/#name, links as URLs.
+
+    Special mentions read as Slack shows them: `<!here>` `<!channel>` `<!everyone>` as @here
+    @channel @everyone, a user group `<!subteam^S123|@team>` as @team, a date
+    `<!date^1700000000^{date}|Nov 14>` as its fallback text. What comes out is plain text:
+    shown escaped (templates' `esc`), it can never ping anyone.
+    """
     def readable(match: re.Match[str]) -> str:
         sigil, target, label = match.groups()
-        if sigil == "@":
-            return f"@{label or target}"
-        if sigil == "#":
-            return f"#{label or target}"
+        if sigil in ("@", "#"):
+            return f"{sigil}{(label or '').lstrip(sigil) or target}"
         if sigil == "!":
-            return f"@{label or target.split('^')[0]}"
+            return _special(target, label)
         return f"{label} ({target})" if label and label != target else target
 
     unlinked = _MARKUP.sub(readable, text or "")
     return unlinked.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def _special(target: str, label: str | None) -> str:
+    """A `<!…>` special mention as its readable text (see `plain`)."""
+    kind, _, rest = target.partition("^")
+    if kind == "date":
+        if label:
+            return label
+        stamp = rest.partition("^")[0]
+        if stamp.isascii() and stamp.isdigit() and len(stamp) <= 11:
+            return datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%d")
+        return ""
+    name = (label or "").lstrip("@") or rest or kind
+    return f"@{name}"
+
+
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u2800\u3164\uffa0")
+"""Characters that show nothing but are not format characters (category Cf, which holds the
+zero-width spaces and joiners, the word joiner, the BOM, the soft hyphen, direction marks)."""
+
+
+def visible(value: str | None) -> str:
+    """`value` without invisible characters (zero-width spaces and joiners, word joiner, BOM,
+    soft hyphen) and control characters, stripped: what decides whether a required text was
+    really given. A text is stored as typed; only its emptiness is judged on this."""
+    kept = (char for char in (value or "")
+            if char not in _INVISIBLE and unicodedata.category(char) not in ("Cc", "Cf"))
+    return "".join(kept).strip()
+
+
+def required(value: str | None) -> str:
+    """`value` stripped, or "" when nothing visible is in it (`visible`): the one test of
+    "was a required text given", for every command and form."""
+    value = (value or "").strip()
+    return value if visible(value) else ""
 
 
 def option_parts(word: str) -> tuple[str, str] | None:

@@ -120,6 +120,21 @@ class GateRequestForm(Value):
         return self
 
 
+@dataclass(frozen=True, slots=True)
+class GateKillForm(Value):
+    """The form that confirms `/gate decide KEY kill …`: which project is to be cancelled."""
+
+    key: str
+    STALE: ClassVar[str] = "gate.bad_button"
+    LIMIT: ClassVar[int] = METADATA_MAX
+    WIRE: ClassVar[dict[str, str]] = {"key": "kill"}
+
+    def _check(self) -> Self:
+        if not (isinstance(self.key, str) and looks_like_key(self.key)):
+            raise UserError(self.STALE)
+        return self
+
+
 # --- risks --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

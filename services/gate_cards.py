@@ -25,11 +25,13 @@ def default_criteria(renderer: Renderer, phase: str) -> tuple[str, ...]:
 
 
 def voters(request: GateRequest, votes: list[GateVote]) -> list[dict[str, Any]]:
-    """Each approver of the request with their vote and its time (None while waiting)."""
+    """Each approver of the request with their vote, its time and its note or reason (None
+    while waiting)."""
     by_approver = {vote.approver_id: vote for vote in votes}
     return [{"id": approver,
              "vote": by_approver[approver].vote if approver in by_approver else None,
-             "at": by_approver[approver].at if approver in by_approver else None}
+             "at": by_approver[approver].at if approver in by_approver else None,
+             "note": by_approver[approver].reason if approver in by_approver else None}
             for approver in request.approvers]
 
 

@@ -21,9 +21,10 @@ from pmo_rules import gates, permissions
 from pmo_rules.approvals import Quorum
 from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
-from pmo_rules.lifecycle import next_phase
+from pmo_rules.lifecycle import in_portfolio, next_phase
 from services import gate_cards as cards
 from services import plans
+from services import risks as risk_flow
 from services.context import BotContext
 from storage import gates as store
 from storage import outbox
@@ -137,7 +138,7 @@ def check_reject(ctx: BotContext, user: str,
     vote."""
     with ctx.db.read() as session:
         request, project = _open_request(session, request_id)
-        _check_vote(session, user, request, project)
+        check_voter(session, user, request, project)
     return project, request
 
 
@@ -152,7 +153,7 @@ def vote(ctx: BotContext, user: str, request_id: int, choice: str,
     try:
         with ctx.db.write() as session:
             request, project = _open_request(session, request_id, lock=True)
-            votes = _check_vote(session, user, request, project)
+            votes = check_voter(session, user, request, project)
             store.add_vote(session, request=request, approver=user, vote=choice, now=now,
                            reason=reason)
             votes[user] = choice
@@ -188,7 +189,7 @@ def _open_request(session: Session, request_id: int, *,
     return request, project
 
 
-def _check_vote(session: Session, user: str, request: store.GateRequest,
+def check_voter(session: Session, user: str, request: store.GateRequest,
                 project: Project) -> dict[str, str]:
     """The votes so far by approver, after checking that `user` may add theirs."""
     votes = {v.approver_id: v.vote for v in store.votes_of(session, request.id)}
@@ -233,18 +234,24 @@ def _close(ctx: BotContext, session: Session, project: Project, request: store.G
                         reason=reason, hold_until=hold_until):
         session.refresh(request)
         raise StaleRequest(request.id, project.key, request.state)
-    _apply(session, project, request, actor, now)
-    return _tell(ctx, session, project, request, actor, now)
+    ended = _apply(ctx, session, project, request, actor, now)
+    return _tell(ctx, session, project, request, actor, now) + ended
 
 
-def _apply(session: Session, project: Project, request: store.GateRequest, actor: str,
-           now: datetime) -> None:
+def _apply(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,
+           actor: str, now: datetime) -> list[int]:
+    """Move the project as the decision says; a project that ends (cancelled, closed) closes
+    its open risks in the same transaction (services.risks.close_with_project)."""
     change = gates.project_after(request.state, request.phase)
-    if change is not None:
-        store.move_project(session, project=project, from_phase=request.phase,
-                           phase=change.phase, state=change.state,
-                           hold_until=request.hold_until, actor=actor, now=now)
-        plans.gate_decided(session, project, request.phase, request.state, actor, now)
+    if change is None:
+        return []
+    store.move_project(session, project=project, from_phase=request.phase,
+                       phase=change.phase, state=change.state,
+                       hold_until=request.hold_until, actor=actor, now=now)
+    plans.gate_decided(session, project, request.phase, request.state, actor, now)
+    if in_portfolio(change.state):
+        return []
+    return risk_flow.close_with_project(ctx, session, project, actor=actor, ended=change.state)
 
 
 def _tell(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,
@@ -260,37 +267,47 @@ def _tell(ctx: BotContext, session: Session, project: Project, request: store.Ga
             for person in people if person != actor]
 
 
-def check_withdraw(ctx: BotContext, user: str, key: str) -> None:
+def check_withdraw(ctx: BotContext, user: str, command: gates.Withdraw) -> None:
     with ctx.db.read() as session:
-        _withdrawal(ctx, session, user, key)
+        _withdrawal(ctx, session, user, command)
 
 
 def _withdrawal(ctx: BotContext, session: Session, user: str,
-                key: str) -> tuple[Project, store.GateRequest, str]:
-    project = find_project(session, key)
+                command: gates.Withdraw) -> tuple[Project, store.GateRequest, str]:
+    """The open request and how it ends; an admin cancelling someone else's request must say
+    why, since the requester is told."""
+    project = find_project(session, command.key)
     request = store.open_request(session, project.id)
     if request is None:
         raise UserError("gate.none_open", key=project.key)
     outcome = permissions.withdrawal_by(user, key=project.key, requester=request.requested_by,
                                         rules=ctx.rules)
+    if outcome == gates.WITHDRAWN_BY_ADMIN and not command.reason:
+        raise UserError("gate.cancel_needs_reason", usage=gates.USAGE, key=project.key,
+                        requester=request.requested_by)
     return project, request, outcome
 
 
-def withdraw(ctx: BotContext, user: str, key: str) -> Done:
-    """The requester withdraws their request, or an admin cancels it; the cards say so."""
+def withdraw(ctx: BotContext, user: str, command: gates.Withdraw) -> Done:
+    """The requester withdraws their request, or an admin cancels it (with a reason the
+    requester is sent); the cards say so."""
     now = ctx.now()
     with ctx.db.write() as session:
-        project, request, outcome = _withdrawal(ctx, session, user, key)
-        deliveries = _close(ctx, session, project, request, outcome, user, now)
+        project, request, outcome = _withdrawal(ctx, session, user, command)
+        deliveries = _close(ctx, session, project, request, outcome, user, now,
+                            reason=command.reason or None)
         deliveries += refresh_cards(ctx, session, project, request)
     reply = ctx.renderer.t(f"gate.{outcome}_reply", key=project.key, phase=request.phase,
                            requester=request.requested_by)
     return Done(reply, deliveries)
 
 
-def check_decide(ctx: BotContext, user: str, command: gates.Decide) -> None:
+def check_decide(ctx: BotContext, user: str, command: gates.Decide) -> tuple[Project, bool]:
+    """The checks a Hold or Kill must pass; the project, and whether a request is open (what
+    the kill's confirmation form says)."""
     with ctx.db.read() as session:
-        _decision(ctx, session, user, command)
+        project, _until = _decision(ctx, session, user, command)
+        return project, store.open_request(session, project.id) is not None
 
 
 def _decision(ctx: BotContext, session: Session, user: str,
@@ -321,8 +338,8 @@ def decide(ctx: BotContext, user: str, command: gates.Decide) -> Done:
             request = store.add_decision(session, project=project, state=command.outcome,
                                          actor=user, now=now, reason=command.reason,
                                          hold_until=until)
-            _apply(session, project, request, user, now)
-            deliveries = _tell(ctx, session, project, request, user, now)
+            deliveries = _apply(ctx, session, project, request, user, now)
+            deliveries += _tell(ctx, session, project, request, user, now)
     reply = ctx.renderer.t(f"gate.{command.outcome}_reply", key=project.key, until=until,
                            had_request=had_request)
     return Done(reply, deliveries)
@@ -360,9 +377,20 @@ def gate_status(ctx: BotContext, key: str) -> GateStatus:
 
 
 def pending_requests(ctx: BotContext) -> list[store.Pending]:
-    """`/pmo gates`: every open request, with its project and votes."""
+    """`/pmo gates`: every open request of the portfolio (pmo_rules.portfolio's rule), with its
+    project and votes."""
     with ctx.db.read() as session:
-        return store.pending_requests(session)
+        rows = store.pending_requests(session)
+    return [row for row in rows if in_portfolio(row.project.state)]
+
+
+def waiting_for(ctx: BotContext, user: str) -> list[store.Pending]:
+    """The open requests `user` may still vote on (an approver who has not voted), oldest
+    first: what their Home tab lists."""
+    with ctx.db.read() as session:
+        return [pending for pending in store.pending_requests(session)
+                if user in pending.request.approvers
+                and user not in {vote.approver_id for vote in pending.votes}]
 
 
 def find_project(session: Session, key: str) -> Project:

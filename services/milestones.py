@@ -16,6 +16,7 @@ from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import in_portfolio
 from pmo_rules.schedule import WorkCalendar
+from services import directory
 from services.context import BotContext
 from storage import milestones as store
 from storage import outbox
@@ -77,8 +78,12 @@ def _post_card(ctx: BotContext, session: Session, project: Project, message: Mes
 
 
 def add(ctx: BotContext, user: str, cmd: rules.Add) -> str:
+    """The owner is checked with Slack first (services.directory): a bot, a deactivated or an
+    unknown account is refused and nothing is saved."""
     now = ctx.now()
     try:
+        note = directory.checked(ctx, role="milestone_owner",
+                                 people=[cmd.owner_id] if cmd.owner_id else [])
         with ctx.db.write() as session:
             project = _project_for_change(session, cmd.key)
             if not permissions.may_change_milestone(user, pm_id=project.pm_id, owner_id=None,
@@ -96,7 +101,7 @@ def add(ctx: BotContext, user: str, cmd: rules.Add) -> str:
     except UserError as error:
         return error_text(ctx.renderer, error)
     ctx.sender.send([delivery])
-    return ctx.renderer.t("milestone.added", m=view, channel=channel)
+    return ctx.renderer.t("milestone.added", m=view, channel=channel) + note
 
 
 def _to_change(ctx: BotContext, session: Session, user: str,

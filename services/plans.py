@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from pmo_rules import gates, permissions, plans
 from pmo_rules.errors import UserError
-from pmo_rules.lifecycle import in_portfolio
 from pmo_rules.indicators import (
     Baseline,
     Indicators,
@@ -23,7 +22,9 @@ from pmo_rules.indicators import (
     compute,
     reported_better,
 )
+from pmo_rules.lifecycle import in_portfolio
 from pmo_rules.schedule import WorkCalendar
+from services import directory
 from services.context import BotContext
 from storage import milestones as milestone_store
 from storage import plans as store
@@ -61,9 +62,12 @@ def check_gate_ready(ctx: BotContext, session: Session, project: Project) -> Non
 
 
 def set_plan(ctx: BotContext, user: str, cmd: plans.SetPlan) -> str:
-    """Store the plan (or, once baselined, the forecast) and say what it is now."""
+    """Store the plan (or, once baselined, the forecast) and say what it is now. A sponsor is
+    checked with Slack first (services.directory), as owners and PMs are."""
     now = ctx.now()
     try:
+        note = directory.checked(ctx, role="sponsor",
+                                 people=[cmd.sponsor_id] if cmd.sponsor_id else [])
         with ctx.db.write() as session:
             project = _project(session, cmd.key)
             if not permissions.may_plan(user, project.pm_id, ctx.rules):
@@ -86,7 +90,7 @@ def set_plan(ctx: BotContext, user: str, cmd: plans.SetPlan) -> str:
         outcome = "set_baselined"
     else:
         outcome = "set"
-    return ctx.renderer.t(f"plan.{outcome}", key=cmd.key, plan=shown)
+    return ctx.renderer.t(f"plan.{outcome}", key=cmd.key, plan=shown) + note
 
 
 def plan_to_edit(ctx: BotContext, user: str,

@@ -1,5 +1,6 @@
-"""Project use cases: registering a project, switching its own weekly digest, and a gate's
-approvers for one project — each one write transaction with its audit entry.
+"""Project use cases: registering a project, editing its PM, name or channel, switching its own
+weekly digest, and a gate's approvers for one project — each one write transaction with its
+audit entry.
 
 `/pmo` (handlers/pmo.py) calls these after the admin check and the ack, and answers with the
 sentence they return; a refusal comes back as that sentence too (or as a `UserError` where the
@@ -12,11 +13,13 @@ from sqlalchemy.exc import IntegrityError
 
 from pmo_rules import gates, permissions
 from pmo_rules.errors import UserError
-from pmo_rules.pmo_commands import AddProject, SetProjectDigest
+from pmo_rules.lifecycle import ENDED_STATES, PORTFOLIO_STATES
+from pmo_rules.pmo_commands import AddProject, EditProject, SetProjectDigest
 from pmo_rules.projects import check_digest_allowed
+from services import directory
 from services.context import BotContext
 from services.gate_cards import gate_shown
-from services.gates import find_project
+from services.gates import find_project, gate_rule
 from storage import gates as gate_store
 from storage import projects as store
 from storage.projects import Project as Project  # the rows handlers' views show
@@ -26,6 +29,8 @@ from templates.errors import error_text
 
 def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> str:
     try:
+        note = directory.checked(ctx, role="pm", people=[cmd.pm_id] if cmd.pm_id else [],
+                                 channels=[cmd.channel_id or channel])
         with ctx.db.write() as session:
             if store.project_by_key(session, cmd.key) is not None:
                 raise UserError("project.key_taken", key=cmd.key)
@@ -33,12 +38,67 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
                                         pm_id=cmd.pm_id or user,
                                         channel_id=cmd.channel_id or channel,
                                         actor=user, now=ctx.now())
+            sharing = store.keys_in_channel(session, project.channel_id, besides=project.id)
     except IntegrityError:  # another admin added the same KEY a moment ago
         return error_text(ctx.renderer, UserError("project.key_taken", key=cmd.key))
     except UserError as error:
         return error_text(ctx.renderer, error)
-    return ctx.renderer.t("project.added", key=project.key, name=project.name,
-                          pm=project.pm_id, channel=project.channel_id)
+    added = ctx.renderer.t("project.added", key=project.key, name=project.name,
+                           pm=project.pm_id, channel=project.channel_id)
+    return added + note + _shared_channel(ctx, project.key, project.channel_id, sharing)
+
+
+def _shared_channel(ctx: BotContext, key: str, channel: str, sharing: list[str]) -> str:
+    """A warning line when other projects post in the same channel (empty when none do)."""
+    if not sharing:
+        return ""
+    return "\n" + ctx.renderer.t("project.channel_shared", key=key, channel=channel,
+                                  others=sharing)
+
+
+def edit_project(ctx: BotContext, user: str, cmd: EditProject) -> str:
+    """An admin changes a project's PM, name or channel (audited, before and after).
+
+    A new PM who could not get their gate decided (the only approver, without self-approval)
+    is saved with a warning that says what to type; a channel shared with other projects is
+    saved with a warning too. A new PM must be a person and a new channel one the bot is in
+    (asked of Slack; nothing is saved otherwise). Cards already posted stay where they are.
+    """
+    permissions.require_admin(user, ctx.rules, action="edit_project")
+    t = ctx.renderer.t
+    note = ""  # a new PM or channel is checked with Slack first (services/directory.py)
+    if cmd.field == "pm":
+        note = directory.checked(ctx, role="pm", people=[cmd.value])
+    elif cmd.field == "channel":
+        note = directory.checked(ctx, role="pm", channels=[cmd.value])
+    with ctx.db.write() as session:
+        project = find_project(session, cmd.key)
+        before = store.edit_project(session, project=project, field=cmd.field,
+                                    value=cmd.value, actor=user, now=ctx.now())
+        if before is None:
+            return t("project.edit_unchanged", key=project.key, field=cmd.field,
+                     value=cmd.value)
+        warning = ""
+        if cmd.field == "pm":
+            warning = _gate_warning(ctx, session, project)
+        elif cmd.field == "channel":
+            warning = _shared_channel(ctx, project.key, cmd.value, store.keys_in_channel(
+                session, cmd.value, besides=project.id))
+    return t(f"project.edited.{cmd.field}", key=project.key, before=before,
+             after=cmd.value) + note + warning
+
+
+def _gate_warning(ctx: BotContext, session, project: Project) -> str:
+    """A warning line when the project's current gate could not decide its PM's request."""
+    if not gates.is_running(project.phase, project.state):
+        return ""
+    rule = gate_rule(ctx, session, project, project.phase)
+    try:
+        gates.check_decidable(rule, project.pm_id, self_approval=ctx.rules.gates.self_approval,
+                              key=project.key, phase=project.phase, saved=True)
+    except UserError as error:
+        return "\n" + error_text(ctx.renderer, error)
+    return ""
 
 
 def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str:
@@ -65,14 +125,30 @@ def set_project_digest(ctx: BotContext, user: str, cmd: SetProjectDigest) -> str
 
 
 def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> str:
-    """An admin's per-project override of one gate's approvers (or its removal)."""
+    """An admin's per-project override of one gate's approvers (or its removal).
+
+    A set that could not decide the PM's request is refused (nothing saved) with what to type
+    instead; going back to the rules file's approvers is saved, with the same warning when
+    those could not decide it either.
+    """
     permissions.require_admin(user, ctx.rules, action="set_approvers")
     rule = gates.effective_gate(ctx.rules.gate(command.phase), command.approvers, command.quorum)
+    warning = ""
+    note = ""
     if command.approvers is not None:
-        gates.check_reachable(rule, key=command.key, phase=command.phase)
+        note = directory.checked(ctx, role="approver", people=command.approvers)
     try:
         with ctx.db.write() as session:
             project = find_project(session, command.key)
+            try:
+                gates.check_decidable(rule, project.pm_id,
+                                      self_approval=ctx.rules.gates.self_approval,
+                                      key=project.key, phase=command.phase,
+                                      saved=command.approvers is None)
+            except UserError as error:
+                if command.approvers is not None:
+                    raise
+                warning = "\n" + error_text(ctx.renderer, error)
             gate_store.set_approvers(session, project=project, phase=command.phase,
                                      approvers=command.approvers, quorum=command.quorum,
                                      actor=user, now=ctx.now())
@@ -81,7 +157,7 @@ def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> st
     shown = gate_shown(rule, override=command.approvers is not None)
     key = "gate.approvers_set" if shown.override else "gate.approvers_reset"
     return ctx.renderer.t(key, key=command.key, phase=command.phase, approvers=shown.approvers,
-                          quorum=shown.quorum, quorum_kind=shown.quorum_kind)
+                          quorum=shown.quorum, quorum_kind=shown.quorum_kind) + note + warning
 
 
 # -- what people look at --------------------------------------------------------------------------
@@ -93,11 +169,13 @@ def portfolio(ctx: BotContext) -> tuple[list[Project], dict[int, StatusUpdate]]:
 
 
 def managed_by(ctx: BotContext, user: str,
-               most: int) -> tuple[list[Project], dict[int, StatusUpdate]]:
-    """Up to `most` projects `user` manages, with each one's latest update (two queries)."""
+               most: int) -> tuple[list[Project], dict[int, StatusUpdate], list[Project]]:
+    """Up to `most` projects of the portfolio `user` manages, with each one's latest update,
+    and up to `most` of their cancelled and closed ones (three queries)."""
     with ctx.db.read() as session:
-        projects = store.list_projects(session, pm_id=user, limit=most)
-        return projects, store.latest_statuses(session, [p.id for p in projects])
+        projects = store.list_projects(session, pm_id=user, limit=most, states=PORTFOLIO_STATES)
+        ended = store.list_projects(session, pm_id=user, limit=most, states=ENDED_STATES)
+        return projects, store.latest_statuses(session, [p.id for p in projects]), ended
 
 
 def with_recent(ctx: BotContext, key: str, count: int) -> tuple[Project, list[StatusUpdate]]:

@@ -8,7 +8,8 @@ local day, one digest per channel per ISO week) and the ledger's conditional upd
 concurrent passes on several replicas, or a one-shot `pmo-bot remind --now` beside a server,
 harmless.
 
-Each pass also lifts the holds that have ended (storage.gates.resume_ended_holds, audited).
+Each pass also lifts the holds that have ended (services.gate_commands.end_holds: audited, and
+the PM and the project channel are told).
 
 Nudges are stored as their facts and rendered by the outbox sender when it sends them
 (templates.reminders.nudge_record); escalations are rendered before their inserts.
@@ -39,10 +40,10 @@ from services.digest import (
     enqueue_weekly_digest,
     project_digest_plans,
 )
+from services.gate_commands import end_holds
 from storage import audit, outbox
 from storage import projects as projects_store
 from storage import reminders as ledger
-from storage.gates import resume_ended_holds
 from storage.sources import items_to_nudge, source_of, status_due
 from templates.reminders import escalation_messages, nudge_record
 
@@ -73,7 +74,17 @@ def reminder_plan(ctx: BotContext, now: datetime) -> ReminderPlan:
     return plan
 
 
-def _reminder_plan(ctx: BotContext, now: datetime) -> tuple[ReminderPlan, list[str]]:
+def offline_plan(ctx: BotContext, now: datetime) -> tuple[ReminderPlan, frozenset[str]]:
+    """What a pass at `now` would plan, asking Slack nothing and writing nothing (a dry run):
+    cached time zones, and the PMO's zone assumed for the people returned beside the plan."""
+    assumed: set[str] = set()
+    plan, _ = _reminder_plan(ctx, now, assumed=assumed)
+    return plan, frozenset(assumed)
+
+
+def _reminder_plan(ctx: BotContext, now: datetime, *, assumed: set[str] | None = None
+                   ) -> tuple[ReminderPlan, list[str]]:
+    """`assumed`: when given, people with no cached zone get the PMO's, and are added to it."""
     rules = ctx.rules
     with ctx.db.read() as session:
         items = items_to_nudge(session, now, rules)
@@ -82,6 +93,9 @@ def _reminder_plan(ctx: BotContext, now: datetime) -> tuple[ReminderPlan, list[s
         people = {item.recipient for item in items}
         rows = ledger.zones(session, people)
         known = zones.cached_zones(rows, rules.pmo.tz)
+        if assumed is not None:
+            assumed.update(people - known.keys())
+            known.update((person, rules.pmo.tz) for person in people - known.keys())
         state = ledger.ledger_for(session, items)
         already = outbox.planned_keys(session, todays_nudge_keys(now, known))
     plan = plan_reminders(items, state, known, already, now, rules, WorkCalendar.of(rules.pmo))
@@ -93,7 +107,8 @@ def enqueue_reminders(ctx: BotContext, plan: ReminderPlan, now: datetime) -> Pas
     result = PassResult()
     if not plan:
         return result
-    records = [(n.recipient, n.dedupe_key, nudge_record(n, now)) for n in plan.nudges]
+    tz = ctx.rules.pmo.tz
+    records = [(n.recipient, n.dedupe_key, nudge_record(n, now, tz)) for n in plan.nudges]
     with ctx.db.write() as session:
         inserted = outbox.enqueue_many_once(session, kind=NUDGE, now=now, messages=records)
         sent = [nudge for nudge in plan.nudges if nudge.dedupe_key in inserted]
@@ -172,12 +187,12 @@ def plan_pass(ctx: BotContext, now: datetime) -> PassResult:
     """Plan everything due at `now`: first lift the holds that have ended (those projects are
     active again, so their status is chased from now on), then reminders, escalations, the
     weekly digest and the projects' own digests."""
-    with ctx.db.write() as session:
-        resumed = resume_ended_holds(session, now)
+    resumed, told = end_holds(ctx, now)
     if resumed:
         log.info("holds ended, projects active again: %s", ", ".join(resumed))
     result = enqueue_reminders(ctx, reminder_plan(ctx, now), now)
     result.resumed = resumed
+    result.delivery_ids += told
     weekly = digest_plan(ctx, now)
     if weekly is not None and not weekly.planned:
         ids = enqueue_weekly_digest(ctx, weekly, now)

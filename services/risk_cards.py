@@ -13,7 +13,7 @@ from pmo_rules import risk as rules
 from pmo_rules.ids import RiskAction
 from pmo_rules.values import RiskButton
 from services.context import BotContext
-from storage.risks import Risk
+from storage.risks import Links, Risk
 from templates.render import Message
 
 
@@ -47,11 +47,13 @@ def badge(ctx: BotContext, level_word: str) -> str:
     return ctx.renderer.t(f"risk.badge.{level_word}")
 
 
-def card(ctx: BotContext, risk: Risk, intro: str | None = None) -> Message:
-    """The risk card; `intro` (a sentence for the owner's DM) goes above it and is the text."""
+def card(ctx: BotContext, risk: Risk, intro: str | None = None,
+         links: Links | None = None) -> Message:
+    """The risk card; `intro` (a sentence for the owner's DM) goes above it and is the text;
+    `links` are its duplicate links (storage.risks.links), shown both ways."""
     v = view_of(ctx, risk)
     fallback = ctx.renderer.t("risk.card_text", ref=v.ref, score=risk.score, title=risk.title,
                               level_word=ctx.renderer.t(f"risk.level.{v.level}"))
     blocks = ctx.renderer.blocks("risk_card", v=v, intro=intro, actions=RiskAction,
-                                 value=RiskButton(risk.id).encode())
+                                 value=RiskButton(risk.id).encode(), links=links or Links())
     return Message(text=intro or fallback, blocks=blocks)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PORTFOLIO_STATES
-from pmo_rules.status import StatusDraft, check_reporting
+from pmo_rules.status import CARRIED, StatusDraft, check_reporting
 from services import plans
 from services.context import BotContext
 from services.plans import ReportedBetter
@@ -72,6 +72,8 @@ def _store_status(ctx: BotContext, session: Session, user: str, draft: StatusDra
         raise UserError("project.unknown", key=draft.key)
     permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
     check_reporting(project.key, project.state)
+    previous = store.latest_status(session, project.id)
+    draft = draft.carry_from(previous and {name: getattr(previous, name) for name in CARRIED})
     status = store.add_status(session, project=project, author=user, values=draft.values(),
                               now=now)
     flag = plans.flag_for_status(ctx, session, project, status)
@@ -159,6 +161,23 @@ def status_card(ctx: BotContext, project: Project, status: StatusUpdate,
                                 status=status, key=project.key,
                                 rag_word=ctx.renderer.rag_word(status.overall),
                                 summary=status.summary[:300], flag=flag)
+
+
+def history(ctx: BotContext, key: str, count: int) -> tuple[Project, list[StatusUpdate]]:
+    """`/status history KEY [N]`: project `key` and its latest `count` updates, newest first
+    (closed and cancelled projects too: their history stays readable)."""
+    with ctx.db.read() as session:
+        project = store.project_by_key(session, key)
+        if project is None:
+            raise UserError("project.unknown", key=key)
+        return project, store.recent_statuses(session, project.id, count)
+
+
+def project_exists(ctx: BotContext, key: str) -> bool:
+    """Whether a project `key` exists (an indexed look-up on a bare connection, before an
+    ack)."""
+    with ctx.db.lookup() as connection:
+        return store.pm_of(connection, key) is not None
 
 
 def show_latest(ctx: BotContext, key: str) -> Message:

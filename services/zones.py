@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.errors import SlackApiError
-
+from services import directory
 from services.context import BotContext
 from storage import reminders as store
 
@@ -22,7 +21,6 @@ log = logging.getLogger(__name__)
 
 MAX_AGE = timedelta(days=1)
 LOOKUPS_PER_PASS = 50
-NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "account_inactive"})
 
 
 def as_zone(name: str | None, default: tzinfo) -> tzinfo:
@@ -49,20 +47,6 @@ def needing_lookup(users: Iterable[str], rows: Mapping[str, store.CachedZone],
 
 
 def look_up(ctx: BotContext, users: Iterable[str], now: datetime) -> int:
-    """Fetch and cache these people's zones; returns how many were stored."""
-    stored = 0
-    for user in users:
-        try:
-            tz = ctx.client.users_info(user=user)["user"].get("tz")
-        except SlackApiError as exc:
-            if exc.response.get("error") not in NO_SUCH_USER:
-                log.warning("users.info for %s failed: %s", user, exc.response.get("error"))
-                continue
-            tz = None
-        except Exception as exc:  # noqa: BLE001 - network trouble: try again next pass
-            log.warning("users.info for %s failed: %s", user, type(exc).__name__)
-            continue
-        with ctx.db.write() as session:
-            store.save_zone(session, user, tz, now)
-        stored += 1
-    return stored
+    """Fetch and cache these people's zones (one users.info each, shared with the directory
+    checks: services/directory.py); returns how many were stored."""
+    return sum(directory.fetch_person(ctx, user, now) is not None for user in users)

@@ -71,7 +71,7 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     projects = [ProjectFacts(*row) for row in session.execute(_portfolio_projects())]
     latest, week_ago = _statuses(session, now)
     report = compose(projects, latest, week_ago, all_due_items(session, now, rules), now,
-                     rules.status)
+                     rules.status, tz=rules.pmo.tz)
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
                    if (context := section.context(top_of_each(session, section.lists(now, rules)),
                                                   now, rules)) is not None)
@@ -102,7 +102,8 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
     overdue = _by_project(all_due_items(session, now, rules))
     extras = _extras_by_project(session, now, rules, ids)
     return {p.id: DigestData(compose([p], latest, week_ago, overdue.get(p.key, ()), now,
-                                     rules.status), extras.get(p.key, ()), project=p)
+                                     rules.status, tz=rules.pmo.tz),
+                             extras.get(p.key, ()), project=p)
             for p in projects}
 
 

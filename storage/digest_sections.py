@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
+from pmo_rules.clock import days_ago
 from pmo_rules.config import Rules
 from pmo_rules.gates import HELD, KILLED, OPEN, PASSED, REJECTED
 from pmo_rules.lifecycle import PORTFOLIO_STATES
@@ -151,13 +152,13 @@ class GateSection:
 
     def context(self, lists: Mapping[str, Top], now: datetime,
                 rules: Rules) -> Mapping[str, Any] | None:
-        return _lines_of(lists, lambda row: _gate_line(row, now))
+        return _lines_of(lists, lambda row: _gate_line(row, now, rules.pmo.tz))
 
 
-def _gate_line(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def _gate_line(row: Mapping[str, Any], now: datetime, tz: tzinfo) -> dict[str, Any]:
     return {"key": row["key"], "phase": row["phase"], "state": row["state"],
             "by": row["decided_by"], "decided_at": row["decided_at"],
-            "age_days": max(0, (now - row["requested_at"]) // timedelta(days=1))}
+            "age_days": days_ago(row["requested_at"], now, tz)}
 
 
 def _lines_of(lists: Mapping[str, Top],

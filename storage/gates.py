@@ -309,23 +309,32 @@ def set_approvers(session: Session, *, project: Project, phase: str,
                  after={"phase": phase, **(after or {"approvers": "rules file"})})
 
 
-def resume_ended_holds(session: Session, now: datetime) -> list[str]:
-    """Make held projects whose hold has ended active again; returns their keys.
+def resume_ended_holds(session: Session, now: datetime) -> list[Project]:
+    """Make held projects whose hold has ended active again; returns them.
 
     For the scheduler's tick: a hold is a pause, not a decision, so nobody has to remember to
     lift it.
     """
     held = list(session.scalars(select(Project).where(Project.state == ON_HOLD,
-                                                      Project.hold_until <= now)))
-    resumed = []
-    for project in held:
-        result = session.execute(
-            update(Project).where(Project.id == project.id, Project.state == ON_HOLD)
-            .values(state=ACTIVE, hold_until=None).execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            audit.record(session, at=now, actor="system", action="project.resumed",
-                         subject_type="project", subject_id=project.key, project_id=project.id,
-                         before={"state": ON_HOLD, "hold_until": _iso(project.hold_until)},
-                         after={"state": ACTIVE})
-            resumed.append(project.key)
-    return resumed
+                                                      Project.hold_until <= now)
+                                .order_by(Project.key)))
+    return [project for project in held
+            if resume(session, project=project, actor="system", now=now) is not None]
+
+
+def resume(session: Session, *, project: Project, actor: str, now: datetime,
+           note: str | None = None) -> datetime | None:
+    """Make a held project active again (audited, before and after); returns the end its hold
+    had, or None when it was no longer on hold (another tick or admin was first)."""
+    until = project.hold_until
+    result = session.execute(
+        update(Project).where(Project.id == project.id, Project.state == ON_HOLD)
+        .values(state=ACTIVE, hold_until=None).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return None
+    session.refresh(project)
+    audit.record(session, at=now, actor=actor, action="project.resumed",
+                 subject_type="project", subject_id=project.key, project_id=project.id,
+                 before={"state": ON_HOLD, "hold_until": _iso(until)},
+                 after={"state": ACTIVE, "note": note} if note else {"state": ACTIVE})
+    return until or now

@@ -288,6 +288,56 @@ def mark_dead(session: Session, delivery_id: int, owner: str, *, error: str) -> 
                    attempts=Delivery.attempts + 1)
 
 
+REPOSTED = "message_not_found: shown by a fresh card"
+"""An update whose card was gone from Slack: the card was posted again, showing this or newer."""
+
+
+def repost_lost_card(session: Session, card_id: int, lost_ts: str, *, now: datetime) -> bool:
+    """Card `card_id`'s message (at `lost_ts`) is gone from Slack: make the card post again,
+    once. True only for the one caller whose conditional update found the card still pointing
+    at the lost message (concurrent callers, on either database, get False).
+
+    The fresh card shows the newest picture any update of it carries; every update up to that
+    one is marked REPOSTED (`shown_by_fresh_card`), and those nobody holds are settled as sent.
+    Updates written later are newer than the fresh card and still go out, to its new ts.
+    """
+    table = Delivery.__table__
+    connection = session.connection()
+    won = connection.execute(
+        update(table).where(table.c.id == card_id, table.c.state == SENT,
+                            table.c.slack_ts == lost_ts)
+        .values(state=PENDING, slack_channel=None, slack_ts=None, sent_at=None, attempts=0,
+                next_attempt_at=now, lease_owner=None, lease_until=None, claimed_at=None,
+                in_doubt_since=None, last_error="message_not_found")).rowcount == 1
+    if not won:
+        return False
+    newest = connection.execute(
+        select(table.c.id, table.c.payload).where(table.c.target_id == card_id,
+                                                  table.c.method == UPDATE)
+        .order_by(table.c.id.desc()).limit(1)).first()
+    if newest is None:
+        return True
+    connection.execute(update(table).where(table.c.id == card_id).values(payload=newest.payload))
+    shown = and_(table.c.target_id == card_id, table.c.method == UPDATE,
+                 table.c.id <= newest.id, table.c.state == PENDING)
+    connection.execute(update(table).where(shown).values(last_error=REPOSTED))
+    connection.execute(update(table).where(shown, table.c.lease_owner.is_(None))
+                       .values(state=SENT, sent_at=now))
+    return True
+
+
+def shown_by_fresh_card(session: Session, delivery_id: int) -> bool:
+    """Whether a fresh card (repost_lost_card) already shows this update's picture."""
+    return session.scalar(select(Delivery.last_error).where(Delivery.id == delivery_id)) \
+        == REPOSTED
+
+
+def mark_shown(session: Session, delivery_id: int, owner: str, *, now: datetime) -> bool:
+    """Settle an update that a fresh card shows: done, with no message of its own."""
+    return _settle(session, delivery_id, owner, state=SENT, sent_at=now, last_error=REPOSTED,
+                   attempts=Delivery.attempts + 1)
+
+
 def message_of(session: Session, delivery_id: int) -> tuple[str, str] | None:
     """The (channel, ts) of a sent card, for chat.update and permalinks; None until sent."""
     row = session.get(Delivery, delivery_id)

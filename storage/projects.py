@@ -55,6 +55,9 @@ class StatusUpdate(Base):
     summary: Mapped[str] = mapped_column(Text)
     blockers: Mapped[str | None] = mapped_column(Text)
     next_steps: Mapped[str | None] = mapped_column(Text)
+    carried: Mapped[str | None] = mapped_column(String(80))
+    """Which ratings a one-liner carried over from the previous update, comma-separated
+    (`schedule,percent_complete`): the card says so."""
     card_delivery_id: Mapped[int | None] = mapped_column(
         ForeignKey("deliveries.id", ondelete="SET NULL"))
 
@@ -159,3 +162,30 @@ def set_digest(session: Session, *, project: Project, on: bool, actor: str,
                  subject_type="project", subject_id=project.key, project_id=project.id,
                  before=before, after={"digest": on})
     return True
+
+
+EDITABLE = {"pm": "pm_id", "name": "name", "channel": "channel_id"}
+"""What `/pmo project KEY pm|rename|channel` may change: the field's word → the column."""
+
+
+def edit_project(session: Session, *, project: Project, field: str, value: str, actor: str,
+                 now: datetime) -> str | None:
+    """Set one of the project's `EDITABLE` fields, audited with its value before and after;
+    returns the value before, or None when it already was `value` (nothing is written)."""
+    column = EDITABLE[field]
+    before = getattr(project, column)
+    if before == value:
+        return None
+    setattr(project, column, value)
+    audit.record(session, at=now, actor=actor, action=f"project.{field}_changed",
+                 subject_type="project", subject_id=project.key, project_id=project.id,
+                 before={field: before}, after={field: value})
+    return before
+
+
+def keys_in_channel(session: Session, channel_id: str, *, besides: int | None = None) -> list[str]:
+    """The KEYs of the projects whose channel is `channel_id` (other than project `besides`)."""
+    query = select(Project.key).where(Project.channel_id == channel_id).order_by(Project.key)
+    if besides is not None:
+        query = query.where(Project.id != besides)
+    return list(session.scalars(query))

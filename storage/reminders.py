@@ -40,13 +40,16 @@ class ReminderLedger(Base):
 
 
 class UserZone(Base):
-    """users.info's `tz` for a person, cached; `tz` None means Slack had no usable zone."""
+    """users.info's answer for a person, cached (services/directory.py): `tz` None means Slack
+    had no usable zone; `standing` person|bot|deactivated|unknown (None: not checked yet)."""
 
     __tablename__ = "user_timezones"
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tz: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime]
+    standing: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(255))
 
 
 def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
@@ -134,7 +137,22 @@ def zones(session: Session, users: Iterable[str]) -> dict[str, CachedZone]:
     return found
 
 
-def save_zone(session: Session, user: str, tz: str | None, now: datetime) -> None:
-    stmt = upsert_insert(session)(UserZone).values(user_id=user, tz=tz, fetched_at=now)
-    session.execute(stmt.on_conflict_do_update(index_elements=["user_id"],
-                                               set_={"tz": tz, "fetched_at": now}))
+def save_zone(session: Session, user: str, tz: str | None, now: datetime, *,
+              standing: str | None = None, name: str | None = None) -> None:
+    """Store users.info's answer for `user` (one row per person: zone, standing, name)."""
+    values = {"tz": tz, "fetched_at": now, "standing": standing, "name": name}
+    stmt = upsert_insert(session)(UserZone).values(user_id=user, **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
+
+
+class CachedPerson(NamedTuple):
+    standing: str | None
+    name: str | None
+    fetched_at: datetime
+
+
+def cached_person(session: Session, user: str) -> CachedPerson | None:
+    """What users.info last said about `user` (None: never looked up)."""
+    row = session.execute(select(UserZone.standing, UserZone.name, UserZone.fetched_at)
+                          .where(UserZone.user_id == user)).first()
+    return CachedPerson(*row) if row else None

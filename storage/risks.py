@@ -14,6 +14,7 @@ double click or two people closing at once see each other's result instead of bo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -88,6 +89,9 @@ class Risk(Base):
     version: Mapped[int] = mapped_column(default=1)
     card_delivery_id: Mapped[int | None] = mapped_column(
         ForeignKey("deliveries.id", ondelete="SET NULL"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("risks.id", ondelete="SET NULL"), index=True)
+    """The risk this one was closed as a duplicate of (`/risk close … duplicate:KEY-R1`)."""
 
     project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)
 
@@ -141,10 +145,13 @@ def add_risk(session: Session, *, project: Project, values: dict[str, Any], acto
 
 
 def change_risk(session: Session, risk: Risk, values: dict[str, Any], *, actor: str,
-                now: datetime, note: str | None = None, action: str = "risk.updated") -> None:
+                now: datetime, note: str | None = None, action: str = "risk.updated",
+                duplicate_of: Risk | None = None) -> None:
     """Apply `values` (only what changes), keep the score and closing stamps in step, audit.
 
     A note with no field change is still recorded: "talked to the vendor" is history too.
+    `duplicate_of` links a risk being closed to the one it duplicates (its note, if none is
+    given, is cleared: the link says why); reopening a risk drops such a link.
     """
     before = {name: getattr(risk, name) for name in values}
     for name, value in values.items():
@@ -155,11 +162,24 @@ def change_risk(session: Session, risk: Risk, values: dict[str, Any], *, actor: 
         after["score"] = risk.score
     if "status" in values:
         _stamp_closing(risk, actor, now)
+    if duplicate_of is not None or (risk.active and risk.duplicate_of_id is not None):
+        before["duplicate_of"] = _ref_of(session, risk.duplicate_of_id)
+        after["duplicate_of"] = duplicate_of and str(duplicate_of.ref)
+        risk.duplicate_of_id = duplicate_of and duplicate_of.id
+        if duplicate_of is not None and not note:
+            risk.last_note = None
     if note:
         risk.last_note = after["note"] = note
     risk.updated_at = now
     risk.version += 1
     _audit(session, risk, action, actor, now, before, after)
+
+
+def _ref_of(session: Session, risk_id: int | None) -> str | None:
+    if risk_id is None:
+        return None
+    other = session.get(Risk, risk_id)
+    return str(other.ref) if other is not None else None
 
 
 def _stamp_closing(risk: Risk, actor: str, now: datetime) -> None:
@@ -228,42 +248,89 @@ def _ranked(query, include_closed: bool):
     return query.order_by(Risk.score.desc(), Risk.due_on.asc().nulls_last(), Risk.id)
 
 
+@dataclass(frozen=True)
+class Filter:
+    """What a risk list narrows to (`/risk list` filters): a project, an owner, a score range
+    (a level: from `scores[0]`, below `scores[1]` when not None) and overdue on `late_on`
+    (the PMO's today: a review or response date before it, on an active risk)."""
+
+    project_id: int | None = None
+    owner_id: str | None = None
+    include_closed: bool = False
+    scores: tuple[int, int | None] | None = None
+    late_on: date | None = None
+
+    def where(self, query):
+        if self.project_id is not None:
+            query = query.where(Risk.project_id == self.project_id)
+        if self.owner_id is not None:
+            query = query.where(Risk.owner_id == self.owner_id)
+        if self.scores is not None:
+            low, high = self.scores
+            query = query.where(Risk.score >= low)
+            if high is not None:
+                query = query.where(Risk.score < high)
+        if self.late_on is not None:
+            query = query.where(Risk.status.in_(ACTIVE_STATUSES), or_(
+                Risk.next_review_on < self.late_on,
+                and_(Risk.due_on.is_not(None), Risk.due_on < self.late_on)))
+        return query
+
+
+def listed_risks(session: Session, wanted: Filter, *, limit: int | None = None) -> list[Risk]:
+    """The risks `wanted` selects, ranked (highest score first), at most `limit`."""
+    query = _ranked(wanted.where(select(Risk)), wanted.include_closed)
+    return list(session.scalars(query.limit(limit)))
+
+
 def project_risks(session: Session, project_id: int, *, include_closed: bool = False,
                   limit: int | None = None) -> list[Risk]:
-    query = _ranked(select(Risk).where(Risk.project_id == project_id), include_closed)
-    return list(session.scalars(query.limit(limit)))
+    return listed_risks(session, Filter(project_id=project_id, include_closed=include_closed),
+                        limit=limit)
 
 
 def owned_risks(session: Session, owner_id: str, *, include_closed: bool = False,
                 limit: int | None = None) -> list[Risk]:
-    query = _ranked(select(Risk).where(Risk.owner_id == owner_id), include_closed)
-    return list(session.scalars(query.limit(limit)))
+    return listed_risks(session, Filter(owner_id=owner_id, include_closed=include_closed),
+                        limit=limit)
 
 
 def count_risks(session: Session, *, project_id: int | None = None, owner_id: str | None = None,
-                include_closed: bool = False) -> int:
+                include_closed: bool = False, wanted: Filter | None = None) -> int:
     """How many a list would hold in full (lists are cut to what Slack can show)."""
-    query = select(func.count()).select_from(Risk)
-    if project_id is not None:
-        query = query.where(Risk.project_id == project_id)
-    if owner_id is not None:
-        query = query.where(Risk.owner_id == owner_id)
-    if not include_closed:
+    wanted = wanted or Filter(project_id=project_id, owner_id=owner_id,
+                              include_closed=include_closed)
+    query = wanted.where(select(func.count()).select_from(Risk))
+    if not wanted.include_closed:
         query = query.where(Risk.status.in_(ACTIVE_STATUSES))
     return session.scalar(query)
 
 
+def _in_portfolio(query):
+    """Only the portfolio's risks: those of active and on-hold projects (PORTFOLIO_STATES)."""
+    return (query.join(Project, Project.id == Risk.project_id)
+            .where(Project.state.in_(PORTFOLIO_STATES)))
+
+
 def top_risks(session: Session, limit: int = 10) -> list[Risk]:
-    """The portfolio's highest-scored active risks, across all projects."""
-    return list(session.scalars(_ranked(select(Risk), False).limit(limit)))
+    """The portfolio's highest-scored active risks, across its projects."""
+    return list(session.scalars(_ranked(_in_portfolio(select(Risk)), False).limit(limit)))
 
 
 def heat_counts(session: Session) -> dict[tuple[int, int], int]:
-    """Active risks counted by (probability, impact), in one grouped query."""
+    """The portfolio's active risks counted by (probability, impact), in one grouped query."""
     rows = session.execute(
-        select(Risk.probability, Risk.impact, func.count())
+        _in_portfolio(select(Risk.probability, Risk.impact, func.count()))
         .where(Risk.status.in_(ACTIVE_STATUSES)).group_by(Risk.probability, Risk.impact))
     return {(p, i): n for p, i, n in rows}
+
+
+def open_risks_locked(session: Session, project_id: int) -> list[Risk]:
+    """A project's active risks, locked, by number: what closing the project closes."""
+    query = (select(Risk).where(Risk.project_id == project_id,
+                                Risk.status.in_(ACTIVE_STATUSES))
+             .order_by(Risk.number).with_for_update(of=Risk))
+    return list(session.scalars(query))
 
 
 def overdue_risks(session: Session, today: date) -> list[Risk]:
@@ -297,6 +364,23 @@ def projects_taking_risks(session: Session, *, limit: int) -> list[Project]:
     query = (select(Project).where(Project.state.in_(PORTFOLIO_STATES)).order_by(Project.key)
              .limit(limit))
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Links:
+    """What a risk's card links to: the risk it was closed as a duplicate of, and the risks
+    closed as duplicates of it (readable IDs)."""
+
+    duplicate_of: str | None = None
+    duplicates: tuple[str, ...] = ()
+
+
+def links(session: Session, risk: Risk) -> Links:
+    """The duplicate links of `risk`, both ways (two indexed look-ups)."""
+    original = _ref_of(session, risk.duplicate_of_id)
+    query = (select(Risk).where(Risk.duplicate_of_id == risk.id)
+             .order_by(Risk.project_id, Risk.number))
+    return Links(original, tuple(str(r.ref) for r in session.scalars(query)))
 
 
 def history(session: Session, risk_id: int) -> list[AuditEntry]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pmo_rules.clock import overdue_by
 from pmo_rules.config import Rules
 from pmo_rules.digest import NONE, DigestData
-from pmo_rules.reminders import overdue_days
 from pmo_rules.schedule import DigestPeriod
 from templates.reminders import as_messages
 from templates.render import Message, Renderer
@@ -29,7 +29,7 @@ def digest_messages(renderer: Renderer, data: DigestData, *, period: str, now: d
     blocks = renderer.blocks("digest", portfolio=report, period=period, note=note,
                              project=project, cadence=rules.status.cadence_days,
                              stale_days=rules.status.stale_after_days,
-                             overdue_days=lambda due: overdue_days(due, now))
+                             overdue_days=lambda due: overdue_by(due, now, renderer.tz))
     for name, context in data.extras:
         blocks += renderer.blocks(f"digest_{name}", **context)
     if project is None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
+from pmo_rules.clock import days_ago, overdue_by
 from pmo_rules.config import ReminderRules
 from pmo_rules.ids import Action, RiskAction
-from pmo_rules.reminders import ButtonSpec, DueItem, Nudge, overdue_days
+from pmo_rules.reminders import ButtonSpec, DueItem, Nudge
 from pmo_rules.values import Snooze
 from templates.paging import split_blocks
 from templates.render import Message, Renderer
@@ -17,15 +18,25 @@ STORED_NUDGE = "nudge"
 """The `render` mark of an outbox payload that holds a nudge's facts rather than its words."""
 
 
-def nudge_record(nudge: Nudge, now: datetime) -> dict[str, Any]:
+def nudge_record(nudge: Nudge, now: datetime, tz: tzinfo) -> dict[str, Any]:
     """A nudge as the outbox stores it: its facts as JSON, rendered by `stored_message` when
     the outbox sender sends it. A planner pass can write hundreds of nudges at once; rendering
     them there would hold it (and SQLite's single writer) for a fraction of a millisecond
     each, while the outbox sender sends them one Web API call at a time anyway."""
-    items = [{"kind": item.kind, "subject": _jsonable(item.subject),
-              "due": item.due_at.isoformat(), "days": overdue_days(item.due_at, now),
+    items = [{"kind": item.kind, "subject": _subject(item, now, tz),
+              "due": item.due_at.isoformat(), "days": overdue_by(item.due_at, now, tz),
               "buttons": _buttons(item)} for item in nudge.items]
     return {"render": STORED_NUDGE, "items": items, "more": nudge.more}
+
+
+def _subject(item: DueItem, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """The item's facts as JSON; a request also carries its age on the PMO's clock (the same
+    "yesterday" the digest and `/pmo gates` show)."""
+    subject = _jsonable(item.subject)
+    requested = item.subject.get("requested")
+    if isinstance(requested, datetime):
+        subject["requested_days"] = days_ago(requested, now, tz)
+    return subject
 
 
 def _jsonable(subject: Mapping[str, Any]) -> dict[str, Any]:

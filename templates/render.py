@@ -24,6 +24,8 @@ from pmo_rules.rag import Rag
 from templates.paging import pack_lines, truncate
 
 LOCALES = ("en", "zh")
+GLOSSARY = "glossary.toml"
+"""`locales/zh/glossary.toml`: the one Chinese word per concept (read by tests, not a catalogue)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def catalogue(locale: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     folder = resources.files("templates").joinpath(f"locales/{locale}")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".toml"):
+        if not entry.name.endswith(".toml") or entry.name == GLOSSARY:
             continue
         for key, value in _flatten(tomllib.loads(entry.read_text(encoding="utf-8"))):
             if key in merged:

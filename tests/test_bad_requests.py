@@ -98,6 +98,21 @@ def test_unsigned_forged_and_stale_requests_get_401(bot):
     assert bot.driver.post(b"\xff\xfe" + body, signature="").status == 401  # before decoding
 
 
+@pytest.mark.parametrize("timestamp", ["abc", "", "1e9", "-5", "١٢٣", "9" * 40])
+def test_a_timestamp_that_is_not_a_number_gets_401_and_one_quiet_line(bot, caplog, timestamp):
+    """Before any authentication (issue 18 item 7): a 401 and one WARNING line, never a 500
+    or a traceback that anyone on the network could fill the error log with."""
+    body = urlencode({"command": "/status", "user_id": ALICE, "text": MARKER}).encode()
+    with caplog.at_level(logging.INFO):
+        status, _ = call(bot, {"HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp,
+                               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)})
+    assert status == 401
+    records = [r for r in caplog.records if r.name.startswith(("bot", "slack_bolt"))]
+    assert [(r.levelname, r.getMessage()) for r in records] == [
+        ("WARNING", "refused a Slack request (401): missing or invalid signature")]
+    assert not any(r.exc_info for r in caplog.records) and MARKER not in caplog.text
+
+
 @pytest.mark.parametrize("body, content_type", [
     (b"command=%2Fstatus&user_id=U1&text=\xff\xfe" + MARKER.encode(), FORM),
     ("command=/status&user_id=U1&text=" + MARKER, "text/plain"),
@@ -113,6 +128,9 @@ def test_unsigned_forged_and_stale_requests_get_401(bot):
                                        "view": MARKER})}), FORM),
     (urlencode({"text": MARKER, "user_id": ALICE}), FORM),
     (urlencode({"command": "status", "user_id": ALICE, "text": MARKER}), FORM),
+    (urlencode({"command": "/status", "text": MARKER}), FORM),
+    (urlencode({"command": "/status", "user_id": "", "text": MARKER}), FORM),
+    ("payload=%7Bnot-json", FORM),
     ("a=1&&=" + MARKER + "=2", FORM),
     (json.dumps({"event": {"text": MARKER}}), "application/json"),
     (json.dumps({"type": "event_callback", "event": MARKER}), "application/json"),
@@ -121,7 +139,8 @@ def test_unsigned_forged_and_stale_requests_get_401(bot):
      "application/json"),
 ], ids=["not-utf8", "text-plain", "xml", "payload-not-json", "payload-a-list",
         "payload-no-type", "action-no-user", "actions-not-a-list", "view-not-an-object",
-        "form-no-command", "command-without-slash", "broken-form", "event-no-type",
+        "form-no-command", "command-without-slash", "command-without-user_id",
+        "command-with-empty-user_id", "payload-not-json-raw", "broken-form", "event-no-type",
         "event-not-an-object", "event-team-a-number"])
 def test_signed_bodies_slack_never_sends_get_400_and_one_clean_log_line(
         bot, caplog, body, content_type):

@@ -21,7 +21,9 @@ def test_the_installed_command_runs_a_script_from_standard_input(tmp_path):
     script = ":as bob\n/status APOLLO red Not my project\n:click 1\n/status help\n"
     done = console(tmp_path, "--demo", "--db", str(tmp_path / "c.sqlite3"), stdin=script)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("alice@#apollo> :as bob\n  You are bob (Bob Braun)")
+    started, _, rest = done.stdout.partition("\n")  # the demo's gate cards, sent at start-up
+    assert started.startswith("  While the console started, PMO Bot sent 6 messages: ")
+    assert rest.startswith("alice@#apollo> :as bob\n  You are bob (Bob Braun)")
     assert "only its PM (@alice) and PMO admins can." in done.stdout
     assert "There is nothing to click yet" in done.stdout
     assert done.stdout.endswith("  │ Who may post: the project's PM and PMO admins.\n")

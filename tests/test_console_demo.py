@@ -176,7 +176,9 @@ def test_with_rules_that_name_no_approvers_the_demo_leaves_out_its_gates_and_say
     assert shown.startswith(
         "  --demo left out what these rules do not allow: 10 of its 10 stage gates (the "
         "Initiation gate has no approvers), so those projects stay in the phase they had "
-        "reached. The rest of the portfolio is there.\nalice@#apollo> :users\n")
+        "reached. The rest of the portfolio is there.\n  While the console started, PMO Bot "
+        "sent 2 messages: your DMs, erin's DMs")
+    assert "\nalice@#apollo> :users\n" in shown
     assert "  alice   Alice Wang   Asia/Shanghai      PM of APOLLO   ← you\n" in shown
     assert "The Initiation gate of APOLLO has no approvers, so nobody could decide it." in shown
 

@@ -45,7 +45,12 @@ def test_status_update_shows_card_and_confirmation(demo):
         "  ┌ PMO Bot in #apollo\n"
         "  │ APOLLO · Apollo data-centre migration\n"
         "  │ Overall: 🟡 Amber\n"
+        "  │ Schedule: 🟢 Green    Cost: 🟡 Amber\n"  # carried from the demo's last update
+        "  │ Scope: 🟢 Green       Quality: 🟢 Green\n"
+        "  │ Complete: 68%\n"
         "  │ Vendor API & <legacy> slipped; told @bob in #apollo\n"
+        "  │ Carried over from the previous update: schedule, cost, scope, quality, percent "
+        "complete. Set them in the update, e.g. s:green, pct:40, or s:none to drop a rating.\n"
         "  │ Posted by @alice · 2026-11-20 10:00\n"
         "  ┌ PMO Bot · only visible to you\n"
         "  │ ✅ Status for APOLLO recorded (Amber). The card is going to #apollo.\n")
@@ -73,7 +78,8 @@ def test_a_refused_command_is_the_bots_reply_and_the_session_goes_on(demo):
 BAD_INPUT = [
     (":nope", "  :nope is not a console command.\n  Usage: :help lists the console commands"),
     (":as zed", "  There is no user zed. :users lists them.\n  Usage: :as NAME"),
-    (":as", "  There is no user ?. :users lists them."),
+    (":as", "  Who? Give a name.\n  Usage: :as NAME"),
+    (":in", "  Where? Give a channel.\n  Usage: :in #CHANNEL"),
     (":in #nowhere", "  There is no channel #nowhere. :channels lists them."),
     (":click", "  Which button? Give its number.\n  Usage: :click N"),
     (":click 1", "  There is nothing to click yet: no message shown so far had buttons."),

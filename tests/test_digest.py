@@ -196,7 +196,7 @@ def test_digest_and_nudge_in_chinese(database_url, slack):
     assert "*合规情况*" in text_of([digest])
     [dm] = slack.messages(ALICE)
     assert dm["text"] == "提醒：有 1 项逾期事项需要您处理"
-    assert "发布更新" in str(dm["blocks"]) and "1 天后再提醒" in str(dm["blocks"])
+    assert "发布更新" in str(dm["blocks"]) and "推迟 1 天" in str(dm["blocks"])
     bot.ctx.db.dispose()
 
 
@@ -221,12 +221,12 @@ def test_chinese_digest_and_nudge_never_glue_bold_to_chinese(database_url, slack
     run(bot)
     [digest] = slack.messages(GENERAL)
     texts = mrkdwn_texts(digest["blocks"])
-    assert any("<@UALICE1>： *APOLLO-R1* 复核（2 天）、 *APOLLO* 状态（1 天）" in t
+    assert any("<@UALICE1> —— APOLLO-R1 复核（2 天）、APOLLO 状态（1 天）" in t
                for t in texts), [t for t in texts if "UALICE1" in t]
     [dm] = slack.messages(ALICE)
     texts += mrkdwn_texts(dm["blocks"])
     texts.append(click(bot, ALICE, dm, "nudge_snooze"))
-    assert any("*1 天后再提醒*" in t for t in texts)
+    assert any("*推迟 1 天*" in t for t in texts)
     assert [(t, wide_bold(t)) for t in texts if wide_bold(t)] == []
     bot.ctx.db.dispose()
 

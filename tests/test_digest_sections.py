@@ -9,7 +9,8 @@ from bot.standin.limits import message_problems
 from storage import gates as gate_store
 from storage.digest_sections import TOP
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, START, make_bot
-from tests.support.scheduling import add_project, pmo_rules, run, say
+from tests.support.gates import kill
+from tests.support.scheduling import add_project, pmo_rules, run
 from tests.test_reminder_sources import TODAY, add_risk, request_gate
 
 WEEK = timedelta(days=7)
@@ -48,7 +49,7 @@ def test_digest_lists_risks_gates_and_overdue_risks_and_votes_by_owner(database_
     assert "_Response due in the next 7 days (1)_\\n• *APOLLO-R2*" in body
     assert "_Decided this week (1)_\\n• *HERA* Initiation gate passed by <@UADMIN1>" in body
     assert "_Waiting for a decision (1, oldest first)_\\n• *APOLLO* Initiation gate — " \
-           "requested 3 d ago" in body
+           "requested 3 days ago" in body
     assert f"<@{CAROL}>: *HERA-R1* review (4 d)" in body
     assert f"<@{ADMIN}>: *APOLLO* gate vote (2 d)" in body
     bot.ctx.db.dispose()
@@ -110,7 +111,7 @@ def test_a_killed_project_leaves_the_risk_lists_and_its_kill_is_still_news(datab
                  due=TODAY + timedelta(days=2), at=START - timedelta(days=1))
     request_gate(bot, approvers=(ADMIN,), key="ORION", at=START - timedelta(days=1))
     assert "ORION-R2" in preview(bot) and "— 2 projects" in preview(bot)
-    assert "is killed" in say(bot, "/gate", "decide ORION kill Done", user=ADMIN)
+    assert "is killed" in kill(bot, "ORION", "Done, nothing left to build")
     body = preview(bot)
     assert "— 1 project," in body and "APOLLO-R1" in body
     assert "ORION-R" not in body

@@ -41,7 +41,7 @@ def test_heads_up_three_working_days_before_and_overdue_after(pmo):
     assert run(pmo).planned.nudged == [ALICE]
     [dm] = dms(pmo, ALICE)
     assert item_lines(dm) == [
-        "*APOLLO-M3* · Vendor sign-off — was expected 2026-11-20 (2 days overdue): "
+        "*APOLLO-M3* · Vendor sign-off — was expected 2026-11-20 (3 days overdue): "
         "`/milestone done APOLLO-M3` or a new forecast",
         "*APOLLO-M1* · Wave 1 cut-over — expected 2026-11-26, in 3 working days"]
 

@@ -217,7 +217,7 @@ def test_a_watermelon_is_flagged_on_the_project_card_in_en_and_zh(pmo, database_
         text = str(zh.command("/pmo", "project APOLLO", user=BOB).json)
     finally:
         zh.close()
-    assert "*汇报优于数据：* 汇报为 :large_green_circle: *绿* · 指标显示 :red_circle: *红*" in text
+    assert "汇报优于数据：汇报为 :large_green_circle: *绿* · 指标显示 :red_circle: *红*" in text
     assert "SPI 0.30，APOLLO-M1 延迟 12 个工作日" in text
     card = str(pmo.command("/status", "APOLLO", user=BOB).json)  # /status KEY repeats the card
     assert "indicators say :red_circle: *Red*: SPI 0.30, APOLLO-M1 12 working days late" in card
@@ -333,3 +333,28 @@ def test_a_cancelled_project_is_not_planned(pmo):
     assert say(pmo, "/pmo", PLAN, ADMIN) == (
         "*APOLLO* is cancelled: its plan and baseline no longer change.")
     assert plan_row(pmo) is None
+
+
+def test_plan_dates_go_through_the_one_decoder_and_its_horizon(pmo):
+    """Monday 2026-11-23 in Shanghai: `today`, YYYY/MM/DD; a date past `[pmo] max_years_ahead`
+    (10) is refused as a typo, on the command and on the form, and nothing changes."""
+    assert say(pmo, "/pmo", "project APOLLO plan start:today finish:2027/06/30 budget:1",
+               ALICE).startswith(":white_check_mark: Plan for *APOLLO* recorded: 2026-11-23 → "
+                                 "2027-06-30")
+    reply = pmo.command("/pmo", "project APOLLO plan finish:9999-12-31", user=ALICE).text
+    assert reply.startswith("9999-12-31 is more than 10 years ahead"), reply
+    assert plan_row(pmo).finish_on == date(2027, 6, 30)
+    result = pmo.driver.view_submission(user=ALICE, view=open_plan_form(pmo), values=answers(
+        "2026-11-23", "2040-01-01", "1"))
+    assert list(result.json["errors"]) == ["finish"]
+    assert "more than 10 years ahead" in result.json["errors"]["finish"]
+    assert plan_row(pmo).finish_on == date(2027, 6, 30)
+
+
+def test_plan_and_rebaseline_are_project_sub_commands_and_others_are_not(pmo):
+    reply = pmo.command("/pmo", "project APOLLO frobnicate", user=ADMIN).text
+    assert reply.startswith("No such command: `/pmo project APOLLO frobnicate`."), reply
+    assert pmo.command("/pmo", "project APOLLO rebaseline", user=ADMIN).text.startswith(
+        "Say why")
+    assert "No such command" not in (pmo.command("/pmo", "project APOLLO plan budget:1",
+                                                 user=ALICE).text or "")

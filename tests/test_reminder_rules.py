@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pmo_rules.clock import overdue_by
 from pmo_rules.config import DEFAULT_RULES
 from pmo_rules.digest import LatestStatus, ProjectFacts, compose
 from pmo_rules.errors import UserError
@@ -20,7 +21,6 @@ from pmo_rules.reminders import (
     DueItem,
     LedgerState,
     nudge_key,
-    overdue_days,
     plan_reminders,
 )
 from pmo_rules.schedule import WorkCalendar
@@ -97,11 +97,13 @@ def test_a_long_list_is_cut_and_counted():
     assert len(nudge.items) == MAX_ITEMS_PER_NUDGE and nudge.more == 7
 
 
-def test_overdue_days_counts_whole_days():
-    due = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    assert overdue_days(due, due + timedelta(hours=23)) == 0
-    assert overdue_days(due, due + timedelta(days=3, hours=1)) == 3
-    assert overdue_days(due, due - timedelta(days=1)) == 0
+def test_overdue_by_counts_calendar_days_on_the_pmos_clock():
+    due = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert overdue_by(due, due + timedelta(hours=3), shanghai) == 0  # 23:00: due today
+    assert overdue_by(due, due + timedelta(hours=5), shanghai) == 1  # 01:00 the next day
+    assert overdue_by(due, due + timedelta(days=3, hours=1), shanghai) == 3
+    assert overdue_by(due, due - timedelta(days=1), shanghai) == 0
 
 
 # --- button values ------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def test_portfolio_counts_trends_and_compliance():
               3: LatestStatus("amber", NOW - timedelta(days=20))}
     week_ago = {1: "amber", 2: "red", 3: "amber"}
     overdue = [item(2, "UB"), item(3, "UA"), item(4, "UB")]
-    report = compose(projects, latest, week_ago, overdue, NOW, RULES.status)
+    report = compose(projects, latest, week_ago, overdue, NOW, RULES.status, tz=UTC)
     assert [(c.category, c.now, c.change) for c in report.counts] == [
         ("red", 1, 0), ("amber", 1, -1), ("green", 1, 1), ("none", 1, 0)]
     assert [(r.key, r.rag, r.trend, r.compliance) for r in report.rows] == [
@@ -162,7 +164,7 @@ def test_portfolio_counts_trends_and_compliance():
 
 def test_a_project_new_this_week_shows_as_new():
     report = compose([ProjectFacts(1, "APOLLO", "Apollo", "UA")],
-                     {1: LatestStatus("green", NOW)}, {}, [], NOW, RULES.status)
+                     {1: LatestStatus("green", NOW)}, {}, [], NOW, RULES.status, tz=UTC)
     assert report.rows[0].trend == "new"
 
 
@@ -171,7 +173,7 @@ def test_a_new_project_is_counted_now_but_its_colour_is_not_a_change():
                 ProjectFacts(2, "NEW", "New", "UA", NOW - timedelta(days=6)),
                 ProjectFacts(3, "EDGE", "Edge", "UA", NOW - timedelta(days=7))]
     report = compose(projects, {1: LatestStatus("green", NOW), 2: LatestStatus("red", NOW)},
-                     {1: "green"}, [], NOW, RULES.status)
+                     {1: "green"}, [], NOW, RULES.status, tz=UTC)
     assert [(c.category, c.now, c.change) for c in report.counts] == [
         ("red", 1, 0), ("amber", 0, 0), ("green", 1, 0), ("none", 1, 0)]
     assert report.new == 1  # EDGE was registered exactly a week ago: it had a last week

@@ -83,7 +83,7 @@ def test_a_button_on_a_risk_closed_meanwhile_says_so_and_redraws_the_card(apollo
     for action_id in RiskAction:
         reply = click(apollo, stale, action_id)
         assert f"*APOLLO-R1* was closed by <@{ADMIN}>" in reply, action_id
-        assert "To reopen it: `/risk update APOLLO-R1 status:open`" in reply
+        assert "To reopen it, say why: `/risk update APOLLO-R1 status:open note:…`" in reply
     assert apollo.slack.calls("views.open") == []
     redrawn = redraws(apollo, 3)
     assert len(redrawn) == 3

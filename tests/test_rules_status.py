@@ -9,13 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pmo_rules.clock import days_ago
 from pmo_rules.config import DEFAULT_RULES, StatusRules
 from pmo_rules.errors import UserError
 from pmo_rules.pmo_commands import AddProject, Help, ListProjects, ShowProject, parse_pmo_command
-from pmo_rules.portfolio import days_between, standing, tally
+from pmo_rules.portfolio import standing, tally
 from pmo_rules.rag import Rag, parse_rag
 from pmo_rules.status import (
     Edit,
+    History,
+    NoSuchCommand,
     OpenModal,
     Post,
     Show,
@@ -43,7 +46,9 @@ def outcome(parse, text):
 @given(SLACKISH)
 def test_status_parser_returns_a_command_or_a_user_error(text):
     result = outcome(parse_status_command, text)
-    assert isinstance(result, (UserError, OpenModal, Show, Edit, Post, StatusHelp))
+    if isinstance(result, NoSuchCommand):  # the caller tells a project from a typo
+        result = result.otherwise
+    assert isinstance(result, (UserError, OpenModal, Show, Edit, Post, StatusHelp, History))
 
 
 @given(SLACKISH)
@@ -65,7 +70,9 @@ def test_form_reader_returns_a_draft_or_a_user_error_naming_a_field(form):
 
 def test_status_commands():
     assert parse_status_command("") == OpenModal()
-    assert parse_status_command("  apollo ") == Show("APOLLO")
+    assert parse_status_command("  APOLLO ") == Show("APOLLO")
+    assert parse_status_command("  apollo ") == NoSuchCommand("apollo", Show("APOLLO"))
+    assert parse_status_command("history apollo 3") == History("APOLLO", 3)
     assert parse_status_command("EDIT apollo") == Edit("APOLLO")
     post = parse_status_command("APOLLO 红 Lease <@U1|bob> &amp; co")
     assert isinstance(post, Post)
@@ -130,8 +137,8 @@ def test_due_and_stale_follow_the_cadence(days, due, stale):
 def test_age_counts_calendar_days_on_the_pmos_clock():
     evening = datetime(2026, 11, 22, 23, 30, tzinfo=SHANGHAI)
     morning = datetime(2026, 11, 23, 7, 0, tzinfo=SHANGHAI)  # 7.5 hours later, but a new day
-    assert days_between(evening, morning, SHANGHAI) == 1
-    assert days_between(evening, morning, UTC) == 0  # both fall on 22 November in UTC
+    assert days_ago(evening, morning, SHANGHAI) == 1
+    assert days_ago(evening, morning, UTC) == 0  # both fall on 22 November in UTC
     monday = datetime(2026, 11, 16, 18, 0, tzinfo=SHANGHAI)
     next_monday = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)  # 6 days 15 hours later
     due = standing(state="active", created_at=monday, latest_rag="green", latest_at=monday,
@@ -142,7 +149,7 @@ def test_age_counts_calendar_days_on_the_pmos_clock():
 def test_a_day_across_a_dst_change_is_one_day():
     saturday = datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN)
     sunday = datetime(2026, 3, 29, 12, 0, tzinfo=BERLIN)  # 23 hours later
-    assert days_between(saturday, sunday, BERLIN) == 1
+    assert days_ago(saturday, sunday, BERLIN) == 1
 
 
 def test_a_project_without_updates_is_judged_from_registration_and_paused_ones_never():

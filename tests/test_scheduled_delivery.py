@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.context import make_client, make_context
@@ -18,6 +19,15 @@ from tests.support import ADMIN, ALICE, GENERAL, START, make_bot
 from tests.support.scheduling import add_project, deliveries, dms, nudges, pmo_rules, run
 
 PEOPLE = [f"UPM{n:04d}" for n in range(40)]  # unknown to Slack: nudged in the PMO's zone
+
+
+@pytest.fixture
+def bot(database_url, slack):
+    """A new project's first update is due at once here (no grace): these tests are about
+    delivering the nudge."""
+    made = make_bot(database_url, slack, pmo_rules(digest_channel=None))
+    yield made
+    made.close()
 
 
 def test_rate_limited_then_accepted_is_delivered_once(bot):

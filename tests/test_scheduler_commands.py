@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ from tests.support.scheduling import add_project, deliveries, pmo_rules
 
 
 def test_background_scheduler_runs_the_tick(bot):
-    add_project(bot, "APOLLO", ALICE)
+    add_project(bot, "APOLLO", ALICE, at=START - timedelta(days=8))  # its first update is due
     scheduler = start_scheduler(bot.ctx)
     try:
         [call] = bot.slack.wait_for("chat.postMessage", channel=ALICE, timeout=10)
@@ -67,7 +67,8 @@ def test_postgresql_and_memory_databases_need_no_lock():
 def env(monkeypatch, tmp_path, database_url, slack):
     """The environment an operator would set, with rules naming an admin and #general."""
     rules = tmp_path / "rules.toml"
-    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n')
+    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n'
+                     '[status]\nfirst_update_within_days = 0\n')  # due at once, no grace
     for name, value in {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                         "SLACK_API_URL": slack.base_url, "DATABASE_URL": database_url,
                         "PMO_RULES": str(rules)}.items():
@@ -235,7 +236,8 @@ def test_scheduler_process_ticks_refuses_a_twin_and_stops_on_sigterm(tmp_path, s
     url = f"sqlite:///{tmp_path / 'pmo.sqlite3'}"
     upgrade(url)
     rules = tmp_path / "rules.toml"
-    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n')
+    rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n'
+                     '[status]\nfirst_update_within_days = 0\n')  # due at once, no grace
     environment = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "DATABASE_URL": url,
                    "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
                    "PMO_RULES": str(rules)}

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from storage import projects as store
 from storage.projects import StatusUpdate
-from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, GENERAL
+from tests.support import ALICE, APOLLO_CHANNEL, GENERAL
+from tests.support.gates import kill as kill_project
 from tests.support.gates import say
 from tests.support.modals import fill, option_values
 from tests.test_status_form import add_projects, open_form
@@ -20,7 +21,7 @@ def updates(bot) -> int:
 
 
 def kill(bot) -> None:
-    assert "is killed" in say(bot, "/gate", "decide APOLLO kill Business case gone", user=ADMIN)
+    assert "is killed" in kill_project(bot, reason="Business case gone")
     bot.slack.wait_for("chat.postMessage", channel=ALICE)  # the PM is told
     bot.slack.reset()
 

@@ -1,4 +1,5 @@
-"""`pmo-bot console [--demo] [--script FILE|-] [--db PATH]`: the bot in a terminal, no Slack needed.
+"""`pmo-bot console [--demo] [--script FILE|-] [--db PATH] [--locale zh]`: the bot in a
+terminal, no Slack needed.
 
 It runs the same app the server runs, against the Slack stand-in shipped in the package; see
 bot/console/ for how, and the README section "Try it offline" for what a user can do.
@@ -16,6 +17,7 @@ from bot.console.main import DEFAULT_DB, run_console
 from bot.console.terminal import ScriptNotText
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
+from templates.render import LOCALES
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,9 @@ def add_parser(subparsers) -> None:
                              "keyboard and print what a user would see")
     parser.add_argument("--db", metavar="PATH", default=DEFAULT_DB,
                         help=f"SQLite file, or a database URL (default: ./{DEFAULT_DB})")
+    parser.add_argument("--locale", choices=LOCALES, default=None,
+                        help="the bot's language (default: the rules file's [pmo] locale, "
+                             "else en); `--locale zh` tries it in Chinese")
     parser.set_defaults(func=run)
 
 
@@ -43,7 +48,7 @@ def run(args) -> int:
         print(f"pmo-bot console: {error}", file=sys.stderr)
         return 2
     try:
-        return run_console(db=args.db, demo=args.demo, script=script)
+        return run_console(db=args.db, demo=args.demo, script=script, locale=args.locale)
     except (SettingsError, RulesError):
         raise  # a configuration problem: bot.cli prints it as one line and exits with 2
     except ScriptNotText:

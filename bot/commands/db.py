@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.commands.runtime import missing_sqlite_file, prepare_database
 from bot.settings import DATABASE_DEFAULT, database_url, redact_url
-from storage.migrate import upgrade
+from storage.db import Database
+from storage.migrate import revisions
 
 
 def add_parser(subparsers) -> None:
@@ -17,6 +21,21 @@ def add_parser(subparsers) -> None:
 
 def run_upgrade(_args) -> int:
     url = database_url(os.environ.get("DATABASE_URL") or DATABASE_DEFAULT)
-    upgrade(url)
-    print(f"database {redact_url(url)} is at the newest schema")
+    before = None if missing_sqlite_file(url) else _revision(url)
+    prepare_database(url)
+    after = _revision(url)
+    change = "already" if before == after else f"upgraded from {before or 'empty'} to {after};"
+    print(f"database {redact_url(url)}: {change} at the newest schema")
     return 0
+
+
+def _revision(url: str) -> str | None:
+    """The database's revision, or None when it has none (or cannot be read yet: then
+    prepare_database says why)."""
+    db = Database(url)
+    try:
+        return revisions(db.engine, url)[0]
+    except SQLAlchemyError:
+        return None
+    finally:
+        db.dispose()

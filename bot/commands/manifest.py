@@ -1,4 +1,4 @@
-"""`pmo-bot manifest [--socket-mode] [--url https://host]`: the Slack app manifest, as YAML.
+"""`pmo-bot manifest --socket-mode | --url https://host[/base]`: the Slack app manifest, as YAML.
 
 An admin pastes it at api.slack.com/apps → Create New App → From a manifest, and gets the app
 this code expects: every slash command (with `should_escape: true`, so mentions arrive as ids),
@@ -57,16 +57,25 @@ def _base_url(value: str) -> str:
     if not _URL.match(value):
         raise argparse.ArgumentTypeError(
             f"{value!r} is not an https:// URL (Slack only calls https request URLs)")
+    if "?" in value or "#" in value:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} has a query or fragment (?… or #…): give the base URL only, such as "
+            f"https://pmo.example.com/base (the manifest appends {EVENTS_PATH} to it)")
     return value.rstrip("/")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.socket_mode and args.url is not None:
+        print("pmo-bot manifest: give --url (HTTP) or --socket-mode, not both: in Socket Mode "
+              "Slack calls no URL, so --url would be left out", file=sys.stderr)
+        return 2
     if not args.socket_mode and args.url is None:
         print("pmo-bot manifest: give --url https://your.host (HTTP) or --socket-mode",
               file=sys.stderr)
         return 2
-    locale = load_rules(os.environ.get("PMO_RULES") or None).pmo.locale
-    manifest = build_manifest(Renderer(locale), url=args.url, socket_mode=args.socket_mode)
+    rules = load_rules(os.environ.get("PMO_RULES") or None)
+    manifest = build_manifest(Renderer(rules.pmo.locale), url=args.url,
+                              socket_mode=args.socket_mode, risk_scale=rules.risk.scale)
     print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100), end="")
     return 0
 
@@ -79,13 +88,15 @@ def bot_scopes() -> list[str]:
     return sorted(needed)
 
 
-def build_manifest(renderer: Renderer, *, url: str | None, socket_mode: bool) -> dict[str, Any]:
+def build_manifest(renderer: Renderer, *, url: str | None, socket_mode: bool,
+                   risk_scale: int = 5) -> dict[str, Any]:
     request_url = None if socket_mode else f"{url}{EVENTS_PATH}"
     t = renderer.t
     commands = []
     for name in SLASH_COMMANDS:
         command = {"command": f"/{name}", "description": t(f"manifest.{name}.description"),
-                   "usage_hint": t(f"manifest.{name}.usage"), "should_escape": True}
+                   "usage_hint": t(f"manifest.{name}.usage", scale=risk_scale),
+                   "should_escape": True}
         if request_url:
             command = {"command": command.pop("command"), "url": request_url, **command}
         commands.append(command)

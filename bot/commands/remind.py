@@ -49,7 +49,9 @@ def _instant(text: str) -> datetime:
 
 def run(args) -> int:
     as_of = args.as_of
-    ctx = load_context(clock=(lambda: as_of) if as_of else system_clock)
+    # A dry run asks Slack nothing (so needs no token) and is never called by Slack.
+    needs = frozenset() if args.dry_run else frozenset({"SLACK_BOT_TOKEN"})
+    ctx = load_context(clock=(lambda: as_of) if as_of else system_clock, needs=needs)
     now = ctx.now()
     try:
         if args.dry_run:
@@ -72,8 +74,9 @@ def run(args) -> int:
 def dry_run_lines(ctx, now: datetime) -> list[str]:
     """What a pass at `now` would plan, one line per message (for admins, in English): items
     by the names people use (APOLLO-R2, a project KEY), people and channels by their Slack id,
-    marked @ and # (no name is stored offline, and a dry run asks Slack nothing more)."""
-    plan = reminders.reminder_plan(ctx, now)
+    marked @ and # (no name is stored offline, and a dry run asks Slack nothing: time zones
+    not cached yet are assumed to be the PMO's, and the last line says whose)."""
+    plan, assumed = reminders.offline_plan(ctx, now)
     lines = [f"as of {now:%Y-%m-%d %H:%M} UTC (dry run: nothing is sent)"]
     lines += _plan_lines(plan)
     weekly = digest.digest_plan(ctx, now)
@@ -85,6 +88,9 @@ def dry_run_lines(ctx, now: datetime) -> list[str]:
     lines += [f"project digest {plan.period.key} for {plan.project.key} to "
               f"#{plan.project.channel_id}: would be posted"
               for plan in digest.project_digest_plans(ctx, now)]
+    if assumed:
+        lines.append(f"time zone assumed to be the PMO's ({ctx.rules.pmo.tz}; looked up on "
+                     "the first real pass): " + ", ".join(f"@{user}" for user in sorted(assumed)))
     return lines
 
 
@@ -108,7 +114,4 @@ def _plan_lines(plan: ReminderPlan) -> list[str]:
     lines += [f"escalation: {_item_label(item)} (for @{item.recipient}, due "
               f"{item.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
               for item in plan.escalations]
-    if plan.unknown_zones:
-        lines.append("time zone not known yet (looked up on the next pass): "
-                     + ", ".join(f"@{user}" for user in sorted(plan.unknown_zones)))
     return lines or ["no reminders due now"]

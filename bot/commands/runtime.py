@@ -5,20 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.context import BotContext, Clock, make_context, system_clock
 from bot.rules_file import load_rules
-from bot.settings import SettingsError, load_settings, redact_url
+from bot.settings import SECRETS, SettingsError, load_settings, redact_url
 from storage.db import Database
-from storage.migrate import is_current
+from storage.migrate import is_current, upgrade
 
 UPGRADE_HINT = "run `pmo-bot db upgrade` first"
 
 
-def load_context(clock: Clock = system_clock) -> BotContext:
-    """Settings, rules and a database at the newest schema, or one clear SettingsError."""
-    settings = load_settings()
+def load_context(clock: Clock = system_clock, *,
+                 needs: frozenset[str] = SECRETS) -> BotContext:
+    """Settings, rules and a database at the newest schema, or one clear SettingsError.
+    `needs`: the secrets the command uses (bot.settings.load_settings)."""
+    settings = load_settings(needs=needs)
     ctx = make_context(settings, load_rules(settings.rules_path), clock=clock)
     require_current(ctx.db)
     return ctx
@@ -39,6 +41,31 @@ def require_current(db: Database) -> None:
         raise SettingsError(f"cannot open the database {shown}: {reason}") from None
     if not current:
         raise SettingsError(f"the database {shown} is not at the newest schema: {UPGRADE_HINT}")
+
+
+def prepare_database(url: str) -> None:
+    """Upgrade the database at `url` to the newest schema, or one SettingsError naming
+    DATABASE_URL: a server that cannot be reached, a SQLite file in a folder that does not
+    exist, a file that is not a database (`pmo-bot db upgrade` and `serve` start here)."""
+    shown = redact_url(url)
+    folder = missing_sqlite_folder(url)
+    if folder is not None:
+        raise SettingsError(f"DATABASE_URL {shown} cannot be used: the folder {folder} does "
+                            f"not exist (create it, or fix DATABASE_URL)")
+    try:
+        upgrade(url)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise SettingsError(f"DATABASE_URL {shown} cannot be used: {reason}") from None
+
+
+def missing_sqlite_folder(url: str) -> Path | None:
+    """The folder a SQLite file would be created in, when that folder does not exist."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    folder = Path(parsed.database).absolute().parent
+    return None if folder.is_dir() else folder
 
 
 def missing_sqlite_file(url: str) -> bool:

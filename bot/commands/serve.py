@@ -14,9 +14,11 @@ PROMETHEUS_MULTIPROC_DIR per start, bot/metrics.py). Socket Mode uses bolt's bui
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -24,19 +26,18 @@ from functools import partial
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.app import build_app
+from bot.commands.runtime import prepare_database
 from bot.context import BotContext, make_context
 from bot.observe import use_json_logs
 from bot.rules_file import load_rules
 from bot.scheduler import start_scheduler
 from bot.server import DEFAULT_THREADS, GunicornServer, gunicorn_options, worker_count
-from bot.settings import Settings, SettingsError, load_settings, redact_url
+from bot.settings import Settings, SettingsError, load_settings
 from bot.single_instance import hold_single_instance
 from bot.wsgi import make_wsgi_app
-from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 Stop = Callable[[], None]
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     rules = load_rules(settings.rules_path)
     workers = None if settings.socket_mode else worker_count(settings.database_url, args.workers)
+    if not settings.socket_mode:
+        check_port_free(args.host, settings.port)
     prepare_database(settings.database_url)
     lock = hold_single_instance(settings.database_url, "server")
     try:
@@ -95,12 +98,26 @@ def _serve(args: argparse.Namespace, settings: Settings, rules, workers: int | N
                       json_logs=args.log_format == "json")
 
 
-def prepare_database(url: str) -> None:
+def check_port_free(host: str, port: int) -> None:
+    """Bind the address once before anything else starts: a port another process holds would
+    otherwise be found only after migrating and calling Slack, by gunicorn retrying for
+    seconds. (gunicorn binds with SO_REUSEADDR; so does this probe, so a port left in
+    TIME_WAIT by a bot that just stopped is not taken for a busy one.)"""
     try:
-        upgrade(url)
-    except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise SettingsError(f"DATABASE_URL {redact_url(url)} cannot be used: {reason}") from None
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise SettingsError(f"--host {host!r} is not an address to listen on "
+                            f"({error.strerror})") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            reason = ("another process is listening on it" if error.errno == errno.EADDRINUSE
+                      else error.strerror or type(error).__name__)
+            raise SettingsError(f"PORT {port} on {host} cannot be used: {reason} (stop it, or "
+                                f"set PORT to a free port)") from None
 
 
 def check_bot_token(client: WebClient, settings: Settings) -> dict:

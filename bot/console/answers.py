@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
+from bot.console.commands import console_word
 from bot.console.render import plain
 from bot.console.terminal import FORM_PROMPT
 from pmo_rules.errors import UserError
@@ -37,12 +38,19 @@ class Cancelled(Exception):
 
 
 def read_answer(session: Session) -> str:
-    answer = session.reader.read(FORM_PROMPT, skip_blank=False)
-    if answer is None:
-        raise InputEnded
-    if answer.strip() == CANCEL:
-        raise Cancelled
-    return answer.strip()
+    """The next answer. A console command (`:quit`, `:click 2`) is not one: it is refused with
+    how to leave the form, and the question stays open."""
+    while True:
+        answer = session.reader.read(FORM_PROMPT, skip_blank=False)
+        if answer is None:
+            raise InputEnded
+        if answer.strip() == CANCEL:
+            raise Cancelled
+        word = console_word(answer.strip())
+        if word is None:
+            return answer.strip()
+        session.printer.side(session.words("console.form_console_command", "yellow",
+                                           word=word))
 
 
 def options_of(element: dict) -> list[dict]:

@@ -22,20 +22,24 @@ if TYPE_CHECKING:
 
 
 def switch_user(session: Session, argument: str) -> None:
+    if not argument.lstrip("@"):
+        raise UserError("console.name_missing", usage="console_as")
     found = (session.directory.user_by_name(argument.lstrip("@"))
-             or session.directory.user(argument)) if argument else None
+             or session.directory.user(argument))
     if found is None:
-        raise UserError("console.unknown_user", usage="console_as", name=argument[:40] or "?")
+        raise UserError("console.unknown_user", usage="console_as", name=argument[:40])
     session.user = found["id"]
     session.note(session.t("console.now_as", user=found["name"], real_name=found["real_name"],
                            channel=session.names.channel(session.channel)))
 
 
 def switch_channel(session: Session, argument: str) -> None:
-    found = session.directory.channel_by_name(argument.lstrip("#")) if argument else None
+    if not argument.lstrip("#"):
+        raise UserError("console.channel_missing", usage="console_in")
+    found = session.directory.channel_by_name(argument.lstrip("#"))
     if found is None:
         raise UserError("console.unknown_channel", usage="console_in",
-                        name=argument[:40] or "?")
+                        name=argument[:40])
     session.channel = found["id"]
     session.note(session.t("console.now_in", channel=f"#{found['name']}"))
 
@@ -80,6 +84,15 @@ def show_dms(session: Session, argument: str) -> None:
     session.show_direct_messages()
 
 
+def read_channel(session: Session, argument: str) -> None:
+    if not argument.lstrip("#"):
+        raise UserError("console.channel_missing", usage="console_read")
+    found = session.directory.channel_by_name(argument.lstrip("#"))
+    if found is None:
+        raise UserError("console.unknown_channel", usage="console_read", name=argument[:40])
+    session.show_channel(found["id"])
+
+
 def show_home(session: Session, argument: str) -> None:
     _no_argument(argument, "console_home")
     session.show_home()
@@ -121,9 +134,19 @@ def quit_console(session: Session, argument: str) -> bool:
 
 COMMANDS: dict[str, Callable[[Session, str], bool | None]] = {
     "as": switch_user, "in": switch_channel, "users": list_users, "channels": list_channels,
-    "dm": show_dms, "home": show_home, "time": move_time, "click": click, "help": show_help,
+    "dm": show_dms, "read": read_channel, "home": show_home, "time": move_time, "click": click,
+    "help": show_help,
     "quit": quit_console, "exit": quit_console,
 }
+
+
+def console_word(line: str) -> str | None:
+    """The console command a line names (`:quit`, `:click 2` → quit, click), or None: inside a
+    form such a line is refused, never taken as the field's answer (`:tada: done` is one)."""
+    if not line.startswith(":"):
+        return None
+    word = line[1:].strip().partition(" ")[0].lower()
+    return word if word in COMMANDS else None
 
 
 def run(session: Session, line: str) -> bool:

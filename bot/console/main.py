@@ -15,6 +15,7 @@ from typing import TextIO
 from sqlalchemy import make_url
 from sqlalchemy.exc import DBAPIError
 
+from bot.console import kept
 from bot.console.clock import ConsoleClock, run_clock, starting_instant
 from bot.console.demo import Seeded, seed_demo
 from bot.console.engine import ConsoleBot
@@ -35,26 +36,35 @@ def console_database_url(db: str) -> str:
 
 
 def run_console(*, db: str = DEFAULT_DB, demo: bool = False,
-                script: Iterable[str] | None = None, stdout: TextIO | None = None) -> int:
+                script: Iterable[str] | None = None, stdout: TextIO | None = None,
+                locale: str | None = None) -> int:
     """Run one session; `script` lines replace the keyboard (standard input is one too)."""
     printer = Printer(stdout or sys.stdout)
-    rules = console_rules()
+    rules = console_rules(locale=locale)
+    slack_file = kept.kept_file(console_database_url(db))
+    existed = slack_file is not None and kept.database_exists(console_database_url(db))
     bot = _started(db, rules)
     try:
+        if existed:  # what Slack still shows from the last session (not for a new database)
+            kept.restore(bot.slack, slack_file)
         seeded = seed_demo(bot.ctx.db, rules) if demo else None
         with bot.ctx.db.read() as session:
             bot.clock.at = starting_instant(latest_moment(session))
         run_clock(bot.ctx)  # as a starting server does: post what is due (the demo's gate cards)
         reader = (ScriptReader(script, printer) if script is not None
                   else TerminalReader(printer))
-        console = Session(bot, printer, reader)
+        console = Session(bot, printer, reader, seen=0,
+                          after_line=lambda: kept.save(bot.slack, slack_file))
         _welcome(console, demo=demo, seeded=seeded, interactive=reader.interactive)
         console.run()
     except ConsoleFailure as failure:
         print(f"pmo-bot console: {failure}", file=sys.stderr)
         return 1
     finally:
-        bot.close()
+        try:
+            bot.close()
+        finally:
+            kept.save(bot.slack, slack_file)
     return 0
 
 
@@ -81,6 +91,8 @@ def _welcome(console: Session, *, demo: bool, seeded: Seeded | None,
         console.note(t("console.demo_skipped"))
     if seeded is not None and seeded.left_out:
         console.note(_left_out(console, seeded))
+    if sent := console.started_with():
+        console.note(sent)
     if interactive:
         console.note(t("console.welcome", user=console.user_name(console.user),
                        channel=console.names.channel(console.channel),

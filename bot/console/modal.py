@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from bot.console.session import Session
 
 VIEW_EVENTS = frozenset({"view_open", "view_push", "view_update"})
+_TYPED = frozenset({"plain_text_input", "email_text_input", "url_text_input", "number_input"})
 INLINE_OPTIONS_WIDTH = 60
 
 
@@ -184,8 +185,11 @@ def _answer_block(session: Session, block: dict, *, rejected: bool) -> dict:
         session.printer.side(session.words("console.form_unsupported", "yellow", label=label,
                                            kind=element.get("type")))
         return {action_id: {"type": element.get("type")}}
-    chosen = ask(session, label, element, optional=bool(block.get("optional")),
-                 hint=block.get("hint"))
+    # A text box's placeholder is what Slack shows in it before anything is typed: the only
+    # hint a box may have (the status form's KEY box, once projects outgrow a menu).
+    hint = block.get("hint") or (element.get("placeholder") if element.get("type") in _TYPED
+                                 else None)
+    chosen = ask(session, label, element, optional=bool(block.get("optional")), hint=hint)
     return {action_id: chosen}
 
 

@@ -10,6 +10,8 @@ The buttons it shows are numbered across one such screen; `:click N` presses one
 from __future__ import annotations
 
 import itertools
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -40,7 +42,11 @@ class Clickable:
 
 
 class Session:
-    def __init__(self, bot: ConsoleBot, printer: Printer, reader) -> None:
+    def __init__(self, bot: ConsoleBot, printer: Printer, reader, *, seen: int | None = None,
+                 after_line: Callable[[], None] | None = None) -> None:
+        """`seen`: how much of the stand-in's timeline was before this session (default: all
+        of it; `started_with()` announces the messages after it). `after_line` runs after
+        each line (the console keeps what Slack shows, bot/console/kept.py)."""
         self.bot = bot
         self.printer = printer
         self.reader = reader
@@ -50,7 +56,9 @@ class Session:
         self.user, self.channel = START_USER, START_CHANNEL
         self.clickables: list[Clickable] = []
         self._screen: list[Clickable] = []
-        self._seen = len(bot.slack.timeline())
+        self._seen = len(bot.slack.timeline()) if seen is None else seen
+        self._after_line = after_line
+        self._kept_at = self._seen
         self._action_ts = itertools.count(1)
         self._clicked: Clickable | None = None  # what a replace_original answer replaces
 
@@ -65,7 +73,11 @@ class Session:
         while True:
             try:
                 line = self.reader.read(self.prompt)
-                if line is None or not self.handle(line):
+                going = line is not None and self.handle(line)
+                if self._after_line is not None and self._seen != self._kept_at:
+                    self._kept_at = self._seen  # only when Slack shows something new
+                    self._after_line()
+                if not going:
                     return
             except KeyboardInterrupt:
                 self.printer.stream.write("\n")
@@ -265,6 +277,39 @@ class Session:
         self.begin_screen()
         self.show_card(self.t("console.label_home"), {"blocks": home.get("blocks") or []},
                        view=home)
+        self.end_screen()
+
+    def started_with(self) -> str | None:
+        """One line on what the bot posted before the first prompt (the week's digest, due
+        reminders, the demo's gate cards), which would otherwise wait unseen; None if nothing.
+        Those messages stay where they went (`:dm`, `:read #channel`)."""
+        events = self.bot.slack.timeline()[self._seen:]
+        self._seen += len(events)
+        places = Counter(e["channel"] for e in events if e["kind"] == "message")
+        if not places:
+            return None
+        where = [self.t("console.started_place", count=count, place=(
+                     self.names.channel(channel) if not channel.startswith("D")
+                     else self.t("console.started_dm_own") if channel == f"D{self.user}"
+                     else self.t("console.started_dm_other", user=self.user_name(channel[1:]))))
+                 for channel, count in sorted(places.items(), key=lambda p: (-p[1], p[0]))]
+        return self.t("console.started_with", count=sum(places.values()), places=where)
+
+    def show_channel(self, channel: str) -> None:
+        """`:read #channel`: its latest messages, as the channel shows them now."""
+        messages = self.bot.slack.messages(channel)
+        name = self.names.channel(channel)
+        if not messages:
+            self.note(self.t("console.read_none", channel=name))
+            return
+        self.begin_screen()
+        shown = messages[-DM_HISTORY:]
+        self.note(self.t("console.read_header", shown=len(shown), total=len(messages),
+                         channel=name))
+        for message in shown:
+            self.show_card(self.label(channel, edited="edited" in message,
+                                      thread=bool(message.get("thread_ts"))),
+                           message, channel=channel, clickable_message=message)
         self.end_screen()
 
     def show_direct_messages(self) -> None:

@@ -65,7 +65,9 @@ def sample_rules() -> Rules:
     return replace(rules, gates=replace(rules.gates, **gates))
 
 
-def console_rules(environ: dict[str, str] | None = None) -> Rules:
-    """PMO_RULES when set (a bad file stops the console with one line), else the sample rules."""
+def console_rules(environ: dict[str, str] | None = None, *, locale: str | None = None) -> Rules:
+    """PMO_RULES when set (a bad file stops the console with one line), else the sample rules;
+    `locale` (`console --locale zh`) replaces the language either way."""
     path = (os.environ if environ is None else environ).get("PMO_RULES")
-    return load_rules(path) if path else sample_rules()
+    rules = load_rules(path) if path else sample_rules()
+    return replace(rules, pmo=replace(rules.pmo, locale=locale)) if locale else rules

@@ -93,7 +93,14 @@ class Conversations(StandInState):
         return {"ok": True, "channels": wanted, "response_metadata": {"next_cursor": ""}}
 
     def _users_info(self, a: dict, token: str) -> dict:
-        user = self.directory.user(str(a.get("user", "")))
+        wanted = str(a.get("user", ""))
+        if wanted == BOT_USER_ID and self.directory.user(wanted) is None:  # the bot itself
+            return {"ok": True, "user": {"id": BOT_USER_ID, "team_id": TEAM_ID,
+                                         "name": BOT_NAME, "real_name": BOT_NAME,
+                                         "deleted": False, "is_bot": True, "tz": None,
+                                         "profile": {"real_name": BOT_NAME,
+                                                     "bot_id": BOT_ID}}}
+        user = self.directory.user(wanted)
         return {"ok": True, "user": user} if user else _error("user_not_found")
 
     def _users_list(self, a: dict, token: str) -> dict:

@@ -32,6 +32,7 @@ class Directory:
         is_bot: bool = False,
         display_name: str | None = None,
         email: str | None = None,
+        deleted: bool = False,
     ) -> dict:
         record = {
             "id": id,
@@ -41,6 +42,7 @@ class Directory:
             "is_bot": is_bot,
             "display_name": display_name or "",
             "email": email,
+            "deleted": deleted,
         }
         with self._lock:
             self._users[id] = record
@@ -116,7 +118,7 @@ def _slack_user(r: dict) -> dict:
         "id": r["id"],
         "team_id": TEAM_ID,
         "name": r["name"],
-        "deleted": False,
+        "deleted": r.get("deleted", False),
         "real_name": r["real_name"],
         "tz": r["tz"],
         "tz_label": label,

@@ -28,6 +28,22 @@ class Queries(StandInState):
             channel = self._resolve(channel) or channel
             return copy.deepcopy(self._messages.get(channel, []))
 
+    def kept(self) -> dict:
+        """What a workspace still shows after its apps restart, as JSON-ready data: every
+        channel's and DM's messages (buttons included) and each Home tab. Ephemerals, open
+        modals and the call records are not kept, as Slack does not keep them."""
+        with self._lock:
+            return copy.deepcopy({"messages": self._messages, "homes": self._homes,
+                                  "last_ts": self._last_ts})
+
+    def restore(self, kept: dict) -> None:
+        """Show again what `kept()` returned (before anything else is posted): no timeline
+        entries, since nothing new happened; message ts go on rising past the kept ones."""
+        with self._lock:
+            self._messages = copy.deepcopy(dict(kept.get("messages") or {}))
+            self._homes = copy.deepcopy(dict(kept.get("homes") or {}))
+            self._last_ts = max(self._last_ts, int(kept.get("last_ts") or 0))
+
     def dm_messages(self, user_id: str) -> list[dict]:
         return self.messages(f"D{user_id}")
 

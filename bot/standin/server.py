@@ -31,8 +31,10 @@ from .wire import _HTTPServer
 class SlackStandIn(Queries, Dispatch, ResponseUrls, Conversations, Views):
     """Slack's Web API (the parts the bot uses), recording everything, on 127.0.0.1."""
 
-    def __init__(self, directory: Directory | None = None) -> None:
+    def __init__(self, directory: Directory | None = None, *, port: int = 0) -> None:
+        """`port` 0: any free port (tests); `pmo-bot standin` gives a fixed one."""
         super().__init__(directory)
+        self._port = port
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -40,7 +42,7 @@ class SlackStandIn(Queries, Dispatch, ResponseUrls, Conversations, Views):
 
     def start(self) -> SlackStandIn:
         if self._httpd is None:
-            self._httpd = _HTTPServer(self)
+            self._httpd = _HTTPServer(self, self._port)
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
                 args=(0.02,),

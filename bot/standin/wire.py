@@ -24,9 +24,9 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # socketserver's 5 refuses connections under a burst; Slack doesn't
 
-    def __init__(self, standin: SlackStandIn) -> None:
+    def __init__(self, standin: SlackStandIn, port: int = 0) -> None:
         self.standin = standin
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hung up (or was killed) while its call was held: nothing to say

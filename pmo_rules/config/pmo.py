@@ -14,6 +14,7 @@ from pmo_rules.config._checks import (
     _choice,
     _day_index,
     _got,
+    _int_in,
     _Invalid,
     _is_int,
     _list,
@@ -39,6 +40,8 @@ class PmoRules:
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     currency: str = "CNY"
     """ISO 4217 code that project budgets and costs are read and shown in."""
+    max_years_ahead: int = 10
+    """How far ahead a typed date may lie (a due date, a hold's end); further is a typo."""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -49,7 +52,7 @@ class PmoRules:
 def _parse_pmo(table: dict) -> PmoRules:
     """[pmo]: people, time zone, language, channel and calendar."""
     keys = ("admins", "timezone", "locale", "digest_channel", "holidays_country", "working_days",
-            "currency")
+            "currency", "max_years_ahead")
     _no_unknown_keys(table, "pmo", keys)
     d = PmoRules()
     return PmoRules(
@@ -60,6 +63,8 @@ def _parse_pmo(table: dict) -> PmoRules:
         holidays_country=_country(table.get("holidays_country"), "pmo.holidays_country"),
         working_days=_working_days(table.get("working_days", list(d.working_days))),
         currency=_currency(table.get("currency", d.currency)),
+        max_years_ahead=_int_in(table.get("max_years_ahead", d.max_years_ahead),
+                                "pmo.max_years_ahead", 1, 100),
     )
 
 

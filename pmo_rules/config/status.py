@@ -19,11 +19,16 @@ class StatusRules:
     edit_window_hours: int = 24
     posters: tuple[str, ...] = ("pm", "admin")
     stale_after_days: int = 14
+    first_update_within_days: int = 7
+    """A new project's grace: its first update is due this many days after it was registered
+    (default: the cadence). Until then no "no update yet" nudge, and the digest's compliance
+    line leaves it out."""
 
 
 def _parse_status(table: dict) -> StatusRules:
     """[status]: cadence of status reports; staleness is measured against the cadence."""
-    keys = ("cadence_days", "edit_window_hours", "posters", "stale_after_days")
+    keys = ("cadence_days", "edit_window_hours", "posters", "stale_after_days",
+            "first_update_within_days")
     _no_unknown_keys(table, "status", keys)
     d = StatusRules()
     cadence = _int_in(table.get("cadence_days", d.cadence_days), "status.cadence_days", 1, 90)
@@ -37,4 +42,7 @@ def _parse_status(table: dict) -> StatusRules:
         stale_after_days=_int_in(
             stale, "status.stale_after_days", cadence, 365, low_name="status.cadence_days"
         ),
+        first_update_within_days=_int_in(
+            table.get("first_update_within_days", cadence), "status.first_update_within_days",
+            0, 365),
     )

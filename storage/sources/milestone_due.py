@@ -10,7 +10,7 @@ starts a fresh occurrence. One index range on (done_on, expected_on).
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,7 +46,9 @@ class MilestoneDue:
         items = []
         for row in session.execute(query):
             overdue = today > row.expected_on
-            due_at = (_start_of(row.expected_on + timedelta(days=1), tz) if overdue
+            # Overdue: due since the expected day began, as a risk's due date is (the one
+            # clock: the day after reads 1 day overdue, never 0).
+            due_at = (_start_of(row.expected_on, tz) if overdue
                       else _start_of(remind_from(row.expected_on, before, calendar), tz))
             items.append(DueItem(
                 kind=KIND, item_id=str(row.id), recipient=row.owner_id, due_at=due_at,

@@ -1,5 +1,6 @@
 """Status updates that are due: an active project whose latest update is older than
-`[status] cadence_days`, or that has none at all; its PM is the one nudged."""
+`[status] cadence_days`, or that has none at all once its grace (`[status]
+first_update_within_days` from its registration) is over; its PM is the one nudged."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ class StatusDue:
     def due_items(self, session: Session, now: datetime, rules: Rules, *,
                   item_ids: Collection[str] | None = None) -> list[DueItem]:
         cutoff = now - timedelta(days=rules.status.cadence_days)
+        first = rules.status.first_update_within_days
         # Two index ranges on (state, last_status_at), late and never reported: a UNION ALL,
         # because SQLite answers the OR of the two with a scan of every active project.
         late = _due_query(Project.last_status_at <= cutoff, item_ids)
-        never = _due_query(Project.last_status_at.is_(None), item_ids)
-        return [_item(row, rules.status.cadence_days)
+        never = _due_query(Project.last_status_at.is_(None), item_ids).where(
+            Project.created_at <= now - timedelta(days=first))
+        return [_item(row, rules.status.cadence_days, first)
                 for row in session.execute(union_all(late, never))]
 
 
@@ -40,10 +43,10 @@ def _due_query(condition, item_ids: Collection[str] | None):
     return query
 
 
-def _item(row, cadence_days: int) -> DueItem:
+def _item(row, cadence_days: int, first_within_days: int) -> DueItem:
     project_id, key, name, pm, last, created = row
     return DueItem(kind=KIND, item_id=str(project_id), recipient=pm,
-                   due_at=status_due_at(last, created, cadence_days),
+                   due_at=status_due_at(last, created, cadence_days, first_within_days),
                    subject={"key": key, "project": key, "name": name, "last": last},
                    buttons=(ButtonSpec("post_status", PostStatus(key), primary=True),))
 

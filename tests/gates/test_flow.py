@@ -246,14 +246,31 @@ def test_requester_withdraws_and_may_request_again(gated):
     assert [r.state for r in requests(gated)] == ["withdrawn", "open"]
 
 
-def test_admin_cancels_a_request_and_the_requester_is_told(gated):
+def test_admin_cancels_a_request_with_a_reason_and_the_requester_is_told_it(gated):
     request_gate(gated)
-    gated.command("/gate", "cancel APOLLO", user=ADMIN)
+    refused = gated.command("/gate", "cancel APOLLO", user=ADMIN)
+    assert f"This request is <@{ALICE}>'s: say why you cancel it" in refused.text
+    assert "`/gate withdraw APOLLO reason…`" in refused.text and "Nothing changed" in refused.text
+    assert requests(gated)[0].state == "open"
+    gated.command("/gate", "cancel APOLLO Wrong phase: planning is next", user=ADMIN)
     assert "is cancelled" in gated.reply()
-    assert requests(gated)[0].state == "cancelled"
+    assert (requests(gated)[0].state, requests(gated)[0].reason) == (
+        "cancelled", "Wrong phase: planning is next")
     [told] = gated.slack.wait_for("chat.postMessage", channel=ALICE)
     assert "cancelled the request" in told.args["text"]
+    assert "Wrong phase: planning is next" in told.args["text"]
+    assert "\\n*Reason:* Wrong phase: planning is next" in str(shows(gated, BOB, "*Cancelled*")[
+        "blocks"])
     assert "gate.cancelled" in audit_actions(gated)
+
+
+def test_a_requester_withdrawing_with_a_reason_tells_the_pm_why(gated):
+    request_gate(gated, user=ADMIN)  # an admin asked for APOLLO's gate: alice is its PM
+    gated.command("/gate", "withdraw APOLLO Asked too early, sorry", user=ADMIN)
+    assert "is withdrawn" in gated.reply()
+    [told] = gated.slack.wait_for("chat.postMessage", channel=ALICE)
+    assert told.args["text"] == (f"<@{ADMIN}> withdrew the request for the *Initiation* gate "
+                                 "of *APOLLO*: Asked too early, sorry")
 
 
 def test_one_open_request_per_project(gated):
@@ -281,16 +298,46 @@ def test_hold_pauses_the_project_and_closes_the_open_request(gated):
     assert "on hold until 2027-02-01" in response.text
 
 
+def kill(bot, text: str = "Business case no longer holds", reason: str | None = None):
+    """`/gate decide APOLLO kill …` as an admin: the confirmation form, then its submission."""
+    opened = len(bot.slack.calls("views.open"))
+    response = bot.command("/gate", f"decide APOLLO kill {text}", user=ADMIN)
+    assert response.text == "", response.text
+    view = bot.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    assert view["callback_id"] == "gate_kill_modal"
+    return view, reject_reason(bot, view, text if reason is None else reason, user=ADMIN)
+
+
+def test_kill_asks_for_confirmation_and_a_reason_of_a_few_words(gated):
+    request_gate(gated)
+    opened = len(gated.slack.calls("views.open"))
+    gated.command("/gate", "decide APOLLO kill Business case gone", user=ADMIN)
+    view = gated.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    shown = str(view["blocks"])
+    assert "cancelled for good" in shown and "its open gate request is closed" in shown
+    assert view["blocks"][-1]["element"]["initial_value"] == "Business case gone"
+    assert project(gated).state == "active"  # nothing happens until the form is submitted
+    short = reject_reason(gated, view, "Obsolete", user=ADMIN)
+    assert short.json["response_action"] == "errors"
+    assert "at least 3 words" in short.json["errors"]["reason"]
+    assert project(gated).state == "active"
+    done = reject_reason(gated, view, "Business case gone after the merger", user=ADMIN)
+    assert "is killed" in str(done.json["view"]["blocks"])
+    assert project(gated).state == "cancelled" and requests(gated)[0].state == "killed"
+    refused = gated.command("/gate", "decide APOLLO kill Obsolete", user=ADMIN)
+    assert "at least 3 words" in refused.text
+
+
 def test_kill_without_a_request_cancels_the_project(gated):
-    gated.command("/gate", "decide APOLLO kill Business case no longer holds", user=ADMIN)
-    assert "is killed" in gated.reply()
+    _view, done = kill(gated)
+    assert "is killed" in str(done.json["view"]["blocks"])
     assert project(gated).state == "cancelled"
     [decision] = requests(gated)
     assert (decision.state, decision.reason) == ("killed", "Business case no longer holds")
     shown = str(gated.command("/gate", "status APOLLO", user=BOB).json["blocks"])
     assert "*killed*" in shown and "Business case no longer holds" in shown
     assert "was cancelled" in gated.command("/gate", "request APOLLO").text
-    assert "was cancelled" in gated.command("/gate", "decide APOLLO kill again",
+    assert "was cancelled" in gated.command("/gate", "decide APOLLO kill again and again",
                                             user=ADMIN).text
 
 
@@ -305,10 +352,15 @@ BAD_COMMANDS = {
     "decide APOLLO kill until:2027-02-01 gone": "goes with *hold* only",
     "decide APOLLO go fine": "*Approve* and *Reject* buttons",
     "decide APOLLO pause x": "`pause` is not a decision",
-    "decide NOPE kill x": "There is no project *NOPE*",
+    "decide NOPE kill no longer needed": "There is no project *NOPE*",
     "withdraw APOLLO": "has no open gate request",
-    "withdraw": "takes one project KEY",
-    "frobnicate APOLLO": "not a gate command",
+    "withdraw": "Which project?",
+    "status": "takes one project KEY",
+    "decide APOLLO kill Obsolete": "at least 3 words",
+    "decide APOLLO resume": "is not on hold",
+    "approve APOLLO": "has no open gate request",
+    "reject APOLLO": "give the reason",
+    "frobnicate APOLLO": "No such command: `/gate frobnicate`",
     "request apollo-1": "is not a valid project KEY",
 }
 
@@ -317,8 +369,9 @@ def test_bad_commands_get_clear_answers_and_change_nothing(gated):
     for text, expected in BAD_COMMANDS.items():
         response = gated.command("/gate", text, user=ADMIN)
         assert expected in response.text, text
-        assert "Usage:" in response.text or "no project" in response.text or "no open" in \
-            response.text
+        assert any(hint in response.text for hint in (
+            "Usage:", "no project", "no open", "not on hold", "`/gate request APOLLO Plan v3")
+                   ), text
     assert requests(gated) == [] and project(gated).state == "active"
 
 

@@ -41,6 +41,13 @@ def test_commands():
     assert gates.parse_gate_command("status APOLLO") == gates.Status("APOLLO")
     assert gates.parse_gate_command("withdraw APOLLO") == gates.Withdraw("APOLLO")
     assert gates.parse_gate_command("CANCEL apollo") == gates.Withdraw("APOLLO")
+    assert gates.parse_gate_command("cancel APOLLO Wrong &amp; early") == \
+        gates.Withdraw("APOLLO", "Wrong & early")
+    assert gates.parse_gate_command("approve apollo") == gates.Vote("APOLLO", gates.APPROVE)
+    assert gates.parse_gate_command("approve APOLLO Looks fine") == \
+        gates.Vote("APOLLO", gates.APPROVE, "Looks fine")
+    assert gates.parse_gate_command("reject APOLLO No cost plan") == \
+        gates.Vote("APOLLO", gates.REJECT, "No cost plan")
 
 
 def test_decisions():
@@ -48,6 +55,11 @@ def test_decisions():
     assert hold == gates.Decide("APOLLO", gates.HELD, "Budget frozen", date(2027, 2, 1))
     kill = gates.parse_gate_command("decide APOLLO KILL No business case")
     assert kill == gates.Decide("APOLLO", gates.KILLED, "No business case")
+    reason = "商业论证不再成立"
+    assert gates.parse_gate_command(f"decide APOLLO kill {reason}").reason == reason
+    assert gates.parse_gate_command("decide apollo resume") == gates.Resume("APOLLO")
+    assert gates.parse_gate_command("decide APOLLO Resume Budget back") == \
+        gates.Resume("APOLLO", "Budget back")
 
 
 @pytest.mark.parametrize("text, key", [
@@ -60,12 +72,19 @@ def test_decisions():
     ("decide APOLLO hold until:2027-13-01 x", "gate.date_malformed"),
     ("decide APOLLO kill until:2027-01-01 x", "gate.kill_has_no_until"),
     ("decide APOLLO kill", "gate.reason_missing"),
+    ("decide APOLLO kill Obsolete", "gate.kill_reason_short"),
+    ("decide APOLLO kill No sponsor", "gate.kill_reason_short"),
+    ("decide APOLLO kill 不要了", "gate.kill_reason_short"),
+    ("decide APOLLO resume until:2027-01-01", "gate.resume_has_no_until"),
     ("decide APOLLO kill " + "x" * 1001, "gate.reason_too_long"),
     ("request", "project.key_missing"),
     ("request APOLLO " + "x" * 2001, "gate.note_too_long"),
     ("status", "gate.one_key"),
     ("status APOLLO ZEUS", "gate.one_key"),
-    ("approve APOLLO", "gate.unknown_verb"),
+    ("approve", "project.key_missing"),
+    ("reject APOLLO", "gate.reason_missing"),
+    ("withdraw", "project.key_missing"),
+    ("frobnicate APOLLO", "gate.no_such_command"),
 ])
 def test_refusals_name_the_problem(text, key):
     assert refusal(gates.parse_gate_command, text).key == key
@@ -120,8 +139,27 @@ def test_override_keeps_the_rules_quorum_unless_given():
     assert gates.effective_gate(rule, (CAROL, ALICE), None) == GateRule((CAROL, ALICE), "all",
                                                                        ("Signed",))
     assert gates.effective_gate(rule, (CAROL,), 1).quorum == 1
-    assert refusal(gates.check_reachable, GateRule((CAROL,), 2), key="A1", phase="planning"
-                   ).key == "gate.quorum_unreachable"
+
+
+
+@pytest.mark.parametrize("rule, self_approval, key", [
+    (GateRule((CAROL,), 2), False, "gate.undecidable.unreachable"),
+    (GateRule((ALICE, CAROL), 2), False, "gate.undecidable.unreachable"),  # alice is the PM
+    (GateRule((ALICE,), "any"), False, "gate.undecidable.only_requester"),
+    (GateRule((), "any"), False, "gate.undecidable.no_approvers"),
+])
+def test_approver_sets_that_cannot_decide_the_pms_request(rule, self_approval, key):
+    error = refusal(gates.check_decidable, rule, ALICE, self_approval=self_approval, key="A1",
+                    phase="planning", saved=False)
+    assert error.key == key
+
+
+@pytest.mark.parametrize("rule, self_approval", [
+    (GateRule((ALICE,), "any"), True), (GateRule((ALICE, CAROL), "all"), False),
+    (GateRule((ALICE, CAROL), 1), False), (GateRule((BOB, CAROL), 2), False)])
+def test_approver_sets_that_can_decide(rule, self_approval):
+    gates.check_decidable(rule, ALICE, self_approval=self_approval, key="A1", phase="planning",
+                          saved=False)
 
 
 # --- who votes and how many must approve -----------------------------------------------------
@@ -211,13 +249,6 @@ def test_value_parsers_are_total(raw):
     for parse in (GateButton.decode, GateRequestForm.decode):
         with contextlib.suppress(UserError):
             parse(raw)
-
-
-def test_age():
-    assert gates.age(NOW - timedelta(days=3, hours=5), NOW) == (3, "days")
-    assert gates.age(NOW - timedelta(hours=5, minutes=59), NOW) == (5, "hours")
-    assert gates.age(NOW - timedelta(minutes=7), NOW) == (7, "minutes")
-    assert gates.age(NOW + timedelta(minutes=7), NOW) == (0, "minutes")
 
 
 # --- the standard's default checklist --------------------------------------------------------

@@ -111,7 +111,7 @@ def test_ended_holds_resume(db):
             session.execute(update(Project).where(Project.id == pid)
                             .values(state="on_hold", hold_until=until))
     with db.write() as session:
-        assert store.resume_ended_holds(session, START) == ["APOLLO"]
+        assert [p.key for p in store.resume_ended_holds(session, START)] == ["APOLLO"]
     with db.write() as session:
         assert store.resume_ended_holds(session, START) == []
     with db.read() as session:

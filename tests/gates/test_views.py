@@ -53,7 +53,7 @@ def test_pmo_gates_lists_pending_requests_oldest_first_with_their_age(gated):
     gated.clock.advance(hours=5)
     shown = blocks_text(gated.command("/pmo", "gates", user=CAROL))
     assert shown.index("*APOLLO*") < shown.index("*ZEUS*")
-    assert "waiting 2 days" in shown and "waiting 5 hours" in shown
+    assert "requested 2 days ago" in shown and "requested today" in shown
     assert f"waiting on <@{BOB}>, <@{CAROL}>" in shown
     assert "/pmo gates" in gated.command("/pmo", "help").text
 
@@ -62,7 +62,11 @@ def test_admin_sets_a_projects_approvers_and_new_requests_use_them(gated):
     refused = gated.command("/pmo", f"project APOLLO approvers initiation <@{ADMIN}>", user=BOB)
     assert "Only PMO admins can change a project's gate approvers" in refused.text
     unreachable = f"project APOLLO approvers initiation <@{ADMIN}|pat> quorum:3"
-    assert "needs 3 approvals but has only 1" in say(gated, "/pmo", unreachable, ADMIN)
+    said = say(gated, "/pmo", unreachable, ADMIN)
+    assert "Nothing was saved: the *Initiation* gate of *APOLLO* would need 3 approvals and " \
+        "has only 1 approver who can vote, so it could never pass." in said
+    assert "Type the same approvers with `quorum:all` instead" in said
+    assert "/pmo project KEY approvers" not in said
     override = f"project APOLLO approvers initiation <@{ADMIN}|pat> {CAROL} quorum:all"
     assert f"now approved by <@{ADMIN}>, <@{CAROL}> (quorum: all approvers)" in say(
         gated, "/pmo", override, ADMIN)

@@ -176,3 +176,17 @@ def quiesce(bot: Bot) -> None:
             return
         seen = calls
         time.sleep(0.02)
+
+
+def kill(bot: Bot, key: str = "APOLLO", reason: str = "Business case no longer holds",
+         user: str = ADMIN) -> str:
+    """`/gate decide KEY kill reason…` and its confirmation form, submitted as opened (the
+    reason pre-filled). Returns what the form turned into (the refusal, if the command was)."""
+    opened = len(bot.slack.calls("views.open"))
+    response = bot.command("/gate", f"decide {key} kill {reason}", user=user)
+    if response.text:
+        return response.text
+    view = bot.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    submitted = bot.driver.view_submission(user=user, view=view, values={
+        "reason": {"value": {"type": "plain_text_input", "value": reason}}})
+    return str(submitted.json.get("view", {}).get("blocks") or submitted.json)

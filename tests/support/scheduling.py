@@ -21,9 +21,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def pmo_rules(**pmo) -> Rules:
-    """Default rules with an admin, the digest going to #general, and `pmo` overrides."""
+    """Default rules with an admin, the digest going to #general, and `pmo` overrides; a new
+    project's first update is due at once (no grace: these tests are about what comes after)."""
     base = rules_with()
-    return replace(base, pmo=replace(base.pmo, **{"digest_channel": GENERAL, **pmo}))
+    return replace(base, pmo=replace(base.pmo, **{"digest_channel": GENERAL, **pmo}),
+                   status=replace(base.status, first_update_within_days=0))
 
 
 def add_project(bot: Bot, key: str, pm: str, *, at: datetime | None = None,

@@ -15,7 +15,7 @@ from alembic import op
 import storage.base
 
 revision = '0013_plan'
-down_revision = '0007_outbox_recovery'
+down_revision = '0011_status'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,149 @@
+"""Every export goes through one exporter: a column list per log, CSV out.
+
+A `Log` names its columns, the columns that hold a person's id (each gets a `<column>_name`
+column beside it, filled from the users.info cache — no Slack call at export time: a person never
+looked up has an empty name), and the function that turns a stored row into a dict by column
+name. `write_csv` does the rest for every log: header, ISO 8601 dates and UTC times, empty for
+a field not set, JSON for before/after values, and text a spreadsheet would run as a formula
+(starting with =, +, -, @, a tab or a carriage return) written with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pmo_rules.config import Rules
+from storage import exports as store
+from storage import risks as risk_store
+from storage.db import Database
+
+Row = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Log:
+    name: str
+    columns: tuple[str, ...]
+    people: tuple[str, ...]
+    """Columns holding a person's id (or a list of ids): a `<column>_name` column follows each."""
+    rows: Callable[[Session, Rules], Iterable[Row]]
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        names: list[str] = []
+        for column in self.columns:
+            names.append(column)
+            if column in self.people:
+                names.append(f"{column}_name")
+        return tuple(names)
+
+
+def _risks(session: Session, rules: Rules) -> Iterable[Row]:
+    for risk in risk_store.every_risk(session):
+        yield {"id": str(risk.ref), "project": risk.project.key, "number": risk.number,
+               "title": risk.title, "description": risk.description, "trigger": risk.trigger,
+               "probability": risk.probability, "impact": risk.impact, "score": risk.score,
+               "level": rules.risk.levels.level_of(risk.score), "owner": risk.owner_id,
+               "response": risk.response, "due_on": risk.due_on,
+               "next_review_on": risk.next_review_on,
+               "last_reviewed_at": risk.last_reviewed_at,
+               "last_reviewed_by": risk.last_reviewed_by, "status": risk.status,
+               "last_note": risk.last_note, "created_by": risk.created_by,
+               "created_at": risk.created_at, "updated_at": risk.updated_at,
+               "closed_at": risk.closed_at, "closed_by": risk.closed_by}
+
+
+def _status(session: Session, _rules: Rules) -> Iterable[Row]:
+    for update, key in store.status_updates(session):
+        yield {"id": update.id, "project": key, "created_at": update.created_at,
+               "author": update.author_id, "overall": update.overall,
+               "schedule": update.schedule, "cost": update.cost, "scope": update.scope,
+               "quality": update.quality, "percent_complete": update.percent_complete,
+               "summary": update.summary, "blockers": update.blockers,
+               "next_steps": update.next_steps, "edited_at": update.edited_at}
+
+
+def _gates(session: Session, _rules: Rules) -> Iterable[Row]:
+    for request, key in store.gate_requests(session):
+        yield {"id": request.id, "project": key, "phase": request.phase,
+               "state": request.state, "requested_by": request.requested_by,
+               "requested_at": request.requested_at, "note": request.note,
+               "approvers": list(request.approvers), "required": request.required,
+               "quorum": request.quorum, "decided_by": request.decided_by,
+               "decided_at": request.decided_at, "reason": request.reason,
+               "hold_until": request.hold_until}
+
+
+def _audit(session: Session, _rules: Rules) -> Iterable[Row]:
+    for entry, key in store.audit_entries(session):
+        yield {"id": entry.id, "at": entry.at, "project": key, "actor": entry.actor_id,
+               "action": entry.action, "subject_type": entry.subject_type,
+               "subject_id": entry.subject_id, "before": entry.before, "after": entry.after}
+
+
+LOGS: dict[str, Log] = {log.name: log for log in (
+    Log("risks", ("id", "project", "number", "title", "description", "trigger", "probability",
+                  "impact", "score", "level", "owner", "response", "due_on", "next_review_on",
+                  "last_reviewed_at", "last_reviewed_by", "status", "last_note", "created_by",
+                  "created_at", "updated_at", "closed_at", "closed_by"),
+        ("owner", "last_reviewed_by", "created_by", "closed_by"), _risks),
+    Log("status", ("id", "project", "created_at", "author", "overall", "schedule", "cost",
+                   "scope", "quality", "percent_complete", "summary", "blockers", "next_steps",
+                   "edited_at"), ("author",), _status),
+    Log("gates", ("id", "project", "phase", "state", "requested_by", "requested_at", "note",
+                  "approvers", "required", "quorum", "decided_by", "decided_at", "reason",
+                  "hold_until"), ("requested_by", "approvers", "decided_by"), _gates),
+    Log("audit", ("id", "at", "project", "actor", "action", "subject_type", "subject_id",
+                  "before", "after"), ("actor",), _audit),
+)}
+
+
+def write_csv(db: Database, rules: Rules, log: Log, handle) -> int:
+    """Write `log`'s header and one row per record; returns how many records were written."""
+    writer = csv.writer(handle)
+    writer.writerow(log.header)
+    count = 0
+    with db.read() as session:
+        names = store.cached_names(session)
+        for row in log.rows(session, rules):
+            writer.writerow(_cells(log, row, names))
+            count += 1
+    return count
+
+
+def _cells(log: Log, row: Row, names: dict[str, str]) -> list[str]:
+    cells: list[str] = []
+    for column in log.columns:
+        value = row[column]
+        cells.append(_cell(value))
+        if column in log.people:
+            ids = value if isinstance(value, list) else [value] if value else []
+            cells.append(_cell("; ".join(names.get(i, "") for i in ids) if any(
+                i in names for i in ids) else None))
+    return cells
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """ISO dates and times; empty for a field that is not set; lists and before/after values
+    as JSON; text never a live formula."""
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = " ".join(value)
+    elif isinstance(value, (dict, list)):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return str(value)

@@ -14,7 +14,17 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from bot import failures
 from bot.context import BotContext
 from bot.observe import ObservedApp
-from handlers import gate, home, pmo, reminders, risk, status, status_form
+from handlers import (
+    gate,
+    home,
+    milestone,
+    plan_form,
+    pmo,
+    reminders,
+    risk,
+    status,
+    status_form,
+)
 
 log = logging.getLogger(__name__)
 BOLT_LOG = logging.getLogger("slack_bolt")
@@ -34,7 +44,7 @@ class _NotTheUnusedToken(logging.Filter):
 if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
-HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, reminders)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, plan_form, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

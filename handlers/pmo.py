@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import gate_views, risk_views
+from handlers import gate_views, milestone, plan_form, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -26,12 +26,14 @@ from handlers.slack_io import (
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
+from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
     AddProject,
     EditProject,
     Help,
     ListGates,
     ListProjects,
+    MilestoneWords,
     PreviewDigest,
     SetProjectDigest,
     ShowAudit,
@@ -39,7 +41,7 @@ from pmo_rules.pmo_commands import (
     parse_pmo_command,
 )
 from pmo_rules.risk_command import PortfolioRisks
-from services import audit, projects
+from services import audit, plans, projects
 from services import gates as gate_flow
 from services.context import BotContext
 from templates.audit import audit_text
@@ -51,7 +53,7 @@ def register(app: App, ctx: BotContext) -> None:
 
 def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
     try:
-        parsed = parse_pmo_command(command.get("text", ""))
+        parsed = parse_pmo_command(command.get("text", ""), *milestone.dates_of(ctx))
         answer = VERBS.get(type(parsed))
         if answer is None:
             raise UserError("pmo.no_such_command", word=command.get("text", "")[:40])
@@ -122,12 +124,13 @@ def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetAp
 
 @work("pmo.approvers")
 def apply_approvers(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    reply.say(projects.set_approvers(ctx, request.user, _parsed(request, SetApprovers)))
+    reply.say(projects.set_approvers(ctx, request.user, _parsed(ctx, request, SetApprovers)))
 
 
-def _parsed(request: Incoming, kind: type):
+def _parsed(ctx: BotContext, request: Incoming, kind: type):
     """A kept `/pmo` command parsed again from the text Slack sent (it parsed before the ack)."""
-    parsed = parse_pmo_command(request.payload.get("text", ""))
+    parsed = parse_pmo_command(request.payload.get("text", ""),
+                               *milestone.dates_of(ctx, request.received_at))
     if not isinstance(parsed, kind):
         raise UserError("pmo.no_such_command", word=str(request.payload.get("text"))[:40])
     return parsed
@@ -142,7 +145,7 @@ def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddPr
 @work("pmo.project_add")
 def apply_add_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     reply.say(projects.add_project(ctx, request.user, request.channel or request.user,
-                                   _parsed(request, AddProject)))
+                                   _parsed(ctx, request, AddProject)))
 
 
 def edit_project(ctx: BotContext, ack, command: dict, respond, parsed: EditProject) -> None:
@@ -154,7 +157,7 @@ def edit_project(ctx: BotContext, ack, command: dict, respond, parsed: EditProje
 
 @work("pmo.project_edit")
 def apply_edit_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    reply.say(projects.edit_project(ctx, request.user, _parsed(request, EditProject)))
+    reply.say(projects.edit_project(ctx, request.user, _parsed(ctx, request, EditProject)))
 
 
 def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
@@ -169,7 +172,29 @@ def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
 @work("pmo.project_digest")
 def apply_project_digest(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     reply.say(projects.set_project_digest(ctx, request.user,
-                                          _parsed(request, SetProjectDigest)))
+                                          _parsed(ctx, request, SetProjectDigest)))
+
+
+def set_plan(ctx: BotContext, ack, command: dict, respond, parsed: SetPlan) -> None:
+    """The PM or a PMO admin: who may is checked with the project, after the ack."""
+    keep(ctx, ack, "pmo.project_plan", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.project_plan")
+def apply_plan(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(plans.set_plan(ctx, request.user, _parsed(ctx, request, SetPlan)))
+
+
+def rebaseline(ctx: BotContext, ack, command: dict, respond, parsed: Rebaseline) -> None:
+    permissions.require_admin(command["user_id"], ctx.rules, action="rebaseline")
+    keep(ctx, ack, "pmo.project_rebaseline", command, user=command["user_id"],
+         channel=command.get("channel_id"))
+
+
+@work("pmo.project_rebaseline")
+def apply_rebaseline(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(plans.rebaseline(ctx, request.user, _parsed(ctx, request, Rebaseline)))
 
 
 VERBS: dict[type, Callable[..., None]] = {
@@ -182,6 +207,11 @@ VERBS: dict[type, Callable[..., None]] = {
     SetApprovers: change_approvers,
     PreviewDigest: show_digest,
     SetProjectDigest: switch_project_digest,
+    SetPlan: set_plan,
+    OpenPlanForm: plan_form.open_form,
+    Rebaseline: rebaseline,
+    MilestoneWords: lambda ctx, ack, command, _respond, _parsed: milestone.on_milestone(
+        ctx, ack, command),
     EditProject: edit_project,
     ShowAudit: show_audit,
 }

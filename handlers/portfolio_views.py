@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pmo_rules.portfolio import Standing, split_portfolio, standing, tally
 from pmo_rules.portfolio_filter import ProjectFilter, matches
+from services import plans as plans_service
 from services import projects as projects_service
 from services.context import BotContext
 from services.projects import Project, StatusUpdate
@@ -80,6 +81,7 @@ def project_card(ctx: BotContext, key: str) -> Message:
     """One project: phase, state, PM, channel, latest RAG and its age, the last few updates."""
     project, recent = projects_service.with_recent(ctx, key, RECENT_UPDATES)
     now = ctx.now()
+    plan = plans_service.plan_for_card(ctx, project, recent)
     return ctx.renderer.message(
-        "project_card", "portfolio.card_text", project=project, recent=recent,
+        "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
         standing=project_standing(ctx, project, recent[0] if recent else None, now))

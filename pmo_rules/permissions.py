@@ -6,7 +6,9 @@ file…) and either returns a yes/no (`may_*`) or raises the `UserError` the per
 function, so "where is this click authorised?" has one answer: here. The index:
 
 - PMO admins: `is_admin`, `require_admin` (adding projects, per-project approvers, a project's
-  digest, Hold and Kill).
+  digest, Hold and Kill, re-baselining).
+- Plans and milestones: `may_plan` (the PM and PMO admins), `may_change_milestone` (and the
+  milestone's owner, for one that exists).
 - Status updates: `may_post_status`, `may_post_for_every_project`, `may_post_as_pm`,
   `require_status_poster` (`[status] posters`), `require_status_editor` (the author, within
   `[status] edit_window_hours`).
@@ -52,6 +54,18 @@ def require_admin(user_id: str, rules: Rules, *, action: str) -> None:
     """Refuse anyone but a PMO admin; `action` names what they tried, for the message."""
     if not is_admin(user_id, rules):
         raise UserError("permission.admin_only", action=action)
+
+
+def may_plan(user_id: str, pm_id: str, rules: Rules) -> bool:
+    """A project's plan (`/pmo project KEY plan`): its PM and PMO admins."""
+    return user_id == pm_id or is_admin(user_id, rules)
+
+
+def may_change_milestone(user_id: str, *, pm_id: str, owner_id: str | None,
+                         rules: Rules) -> bool:
+    """Adding a milestone: the project's PM and PMO admins; forecasting or marking one done:
+    its owner too."""
+    return may_plan(user_id, pm_id, rules) or (owner_id is not None and user_id == owner_id)
 
 
 # ---------------------------------------------------------------------------------------------

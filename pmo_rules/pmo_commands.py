@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from pmo_rules import gates, text
+from pmo_rules import gates, plans, text
 from pmo_rules.errors import UserError
 from pmo_rules.portfolio_filter import ProjectFilter, parse_filter
 from pmo_rules.projects import parse_key, parse_name
@@ -112,7 +113,8 @@ def _gates(words: list[str]) -> ListGates:
     return ListGates()
 
 
-def _project(words: list[str]) -> object:
+def _project(words: list[str], today: date | None = None,
+             max_years_ahead: int | None = None) -> object:
     if words and words[0].lower() == "add":
         return _add_project(words[1:])
     if not words:
@@ -124,6 +126,12 @@ def _project(words: list[str]) -> object:
         return gates.parse_approvers(parse_key(words[0], usage=gates.APPROVERS_USAGE), words[2:])
     if verb == "digest":
         return _project_digest(parse_key(words[0], usage=DIGEST_USAGE), words[2:])
+    if verb == "plan":
+        return plans.parse_plan(parse_key(words[0], usage=plans.PLAN_USAGE), words[2:],
+                                today, max_years_ahead)
+    if verb == "rebaseline":
+        return plans.parse_rebaseline(parse_key(words[0], usage=plans.REBASELINE_USAGE),
+                                      words[2:])
     if verb in _EDITS:
         return _EDITS[verb](parse_key(words[0], usage=EDIT_USAGE), words[2:])
     raise UserError("pmo.no_such_command", word=f"project {words[0]} {words[1]}"[:60])
@@ -181,6 +189,11 @@ def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.
     return ref.id
 
 
+@dataclass(frozen=True)
+class MilestoneWords:
+    """`/pmo milestone …`: the same words as `/milestone …`, answered by its handler."""
+
+
 def _audit(words: list[str]) -> ShowAudit:
     if not words or len(words) > 2:
         raise UserError("audit.usage", usage=USAGE)
@@ -202,15 +215,20 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "risks": parse_portfolio_risks,
     "gates": _gates,
     "digest": _digest,
+    "milestone": lambda _words: MilestoneWords(),
     "audit": _audit,
 }
 
 
-def parse_pmo_command(raw: str) -> object:
-    """`/pmo <sub-command> …`; no text means help."""
+def parse_pmo_command(raw: str, today: date | None = None,
+                      max_years_ahead: int | None = None) -> object:
+    """`/pmo <sub-command> …`; no text means help. `today` (the PMO's date when the command was
+    sent) and `[pmo] max_years_ahead` are what a plan's dates are read against."""
     words = text.tokens(raw)
     if not words:
         return Help()
+    if words[0].lower() == "project":
+        return _project(words[1:], today, max_years_ahead)
     parse = SUBCOMMANDS.get(words[0].lower())
     if parse is None:
         raise UserError("pmo.no_such_command", word=words[0][:40])

@@ -49,6 +49,9 @@ class DueItem:
     subject: Mapping[str, Any] = field(default_factory=dict)
     buttons: tuple[ButtonSpec, ...] = ()
     """The source's own buttons; every nudged item also gets a Snooze button."""
+    overdue: bool = True
+    """False for a heads-up before a date (a milestone due soon): nudged like the others, but
+    never escalated and not listed as overdue in the digest."""
 
     @property
     def due_key(self) -> str:
@@ -141,7 +144,8 @@ def plan_reminders(items: Iterable[DueItem], ledger: Mapping[tuple[str, str], Le
         shown = tuple(awake[:MAX_ITEMS_PER_NUDGE])
         nudges.append(Nudge(person, day, shown, more=len(awake) - len(shown)))
         limit = rules.reminders.escalate_after
-        escalations += [i for i in awake if _escalates(ledger.get((i.key, person)), day, limit)]
+        escalations += [i for i in awake
+                        if i.overdue and _escalates(ledger.get((i.key, person)), day, limit)]
     return ReminderPlan(tuple(nudges), tuple(escalations), frozenset(unknown))
 
 

@@ -39,6 +39,14 @@ class WorkCalendar:
             return True
         return day.weekday() in self.working_days and day not in public
 
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end`; negative when `end` is
+        earlier. A milestone due on Friday and forecast for Monday slips 1 working day."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        return sum(1 for n in range(1, (end - start).days + 1)
+                   if self.is_working_day(start + timedelta(days=n)))
+
 
 @functools.cache
 def _holidays(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:

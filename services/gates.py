@@ -23,6 +23,7 @@ from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import in_portfolio, next_phase
 from services import gate_cards as cards
+from services import plans
 from services import risks as risk_flow
 from services.context import BotContext
 from storage import gates as store
@@ -74,6 +75,7 @@ def prepare_request(ctx: BotContext, session: Session, user: str, key: str) -> P
     if existing is not None:
         raise UserError("gate.already_open", key=project.key, phase=existing.phase,
                         requester=existing.requested_by)
+    plans.check_gate_ready(ctx, session, project)
     rule = gate_rule(ctx, session, project, project.phase)
     electorate = gates.electorate(rule, user, self_approval=ctx.rules.gates.self_approval,
                                   key=project.key, phase=project.phase)
@@ -246,6 +248,7 @@ def _apply(ctx: BotContext, session: Session, project: Project, request: store.G
     store.move_project(session, project=project, from_phase=request.phase,
                        phase=change.phase, state=change.state,
                        hold_until=request.hold_until, actor=actor, now=now)
+    plans.gate_decided(session, project, request.phase, request.state, actor, now)
     if in_portfolio(change.state):
         return []
     return risk_flow.close_with_project(ctx, session, project, actor=actor, ended=change.state)

@@ -44,7 +44,7 @@ from services.gate_commands import end_holds
 from storage import audit, outbox
 from storage import projects as projects_store
 from storage import reminders as ledger
-from storage.sources import all_due_items, source_of, status_due
+from storage.sources import items_to_nudge, source_of, status_due
 from templates.reminders import escalation_messages, nudge_record
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def _reminder_plan(ctx: BotContext, now: datetime, *, assumed: set[str] | None =
     """`assumed`: when given, people with no cached zone get the PMO's, and are added to it."""
     rules = ctx.rules
     with ctx.db.read() as session:
-        items = all_due_items(session, now, rules)
+        items = items_to_nudge(session, now, rules)
         if not items:
             return ReminderPlan(), []
         people = {item.recipient for item in items}

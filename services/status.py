@@ -16,7 +16,9 @@ from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.status import CARRIED, StatusDraft, check_reporting
+from services import plans
 from services.context import BotContext
+from services.plans import ReportedBetter
 from storage import outbox
 from storage import projects as store
 from storage.projects import Project
@@ -74,9 +76,10 @@ def _store_status(ctx: BotContext, session: Session, user: str, draft: StatusDra
     draft = draft.carry_from(previous and {name: getattr(previous, name) for name in CARRIED})
     status = store.add_status(session, project=project, author=user, values=draft.values(),
                               now=now)
+    flag = plans.flag_for_status(ctx, session, project, status)
     delivery = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
-                              payload=status_card(ctx, project, status).as_payload(), now=now,
-                              requested_by=user)
+                              payload=status_card(ctx, project, status, flag).as_payload(),
+                              now=now, requested_by=user)
     status.card_delivery_id = delivery.id
     return delivery, project
 
@@ -103,7 +106,8 @@ def correct_status(ctx: BotContext, user: str, status_id: int, draft: StatusDraf
 
 def _card_update(ctx: BotContext, session: Session, project: Project, status: StatusUpdate,
                  now: datetime) -> outbox.Delivery | None:
-    payload = status_card(ctx, project, status).as_payload()
+    flag = plans.flag_for_status(ctx, session, project, status)
+    payload = status_card(ctx, project, status, flag).as_payload()
     if status.card_delivery_id is not None:
         return outbox.enqueue_card_update(session, status.card_delivery_id, payload, now)
     card = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
@@ -149,12 +153,14 @@ def _require_editable(ctx: BotContext, user: str, project: Project, status: Stat
                                       window_hours=ctx.rules.status.edit_window_hours)
 
 
-def status_card(ctx: BotContext, project: Project, status: StatusUpdate) -> Message:
-    """The Block Kit card for one update: what the channel shows and `/status KEY` repeats."""
+def status_card(ctx: BotContext, project: Project, status: StatusUpdate,
+                flag: ReportedBetter | None = None) -> Message:
+    """The Block Kit card for one update: what the channel shows and `/status KEY` repeats;
+    `flag`: the update reports better than the plan's numbers (services.plans)."""
     return ctx.renderer.message("status_card", "status.card_text", project=project,
                                 status=status, key=project.key,
                                 rag_word=ctx.renderer.rag_word(status.overall),
-                                summary=status.summary[:300])
+                                summary=status.summary[:300], flag=flag)
 
 
 def history(ctx: BotContext, key: str, count: int) -> tuple[Project, list[StatusUpdate]]:
@@ -180,9 +186,10 @@ def show_latest(ctx: BotContext, key: str) -> Message:
         if project is None:
             raise UserError("project.unknown", key=key)
         status = store.latest_status(session, project.id)
+        flag = status and plans.flag_for_status(ctx, session, project, status)
     if status is None:
         return ctx.renderer.text("status.none_yet", key=key)
-    return status_card(ctx, project, status)
+    return status_card(ctx, project, status, flag)
 
 
 # -- what the status form starts from -----------------------------------------------------------

@@ -4,11 +4,13 @@ from storage.audit import AuditEntry
 from storage.base import Base
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.inbox import InboxItem
+from storage.milestones import Milestone
 from storage.outbox import Delivery
+from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "InboxItem", "Project", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate",
-           "UserZone"]
+           "InboxItem", "Milestone", "Project", "ProjectPlan", "ReminderLedger", "Risk",
+           "RiskCounter", "StatusUpdate", "UserZone"]

@@ -19,6 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from pmo_rules.money import format_amount
 from pmo_rules.rag import Rag
 from templates.paging import pack_lines, truncate
 
@@ -87,7 +88,7 @@ class Renderer:
                                trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.do"])
         self.env.filters.update(esc=escape_mrkdwn, truncate_to=truncate,
                                 slackdate=self.slack_date, localdate=self.local_date,
-                                pack_lines=pack_lines, listing=self.listing)
+                                pack_lines=pack_lines, listing=self.listing, money=format_amount)
         self.env.globals.update(t=self.t, rag=self.rag, rag_label=self.rag_label, locale=locale)
         self._compiled: dict[str, Any] = {}
 

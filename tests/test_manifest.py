@@ -26,7 +26,7 @@ def test_http_manifest(capsys):
     found = manifest(capsys, "--url", "https://pmo.example.com/")
     url = "https://pmo.example.com/slack/events"
     commands = {c["command"]: c for c in found["features"]["slash_commands"]}
-    assert sorted(commands) == ["/gate", "/pmo", "/risk", "/status"]
+    assert sorted(commands) == ["/gate", "/milestone", "/pmo", "/risk", "/status"]
     for command in commands.values():
         assert command["url"] == url and command["should_escape"] is True
         assert command["description"] and command["usage_hint"]

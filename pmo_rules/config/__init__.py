@@ -12,9 +12,9 @@ Every unknown key is an error: a typo such as `cadance_days` must not silently l
 in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
-`reminders.py`, `digest.py`), each with its frozen dataclass and its parser; the checks they
-share are in `_checks.py`. This module puts them together: `Rules`, `parse_rules`, `RulesError`
-and `DEFAULT_RULES`.
+`reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`), each with its
+frozen dataclass and its parser; the checks they share are in `_checks.py`. This module puts
+them together: `Rules`, `parse_rules`, `RulesError` and `DEFAULT_RULES`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from typing import Any
 from pmo_rules.config._checks import _Invalid, _no_unknown_keys, _one_line, _section, _table
 from pmo_rules.config.digest import DigestRules, _parse_digest
 from pmo_rules.config.gates import GateRule, GatesRules, _parse_gates
+from pmo_rules.config.indicators import IndicatorRules, _parse_indicators
+from pmo_rules.config.milestones import MilestoneRules, _parse_milestones
+from pmo_rules.config.plans import PlanRules, _parse_plans
 from pmo_rules.config.pmo import PmoRules, _parse_pmo
 from pmo_rules.config.reminders import ReminderRules, _parse_reminders
 from pmo_rules.config.risk import RiskLevels, RiskRules, _parse_risk
@@ -32,7 +35,8 @@ from pmo_rules.config.status import StatusRules, _parse_status
 from pmo_rules.lifecycle import phase_index
 
 __all__ = [
-    "DEFAULT_RULES", "DEFAULT_SOURCE", "DigestRules", "GateRule", "GatesRules", "PmoRules",
+    "DEFAULT_RULES", "DEFAULT_SOURCE", "DigestRules", "GateRule", "GatesRules", "IndicatorRules",
+    "MilestoneRules", "PlanRules", "PmoRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",
 ]
@@ -67,6 +71,9 @@ class Rules:
     gates: GatesRules = GatesRules()
     reminders: ReminderRules = ReminderRules()
     digest: DigestRules = DigestRules()
+    indicators: IndicatorRules = IndicatorRules()
+    milestones: MilestoneRules = MilestoneRules()
+    plans: PlanRules = PlanRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -82,7 +89,8 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
         raise RulesError(source, bad.key, bad.reason) from None
 
 
-_SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest")
+_SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
+             "milestones", "plans")
 
 
 def _parse(data: Any) -> Rules:
@@ -96,6 +104,9 @@ def _parse(data: Any) -> Rules:
         gates=_parse_gates(_section(top, "gates")),
         reminders=_parse_reminders(_section(top, "reminders")),
         digest=_parse_digest(_section(top, "digest")),
+        indicators=_parse_indicators(_section(top, "indicators")),
+        milestones=_parse_milestones(_section(top, "milestones")),
+        plans=_parse_plans(_section(top, "plans")),
     )
 
 

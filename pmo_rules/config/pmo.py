@@ -25,6 +25,7 @@ from pmo_rules.config._checks import (
 
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 _LOCALES = ("en", "zh")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ class PmoRules:
     digest_channel: str | None = None
     holidays_country: str | None = None
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    currency: str = "CNY"
+    """ISO 4217 code that project budgets and costs are read and shown in."""
     max_years_ahead: int = 10
     """How far ahead a typed date may lie (a due date, a hold's end); further is a typo."""
 
@@ -49,7 +52,7 @@ class PmoRules:
 def _parse_pmo(table: dict) -> PmoRules:
     """[pmo]: people, time zone, language, channel and calendar."""
     keys = ("admins", "timezone", "locale", "digest_channel", "holidays_country", "working_days",
-            "max_years_ahead")
+            "currency", "max_years_ahead")
     _no_unknown_keys(table, "pmo", keys)
     d = PmoRules()
     return PmoRules(
@@ -59,6 +62,7 @@ def _parse_pmo(table: dict) -> PmoRules:
         digest_channel=_channel(table.get("digest_channel"), "pmo.digest_channel"),
         holidays_country=_country(table.get("holidays_country"), "pmo.holidays_country"),
         working_days=_working_days(table.get("working_days", list(d.working_days))),
+        currency=_currency(table.get("currency", d.currency)),
         max_years_ahead=_int_in(table.get("max_years_ahead", d.max_years_ahead),
                                 "pmo.max_years_ahead", 1, 100),
     )
@@ -116,3 +120,10 @@ def _working_days(value: Any) -> tuple[int, ...]:
         days.append(index)
     _unique(days, key)
     return tuple(sorted(days))
+
+
+def _currency(value: Any) -> str:
+    """An ISO 4217 code in capitals ("CNY", "EUR"): budgets are whole amounts in it."""
+    if isinstance(value, str) and _CURRENCY.fullmatch(value):
+        return value
+    raise _Invalid("pmo.currency", f'must be an ISO 4217 currency code such as "CNY"{_got(value)}')

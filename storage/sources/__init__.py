@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.reminders import DueItem
-from storage.sources import gate_vote, risk_due, status_due
+from storage.sources import gate_vote, milestone_due, risk_due, status_due
 
 
 class Source(Protocol):
@@ -42,12 +42,19 @@ class Source(Protocol):
         ...
 
 
-SOURCES: tuple[Source, ...] = (status_due.SOURCE, risk_due.SOURCE, gate_vote.SOURCE)
+SOURCES: tuple[Source, ...] = (status_due.SOURCE, risk_due.SOURCE, gate_vote.SOURCE,
+                               milestone_due.SOURCE)
 
 
 def source_of(kind: str) -> Source | None:
     return next((source for source in SOURCES if source.kind == kind), None)
 
 
-def all_due_items(session: Session, now: datetime, rules: Rules) -> list[DueItem]:
+def items_to_nudge(session: Session, now: datetime, rules: Rules) -> list[DueItem]:
+    """What the reminder planner nudges: the overdue items and the heads-ups before a date."""
     return [item for source in SOURCES for item in source.due_items(session, now, rules)]
+
+
+def all_due_items(session: Session, now: datetime, rules: Rules) -> list[DueItem]:
+    """The overdue items (what the digest lists)."""
+    return [item for item in items_to_nudge(session, now, rules) if item.overdue]

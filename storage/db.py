@@ -10,23 +10,18 @@ it. PostgreSQL is the multi-replica path and needs nothing special beyond a pool
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import inbox
 
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# A pooled PostgreSQL connection is pinged before use only when it sat idle at least this long:
-# a connection checked in milliseconds ago (any busy minute) is used as is, which saves a round
-# trip per transaction; one that waited (a quiet night, a server restart) is checked first.
-PING_AFTER_IDLE_SECONDS = 1.0
 _IMMEDIATE = "pmo_sqlite_immediate"
 
 
@@ -73,15 +68,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._turns = WriterTurns() if url.startswith("sqlite") else None
-        self._autocommit = None
-        if self._turns is None:
-            before_ack = make_engine(url, ping_after_idle=None, pool_size=4, max_overflow=12)
-            self._autocommit = before_ack.execution_options(isolation_level="AUTOCOMMIT")
-            # A disconnect seen by either pool means the server (or the way to it) went away:
-            # the other pool's idle connections are as dead, even those used a moment ago,
-            # which the idle ping would take for healthy. Drop them too.
-            _on_disconnect(self.engine, also=before_ack)
-            _on_disconnect(before_ack, also=self.engine)
+        self._autocommit = None if self._turns is not None else make_engine(
+            url, pool_pre_ping=False, pool_size=4, max_overflow=12).execution_options(
+            isolation_level="AUTOCOMMIT")
         self._writes = sessionmaker(self.engine.execution_options(**{_IMMEDIATE: True}),
                                     expire_on_commit=False)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)
@@ -119,7 +108,7 @@ class Database:
         """One statement, committed on its own (autocommit): the write before an `ack()`.
 
         One round trip on PostgreSQL: no BEGIN/COMMIT, and a pool of its own without the
-        main pool's idle ping (`IdlePing` below). A pooled
+        main pool's check-out ping (`pool_pre_ping` costs a round trip per check-out). A pooled
         connection the server dropped since (a restart, a failover) fails that one statement;
         it is retried once on a fresh connection, so a healthy database never shows it.
         """
@@ -154,68 +143,16 @@ class Database:
             self._autocommit.engine.dispose()
 
 
-def make_engine(url: str, *, ping_after_idle: float | None = PING_AFTER_IDLE_SECONDS,
-                pool_size: int = 10, max_overflow: int = 20) -> Engine:
-    """Create the engine for `url`, with the SQLite pragmas applied to every connection.
-
-    On PostgreSQL, `ping_after_idle` (seconds, None for never) is the pool's liveness check.
-    """
+def make_engine(url: str, *, pool_pre_ping: bool = True, pool_size: int = 10,
+                max_overflow: int = 20) -> Engine:
+    """Create the engine for `url`, with the SQLite pragmas applied to every connection."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
-    if ping_after_idle is not None:
-        IdlePing(ping_after_idle).attach(engine)
-    return engine
-
-
-def _on_disconnect(engine: Engine, *, also: Engine) -> None:
-    def dispose_the_other_pool(context) -> None:
-        if context.is_disconnect:
-            also.dispose()
-    event.listen(engine, "handle_error", dispose_the_other_pool)
-
-
-class IdlePing:
-    """Pessimistic disconnect handling, but only for connections that sat idle in the pool.
-
-    SQLAlchemy's `pool_pre_ping` pings on every check-out: a round trip per transaction, about a
-    seventh of the work after an ack under load. A connection the server dropped (a restart, a
-    failover, a network cut) is almost always one that has been idle since; a connection
-    checked in a moment ago was just working. So: note when each connection goes back to the
-    pool, and on check-out ping only those idle for `after` seconds or more. A failed ping
-    raises `DisconnectionError`, which makes the pool replace the connection (SQLAlchemy's
-    documented check-out hook). Any later disconnect is still detected by SQLAlchemy on use, and
-    invalidates the whole pool.
-    """
-
-    def __init__(self, after: float) -> None:
-        self.after = after
-
-    def attach(self, engine: Engine) -> None:
-        event.listen(engine, "checkin", self._checked_in)
-        event.listen(engine, "checkout", self._checked_out)
-
-    @staticmethod
-    def _checked_in(_dbapi_connection, record) -> None:
-        if record is not None:
-            record.info["pmo_idle_since"] = time.monotonic()
-
-    def _checked_out(self, dbapi_connection, record, _proxy) -> None:
-        since = record.info.get("pmo_idle_since")
-        if since is None or time.monotonic() - since < self.after:
-            return  # a new connection, or one that was working a moment ago
-        try:
-            cursor = dbapi_connection.cursor()
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                cursor.close()
-        except Exception as error:  # noqa: BLE001 - any failure means "this one is dead"
-            raise DisconnectionError(f"idle connection failed its ping: {type(error).__name__}") \
-                from error
+    return create_engine(url, pool_pre_ping=pool_pre_ping, pool_size=pool_size,
+                         max_overflow=max_overflow)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -211,6 +211,8 @@ def flag_for_status(ctx: BotContext, session: Session, project: Project,
                     status: StatusUpdate) -> ReportedBetter | None:
     """For a status card, in the caller's session: whether `status` (the latest update) says
     better than the numbers do; None without a plan or when it does not."""
+    if store.plan_of(session, project.id) is None:
+        return None  # most projects, most of the time: one indexed look-up, nothing loaded
     recent = project_store.recent_statuses(session, project.id, RECENT_FOR_PERCENT)
     if not recent or recent[0].id != status.id:
         recent = [status, *recent]

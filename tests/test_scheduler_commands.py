@@ -231,7 +231,8 @@ def test_commands_refuse_a_database_that_is_not_migrated(env, monkeypatch, tmp_p
 
 
 def test_scheduler_process_ticks_refuses_a_twin_and_stops_on_sigterm(tmp_path, slack):
-    """`pmo-bot scheduler` as its own process: its first tick posts the latest digest; a second
+    """`pmo-bot scheduler` as its own process, without the signing secret it never uses: its
+    first tick posts the latest digest; a second
     scheduler on the same SQLite file is refused; SIGTERM stops the first cleanly."""
     url = f"sqlite:///{tmp_path / 'pmo.sqlite3'}"
     upgrade(url)
@@ -239,8 +240,8 @@ def test_scheduler_process_ticks_refuses_a_twin_and_stops_on_sigterm(tmp_path, s
     rules.write_text(f'[pmo]\nadmins = ["{ADMIN}"]\ndigest_channel = "{GENERAL}"\n'
                      '[status]\nfirst_update_within_days = 0\n')  # due at once, no grace
     environment = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "DATABASE_URL": url,
-                   "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack.base_url,
-                   "PMO_RULES": str(rules)}
+                   "SLACK_API_URL": slack.base_url, "PMO_RULES": str(rules)}
+    environment.pop("SLACK_SIGNING_SECRET", None)  # it receives nothing: it needs no secret
     command = [str(Path(sys.executable).with_name("pmo-bot")), "scheduler"]
     first = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE, text=True)
     try:

@@ -23,7 +23,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(_args) -> int:
-    ctx = load_context()
+    ctx = load_context(needs=frozenset({"SLACK_BOT_TOKEN"}))  # it posts; it is never called
     lock = hold_single_instance(ctx.settings.database_url, "scheduler")
     ctx.inbox.only_process = lock is not None
     stop = threading.Event()

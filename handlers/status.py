@@ -71,7 +71,7 @@ def on_status(ctx: BotContext, ack, command: dict, respond) -> None:
 
 def _help(ctx: BotContext) -> str:
     return ctx.renderer.t("help.status", edit_hours=ctx.rules.status.edit_window_hours,
-                          most=HISTORY_MAX)
+                          most=HISTORY_MAX, currency=ctx.rules.pmo.currency)
 
 
 def show_history(ctx: BotContext, parsed: History, respond) -> None:

@@ -32,6 +32,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.status import (
     DIMENSIONS,
+    MONEY,
     NOT_RATED,
     NOTE_MAX,
     SUMMARY_MAX,
@@ -50,7 +51,8 @@ from services.status import (
 )
 
 MAX_OPTIONS = 100  # Slack's limit for a static_select; more projects get a KEY text box
-PREFILLED = ("overall", *DIMENSIONS, "percent_complete", "summary", "blockers", "next_steps")
+PREFILLED = ("overall", *DIMENSIONS, "percent_complete", *MONEY, "summary", "blockers",
+             "next_steps")
 """What a form starting from an update carries over: all of it, the summary too (the issue
 asks for the form "pre-filled with the last update"; a PM rewrites what changed rather than
 retyping what did not)."""
@@ -107,7 +109,14 @@ def notice_view(ctx: BotContext, text: str) -> dict[str, Any]:
 
 
 def _values(status: StatusUpdate | None, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(status, name) for name in names} if status is not None else {}
+    """The form's starting values; amounts as a person types them (`150000`, `1234.5`)."""
+    if status is None:
+        return {}
+    values = {name: getattr(status, name) for name in names}
+    for name in MONEY:
+        if values.get(name) is not None:
+            values[name] = format(values[name].normalize(), "f")
+    return values
 
 
 def _render(ctx: BotContext, callback: Callback, title_key: str, metadata: str,
@@ -115,6 +124,7 @@ def _render(ctx: BotContext, callback: Callback, title_key: str, metadata: str,
     return ctx.renderer.view("status_modal", callback_id=callback, title_key=title_key,
                              metadata=metadata, values=values, block=Block, action=Action,
                              not_rated=NOT_RATED, summary_max=SUMMARY_MAX, note_max=NOTE_MAX,
+                             money_fields=MONEY, currency=ctx.rules.pmo.currency,
                              **project_part)
 
 

@@ -27,6 +27,8 @@ class Block(StrEnum):
     SCOPE = "scope"
     QUALITY = "quality"
     PERCENT = "percent_complete"
+    ACTUAL_COST = "actual_cost"
+    ESTIMATE = "estimate_at_completion"
     SUMMARY = "summary"
     BLOCKERS = "blockers"
     NEXT_STEPS = "next_steps"

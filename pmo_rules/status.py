@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from pmo_rules import text
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.money import parse_amount
 from pmo_rules.projects import parse_key
 from pmo_rules.rag import Rag, parse_rag
 
@@ -22,15 +24,19 @@ SUMMARY_MAX = 2000
 NOTE_MAX = 1000
 DIMENSIONS = ("schedule", "cost", "scope", "quality")
 NOT_RATED = "none"  # the form's choice for "no rating" on an optional dimension
-CARRIED = (*DIMENSIONS, "percent_complete")
+MONEY = ("actual_cost", "estimate_at_completion")
+"""Cost to date (AC, `spent:`) and the PM's estimate at completion (`eac:`), in `[pmo] currency`."""
+CARRIED = (*DIMENSIONS, "percent_complete", *MONEY)
 """What a one-liner that does not set it carries over from the project's previous update."""
 HISTORY_DEFAULT = 10
 HISTORY_MAX = 100
 OPTIONS = {"s": "schedule", "schedule": "schedule", "c": "cost", "cost": "cost",
            "scope": "scope", "q": "quality", "quality": "quality",
-           "pct": "percent_complete", "percent": "percent_complete"}
-"""The one-liner's options (`s:red c:green pct:40`): a dimension takes the form's words (a RAG
-colour, or `none` for "not rated"), `pct:` a whole number from 0 to 100."""
+           "pct": "percent_complete", "percent": "percent_complete",
+           "spent": "actual_cost", "eac": "estimate_at_completion"}
+"""The one-liner's options (`s:red c:green pct:40 spent:150000 eac:420000`): a dimension takes
+the form's words (a RAG colour, or `none` for "not rated"), `pct:` a whole number from 0 to
+100, `spent:` and `eac:` an amount as a budget is typed (`pmo_rules.money`)."""
 SUBCOMMANDS = ("help", "edit", "history")
 
 
@@ -46,6 +52,8 @@ class StatusDraft:
     scope: Rag | None = None
     quality: Rag | None = None
     percent_complete: int | None = None
+    actual_cost: Decimal | None = None
+    estimate_at_completion: Decimal | None = None
     blockers: str | None = None
     next_steps: str | None = None
     given: frozenset[str] | None = None
@@ -57,14 +65,16 @@ class StatusDraft:
         """Column values (RAGs as their words), also what the audit log records."""
         return {"overall": self.overall.value, "summary": self.summary,
                 **{d: getattr(self, d) and getattr(self, d).value for d in DIMENSIONS},
-                "percent_complete": self.percent_complete, "blockers": self.blockers,
+                "percent_complete": self.percent_complete, "actual_cost": self.actual_cost,
+                "estimate_at_completion": self.estimate_at_completion,
+                "blockers": self.blockers,
                 "next_steps": self.next_steps, "carried": ",".join(self.carried) or None}
 
     def carry_from(self, previous: Mapping[str, object] | None) -> StatusDraft:
-        """A one-liner's draft with what it did not set (dimension ratings, percent complete)
-        taken from the project's `previous` update (column values), so a quick update never
-        drops them silently; `carried` names them for the card. The form's drafts, which set
-        every field, are returned as they are."""
+        """A one-liner's draft with what it did not set (dimension ratings, percent complete,
+        cost to date, estimate at completion) taken from the project's `previous` update
+        (column values), so a quick update never drops them silently; `carried` names them
+        for the card. The form's drafts, which set every field, are returned as they are."""
         if self.given is None or previous is None:
             return self
         values: dict[str, object] = {}
@@ -72,7 +82,7 @@ class StatusDraft:
             earlier = previous.get(name)
             if name in self.given or earlier is None:
                 continue
-            values[name] = earlier if name == "percent_complete" else Rag(earlier)
+            values[name] = Rag(earlier) if name in DIMENSIONS else earlier
         return replace(self, carried=tuple(values), **values)
 
 
@@ -197,6 +207,8 @@ def _take_options(rest: str) -> tuple[str, dict[str, object]]:
 def _option_value(name: str, typed: str, value: str) -> object:
     if name == "percent_complete":
         return parse_percent(value)
+    if name in MONEY:
+        return parse_money(value, field=name)
     if value.strip().lower() == NOT_RATED:
         return None
     rag = parse_rag(value)
@@ -229,8 +241,9 @@ def make_draft(*, key: str, overall: Rag, summary: str, **optional: object) -> S
     if percent is not None and not (isinstance(percent, int) and 0 <= percent <= 100):
         raise UserError("status.percent_range", field="percent_complete", usage=USAGE)
     cleaned = {name: (value or None) for name, value in optional.items() if name != "given"}
-    if percent == 0:
-        cleaned["percent_complete"] = 0
+    for name in ("percent_complete", *MONEY):
+        if optional.get(name) is not None:
+            cleaned[name] = optional[name]  # 0 is a value (0%, nothing spent yet), not "none"
     if "given" in optional:
         cleaned["given"] = optional["given"]
     return StatusDraft(key=key, overall=overall, summary=summary, **cleaned)
@@ -247,6 +260,7 @@ def draft_from_form(form: Mapping[str, str | None]) -> StatusDraft:
     dimensions = {name: _form_rag(form, name, required=False) for name in DIMENSIONS}
     return make_draft(key=key, overall=overall, summary=form.get("summary") or "",
                       percent_complete=parse_percent(form.get("percent_complete")),
+                      **{name: parse_money(form.get(name), field=name) for name in MONEY},
                       blockers=_note(form.get("blockers")),
                       next_steps=_note(form.get("next_steps")), **dimensions)
 
@@ -279,6 +293,19 @@ def parse_percent(value: str | None) -> int | None:
     if not (digits.isascii() and digits.isdigit()) or int(digits) > 100:
         raise UserError("status.percent_range", field="percent_complete", usage=USAGE)
     return int(digits)
+
+
+def parse_money(value: str | None, *, field: str) -> Decimal | None:
+    """`spent:` / `eac:` or the form's boxes: blank is 'not given'; otherwise an amount as a
+    budget is typed. A cost to date may be 0 (nothing spent yet), an estimate at completion not."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_amount(value, field=field, allow_zero=field == "actual_cost", usage=USAGE)
+    except UserError as error:
+        if error.key == "money.zero":
+            raise UserError("status.estimate_zero", field=field, usage=USAGE) from None
+        raise
 
 
 def check_reporting(key: str, state: str) -> None:

@@ -188,11 +188,11 @@ class PlanShown:
             != (self.baseline.start, self.baseline.finish, self.baseline.budget))
 
 
-def shown_plan(ctx: BotContext, row: ProjectPlan, percent: int | None = None,
+def shown_plan(ctx: BotContext, row: ProjectPlan, progress: Progress | None = None,
                milestones: list[MilestoneDates] | None = None) -> PlanShown:
     today = ctx.now().astimezone(ctx.rules.pmo.tz).date()
     baseline = baseline_of(row)
-    figures = compute(baseline, Progress(percent), milestones or [], today,
+    figures = compute(baseline, progress or Progress(), milestones or [], today,
                       ctx.rules.indicators, WorkCalendar.of(ctx.rules.pmo))
     return PlanShown(row.start_on, row.finish_on, float(row.budget), row.sponsor_id, row.method,
                      baseline, ctx.rules.pmo.currency, figures)
@@ -201,7 +201,8 @@ def shown_plan(ctx: BotContext, row: ProjectPlan, percent: int | None = None,
 def plan_for_card(ctx: BotContext, project: Project,
                   recent: list[StatusUpdate]) -> PlanShown | None:
     """The plan of one project with today's indicators, from its updates (`recent`, newest
-    first: the latest percent complete reported), and whether the latest update's colours are
+    first: the latest percent complete, cost to date and estimate at completion reported), and
+    whether the latest update's colours are
     better than the numbers."""
     with ctx.db.read() as session:
         return _with_indicators(ctx, session, project, recent)
@@ -221,7 +222,18 @@ def flag_for_status(ctx: BotContext, session: Session, project: Project,
 
 
 RECENT_FOR_PERCENT = 10
-"""How far back a percent complete is carried forward when the latest update has none."""
+"""How far back a percent complete, a cost to date or an estimate at completion is carried
+forward when the latest update has none."""
+
+
+def latest_progress(recent: list[StatusUpdate]) -> Progress:
+    """The last known percent complete, cost to date (AC) and estimate at completion among
+    `recent` updates (newest first): each carries forward until an update gives a new one."""
+    def last(name: str) -> object:
+        return next((getattr(s, name) for s in recent if getattr(s, name) is not None), None)
+    actual, estimate = last("actual_cost"), last("estimate_at_completion")
+    return Progress(last("percent_complete"), None if actual is None else float(actual),
+                    None if estimate is None else float(estimate))
 
 
 def _with_indicators(ctx: BotContext, session: Session, project: Project,
@@ -229,11 +241,10 @@ def _with_indicators(ctx: BotContext, session: Session, project: Project,
     row = store.plan_of(session, project.id)
     if row is None:
         return None
-    percent = next((s.percent_complete for s in recent if s.percent_complete is not None), None)
     milestones = [MilestoneDates(m.ref(project.key), m.due_on, m.forecast_on, m.done_on,
                                  m.weight)
                   for m in milestone_store.milestones_of(session, project.id)]
-    shown = shown_plan(ctx, row, percent, milestones)
+    shown = shown_plan(ctx, row, latest_progress(recent), milestones)
     if not recent:
         return shown
     latest = recent[0]

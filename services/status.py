@@ -160,7 +160,8 @@ def status_card(ctx: BotContext, project: Project, status: StatusUpdate,
     return ctx.renderer.message("status_card", "status.card_text", project=project,
                                 status=status, key=project.key,
                                 rag_word=ctx.renderer.rag_word(status.overall),
-                                summary=status.summary[:300], flag=flag)
+                                summary=status.summary[:300], flag=flag,
+                                currency=ctx.rules.pmo.currency)
 
 
 def history(ctx: BotContext, key: str, count: int) -> tuple[Project, list[StatusUpdate]]:

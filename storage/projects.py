@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import Connection, ForeignKey, Index, String, Text, false, func, select
+from sqlalchemy import Connection, ForeignKey, Index, Numeric, String, Text, false, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage import audit
@@ -52,6 +53,10 @@ class StatusUpdate(Base):
     scope: Mapped[str | None] = mapped_column(String(5))
     quality: Mapped[str | None] = mapped_column(String(5))
     percent_complete: Mapped[int | None]
+    actual_cost: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    """Actual cost to date (AC) in `[pmo] currency`, as reported (`spent:`)."""
+    estimate_at_completion: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    """The PM's own estimate at completion (`eac:`), shown beside the computed EAC."""
     summary: Mapped[str] = mapped_column(Text)
     blockers: Mapped[str | None] = mapped_column(Text)
     next_steps: Mapped[str | None] = mapped_column(Text)
@@ -127,6 +132,12 @@ def add_project(session: Session, *, key: str, name: str, pm_id: str, channel_id
     return project
 
 
+def _audited(values: dict[str, object]) -> dict[str, object]:
+    """Values as the audit log's JSON holds them: amounts as their exact text (`150000.00`)."""
+    return {name: str(value) if isinstance(value, Decimal) else value
+            for name, value in values.items()}
+
+
 def add_status(session: Session, *, project: Project, author: str, values: dict[str, object],
                now: datetime) -> StatusUpdate:
     """Insert a status update and its audit entry (the card is the caller's to enqueue)."""
@@ -135,7 +146,7 @@ def add_status(session: Session, *, project: Project, author: str, values: dict[
     project.last_status_at = now
     session.flush()
     audit.record(session, at=now, actor=author, action="status.posted", subject_type="status",
-                 subject_id=status.id, project_id=project.id, after=values)
+                 subject_id=status.id, project_id=project.id, after=_audited(values))
     return status
 
 
@@ -147,7 +158,8 @@ def edit_status(session: Session, *, status: StatusUpdate, editor: str,
         setattr(status, name, value)
     status.edited_at = now
     audit.record(session, at=now, actor=editor, action="status.edited", subject_type="status",
-                 subject_id=status.id, project_id=status.project_id, before=before, after=values)
+                 subject_id=status.id, project_id=status.project_id, before=_audited(before),
+                 after=_audited(values))
 
 
 def set_digest(session: Session, *, project: Project, on: bool, actor: str,

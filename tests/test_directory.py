@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.standin.directory import BOT_USER_ID
 from storage.projects import Project
 from storage.reminders import UserZone
-from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL
 from tests.support.risks import add, count, risk, row
 
 GONE, ROBOT, SECRET = "UGONE01", "UROBOT1", "CSECRET1"
@@ -53,7 +53,8 @@ def test_a_risk_owner_who_is_not_an_active_person_is_refused_with_the_fix(apollo
     assert says in reply and "Nothing was saved" in reply and "`@name`" in reply, reply
     assert "a risk's owner" in reply
     assert count(apollo) == 0
-    assert not apollo.slack.calls("chat.postMessage")  # no card, and no DM to the bot
+    posted = {call.args["channel"] for call in apollo.slack.calls("chat.postMessage")}
+    assert not posted & {APOLLO_CHANNEL, owner}  # no card, and no DM to the would-be owner
 
     add(apollo, f"Vendor may slip p:4 i:5 owner:<@{BOB}|bob>")
     reply = risk(apollo, f"update APOLLO-R1 p:2 owner:<@{owner}|x>")

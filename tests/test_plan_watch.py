@@ -111,7 +111,7 @@ def test_the_digest_sections_in_chinese(database_url, slack):
         body = digest_text(slack)
     finally:
         bot.close()
-    assert "*汇报优于数据*（1）\n• *APOLLO* 汇报为 :large_green_circle: *绿* · 指标显示 " \
+    assert "*汇报优于数据* · 1 个项目\n• *APOLLO* 汇报为 :large_green_circle: *绿* · 指标显示 " \
         ":red_circle: *红*：SPI 0.30，CPI 0.60，APOLLO-M2 延迟 15 个工作日" in body
     assert "*进度与成本*" in body and "_本周延迟的里程碑（1）_" in body
     assert "_未来 14 天内到期的里程碑（1）_" in body

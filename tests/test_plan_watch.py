@@ -11,7 +11,7 @@ import pytest
 from handlers.portfolio_views import portfolio_messages
 from storage.digest import load_digest
 from storage.projects import project_by_key
-from tests.support import ADMIN, ALICE, BOB, GENERAL, START, make_bot
+from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, GENERAL, START, make_bot
 from tests.support.gates import add_apollo, say
 from tests.support.scheduling import add_project, pmo_rules, run
 from tests.test_home import open_home, texts
@@ -137,3 +137,13 @@ def test_statements_do_not_grow_with_the_number_of_planned_projects(pmo):
     assert one[0] <= 12  # the bound for the whole digest
     home = texts(open_home(pmo, ALICE))
     assert home.count("numbers say :red_circle: *Red*") == 4
+
+
+def test_a_projects_own_digest_has_its_plan_sections(pmo, slack):
+    watermelon(pmo)
+    assert "digest" in say(pmo, "/pmo", "project APOLLO digest on", ADMIN).lower()
+    run(pmo)
+    [own] = [m for m in slack.messages(APOLLO_CHANNEL) if m["text"].startswith("APOLLO digest")]
+    body = str(own["blocks"])
+    assert "*Reported better than the numbers* (1)" in body
+    assert "*APOLLO-M2* Wave 2 · due 2026-11-20 · now 2026-12-11" in body

@@ -18,6 +18,7 @@ from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action
 from pmo_rules.values import ProjectButton
+from services import plans as plans_service
 from services.context import BotContext
 from services.gates import waiting_for
 from services.projects import managed_by
@@ -46,8 +47,10 @@ def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
     waiting = waiting_for(ctx, user)
     votes = [pending_row(pending, now, ctx.renderer.tz) for pending in waiting[:MAX_VOTES]]
     projects, latest, ended = managed_by(ctx, user, MAX_PROJECTS + 1)
+    shown = projects[:MAX_PROJECTS]
+    flags = plans_service.flags_of(ctx, [p.id for p in shown]) if shown else {}
     rows = [(project, project_standing(ctx, project, latest.get(project.id), now),
-             ProjectButton(project.key).encode()) for project in projects[:MAX_PROJECTS]]
+             ProjectButton(project.key).encode(), flags.get(project.id)) for project in shown]
     ended_line = {"keys": [p.key for p in ended[:ENDED_SHOWN]], "count": len(ended),
                   "more": max(0, len(ended) - ENDED_SHOWN)} if ended else None
     return ctx.renderer.view("home", votes=votes, votes_more=len(waiting) - len(votes),

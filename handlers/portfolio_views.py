@@ -1,7 +1,8 @@
 """What `/pmo projects` and `/pmo project KEY` show: the portfolio, and one project's card.
 
 Two queries whatever the portfolio's size (the projects, and every project's latest update in
-one go), and the same `Standing` judgement as the Home tab. The portfolio is what
+one go), and the same `Standing` judgement as the Home tab; two more for the plans'
+reported-better flags (services.plans.flags_of). The portfolio is what
 `pmo_rules.portfolio.split_portfolio` says it is (active and on-hold projects); cancelled and
 closed ones are named on a line of their own. It is split into as many messages as Slack's size
 limits need, up to the five posts a response_url takes: one page; `page:2` shows the next.
@@ -49,7 +50,9 @@ def portfolio_messages(ctx: BotContext, rule: ProjectFilter | None = None) -> li
     ended = [p for p in ended if _ended_shown(rule, p)]
     if not rows and not ended:
         return [ctx.renderer.text("portfolio.none_match", words=rule.words())]
-    lines = [ctx.renderer.t("portfolio.row", project=p, standing=s) for p, s in rows]
+    flags = plans_service.flags_of(ctx) if rows else {}
+    lines = [ctx.renderer.t("portfolio.row", project=p, standing=s, flag=flags.get(p.id))
+             for p, s in rows]
     pages = page_lines(lines)
     first = (rule.page - 1) * MAX_MESSAGES
     shown = pages[first:first + MAX_MESSAGES] or ([[]] if rule.page == 1 else [])

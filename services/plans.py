@@ -23,12 +23,14 @@ from pmo_rules.indicators import (
     reported_better,
 )
 from pmo_rules.lifecycle import in_portfolio
+from pmo_rules.plan_watch import flags, progress_of
 from pmo_rules.schedule import WorkCalendar
 from services import directory
 from services.context import BotContext
 from storage import milestones as milestone_store
 from storage import plans as store
 from storage import projects as project_store
+from storage.plan_facts import RECENT, plan_facts
 from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
 from templates.errors import error_text
@@ -221,7 +223,7 @@ def flag_for_status(ctx: BotContext, session: Session, project: Project,
     return None if shown is None else shown.flag
 
 
-RECENT_FOR_PERCENT = 10
+RECENT_FOR_PERCENT = RECENT
 """How far back a percent complete, a cost to date or an estimate at completion is carried
 forward when the latest update has none."""
 
@@ -229,11 +231,17 @@ forward when the latest update has none."""
 def latest_progress(recent: list[StatusUpdate]) -> Progress:
     """The last known percent complete, cost to date (AC) and estimate at completion among
     `recent` updates (newest first): each carries forward until an update gives a new one."""
-    def last(name: str) -> object:
-        return next((getattr(s, name) for s in recent if getattr(s, name) is not None), None)
-    actual, estimate = last("actual_cost"), last("estimate_at_completion")
-    return Progress(last("percent_complete"), None if actual is None else float(actual),
-                    None if estimate is None else float(estimate))
+    return progress_of(recent)
+
+
+def flags_of(ctx: BotContext, project_ids: list[int] | None = None
+             ) -> dict[int, ReportedBetter]:
+    """The reported-better flag of every project among these (None: the portfolio's) that has
+    one, by id, for `/pmo projects` and the Home tab: two queries whatever their number
+    (storage.plan_facts), the same judgement as `/pmo project KEY`."""
+    with ctx.db.read() as session:
+        facts = plan_facts(session, project_ids)
+    return flags(facts, ctx.now(), ctx.rules)
 
 
 def _with_indicators(ctx: BotContext, session: Session, project: Project,

@@ -4,7 +4,9 @@ The portfolio part costs three queries whatever the number of projects (the proj
 project's latest status, every project's status as it stood a week ago) and each source of
 overdue items one or two more. The risk and gate sections plug in as `DigestSection`s in
 `EXTRA_SECTIONS` (storage/digest_sections.py); each brings one query and its own block
-template.
+template. The plan sections ("Reported better than the numbers", "Schedule and cost") cost
+two more: the plans with their recent updates, and the milestones (storage/plan_facts.py), judged by
+pmo_rules/plan_watch.py.
 
 A project's own digest (`/pmo project KEY digest on`) is the same report narrowed to that
 project; `load_project_digests` reads every such project's in the same handful of statements.
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from pmo_rules.config import Rules
 from pmo_rules.digest import DigestData, LatestStatus, ProjectFacts, compose
 from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.plan_watch import digest_sections
 from pmo_rules.reminders import DueItem
 from storage.digest_sections import (
     GateSection,
@@ -32,6 +35,7 @@ from storage.digest_sections import (
     top_of_each,
     top_of_each_by_project,
 )
+from storage.plan_facts import plan_facts
 from storage.projects import Project, StatusUpdate
 from storage.sources import all_due_items
 
@@ -75,7 +79,8 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
                    if (context := section.context(top_of_each(session, section.lists(now, rules)),
                                                   now, rules)) is not None)
-    return DigestData(report, extras)
+    plan_sections = digest_sections(plan_facts(session).values(), now, rules)
+    return DigestData(report, extras + plan_sections)
 
 
 def digest_projects(session: Session) -> list[DigestProject]:
@@ -101,9 +106,12 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
     latest, week_ago = _statuses(session, now, ids)
     overdue = _by_project(all_due_items(session, now, rules))
     extras = _extras_by_project(session, now, rules, ids)
+    facts = plan_facts(session, ids)
     return {p.id: DigestData(compose([p], latest, week_ago, overdue.get(p.key, ()), now,
                                      rules.status, tz=rules.pmo.tz),
-                             extras.get(p.key, ()), project=p)
+                             extras.get(p.key, ()) + digest_sections(
+                                 [facts[p.id]] if p.id in facts else [], now, rules),
+                             project=p)
             for p in projects}
 
 

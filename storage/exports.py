@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.audit import AuditEntry
 from storage.gates import GateRequest
+from storage.milestones import Milestone
+from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
 from storage.reminders import UserZone
 
@@ -25,6 +28,45 @@ def gate_requests(session: Session) -> Iterator[tuple[GateRequest, str]]:
     yield from session.execute(
         select(GateRequest, Project.key).join(Project, GateRequest.project_id == Project.id)
         .order_by(Project.key, GateRequest.requested_at, GateRequest.id))
+
+
+def milestones(session: Session) -> Iterator[tuple[Milestone, str]]:
+    """Every milestone, open or done, with its project's KEY."""
+    yield from session.execute(
+        select(Milestone, Project.key).join(Project, Milestone.project_id == Project.id)
+        .order_by(Project.key, Milestone.number))
+
+
+def projects_with_plans(session: Session) -> list[tuple[Project, ProjectPlan | None]]:
+    """Every project, by KEY, with its plan (None without one)."""
+    return [(project, plan) for project, plan in session.execute(
+        select(Project, ProjectPlan).outerjoin(ProjectPlan, ProjectPlan.project_id == Project.id)
+        .order_by(Project.key))]
+
+
+def milestones_by_project(session: Session) -> dict[int, list[Milestone]]:
+    """Every milestone, grouped by project id, in number order (one query)."""
+    grouped: dict[int, list[Milestone]] = {}
+    for row in session.scalars(select(Milestone).order_by(Milestone.project_id,
+                                                          Milestone.number)):
+        grouped.setdefault(row.project_id, []).append(row)
+    return grouped
+
+
+def recent_statuses_by_project(session: Session, before: datetime,
+                               per_project: int) -> dict[int, list[StatusUpdate]]:
+    """Each project's latest `per_project` status updates posted before `before`, newest
+    first, grouped by project id (one query: a window function ranks them per project)."""
+    rank = func.row_number().over(partition_by=StatusUpdate.project_id,
+                                  order_by=(StatusUpdate.created_at.desc(),
+                                            StatusUpdate.id.desc())).label("rank")
+    ranked = select(StatusUpdate, rank).where(StatusUpdate.created_at < before).subquery()
+    update = aliased(StatusUpdate, ranked)
+    grouped: dict[int, list[StatusUpdate]] = {}
+    for row in session.scalars(select(update).where(ranked.c.rank <= per_project)
+                               .order_by(ranked.c.project_id, ranked.c.rank)):
+        grouped.setdefault(row.project_id, []).append(row)
+    return grouped
 
 
 def audit_entries(session: Session, project_id: int | None = None, *, offset: int = 0,

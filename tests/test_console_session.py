@@ -50,7 +50,8 @@ def test_status_update_shows_card_and_confirmation(demo):
         "  │ Complete: 68%\n"
         "  │ Vendor API & <legacy> slipped; told @bob in #apollo\n"
         "  │ Carried over from the previous update: schedule, cost, scope, quality, percent "
-        "complete. Set them in the update, e.g. s:green, pct:40, or s:none to drop a rating.\n"
+        "complete. Set them in the update, e.g. s:green, pct:40, spent:150000, "
+        "or s:none to drop a rating.\n"
         "  │ Posted by @alice · 2026-11-20 10:00\n"
         "  ┌ PMO Bot · only visible to you\n"
         "  │ ✅ Status for APOLLO recorded (Amber). The card is going to #apollo.\n")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from pmo_rules import milestones as milestone_rules
 from pmo_rules.config import Rules
 from pmo_rules.schedule import WorkCalendar
+from pmo_rules.working_days import DayCounter
 from services.indicators import portfolio_indicators
 from storage import exports as store
 from storage import risks as risk_store
@@ -94,7 +95,7 @@ def _audit(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
 
 
 def _milestones(session: Session, rules: Rules, today: date) -> Iterable[Row]:
-    calendar = WorkCalendar.of(rules.pmo)
+    calendar = DayCounter(WorkCalendar.of(rules.pmo))
     for row, key in store.milestones(session):
         yield {"id": row.ref(key), "project": key, "number": row.number, "title": row.title,
                "owner": row.owner_id, "weight": row.weight, "due_on": row.due_on,

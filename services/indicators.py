@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
@@ -29,23 +30,22 @@ from pmo_rules.indicators import (
     reported_better,
 )
 from pmo_rules.schedule import WorkCalendar
-from services.plans import RECENT_FOR_PERCENT, baseline_of, latest_progress
+from pmo_rules.working_days import DayCounter
+from services.plans import RECENT_FOR_PERCENT, latest_progress
 from storage import exports as store
-from storage.milestones import Milestone
-from storage.plans import ProjectPlan
-from storage.projects import Project, StatusUpdate
 
 
 @dataclass(frozen=True)
 class ProjectFigures:
-    """One project's indicators on one day: nothing indicated without a plan (as on its card);
-    `latest` is the last update by that day, `flag` whether its colours say better than the
-    numbers."""
+    """One project's indicators on one day: nothing indicated without a plan (as on its card).
+    `project` has the project's id, key, name, phase, state and pm_id; `latest` is the last
+    update by that day (overall, schedule, cost, created_at, …); `flag` whether its colours say
+    better than the numbers."""
 
-    project: Project
+    project: Row
     baseline: Baseline | None
     indicators: Indicators
-    latest: StatusUpdate | None
+    latest: Row | None
     flag: ReportedBetter | None
 
 
@@ -57,28 +57,31 @@ def end_of(today: date, rules: Rules) -> datetime:
 def portfolio_indicators(session: Session, rules: Rules, today: date) -> Iterator[ProjectFigures]:
     """Every project, by KEY, with its indicators on `today` (a local date)."""
     end = end_of(today, rules)
-    calendar = WorkCalendar.of(rules.pmo)
+    calendar = DayCounter(WorkCalendar.of(rules.pmo))
     projects = store.projects_with_plans(session)
     milestones = store.milestones_by_project(session)
     statuses = store.recent_statuses_by_project(session, end, RECENT_FOR_PERCENT)
-    for project, plan in projects:
+    for project in projects:
         recent = statuses.get(project.id, [])
-        yield figures_of(project, plan, milestones.get(project.id, []), recent, today, end,
-                         rules, calendar)
+        yield figures_of(project, milestones.get(project.id, []), recent, today, end, rules,
+                         calendar)
 
 
-def figures_of(project: Project, plan: ProjectPlan | None, milestones: list[Milestone],
-               recent: list[StatusUpdate], today: date, end: datetime, rules: Rules,
-               calendar: WorkCalendar) -> ProjectFigures:
+def figures_of(project: Row, milestones: list[Row], recent: list[Row], today: date,
+               end: datetime, rules: Rules, calendar: DayCounter) -> ProjectFigures:
     latest = recent[0] if recent else None
-    if plan is None:
+    if not project.has_plan:
         return ProjectFigures(project, None, Indicators(), latest, None)
-    baseline = baseline_of(plan) if plan.baselined_at and plan.baselined_at < end else None
-    dates = [MilestoneDates(m.ref(project.key), m.due_on, m.forecast_on,
+    baseline = None
+    if project.baselined_at is not None and project.baselined_at < end:
+        baseline = Baseline(project.baseline_start, project.baseline_finish,
+                            float(project.baseline_budget))
+    key = project.key
+    dates = [MilestoneDates(f"{key}-M{m.number}", m.due_on, m.forecast_on,
                             m.done_on if m.done_on and m.done_on <= today else None, m.weight)
              for m in milestones if m.created_at < end]
     figures = compute(baseline, latest_progress(recent), dates, today, rules.indicators,
-                      calendar)
+                      calendar)  # type: ignore[arg-type]  # counts as WorkCalendar does
     flag = None
     if latest is not None:
         reported = {"overall": latest.overall, "schedule": latest.schedule, "cost": latest.cost}

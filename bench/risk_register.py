@@ -51,7 +51,7 @@ def main() -> None:
         _time("overdue_risks(today)",
               lambda: store.overdue_risks(session, date(2026, 12, 1)))
     _time("export risks --format csv",
-          lambda: write_csv(ctx.db, DEFAULT_RULES, LOGS["risks"], io.StringIO()))
+          lambda: write_csv(ctx.db, DEFAULT_RULES, LOGS["risks"], io.StringIO(), date.today()))
     ctx.db.dispose()
 
 

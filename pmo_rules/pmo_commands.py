@@ -189,6 +189,13 @@ def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.
     return ref.id
 
 
+ALSO_UNDER_PMO: tuple[str, ...] = ("milestone",)
+"""Top-level slash commands whose words also work after `/pmo` (`/pmo milestone …`): the rule
+for every new top-level command (later `issue`, `action`, `decision`, `change`, `lesson`), so a
+workspace that would rather not add commands can leave them out of its app
+(`pmo-bot manifest --without-top-level`). Each is in SUBCOMMANDS (a test holds them together)."""
+
+
 @dataclass(frozen=True)
 class MilestoneWords:
     """`/pmo milestone …`: the same words as `/milestone …`, answered by its handler."""

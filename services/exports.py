@@ -15,11 +15,16 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pmo_rules import milestones as milestone_rules
 from pmo_rules.config import Rules
+from pmo_rules.schedule import WorkCalendar
+from pmo_rules.working_days import DayCounter
+from services.indicators import portfolio_indicators
 from storage import exports as store
 from storage import risks as risk_store
 from storage.db import Database
@@ -33,7 +38,8 @@ class Log:
     columns: tuple[str, ...]
     people: tuple[str, ...]
     """Columns holding a person's id (or a list of ids): a `<column>_name` column follows each."""
-    rows: Callable[[Session, Rules], Iterable[Row]]
+    rows: Callable[[Session, Rules, date], Iterable[Row]]
+    """The rows, from a session, the rules in force and the day (the PMO's date) they are as of."""
 
     @property
     def header(self) -> tuple[str, ...]:
@@ -45,7 +51,7 @@ class Log:
         return tuple(names)
 
 
-def _risks(session: Session, rules: Rules) -> Iterable[Row]:
+def _risks(session: Session, rules: Rules, _today: date) -> Iterable[Row]:
     for risk in risk_store.every_risk(session):
         yield {"id": str(risk.ref), "project": risk.project.key, "number": risk.number,
                "title": risk.title, "description": risk.description, "trigger": risk.trigger,
@@ -60,7 +66,7 @@ def _risks(session: Session, rules: Rules) -> Iterable[Row]:
                "closed_at": risk.closed_at, "closed_by": risk.closed_by}
 
 
-def _status(session: Session, _rules: Rules) -> Iterable[Row]:
+def _status(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
     for update, key in store.status_updates(session):
         yield {"id": update.id, "project": key, "created_at": update.created_at,
                "author": update.author_id, "overall": update.overall,
@@ -70,7 +76,7 @@ def _status(session: Session, _rules: Rules) -> Iterable[Row]:
                "next_steps": update.next_steps, "edited_at": update.edited_at}
 
 
-def _gates(session: Session, _rules: Rules) -> Iterable[Row]:
+def _gates(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
     for request, key in store.gate_requests(session):
         yield {"id": request.id, "project": key, "phase": request.phase,
                "state": request.state, "requested_by": request.requested_by,
@@ -81,11 +87,59 @@ def _gates(session: Session, _rules: Rules) -> Iterable[Row]:
                "hold_until": request.hold_until}
 
 
-def _audit(session: Session, _rules: Rules) -> Iterable[Row]:
+def _audit(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
     for entry, key in store.audit_entries(session):
         yield {"id": entry.id, "at": entry.at, "project": key, "actor": entry.actor_id,
                "action": entry.action, "subject_type": entry.subject_type,
                "subject_id": entry.subject_id, "before": entry.before, "after": entry.after}
+
+
+def _milestones(session: Session, rules: Rules, today: date) -> Iterable[Row]:
+    calendar = DayCounter(WorkCalendar.of(rules.pmo))
+    for row, key in store.milestones(session):
+        yield {"id": row.ref(key), "project": key, "number": row.number, "title": row.title,
+               "owner": row.owner_id, "weight": row.weight, "due_on": row.due_on,
+               "forecast_on": row.forecast_on, "expected_on": row.expected_on,
+               "done_on": row.done_on,
+               "slip_days": milestone_rules.slip_days(row.due_on, row.forecast_on, row.done_on,
+                                                      today, calendar),
+               "created_by": row.created_by, "created_at": row.created_at,
+               "updated_at": row.updated_at}
+
+
+def _indicators(session: Session, rules: Rules, today: date) -> Iterable[Row]:
+    for shown in portfolio_indicators(session, rules, today):
+        project, figures, latest = shown.project, shown.indicators, shown.latest
+        slip = figures.worst_slip
+        yield {"project": project.key, "name": project.name, "phase": project.phase,
+               "state": project.state, "pm": project.pm_id, "as_of": today,
+               "currency": rules.pmo.currency if shown.baseline else None,
+               "baseline_start": shown.baseline and shown.baseline.start,
+               "baseline_finish": shown.baseline and shown.baseline.finish,
+               **{name: _money(getattr(figures, name)) for name in MONEY},
+               **{name: _index(getattr(figures, name)) for name in INDICES},
+               "worst_slip_milestone": slip and slip.label,
+               "worst_slip_days": slip.days if slip else None,
+               "reported_at": latest and latest.created_at,
+               "reported_overall": latest and latest.overall,
+               "reported_schedule": latest and latest.schedule,
+               "reported_cost": latest and latest.cost,
+               "indicated_overall": figures.overall, "indicated_schedule": figures.schedule,
+               "indicated_cost": figures.cost,
+               "reported_better": shown.flag and shown.flag.aspect}
+
+
+MONEY = ("bac", "pv", "ev", "ac", "sv", "cv", "eac", "pm_eac", "vac")
+INDICES = ("spi", "cpi", "tcpi")
+
+
+def _money(value: float | None) -> Decimal | None:
+    """Money to the cent, as stored (`-28000.00`, a number: never taken for a formula)."""
+    return None if value is None else Decimal(f"{value:.2f}")
+
+
+def _index(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 LOGS: dict[str, Log] = {log.name: log for log in (
@@ -102,17 +156,28 @@ LOGS: dict[str, Log] = {log.name: log for log in (
                   "hold_until"), ("requested_by", "approvers", "decided_by"), _gates),
     Log("audit", ("id", "at", "project", "actor", "action", "subject_type", "subject_id",
                   "before", "after"), ("actor",), _audit),
+    Log("milestones", ("id", "project", "number", "title", "owner", "weight", "due_on",
+                       "forecast_on", "expected_on", "done_on", "slip_days", "created_by",
+                       "created_at", "updated_at"), ("owner", "created_by"), _milestones),
+    Log("indicators", ("project", "name", "phase", "state", "pm", "as_of", "currency",
+                       "baseline_start", "baseline_finish", "bac", "pv", "ev", "ac", "spi",
+                       "cpi", "sv", "cv", "eac", "pm_eac", "vac", "tcpi",
+                       "worst_slip_milestone", "worst_slip_days", "reported_at",
+                       "reported_overall", "reported_schedule", "reported_cost",
+                       "indicated_overall", "indicated_schedule", "indicated_cost",
+                       "reported_better"), ("pm",), _indicators),
 )}
 
 
-def write_csv(db: Database, rules: Rules, log: Log, handle) -> int:
-    """Write `log`'s header and one row per record; returns how many records were written."""
+def write_csv(db: Database, rules: Rules, log: Log, handle, today: date) -> int:
+    """Write `log`'s header and one row per record, as of `today` (the PMO's date: slips and
+    indicators are counted to it); returns how many records were written."""
     writer = csv.writer(handle)
     writer.writerow(log.header)
     count = 0
     with db.read() as session:
         names = store.cached_names(session)
-        for row in log.rows(session, rules):
+        for row in log.rows(session, rules, today):
             writer.writerow(_cells(log, row, names))
             count += 1
     return count

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from storage.audit import AuditEntry
 from storage.gates import GateRequest
+from storage.milestones import Milestone
+from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
 from storage.reminders import UserZone
 
@@ -25,6 +28,56 @@ def gate_requests(session: Session) -> Iterator[tuple[GateRequest, str]]:
     yield from session.execute(
         select(GateRequest, Project.key).join(Project, GateRequest.project_id == Project.id)
         .order_by(Project.key, GateRequest.requested_at, GateRequest.id))
+
+
+def milestones(session: Session) -> Iterator[tuple[Milestone, str]]:
+    """Every milestone, open or done, with its project's KEY."""
+    yield from session.execute(
+        select(Milestone, Project.key).join(Project, Milestone.project_id == Project.id)
+        .order_by(Project.key, Milestone.number))
+
+
+def projects_with_plans(session: Session) -> list[Row]:
+    """Every project, by KEY, with its baseline (columns None without a plan or a baseline;
+    `has_plan`): plain rows, for the portfolio's indicators."""
+    return list(session.execute(
+        select(Project.id, Project.key, Project.name, Project.phase, Project.state,
+               Project.pm_id, ProjectPlan.project_id.is_not(None).label("has_plan"),
+               ProjectPlan.baseline_start, ProjectPlan.baseline_finish,
+               ProjectPlan.baseline_budget, ProjectPlan.baselined_at)
+        .outerjoin(ProjectPlan, ProjectPlan.project_id == Project.id).order_by(Project.key)))
+
+
+def milestones_by_project(session: Session) -> dict[int, list[Row]]:
+    """Every milestone's dates and weight, grouped by project id, in number order (one query,
+    plain rows)."""
+    grouped: dict[int, list[Row]] = {}
+    for row in session.execute(select(Milestone.project_id, Milestone.number, Milestone.due_on,
+                                      Milestone.forecast_on, Milestone.done_on,
+                                      Milestone.weight, Milestone.created_at)
+                               .order_by(Milestone.project_id, Milestone.number)):
+        grouped.setdefault(row.project_id, []).append(row)
+    return grouped
+
+
+def recent_statuses_by_project(session: Session, before: datetime,
+                               per_project: int) -> dict[int, list[Row]]:
+    """Each project's latest `per_project` status updates posted before `before` (colours,
+    percent complete, cost to date, estimate at completion), newest first, grouped by project
+    id (one query: a window function ranks them per project; plain rows)."""
+    rank = func.row_number().over(partition_by=StatusUpdate.project_id,
+                                  order_by=(StatusUpdate.created_at.desc(),
+                                            StatusUpdate.id.desc())).label("rank")
+    ranked = select(StatusUpdate.project_id, StatusUpdate.created_at, StatusUpdate.overall,
+                    StatusUpdate.schedule, StatusUpdate.cost, StatusUpdate.percent_complete,
+                    StatusUpdate.actual_cost, StatusUpdate.estimate_at_completion,
+                    rank).where(StatusUpdate.created_at < before).subquery()
+    grouped: dict[int, list[Row]] = {}
+    for row in session.execute(select(*(c for c in ranked.c if c.name != "rank"))
+                               .where(ranked.c.rank <= per_project)
+                               .order_by(ranked.c.project_id, ranked.c.rank)):
+        grouped.setdefault(row.project_id, []).append(row)
+    return grouped
 
 
 def audit_entries(session: Session, project_id: int | None = None, *, offset: int = 0,

@@ -15,7 +15,9 @@ from bot.console.demo import seed_demo
 from bot.console.main import run_console
 from bot.console.workspace import ADMIN, GRACE, HENRY, HERMES, sample_rules
 from bot.rules_file import load_rules
+from pmo_rules.rag import Rag
 from pmo_rules.risk import overdue_reasons, pmo_today
+from services.indicators import portfolio_indicators
 from storage.audit import AuditEntry, last_entry_at
 from storage.db import Database
 from storage.gates import GateRequest
@@ -118,6 +120,24 @@ def test_gates_moved_the_projects_one_was_rejected_one_waits_with_its_cards(seed
     assert {c.state for c in cards} == {"pending"} and waiting.card_ids == [c.id for c in cards]
 
 
+def test_one_project_is_a_watermelon_and_another_on_track(seeded):
+    """ORION reports Green while its indicators say Red; ATHENA is Green both ways. Their
+    baselines were taken when their planning gates passed."""
+    today = pmo_today(CONSOLE_START, RULES.pmo.tz)
+    with seeded.read() as session:
+        shown = {f.project.key: f for f in portfolio_indicators(session, RULES, today)}
+        baselined = {e.subject_id: e.actor_id for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "plan.baselined"))}
+    orion, athena = shown["ORION"], shown["ATHENA"]
+    assert orion.latest.overall == "green" and orion.indicators.overall == Rag.RED
+    assert orion.indicators.spi < 0.75 and orion.indicators.worst_slip.days > 15
+    assert (orion.indicators.worst_slip.label, orion.flag.aspect) == ("ORION-M2", "overall")
+    assert athena.latest.overall == "green" and athena.indicators.overall == Rag.GREEN
+    assert athena.indicators.spi >= 1 and athena.indicators.cpi >= 1 and athena.flag is None
+    assert all(shown[key].baseline is None for key in ("APOLLO", "HERMES", "ZEUS"))
+    assert baselined == {"ORION": GRACE, "ATHENA": HENRY}  # who passed their planning gates
+
+
 def test_seeding_writes_a_chronological_audit_log(seeded):
     db = seeded
     with db.read() as session:
@@ -127,7 +147,8 @@ def test_seeding_writes_a_chronological_audit_log(seeded):
     actions = {e.action for e in entries}
     assert actions == {"project.added", "status.posted", "risk.added", "risk.reviewed",
                        "risk.closed", "gate.requested", "gate.voted", "gate.passed",
-                       "gate.rejected", "project.gate_outcome"}
+                       "gate.rejected", "project.gate_outcome", "plan.set", "plan.baselined",
+                       "milestone.added", "milestone.forecast", "milestone.done"}
     assert {e.actor_id for e in entries if e.action == "project.added"} == {ADMIN}
 
 

@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.commands.manifest import WEB_API_SCOPES
+from bot.commands.manifest import SLASH_COMMANDS, WEB_API_SCOPES
+from pmo_rules.errors import UserError
+from pmo_rules.pmo_commands import ALSO_UNDER_PMO, parse_pmo_command
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_API_CALL = re.compile(
@@ -80,3 +82,27 @@ def test_scopes_cover_exactly_the_web_api_methods_the_code_calls():
     assert not unknown, f"add these Web API methods and their scopes to WEB_API_SCOPES: {unknown}"
     unused = set(WEB_API_SCOPES) - called
     assert not unused, f"WEB_API_SCOPES lists methods the code no longer calls: {unused}"
+
+
+def test_without_top_level_leaves_out_the_commands_that_also_work_under_pmo(capsys):
+    full = manifest(capsys, "--socket-mode")
+    found = manifest(capsys, "--socket-mode", "--without-top-level")
+    commands = {c["command"]: c for c in found["features"]["slash_commands"]}
+    assert sorted(commands) == ["/gate", "/pmo", "/risk", "/status"]
+    pmo_hint = commands["/pmo"]["usage_hint"]
+    assert pmo_hint.endswith("· help · /pmo milestone …")
+    before = next(c for c in full["features"]["slash_commands"] if c["command"] == "/pmo")
+    assert "/pmo milestone" not in before["usage_hint"]  # only when /milestone is left out
+    assert found["oauth_config"] == full["oauth_config"]
+    assert ALSO_UNDER_PMO == ("milestone",)
+
+
+def test_every_command_left_out_is_a_pmo_sub_command():
+    """The one list of top-level commands that also work after /pmo: each is a manifest command
+    and a /pmo sub-command, so leaving it out of the app loses nothing."""
+    for name in ALSO_UNDER_PMO:
+        assert name in SLASH_COMMANDS
+        try:
+            parse_pmo_command(f"{name} help")
+        except UserError as error:  # pragma: no cover - the failure this test guards against
+            raise AssertionError(f"/pmo {name} is not a /pmo sub-command: {error}") from None

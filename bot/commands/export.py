@@ -1,16 +1,20 @@
-"""`pmo-bot export risks|status|gates|audit --format csv [--bom] [--out FILE]`: a log as a
-spreadsheet, through the one exporter (services/exports.py: a column list per log).
+"""`pmo-bot export risks|status|gates|audit|milestones|indicators --format csv [--bom]
+[--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
+(services/exports.py: a column list per log).
 
 UTF-8 with a header; `--bom` starts the file with a byte-order mark, which Excel needs to read
 UTF-8 (Chinese titles) instead of guessing the legacy code page. Levels are computed under the
-rules file in force (PMO_RULES), as the bot shows them. No Slack call: names come from the
-users.info cache.
+rules file in force (PMO_RULES), as the bot shows them; slips and indicators are counted to
+today on the PMO's clock, or to `--as-of DATE` (milestones and indicators only). No Slack call:
+names come from the users.info cache.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.commands.runtime import require_current
@@ -23,7 +27,9 @@ from storage.db import Database
 COLUMNS = LOGS["risks"].header
 BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
-         "audit": "audit entries"}
+         "audit": "audit entries", "milestones": "milestones", "indicators": "projects"}
+DATED = ("milestones", "indicators")
+"""The logs counted to a day (`--as-of`)."""
 
 
 def add_parser(subparsers) -> None:
@@ -33,26 +39,43 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--bom", action="store_true",
                         help="start with a UTF-8 byte-order mark (for Excel)")
     parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
-    parser.set_defaults(func=run_export)
+    parser.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD",
+                        help="milestones and indicators: count slips and indicators to this "
+                             "day (default: today on the PMO's clock)")
+    parser.set_defaults(func=run_export, parser=parser)
+
+
+def _day(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date such as 2026-11-30 (YYYY-MM-DD)") from None
+    if not 2000 <= day.year <= 2999:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range: use a year 2000 to 2999")
+    return day
 
 
 def run_export(args) -> int:
+    if args.as_of is not None and args.what not in DATED:
+        args.parser.error(f"--as-of applies to {' and '.join(DATED)} only, not {args.what}")
     rules = load_rules(os.environ.get("PMO_RULES") or None)
     db = Database(database_url(os.environ.get("DATABASE_URL") or DATABASE_DEFAULT))
     log = LOGS[args.what]
+    today = args.as_of or datetime.now(UTC).astimezone(rules.pmo.tz).date()
     try:
         require_current(db)
         if args.out:
-            count = _write_file(db, rules, log, Path(args.out), args.bom)
+            count = _write_file(db, rules, log, Path(args.out), args.bom, today)
             print(f"exported {count} {NOUNS[log.name]} to {args.out}", file=sys.stderr)
         else:
-            _write_stdout(db, rules, log, args.bom)
+            _write_stdout(db, rules, log, args.bom, today)
     finally:
         db.dispose()
     return 0
 
 
-def _write_file(db: Database, rules: Rules, log: Log, out: Path, bom: bool) -> int:
+def _write_file(db: Database, rules: Rules, log: Log, out: Path, bom: bool, today: date) -> int:
     """Write beside `out` and rename at the end: an export that fails half-way (a full disk,
     a database error) leaves the previous file as it was instead of a truncated one."""
     partial = out.with_name(out.name + ".part")
@@ -60,7 +83,7 @@ def _write_file(db: Database, rules: Rules, log: Log, out: Path, bom: bool) -> i
         with open(partial, "w", encoding="utf-8", newline="") as handle:
             if bom:
                 handle.write(BOM)
-            count = write_csv(db, rules, log, handle)
+            count = write_csv(db, rules, log, handle, today)
         os.replace(partial, out)
     except OSError as error:
         partial.unlink(missing_ok=True)
@@ -68,12 +91,12 @@ def _write_file(db: Database, rules: Rules, log: Log, out: Path, bom: bool) -> i
     return count
 
 
-def _write_stdout(db: Database, rules: Rules, log: Log, bom: bool) -> None:
+def _write_stdout(db: Database, rules: Rules, log: Log, bom: bool, today: date) -> None:
     """To standard output; a reader that stops early (`| head`) ends the export quietly."""
     try:
         if bom:
             sys.stdout.write(BOM)
-        write_csv(db, rules, log, sys.stdout)
+        write_csv(db, rules, log, sys.stdout, today)
         sys.stdout.flush()
     except BrokenPipeError:
         # Python's advice: point stdout at devnull so the flush at exit does not fail again.

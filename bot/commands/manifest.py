@@ -4,7 +4,8 @@ An admin pastes it at api.slack.com/apps → Create New App → From a manifest,
 this code expects: every slash command (with `should_escape: true`, so mentions arrive as ids),
 interactivity, the App Home tab, the `app_home_opened` event, and exactly the bot scopes the code
 needs. The words (command descriptions, usage hints) come from the catalogue in the rules file's
-language.
+language. `--without-top-level` leaves out the top-level commands that also work as `/pmo`
+sub-commands (pmo_rules.pmo_commands.ALSO_UNDER_PMO), and the `/pmo` usage hint names them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 
 from bot.rules_file import load_rules
 from bot.wsgi import EVENTS_PATH
+from pmo_rules.pmo_commands import ALSO_UNDER_PMO
 from templates.render import Renderer
 
 # Every Web API method the bot calls, and the bot scopes it needs (None: no scope). A test scans
@@ -50,6 +52,10 @@ def add_parser(subparsers) -> None:
                         help="the bot's public base URL, e.g. https://pmo.example.com (HTTP mode)")
     parser.add_argument("--socket-mode", action="store_true",
                         help="for Socket Mode (no public URL needed)")
+    parser.add_argument("--without-top-level", action="store_true",
+                        help="leave out the commands that also work after /pmo ("
+                             + ", ".join(f"/{name}" for name in ALSO_UNDER_PMO)
+                             + "): they are typed as /pmo milestone …")
     parser.set_defaults(func=run)
 
 
@@ -75,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     rules = load_rules(os.environ.get("PMO_RULES") or None)
     manifest = build_manifest(Renderer(rules.pmo.locale), url=args.url,
-                              socket_mode=args.socket_mode, risk_scale=rules.risk.scale)
+                              socket_mode=args.socket_mode, risk_scale=rules.risk.scale,
+                              without_top_level=args.without_top_level)
     print(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100), end="")
     return 0
 
@@ -89,14 +96,20 @@ def bot_scopes() -> list[str]:
 
 
 def build_manifest(renderer: Renderer, *, url: str | None, socket_mode: bool,
-                   risk_scale: int = 5) -> dict[str, Any]:
+                   risk_scale: int = 5, without_top_level: bool = False) -> dict[str, Any]:
     request_url = None if socket_mode else f"{url}{EVENTS_PATH}"
     t = renderer.t
+    left_out = ALSO_UNDER_PMO if without_top_level else ()
     commands = []
     for name in SLASH_COMMANDS:
+        if name in left_out:
+            continue
+        usage = t(f"manifest.{name}.usage", scale=risk_scale)
+        if name == "pmo" and left_out:
+            usage += " · " + t("manifest.pmo.also",
+                       commands=" · ".join(f"/pmo {other} …" for other in left_out))
         command = {"command": f"/{name}", "description": t(f"manifest.{name}.description"),
-                   "usage_hint": t(f"manifest.{name}.usage", scale=risk_scale),
-                   "should_escape": True}
+                   "usage_hint": usage, "should_escape": True}
         if request_url:
             command = {"command": command.pop("command"), "url": request_url, **command}
         commands.append(command)

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from importlib import resources
 from typing import Any
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.console.clock import CONSOLE_START
+from bot.console.demo_plans import seed_plans
 from bot.console.workspace import ADMIN, CHANNELS, PEOPLE, Person
 from pmo_rules import gates
 from pmo_rules import risk as risk_rules
@@ -36,7 +38,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.rag import Rag
 from pmo_rules.risk import RiskDraft
 from pmo_rules.status import DIMENSIONS, StatusDraft, make_draft
-from services import gate_cards
+from services import gate_cards, plans
 from storage import gates as gate_store
 from storage import outbox
 from storage import projects as store
@@ -136,6 +138,8 @@ def seed_status_history(session: Session, world: DemoWorld) -> None:
                                percent_complete=entry.get("percent"),
                                blockers=entry.get("blockers"),
                                next_steps=entry.get("next_steps"),
+                               actual_cost=Decimal(entry["spent"]) if "spent" in entry
+                               else None,
                                **{d: Rag(entry[d]) for d in DIMENSIONS if d in entry})
             posted = world.office_hours(entry["days_ago"], pm)
             world.at(posted, partial(_post_status, session, world, pm.id, draft, posted))
@@ -287,9 +291,10 @@ def _decide_gate(session: Session, world: DemoWorld, key: str, judge: str, entry
         gate_store.move_project(session, project=project, from_phase=request.phase,
                                 phase=change.phase, state=change.state, hold_until=None,
                                 actor=judge, now=decided)
+    plans.gate_decided(session, project, request.phase, entry["outcome"], judge, decided)
 
 
-SEEDERS: list[Seeder] = [seed_projects, seed_status_history, seed_risks, seed_gates]
+SEEDERS: list[Seeder] = [seed_projects, seed_status_history, seed_risks, seed_gates, seed_plans]
 
 
 def portfolio() -> list[dict[str, Any]]:

@@ -1,0 +1,89 @@
+"""The indicators of every project on one day, read in a fixed number of queries.
+
+The export (`pmo-bot export indicators`) and the benchmark (bench/indicators.py) read the whole
+portfolio this way: every project with its plan, every milestone, and each project's latest
+updates (for the percent complete, cost to date and estimate carried forward) are three queries
+whatever the number of projects; the figures are `pmo_rules.indicators.compute`, as on
+`/pmo project KEY`.
+
+As of a past day, the updates are those posted by the end of that day (the PMO's clock), a
+milestone done later counts as open, one added later and a baseline taken later are left out.
+Forecasts are the current ones (their history is in the audit log, not replayed here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from pmo_rules.config import Rules
+from pmo_rules.indicators import (
+    Baseline,
+    Indicators,
+    MilestoneDates,
+    ReportedBetter,
+    compute,
+    reported_better,
+)
+from pmo_rules.schedule import WorkCalendar
+from pmo_rules.working_days import DayCounter
+from services.plans import RECENT_FOR_PERCENT, latest_progress
+from storage import exports as store
+
+
+@dataclass(frozen=True)
+class ProjectFigures:
+    """One project's indicators on one day: nothing indicated without a plan (as on its card).
+    `project` has the project's id, key, name, phase, state and pm_id; `latest` is the last
+    update by that day (overall, schedule, cost, created_at, …); `flag` whether its colours say
+    better than the numbers."""
+
+    project: Row
+    baseline: Baseline | None
+    indicators: Indicators
+    latest: Row | None
+    flag: ReportedBetter | None
+
+
+def end_of(today: date, rules: Rules) -> datetime:
+    """The end of `today` on the PMO's clock, an aware datetime."""
+    return datetime.combine(today + timedelta(days=1), time(), rules.pmo.tz)
+
+
+def portfolio_indicators(session: Session, rules: Rules, today: date) -> Iterator[ProjectFigures]:
+    """Every project, by KEY, with its indicators on `today` (a local date)."""
+    end = end_of(today, rules)
+    calendar = DayCounter(WorkCalendar.of(rules.pmo))
+    projects = store.projects_with_plans(session)
+    milestones = store.milestones_by_project(session)
+    statuses = store.recent_statuses_by_project(session, end, RECENT_FOR_PERCENT)
+    for project in projects:
+        recent = statuses.get(project.id, [])
+        yield figures_of(project, milestones.get(project.id, []), recent, today, end, rules,
+                         calendar)
+
+
+def figures_of(project: Row, milestones: list[Row], recent: list[Row], today: date,
+               end: datetime, rules: Rules, calendar: DayCounter) -> ProjectFigures:
+    latest = recent[0] if recent else None
+    if not project.has_plan:
+        return ProjectFigures(project, None, Indicators(), latest, None)
+    baseline = None
+    if project.baselined_at is not None and project.baselined_at < end:
+        baseline = Baseline(project.baseline_start, project.baseline_finish,
+                            float(project.baseline_budget))
+    key = project.key
+    dates = [MilestoneDates(f"{key}-M{m.number}", m.due_on, m.forecast_on,
+                            m.done_on if m.done_on and m.done_on <= today else None, m.weight)
+             for m in milestones if m.created_at < end]
+    figures = compute(baseline, latest_progress(recent), dates, today, rules.indicators,
+                      calendar)  # type: ignore[arg-type]  # counts as WorkCalendar does
+    flag = None
+    if latest is not None:
+        reported = {"overall": latest.overall, "schedule": latest.schedule, "cost": latest.cost}
+        flag = reported_better(reported, figures, rules.indicators)
+    return ProjectFigures(project, baseline, figures, latest, flag)

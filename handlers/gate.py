@@ -89,31 +89,33 @@ def _today(ctx: BotContext, at: datetime | None = None) -> tuple[date, int]:
     return (at or ctx.now()).astimezone(ctx.rules.pmo.tz).date(), ctx.rules.pmo.max_years_ahead
 
 
+def _parsed(ctx: BotContext, request: Incoming) -> gates.GateCommand:
+    """A kept `/gate` command read again after the ack, its dates as of when it was sent."""
+    return gates.parse_gate_command(request.payload.get("text", ""),
+                                    *_today(ctx, request.received_at))
+
+
 @work("gate.withdraw")
 def apply_withdraw(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""),
-                                      *_today(ctx, request.received_at))
+    parsed = _parsed(ctx, request)
     answer(ctx, reply, lambda: flow.withdraw(ctx, request.user, parsed))
 
 
 @work("gate.vote")
 def apply_vote(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""),
-                                      *_today(ctx, request.received_at))
+    parsed = _parsed(ctx, request)
     answer(ctx, reply, lambda: typed.vote_by_key(ctx, request.user, parsed))
 
 
 @work("gate.resume")
 def apply_resume(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""),
-                                      *_today(ctx, request.received_at))
+    parsed = _parsed(ctx, request)
     answer(ctx, reply, lambda: typed.resume(ctx, request.user, parsed))
 
 
 @work("gate.decide")
 def apply_decide(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    parsed = gates.parse_gate_command(request.payload.get("text", ""),
-                                      *_today(ctx, request.received_at))
+    parsed = _parsed(ctx, request)
     answer(ctx, reply, lambda: flow.decide(ctx, request.user, parsed))
 
 

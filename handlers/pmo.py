@@ -117,14 +117,21 @@ def show_audit(ctx: BotContext, ack, command: dict, respond, parsed: ShowAudit) 
 
 
 def change_approvers(ctx: BotContext, ack, command: dict, respond, parsed: SetApprovers) -> None:
-    permissions.require_admin(command["user_id"], ctx.rules, action="set_approvers")
-    keep(ctx, ack, "pmo.approvers", command, user=command["user_id"],
-         channel=command.get("channel_id"))
+    _keep_for_admins(ctx, ack, command, action="set_approvers", work_name="pmo.approvers")
 
 
 @work("pmo.approvers")
 def apply_approvers(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     reply.say(projects.set_approvers(ctx, request.user, _parsed(ctx, request, SetApprovers)))
+
+
+def _keep_for_admins(ctx: BotContext, ack, command: dict, *, action: str,
+                     work_name: str) -> None:
+    """A PMO-admin command: anyone else gets the refusal as the ack (nothing is kept); an
+    admin's is kept before the ack and applied after it by `work_name`."""
+    permissions.require_admin(command["user_id"], ctx.rules, action=action)
+    keep(ctx, ack, work_name, command, user=command["user_id"],
+         channel=command.get("channel_id"))
 
 
 def _parsed(ctx: BotContext, request: Incoming, kind: type):
@@ -137,9 +144,7 @@ def _parsed(ctx: BotContext, request: Incoming, kind: type):
 
 
 def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddProject) -> None:
-    permissions.require_admin(command["user_id"], ctx.rules, action="add_project")
-    keep(ctx, ack, "pmo.project_add", command, user=command["user_id"],
-         channel=command.get("channel_id"))
+    _keep_for_admins(ctx, ack, command, action="add_project", work_name="pmo.project_add")
 
 
 @work("pmo.project_add")
@@ -150,9 +155,7 @@ def apply_add_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
 
 def edit_project(ctx: BotContext, ack, command: dict, respond, parsed: EditProject) -> None:
     """`/pmo project KEY pm|rename|channel …`: PMO admins; applied after the ack."""
-    permissions.require_admin(command["user_id"], ctx.rules, action="edit_project")
-    keep(ctx, ack, "pmo.project_edit", command, user=command["user_id"],
-         channel=command.get("channel_id"))
+    _keep_for_admins(ctx, ack, command, action="edit_project", work_name="pmo.project_edit")
 
 
 @work("pmo.project_edit")
@@ -164,9 +167,7 @@ def switch_project_digest(ctx: BotContext, ack, command: dict, respond,
                           parsed: SetProjectDigest) -> None:
     """PMO admins only: anyone else gets the refusal as the ack, and nothing is read or
     changed. The change itself is answered after the ack, like the other admin verbs."""
-    permissions.require_admin(command["user_id"], ctx.rules, action="set_project_digest")
-    keep(ctx, ack, "pmo.project_digest", command, user=command["user_id"],
-         channel=command.get("channel_id"))
+    _keep_for_admins(ctx, ack, command, action="set_project_digest", work_name="pmo.project_digest")
 
 
 @work("pmo.project_digest")
@@ -187,9 +188,7 @@ def apply_plan(ctx: BotContext, request: Incoming, reply: Reply) -> None:
 
 
 def rebaseline(ctx: BotContext, ack, command: dict, respond, parsed: Rebaseline) -> None:
-    permissions.require_admin(command["user_id"], ctx.rules, action="rebaseline")
-    keep(ctx, ack, "pmo.project_rebaseline", command, user=command["user_id"],
-         channel=command.get("channel_id"))
+    _keep_for_admins(ctx, ack, command, action="rebaseline", work_name="pmo.project_rebaseline")
 
 
 @work("pmo.project_rebaseline")

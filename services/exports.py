@@ -6,6 +6,8 @@ looked up has an empty name), and the function that turns a stored row into a di
 name. `write_csv` does the rest for every log: header, ISO 8601 dates and UTC times, empty for
 a field not set, JSON for before/after values, and text a spreadsheet would run as a formula
 (starting with =, +, -, @, a tab or a carriage return) written with a leading apostrophe.
+`records` gives the same rows as Python values: the RAID workbook (services/workbook.py) writes
+them as typed Excel cells.
 """
 
 from __future__ import annotations

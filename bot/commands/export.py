@@ -31,8 +31,8 @@ COLUMNS = LOGS["risks"].header
 BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
          "audit": "audit entries", "milestones": "milestones", "indicators": "projects"}
-DATED = ("milestones", "indicators", "raid")
-"""The logs counted to a day (`--as-of`); the workbook holds milestones."""
+DATED = ("milestones", "indicators")
+"""The logs counted to a day (`--as-of`); and raid, the workbook that holds milestones."""
 
 
 def add_parser(subparsers) -> None:
@@ -63,8 +63,9 @@ def _day(text: str) -> date:
 
 
 def run_export(args) -> int:
-    if args.as_of is not None and args.what not in DATED:
-        args.parser.error(f"--as-of applies to {', '.join(DATED)} only, not {args.what}")
+    if args.as_of is not None and args.what not in (*DATED, "raid"):
+        args.parser.error(f"--as-of applies to {' and '.join(DATED)} only (and to raid, "
+                          f"which holds the milestones), not {args.what}")
     _refuse_bad_combinations(args)
     rules = load_rules(os.environ.get("PMO_RULES") or None)
     db = Database(database_url(os.environ.get("DATABASE_URL") or DATABASE_DEFAULT))

@@ -6,13 +6,15 @@ looked up has an empty name), and the function that turns a stored row into a di
 name. `write_csv` does the rest for every log: header, ISO 8601 dates and UTC times, empty for
 a field not set, JSON for before/after values, and text a spreadsheet would run as a formula
 (starting with =, +, -, @, a tab or a carriage return) written with a leading apostrophe.
+`records` gives the same rows as Python values: the RAID workbook (services/workbook.py) writes
+them as typed Excel cells.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -175,24 +177,33 @@ def write_csv(db: Database, rules: Rules, log: Log, handle, today: date) -> int:
     writer = csv.writer(handle)
     writer.writerow(log.header)
     count = 0
-    with db.read() as session:
-        names = store.cached_names(session)
-        for row in log.rows(session, rules, today):
-            writer.writerow(_cells(log, row, names))
-            count += 1
+    for values in records(db, rules, log, today):
+        writer.writerow([_cell(value) for value in values])
+        count += 1
     return count
 
 
-def _cells(log: Log, row: Row, names: dict[str, str]) -> list[str]:
-    cells: list[str] = []
+def records(db: Database, rules: Rules, log: Log, today: date) -> Iterator[list[object]]:
+    """`log`'s records in header order, as Python values (dates, aware UTC times, numbers,
+    text, lists): one read transaction, streamed. Every writer (CSV, the workbook) reads these."""
+    with db.read() as session:
+        names = store.cached_names(session)
+        for row in log.rows(session, rules, today):
+            yield record(log, row, names)
+
+
+def record(log: Log, row: Row, names: dict[str, str]) -> list[object]:
+    """One row's values in header order: a person's cached name (names joined by "; ", or
+    None when none is known) after each people column."""
+    values: list[object] = []
     for column in log.columns:
         value = row[column]
-        cells.append(_cell(value))
+        values.append(value)
         if column in log.people:
             ids = value if isinstance(value, list) else [value] if value else []
-            cells.append(_cell("; ".join(names.get(i, "") for i in ids) if any(
-                i in names for i in ids) else None))
-    return cells
+            values.append("; ".join(names.get(i, "") for i in ids) if any(
+                i in names for i in ids) else None)
+    return values
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -205,10 +216,17 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        value = " ".join(value)
-    elif isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    value = text_of(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return str(value)
+
+
+def text_of(value: Any) -> Any:
+    """A list of ids space-separated, other lists and before/after values as JSON; anything
+    else as it is."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return " ".join(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return value

@@ -85,6 +85,7 @@ class OutboxSender:
         """Send just-committed deliveries enqueued with `lease_at`: already ours, no claim."""
         if not rows:
             return []
+        self.ctx.after_ack.give_way()  # on the after-ack pool: Web API calls after the acks
         with self.keeper.holding():
             return [self._deliver(outbox.claimed_row(row)) for row in rows]
 
@@ -99,6 +100,7 @@ class OutboxSender:
                                    limit=limit)
         if not claimed:
             return []
+        self.ctx.after_ack.give_way()  # on the after-ack pool: Web API calls after the acks
         with self.keeper.holding():
             return [self._deliver(item) for item in claimed]
 

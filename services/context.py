@@ -60,6 +60,8 @@ class AfterAckRunner(Protocol):
 
     def serving(self) -> AbstractContextManager[None]: ...
 
+    def give_way(self) -> None: ...
+
 
 class Lookups(Protocol):
     """Recent answers to the look-ups made before an ack (bot.lookup_cache.LookupCache)."""

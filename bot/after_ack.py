@@ -9,9 +9,12 @@ rest of the job to this pool frees bolt's thread the moment the ack is sent.
 Slack gives an ack three seconds and the work after it no deadline, but in one Python process
 both compete for the same interpreter lock. So a job holds back while requests are waiting for
 their acks (the WSGI app wraps each in `serving()`), for at most `defer` seconds: under a burst
-the acks go out first and the work follows in the gaps and right after; at a normal pace there
-is no gap to wait for. A job that fails is logged and, where the listener says how, the person
-is told; it never fails silently.
+the acks go out first and the work follows in the lulls and right after; at a normal pace there
+is no lull to wait for. A lull is `quiet` seconds without a request, not the blink between two
+requests of a burst (a job started in one of those delayed the acks that came during it), and a
+job gives way again before its Web API calls (`give_way`, called by the outbox sender).
+A job that fails is logged and, where the listener says how, the person is told; it never fails
+silently.
 """
 
 from __future__ import annotations
@@ -31,11 +34,14 @@ Job = Callable[[], None]
 
 
 class AfterAck:
-    def __init__(self, threads: int = 2, defer: float = 0.5) -> None:
+    def __init__(self, threads: int = 2, defer: float = 0.5, quiet: float = 0.01) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack")
         self._defer = defer
+        self._quiet = quiet
         self._waiting_for_ack = 0
+        self._last_acked = 0.0
         self._changed = threading.Condition()
+        self._local = threading.local()
 
     @contextmanager
     def serving(self) -> Iterator[None]:
@@ -47,16 +53,38 @@ class AfterAck:
         finally:
             with self._changed:
                 self._waiting_for_ack -= 1
+                self._last_acked = time.monotonic()
                 if not self._waiting_for_ack:
                     self._changed.notify_all()
+
+    def give_way(self) -> None:
+        """On this pool's threads: wait for a lull in the requests (at most `defer` seconds)
+        before going on; elsewhere (the scheduler's tick, a test's thread) return at once."""
+        if getattr(self._local, "job", False):
+            self._wait_for_lull()
+
+    def _wait_for_lull(self) -> None:
+        deadline = time.monotonic() + self._defer
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    return
+                if not self._waiting_for_ack:
+                    quiet_for = now - self._last_acked
+                    if quiet_for >= self._quiet:
+                        return
+                    self._changed.wait(min(self._quiet - quiet_for, deadline - now))
+                else:
+                    self._changed.wait(deadline - now)
 
     def run(self, job: Job, *, on_error: Job | None = None) -> Future:
         """Start `job` soon; if it raises, log it and call `on_error` (e.g. "please retry")."""
         return self._pool.submit(self._guarded, job, on_error, time.perf_counter())
 
     def _guarded(self, job: Job, on_error: Job | None, handed_over: float) -> None:
-        with self._changed:
-            self._changed.wait_for(lambda: not self._waiting_for_ack, timeout=self._defer)
+        self._local.job = True
+        self._wait_for_lull()
         try:
             job()
             metrics.after_ack_job(time.perf_counter() - handed_over, ok=True)

@@ -77,6 +77,18 @@ class OutboxSender:
         """Send these just-committed deliveries now (the fast path after a user's action)."""
         return self._run(ids=[i for i in ids if i is not None]) if ids else []
 
+    def lease_at(self, now) -> outbox.Lease:
+        """A lease for a delivery this sender sends right after its commit (`send_leased`)."""
+        return outbox.Lease(self.owner, now + self.lease)
+
+    def send_leased(self, rows: list[outbox.Delivery]) -> list[Outcome]:
+        """Send just-committed deliveries enqueued with `lease_at`: already ours, no claim."""
+        if not rows:
+            return []
+        self.ctx.after_ack.give_way()  # on the after-ack pool: Web API calls after the acks
+        with self.keeper.holding():
+            return [self._deliver(outbox.claimed_row(row)) for row in rows]
+
     def send_due(self, limit: int = 50) -> list[Outcome]:
         """Send whatever is due: retries, and anything a crashed sender left behind."""
         return self._run(ids=None, limit=limit)
@@ -88,6 +100,7 @@ class OutboxSender:
                                    limit=limit)
         if not claimed:
             return []
+        self.ctx.after_ack.give_way()  # on the after-ack pool: Web API calls after the acks
         with self.keeper.holding():
             return [self._deliver(item) for item in claimed]
 
@@ -125,10 +138,11 @@ class OutboxSender:
             log.warning("delivery %s: %s", item.id, type(exc).__name__)
             return self._retry(item, type(exc).__name__, delay=_backoff(item.attempts),
                                maybe_posted=True)  # no answer: it may be in Slack
-        with self.ctx.db.write() as session:
-            outbox.mark_sent(session, item.id, self.owner, now=self.ctx.now(),
-                             slack_channel=response.get("channel") or item.target_channel,
-                             slack_ts=response.get("ts") or item.target_ts)
+        now = self.ctx.now()  # one statement: autocommitted, one round trip on PostgreSQL
+        self.ctx.db.write_one(lambda connection: outbox.mark_sent(
+            connection, item.id, self.owner, now=now,
+            slack_channel=response.get("channel") or item.target_channel,
+            slack_ts=response.get("ts") or item.target_ts), urgent=False)
         metrics.delivery("sent")
         return Outcome(item.id, True)
 

@@ -52,7 +52,8 @@ def post_status(ctx: BotContext, user: str, draft: StatusDraft) -> str:
     """Store the update and its card in one transaction, send the card, return the reply.
 
     Project and permission are checked again here, in the transaction: the check before the
-    ack may have used a remembered answer.
+    ack may have used a remembered answer. The card is written already leased to this
+    process's sender, which sends it right after the commit without claiming it first.
     """
     now = ctx.now()
     try:
@@ -60,27 +61,31 @@ def post_status(ctx: BotContext, user: str, draft: StatusDraft) -> str:
             delivery, project = _store_status(ctx, session, user, draft, now)
     except UserError as error:
         return error_text(ctx.renderer, error)
-    ctx.sender.send([delivery.id])
+    ctx.sender.send_leased([delivery])
     return ctx.renderer.t("status.posted", key=project.key, channel=project.channel_id,
                           rag_word=ctx.renderer.rag_word(draft.overall.value))
 
 
 def _store_status(ctx: BotContext, session: Session, user: str, draft: StatusDraft,
                   now: datetime) -> tuple[outbox.Delivery, Project]:
-    project = store.project_by_key(session, draft.key)
-    if project is None:
+    """Six statements on a project without a plan: the project with its latest update's
+    carried values and whether it has a plan (one SELECT), the card, the update (with its
+    card's id), the project's last-update time, the audit entry, and the inbox's "done"."""
+    found = store.project_for_status(session, draft.key, CARRIED)
+    if found is None:
         raise UserError("project.unknown", key=draft.key)
+    project, previous, has_plan = found
     permissions.require_status_poster(user, project.key, project.pm_id, ctx.rules)
     check_reporting(project.key, project.state)
-    previous = store.latest_status(session, project.id)
-    draft = draft.carry_from(previous and {name: getattr(previous, name) for name in CARRIED})
-    status = store.add_status(session, project=project, author=user, values=draft.values(),
-                              now=now)
-    flag = plans.flag_for_status(ctx, session, project, status)
+    draft = draft.carry_from(previous)
+    status = store.new_status(project=project, author=user, values=draft.values(), now=now)
+    flag = plans.flag_for_status(ctx, session, project, status) if has_plan else None
     delivery = outbox.enqueue(session, kind="status_card", channel=project.channel_id,
                               payload=status_card(ctx, project, status, flag).as_payload(),
-                              now=now, requested_by=user)
+                              now=now, requested_by=user, leased=ctx.sender.lease_at(now))
     status.card_delivery_id = delivery.id
+    store.add_status(session, project=project, author=user, values=draft.values(), now=now,
+                     status=status)
     return delivery, project
 
 

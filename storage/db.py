@@ -104,8 +104,9 @@ class Database:
         with self.engine.connect() as connection:
             yield connection
 
-    def write_one(self, statement: Callable[[Connection], T]) -> T:
-        """One statement, committed on its own (autocommit): the write before an `ack()`.
+    def write_one(self, statement: Callable[[Connection], T], *, urgent: bool = True) -> T:
+        """One statement, committed on its own (autocommit): the write before an `ack()`, and
+        single-statement outcomes after it (`urgent=False`: on SQLite, behind pre-ack writes).
 
         One round trip on PostgreSQL: no BEGIN/COMMIT, and a pool of its own without the
         main pool's check-out ping (`pool_pre_ping` costs a round trip per check-out). A pooled
@@ -113,7 +114,7 @@ class Database:
         it is retried once on a fresh connection, so a healthy database never shows it.
         """
         if self._turns is not None:  # SQLite: in-process, a transaction costs no round trip
-            with self._turns.turn(urgent=True), \
+            with self._turns.turn(urgent=urgent), \
                     self.engine.execution_options(**{_IMMEDIATE: True}).begin() as connection:
                 return statement(connection)
         for attempt in (1, 2):

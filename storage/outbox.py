@@ -85,13 +85,27 @@ class Claimed:
     """Set when an earlier attempt may have reached Slack: look before posting again."""
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who holds a delivery written already claimed, and until when (bot/outbox_sender.py)."""
+
+    owner: str
+    until: datetime
+
+
 def enqueue(session: Session, *, kind: str, channel: str, payload: dict[str, Any], now: datetime,
             method: str = POST, target_id: int | None = None, requested_by: str | None = None,
-            dedupe_key: str | None = None) -> Delivery:
-    """Add a pending delivery to the caller's transaction and return it (with its id)."""
+            dedupe_key: str | None = None, leased: Lease | None = None) -> Delivery:
+    """Add a pending delivery to the caller's transaction and return it (with its id).
+
+    `leased`: written already claimed by that sender, which sends it right after the commit
+    (`claimed_row`) without a claim of its own; if it dies first, the lease runs out and the
+    row is taken over like any claimed row (in doubt: looked for in Slack before posting)."""
     row = Delivery(kind=kind, channel=channel, payload=payload, method=method,
                    target_id=target_id, requested_by=requested_by, dedupe_key=dedupe_key,
                    next_attempt_at=now, created_at=now)
+    if leased is not None:
+        row.lease_owner, row.lease_until, row.claimed_at = leased.owner, leased.until, now
     session.add(row)
     session.flush()
     return row
@@ -178,6 +192,14 @@ def enqueue_card_update(session: Session, card_id: int, payload: dict[str, Any],
                    now=now, method=UPDATE, target_id=card_id, requested_by=card.requested_by)
 
 
+def claimed_row(row: Delivery) -> Claimed:
+    """A delivery enqueued `leased` (and committed) as its sender sends it: no claim needed."""
+    return Claimed(id=row.id, kind=row.kind, method=row.method, channel=row.channel,
+                   payload=row.payload, requested_by=row.requested_by, attempts=row.attempts or 0,
+                   target_id=row.target_id, target_channel=None, target_ts=None,
+                   target_pending=False)
+
+
 _CLAIMED_COLUMNS = (Delivery.id, Delivery.kind, Delivery.method, Delivery.channel,
                     Delivery.payload, Delivery.requested_by, Delivery.attempts,
                     Delivery.target_id, Delivery.in_doubt_since)
@@ -255,16 +277,18 @@ def refresh_target(session: Session, item: Claimed) -> Claimed:
     return replace(item, **_target_fields(target))
 
 
-def _settle(session: Session, delivery_id: int, owner: str, **values: Any) -> bool:
-    """Write the outcome only if `owner` still holds the lease (an expired lease lost the row)."""
+def _settle(session: Session | Connection, delivery_id: int, owner: str, **values: Any) -> bool:
+    """Write the outcome only if `owner` still holds the lease (an expired lease lost the row).
+    One statement: a bare connection (autocommit, `Database.write_one`) will do."""
     table = Delivery.__table__  # Core: no ORM bulk-update machinery on every send
-    result = session.connection().execute(
+    connection = session.connection() if isinstance(session, Session) else session
+    result = connection.execute(
         update(table).where(table.c.id == delivery_id, table.c.lease_owner == owner)
         .values(lease_owner=None, lease_until=None, claimed_at=None, **values))
     return result.rowcount == 1
 
 
-def mark_sent(session: Session, delivery_id: int, owner: str, *, now: datetime,
+def mark_sent(session: Session | Connection, delivery_id: int, owner: str, *, now: datetime,
               slack_channel: str | None, slack_ts: str | None) -> bool:
     return _settle(session, delivery_id, owner, state=SENT, sent_at=now, last_error=None,
                    slack_channel=slack_channel, slack_ts=slack_ts,

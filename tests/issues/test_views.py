@@ -56,7 +56,10 @@ def test_the_issue_section_is_one_statement_whatever_the_log(database_url, slack
             add(bot, f"Issue {n}", "critical" if n % 2 else "high")
         statements: list[str] = []
         engine = bot.ctx.db.engine
-        listen = lambda *args: statements.append(args[2])  # noqa: E731
+
+        def listen(*args, statements=statements) -> None:
+            statements.append(args[2])
+
         event.listen(engine, "before_cursor_execute", listen)
         try:
             with bot.ctx.db.read() as session:

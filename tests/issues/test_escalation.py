@@ -139,3 +139,23 @@ def test_only_the_first_of_many_admins_clicking_at_once_coordinates(database_url
     finally:
         bot.close()
     assert CAROL not in ADMINS
+
+
+def test_escalation_and_coordination_in_chinese(database_url, slack):
+    from tests.issues.conftest import apollo_bot
+    bot = apollo_bot(database_url, slack, "zh")
+    try:
+        say(bot, "/issue", f"add APOLLO 阵列降级 sev:高 owner:<@{BOB}|bob>", ALICE)
+        reply = say(bot, "/issue", "escalate APOLLO-I1 需要第二套阵列的预算", BOB)
+        assert reply.startswith(":rotating_light: *APOLLO-I1* 已上报 PMO"), reply
+        wait_until(lambda: pmo_copies(bot, ADMIN))
+        copy = pmo_copies(bot, ADMIN)[-1]
+        assert copy["text"] == (f":rotating_light: <@{BOB}> 将 *APOLLO-I1* 上报 PMO："
+                                "需要第二套阵列的预算")
+        assert coordinate_button(copy)["text"]["text"] == "我来协调"
+        assert click(bot, ALICE, ADMIN).startswith(":no_entry: 只有 PMO 管理员")
+        assert click(bot, ADMIN, ADMIN) == ":white_check_mark: *APOLLO-I1* 现由您协调。卡片已注明。"
+        wait_until(lambda: "*PMO 协调人：*" in blocks_text(issue_cards(bot)[-1]))
+        quiesce(bot)
+    finally:
+        bot.close()

@@ -98,3 +98,22 @@ def test_two_clicks_at_once_make_one_issue(pmo):
     assert sum("already raised as issue *APOLLO-I1*" in text for text in replies) == 3, replies
     assert count(pmo, Issue) == 1
     quiesce(pmo)
+
+
+def test_the_offer_in_chinese(database_url, slack):
+    from tests.issues.conftest import apollo_bot
+    bot = apollo_bot(database_url, slack, "zh")
+    try:
+        before = len(bot.slack.responses)
+        bot.command("/risk", "add APOLLO 供应商延期 p:2 i:3", user=ALICE)
+        bot.slack.wait_for_response(before + 1)
+        body = occurred_reply(bot, "close APOLLO-R1 status:occurred 接口延期两周")
+        assert offer_button(body)["text"]["text"] == "转为问题"
+        assert "此风险已发生" in blocks_text(body)
+        assert click(bot, body).startswith(
+            ":white_check_mark: 已由 *APOLLO-R1* 转为问题 *APOLLO-I1*")
+        wait_until(lambda: ":link: 已转为问题 *APOLLO-I1*" in blocks_text(
+            card_message(bot, "APOLLO-R1")))
+        quiesce(bot)
+    finally:
+        bot.close()

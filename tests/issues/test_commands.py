@@ -210,3 +210,37 @@ def test_help_and_chinese(database_url, slack):
         quiesce(bot)
     finally:
         bot.close()
+
+
+def test_adds_at_once_get_distinct_numbers(pmo):
+    """The per-project counter hands out each number once, whatever the interleaving."""
+    import threading
+    start = threading.Barrier(6)
+    answered = len(pmo.slack.responses)
+
+    def go(n: int) -> None:
+        start.wait()
+        pmo.command("/issue", f"add APOLLO Problem {n} sev:low", user=ALICE)
+
+    threads = [threading.Thread(target=go, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pmo.slack.wait_for_response(answered + 6)
+    assert sorted(i.number for i in rows(pmo)) == [1, 2, 3, 4, 5, 6]
+    quiesce(pmo)
+
+
+def test_a_forged_or_stale_button_is_answered(pmo):
+    before = len(pmo.slack.responses)
+    pmo.driver.block_action(user=ADMIN, channel=APOLLO_CHANNEL, action={
+        "type": "button", "action_id": "issue_coordinate", "value": '{"r":1}',
+        "block_id": "issue_coordinate"})
+    assert pmo.slack.wait_for_response(before + 1)[-1]["body"]["text"] == (
+        "That button is out of date. `/issue list` shows the issues as they are now.")
+    pmo.driver.block_action(user=ADMIN, channel=APOLLO_CHANNEL, action={
+        "type": "button", "action_id": "issue_coordinate", "value": '{"i":99}',
+        "block_id": "issue_coordinate"})
+    assert pmo.slack.wait_for_response(before + 2)[-1]["body"]["text"] == (
+        "I can't find that issue: the message may be out of date.")

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from pmo_rules.portfolio import Standing, split_portfolio, standing, tally
 from pmo_rules.portfolio_filter import ProjectFilter, matches
+from services import issue_cards as issue_views
 from services import plans as plans_service
 from services import projects as projects_service
 from services.context import BotContext
@@ -85,6 +86,8 @@ def project_card(ctx: BotContext, key: str) -> Message:
     project, recent = projects_service.with_recent(ctx, key, RECENT_UPDATES)
     now = ctx.now()
     plan = plans_service.plan_for_card(ctx, project, recent)
+    issues = issue_views.counts_of(ctx, project.id)
     return ctx.renderer.message(
         "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
+        issues=issues,
         standing=project_standing(ctx, project, recent[0] if recent else None, now))

@@ -13,6 +13,7 @@ import logging
 
 from slack_bolt import App
 
+from handlers import issue
 from handlers import risk_views as messages
 from handlers.slack_io import (
     Incoming,
@@ -41,6 +42,7 @@ from pmo_rules.risk_command import (
     parse_risk_command,
 )
 from pmo_rules.values import RiskButton, RiskCloseForm, RiskForm
+from services import issues
 from services import risks as actions
 from services.context import BotContext
 from templates.render import Message
@@ -148,7 +150,11 @@ def apply_change(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     parsed = parse_risk_command(request.payload.get("text", ""),
                                 today=messages.today(ctx, request.received_at),
                                 rules=ctx.rules)
-    reply.say(change(ctx, request.user, parsed))  # a refusal is answered by slack_io.perform
+    text = change(ctx, request.user, parsed)  # a refusal is answered by slack_io.perform
+    occurred = (isinstance(parsed, Close) and parsed.status == rules.OCCURRED) or (
+        isinstance(parsed, Update) and parsed.changes.values.get("status") == rules.OCCURRED)
+    offered = issues.occurred_risk(ctx, parsed.ref) if occurred else None
+    reply.say(**issue.offer_for_risk(ctx, text, offered))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +346,9 @@ def on_close_form(ctx: BotContext, ack, body: dict, view: dict) -> None:
 def apply_close_form(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     view = request.payload["view"]
     form, note, status = _checked_close(ctx, request.user, view)
-    reply.say(actions.close(ctx, request.user, form.risk_id, note, status))
+    text = actions.close(ctx, request.user, form.risk_id, note, status)
+    offered = issues.occurred_risk(ctx, form.risk_id) if status == rules.OCCURRED else None
+    reply.say(**issue.offer_for_risk(ctx, text, offered))
 
 
 def _checked_close(ctx: BotContext, user: str, view: dict):

@@ -78,3 +78,24 @@ class RiskAction(StrEnum):
     REVIEWED = "risk_reviewed"
     UPDATE = "risk_update"
     CLOSE = "risk_close"
+
+
+class IssueAction(StrEnum):
+    """Buttons about issues. Their value is `values.IssueButton` (the issue id) or
+    `values.RiskButton` (the risk an issue is raised from)."""
+
+    COORDINATE = "issue_coordinate"  # "I'll coordinate", on the PMO's copy of an issue
+    FROM_RISK = "issue_from_risk"  # "Raise as an issue", under a risk that occurred
+
+
+class IssueCallback(StrEnum):
+    FORM = "issue_form"
+
+
+class IssueBlock(StrEnum):
+    """Block ids of the issue form: the field names a refusal names."""
+
+    TITLE = "title"
+    SEVERITY = "sev"
+    OWNER = "owner"
+    DUE = "due"

@@ -13,6 +13,8 @@ function, so "where is this click authorised?" has one answer: here. The index:
   `require_status_poster` (`[status] posters`), `require_status_editor` (the author, within
   `[status] edit_window_hours`).
 - Risks: `may_edit_risk`, `require_risk_editor` (`[risk] editors`).
+- Issues: `require_issue_editor` (`[risk] editors`, as risks), `require_issue_resolver`
+  (resolve and escalate: the owner, the PM, PMO admins), `require_coordinator` (PMO admins).
 - Stage gates: `require_gate_requester` (the PM or an admin; a hold stops only the PM),
   `require_voter` (the request's approvers, once each), `withdrawal_by` (the requester, or an
   admin cancelling), `require_gate_decider` (Hold and Kill: admins).
@@ -126,6 +128,32 @@ def require_risk_editor(user_id: str, ref: RiskRef, owner_id: str, pm_id: str,
     if not may_edit_risk(user_id, owner_id, pm_id, rules):
         raise UserError("permission.risk_edit", ref=str(ref), owner=owner_id, pm=pm_id,
                         roles=list(rules.risk.editors))
+
+
+# ---------------------------------------------------------------------------------------------
+# Issues
+# ---------------------------------------------------------------------------------------------
+
+
+def require_issue_editor(user_id: str, ref: str, owner_id: str, pm_id: str,
+                         rules: Rules) -> None:
+    """Updating an issue: whoever may edit the project's risks (`[risk] editors`)."""
+    if not may_edit_risk(user_id, owner_id, pm_id, rules):
+        raise UserError("permission.issue_edit", ref=ref, owner=owner_id, pm=pm_id,
+                        roles=list(rules.risk.editors))
+
+
+def require_issue_resolver(user_id: str, ref: str, owner_id: str, pm_id: str, rules: Rules,
+                           *, verb: str) -> None:
+    """Resolving or escalating an issue (`verb`): its owner, the project's PM, PMO admins."""
+    if user_id not in (owner_id, pm_id) and not is_admin(user_id, rules):
+        raise UserError("permission.issue_resolve", ref=ref, owner=owner_id, pm=pm_id,
+                        verb=verb)
+
+
+def require_coordinator(user_id: str, rules: Rules) -> None:
+    """"I'll coordinate" on an escalated issue: PMO admins."""
+    require_admin(user_id, rules, action="coordinate_issue")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -135,6 +135,37 @@ class GateKillForm(Value):
         return self
 
 
+# --- issues -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class IssueButton(Value):
+    """"I'll coordinate" on an issue sent to the PMO."""
+
+    issue_id: int
+    STALE: ClassVar[str] = "issue.button_stale"
+    WIRE: ClassVar[dict[str, str]] = {"issue_id": "i"}
+
+    def _check(self) -> Self:
+        self._id(self.issue_id)
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class IssueForm(Value):
+    """The issue add form: the project and where the confirmation goes."""
+
+    key: str
+    channel: str | None = None
+    STALE: ClassVar[str] = "issue.form_stale"
+    LIMIT: ClassVar[int] = METADATA_MAX
+    WIRE: ClassVar[dict[str, str]] = {"key": "k", "channel": "c"}
+
+    def _check(self) -> Self:
+        if not (isinstance(self.key, str) and looks_like_key(self.key)):
+            raise UserError(self.STALE)
+        return IssueForm(self.key, _channel(self.channel))
+
+
 # --- risks --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

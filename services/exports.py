@@ -22,12 +22,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pmo_rules import issues as issue_rules
 from pmo_rules import milestones as milestone_rules
 from pmo_rules.config import Rules
 from pmo_rules.schedule import WorkCalendar
 from pmo_rules.working_days import DayCounter
 from services.indicators import portfolio_indicators
 from storage import exports as store
+from storage import issues as issue_store
 from storage import risks as risk_store
 from storage.db import Database
 
@@ -66,6 +68,21 @@ def _risks(session: Session, rules: Rules, _today: date) -> Iterable[Row]:
                "last_note": risk.last_note, "created_by": risk.created_by,
                "created_at": risk.created_at, "updated_at": risk.updated_at,
                "closed_at": risk.closed_at, "closed_by": risk.closed_by}
+
+
+def _issues(session: Session, _rules: Rules, today: date) -> Iterable[Row]:
+    risks = dict(risk_store.readable_refs(session))
+    for key, row in issue_store.every_issue(session):
+        yield {"id": row.ref(key), "project": key, "number": row.number, "title": row.title,
+               "severity": row.severity, "status": row.status, "owner": row.owner_id,
+               "due_on": row.due_on, "overdue": issue_rules.overdue(row.status, row.due_on, today),
+               "risk": risks.get(row.risk_id), "last_note": row.last_note,
+               "escalated_at": row.escalated_at, "escalated_by": row.escalated_by,
+               "escalation_reason": row.escalation_reason, "coordinator": row.coordinator_id,
+               "coordinated_at": row.coordinated_at, "resolution": row.resolution,
+               "resolved_at": row.resolved_at, "resolved_by": row.resolved_by,
+               "created_by": row.created_by, "created_at": row.created_at,
+               "updated_at": row.updated_at}
 
 
 def _status(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
@@ -161,6 +178,11 @@ LOGS: dict[str, Log] = {log.name: log for log in (
     Log("milestones", ("id", "project", "number", "title", "owner", "weight", "due_on",
                        "forecast_on", "expected_on", "done_on", "slip_days", "created_by",
                        "created_at", "updated_at"), ("owner", "created_by"), _milestones),
+    Log("issues", ("id", "project", "number", "title", "severity", "status", "owner", "due_on",
+                   "overdue", "risk", "last_note", "escalated_at", "escalated_by",
+                   "escalation_reason", "coordinator", "coordinated_at", "resolution",
+                   "resolved_at", "resolved_by", "created_by", "created_at", "updated_at"),
+        ("owner", "escalated_by", "coordinator", "resolved_by", "created_by"), _issues),
     Log("indicators", ("project", "name", "phase", "state", "pm", "as_of", "currency",
                        "baseline_start", "baseline_finish", "bac", "pv", "ev", "ac", "spi",
                        "cpi", "sv", "cv", "eac", "pm_eac", "vac", "tcpi",

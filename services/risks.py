@@ -276,6 +276,12 @@ def close_with_project(ctx: BotContext, session: Session, project: Project, *, a
     return sent
 
 
+def refresh_card(ctx: BotContext, session: Session, risk: Risk, *, actor: str) -> list[int]:
+    """Bring the risk's channel card up to date, in the caller's transaction (another
+    domain changed what it shows: an issue raised from it)."""
+    return _publish(ctx, session, risk, actor=actor)
+
+
 def _publish(ctx: BotContext, session: Session, risk: Risk, *, actor: str,
              new_card: bool = False, dm: str | None = None) -> list[int]:
     """Bring the channel card up to date, post a fresh one when `new_card` (or when there is

@@ -30,6 +30,7 @@ from pmo_rules.plan_watch import digest_sections
 from pmo_rules.reminders import DueItem
 from storage.digest_sections import (
     GateSection,
+    IssueSection,
     RiskSection,
     Top,
     top_of_each,
@@ -58,7 +59,7 @@ class DigestSection(Protocol):
         ...
 
 
-EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection())
+EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection(), IssueSection())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The digest's risk and gate sections (storage/digest.py `EXTRA_SECTIONS`), one query each.
+"""The digest's risk, gate and issue sections (storage/digest.py `EXTRA_SECTIONS`), one query each.
 
 A section names its lists (`lists`: each a query and its order) and turns what they found into
 its template's context (`context`); storage/digest.py runs the lists for the whole portfolio
@@ -22,9 +22,11 @@ from sqlalchemy.orm import Session
 from pmo_rules.clock import days_ago
 from pmo_rules.config import Rules
 from pmo_rules.gates import HELD, KILLED, OPEN, PASSED, REJECTED
+from pmo_rules.issues import OPEN as ISSUE_OPEN
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.risk import ACTIVE_STATUSES, RiskRef, pmo_today
 from storage.gates import GateRequest
+from storage.issues import Issue
 from storage.projects import Project
 from storage.risks import Risk
 
@@ -159,6 +161,30 @@ def _gate_line(row: Mapping[str, Any], now: datetime, tz: tzinfo) -> dict[str, A
     return {"key": row["key"], "phase": row["phase"], "state": row["state"],
             "by": row["decided_by"], "decided_at": row["decided_at"],
             "age_days": days_ago(row["requested_at"], now, tz)}
+
+
+class IssueSection:
+    """Open critical and high issues of the portfolio's projects, most severe and oldest
+    first (issue 12), with who coordinates each for the PMO."""
+
+    name = "issues"
+
+    def lists(self, now: datetime, rules: Rules) -> dict[str, tuple[Select, Sequence]]:
+        query = (select(Issue.number, Issue.title, Issue.severity, Issue.owner_id, Issue.due_on,
+                        Issue.coordinator_id, Issue.created_at, Project.key)
+                 .join(Project, Project.id == Issue.project_id)
+                 .where(Issue.status == ISSUE_OPEN, Issue.severity_rank <= 1,
+                        Project.state.in_(PORTFOLIO_STATES)))
+        return {"serious": (query, (Issue.severity_rank, Issue.created_at, Issue.id))}
+
+    def context(self, lists: Mapping[str, Top], now: datetime,
+                rules: Rules) -> Mapping[str, Any] | None:
+        return _lines_of(lists, lambda row: {
+            "ref": f"{row['key']}-I{row['number']}", "title": row["title"],
+            "severity": row["severity"], "owner": row["owner_id"],
+            "coordinator": row["coordinator_id"],
+            "due_on": row["due_on"] and row["due_on"].isoformat(),
+            "age_days": days_ago(row["created_at"], now, rules.pmo.tz)})
 
 
 def _lines_of(lists: Mapping[str, Top],

@@ -35,10 +35,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from pmo_rules.lifecycle import PORTFOLIO_STATES
-from pmo_rules.risk import ACTIVE_STATUSES, RESPONSES, STATUSES, RiskRef, score
+from pmo_rules.risk import ACTIVE_STATUSES, OCCURRED, RESPONSES, STATUSES, RiskRef, score
 from storage import audit
 from storage.audit import AuditEntry
 from storage.base import Base
+from storage.issues import Issue, ref_of_risk_issue
 from storage.outbox import DEAD, Delivery
 from storage.projects import Project
 
@@ -350,6 +351,13 @@ def every_risk(session: Session) -> Iterable[Risk]:
     return session.scalars(query)
 
 
+def readable_refs(session: Session) -> Iterable[tuple[int, str]]:
+    """(risk id, APOLLO-R1) of every risk an issue was raised from: for the issue export."""
+    query = (select(Risk.id, Project.key, Risk.number).join(Project, Project.id == Risk.project_id)
+             .where(Risk.id.in_(select(Issue.risk_id).where(Issue.risk_id.is_not(None)))))
+    return ((risk_id, f"{key}-R{number}") for risk_id, key, number in session.execute(query))
+
+
 def live_card(session: Session, risk: Risk) -> int | None:
     """The risk's channel card to update in place; None when there is none, or when Slack
     refused it for good (then a fresh card is posted instead of updating one never shown)."""
@@ -373,14 +381,18 @@ class Links:
 
     duplicate_of: str | None = None
     duplicates: tuple[str, ...] = ()
+    issue: str | None = None
+    """The issue raised from the risk when it occurred (storage.issues), if any."""
 
 
 def links(session: Session, risk: Risk) -> Links:
-    """The duplicate links of `risk`, both ways (two indexed look-ups)."""
+    """The duplicate links of `risk`, both ways, and the issue raised from it (three indexed
+    look-ups; the last only for a risk that occurred)."""
     original = _ref_of(session, risk.duplicate_of_id)
     query = (select(Risk).where(Risk.duplicate_of_id == risk.id)
              .order_by(Risk.project_id, Risk.number))
-    return Links(original, tuple(str(r.ref) for r in session.scalars(query)))
+    issue = ref_of_risk_issue(session, risk.id) if risk.status == OCCURRED else None
+    return Links(original, tuple(str(r.ref) for r in session.scalars(query)), issue)
 
 
 def history(session: Session, risk_id: int) -> list[AuditEntry]:

@@ -19,7 +19,8 @@ ADD_USAGE = "decision_add"
 TITLE_MAX = 300
 NOTE_MAX = 1000
 _ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Dd]([0-9]{1,6})")
-_OPTIONS = ("decided-by", "supersedes", "note")
+_OPTIONS = ("supersedes", "note")
+_DECIDED_BY = re.compile(r"(?i)decided[-_]by[:：](.*)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,12 @@ def _add(words: list[str]) -> Add:
     note_words: list[str] | None = None
     options: dict[str, str] = {}
     for word in words:
+        decider = _DECIDED_BY.fullmatch(word)
+        if decider:  # a hyphen is no part of an option name elsewhere: read here
+            if "decided-by" in options:
+                raise UserError("text.repeated_option", usage=ADD_USAGE, name="decided-by")
+            options["decided-by"] = decider[1]
+            continue
         option = text.take_option(word, _OPTIONS, options, usage=ADD_USAGE)
         if option is None:
             (title_words if note_words is None else note_words).append(word)

@@ -176,9 +176,10 @@ def test_an_owner_who_is_no_active_person_is_refused(pmo, slack):
 
 def test_numbers_are_unique_under_concurrent_adds(pmo):
     """Eight people add at the same moment: eight actions, numbered 1…8, none refused."""
+    from datetime import date
+
     from pmo_rules.actions import Add
     from services import actions
-    from datetime import date
     replies: list[str] = []
     barrier = threading.Barrier(8)
 

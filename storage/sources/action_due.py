@@ -43,7 +43,7 @@ class ActionDue:
                 kind=KIND, item_id=str(row.id), recipient=row.owner_id,
                 due_at=datetime.combine(row.due_on, time(0), tz), overdue=late,
                 subject={"ref": f"{row.key}-A{row.number}", "project": row.key,
-                         "title": row.title, "due": row.due_on.isoformat(), "late": late}))
+                         "title": row.title, "due_on": row.due_on.isoformat(), "late": late}))
         return items
 
 

@@ -159,6 +159,20 @@ def done(ctx: BotContext, user: str, cmd: rules.Done) -> str:
 
 # -- what people look at --------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class RaidCounts:
+    """What `/pmo project KEY` shows of a project's actions and decisions."""
+
+    open: int
+    overdue: int
+    decisions: int
+
+
+def counts(ctx: BotContext, project_id: int) -> RaidCounts:
+    with ctx.db.read() as session:
+        return RaidCounts(*store.raid_counts(session, project_id, today(ctx)))
+
+
 def project_list(ctx: BotContext, key: str,
                  include_done: bool) -> tuple[Project, list[ActionShown]]:
     with ctx.db.read() as session:

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage import audit
 from storage.base import Base
+from storage.decisions import Decision
 from storage.projects import Project
 from storage.raid_numbers import next_number
 
@@ -116,3 +125,16 @@ def set_done(session: Session, *, project: Project, row: Action, on: date, note:
 
 def history(session: Session, key: str, number: int) -> list[audit.AuditEntry]:
     return audit.entries_for(session, "action", f"{key}-A{number}")
+
+
+def raid_counts(session: Session, project_id: int, today: date) -> tuple[int, int, int]:
+    """(open actions, overdue actions, decisions) of a project, in one statement."""
+    open_actions = select(Action.id).where(Action.project_id == project_id,
+                                           Action.done_on.is_(None))
+    row = session.execute(select(
+        select(func.count()).select_from(open_actions.subquery()).scalar_subquery(),
+        select(func.count()).select_from(
+            open_actions.where(Action.due_on < today).subquery()).scalar_subquery(),
+        select(func.count(Decision.id)).where(Decision.project_id == project_id)
+        .scalar_subquery())).one()
+    return int(row[0]), int(row[1]), int(row[2])

@@ -1,5 +1,5 @@
-"""`pmo-bot export risks|status|gates|audit|milestones|indicators --format csv [--bom]
-[--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
+"""`pmo-bot export risks|status|gates|audit|milestones|indicators|actions|decisions
+--format csv [--bom] [--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
 (services/exports.py: a column list per log).
 
 UTF-8 with a header; `--bom` starts the file with a byte-order mark, which Excel needs to read
@@ -27,7 +27,8 @@ from storage.db import Database
 COLUMNS = LOGS["risks"].header
 BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
-         "audit": "audit entries", "milestones": "milestones", "indicators": "projects"}
+         "audit": "audit entries", "milestones": "milestones", "indicators": "projects",
+         "actions": "actions", "decisions": "decisions"}
 DATED = ("milestones", "indicators")
 """The logs counted to a day (`--as-of`)."""
 

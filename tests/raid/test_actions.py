@@ -224,3 +224,35 @@ def test_help_and_replies_in_chinese(database_url, slack):
     finally:
         bot.close()
     assert APOLLO_CHANNEL
+
+
+# --- the grammars are total -----------------------------------------------------------------------
+
+def test_every_text_is_a_command_or_a_refusal():
+    import contextlib
+    from datetime import date
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pmo_rules.actions import parse_action_command
+    from pmo_rules.decisions import parse_decision_command
+    from pmo_rules.errors import UserError
+
+    words = st.sampled_from(["add", "list", "done", "update", "show", "help", "mine", "all",
+                             "APOLLO", "APOLLO-A1", "APOLLO-D1", "due:2026-12-11", "due:",
+                             "owner:<@UBOB001|bob>", "owner:", "note:", "note:x",
+                             "decided-by:<@UBOB001|bob>", "decided-by:", "DECIDED_BY:x",
+                             "supersedes:APOLLO-D1", "supersedes:", "supersedes:HERMES-D2",
+                             "due:+2w", "due:today", "due:9999-12-31", ":", "明天", "-A", "-D"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(words, st.text(max_size=12)), max_size=8))
+    def check(parts):
+        text = " ".join(parts)
+        for parse in (parse_action_command, parse_decision_command,
+                      lambda raw: parse_action_command(raw, date(2026, 11, 23), 10)):
+            with contextlib.suppress(UserError):
+                parse(text)
+
+    check()

@@ -15,6 +15,8 @@ from bot import failures
 from bot.context import BotContext
 from bot.observe import ObservedApp
 from handlers import (
+    action,
+    decision,
     gate,
     home,
     issue,
@@ -45,8 +47,8 @@ class _NotTheUnusedToken(logging.Filter):
 if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
-HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, issue, plan_form,
-                   reminders)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, issue, action, decision,
+                   plan_form, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

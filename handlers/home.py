@@ -19,6 +19,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.ids import Action
 from pmo_rules.issues import ListIssues
 from pmo_rules.values import ProjectButton
+from services import actions as actions_service
 from services import issue_cards as issue_views
 from services import plans as plans_service
 from services.context import BotContext
@@ -28,6 +29,7 @@ from services.projects import managed_by
 MAX_PROJECTS = 40  # one block each, well inside the Home tab's 100
 MAX_VOTES = 10  # two blocks each (the request, its buttons): 40 + 20 + the rest stays under 100
 MAX_ISSUES = 10  # lines of one section block
+MAX_ACTIONS = 10  # lines of one section block
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -45,8 +47,8 @@ def on_home_opened(ctx: BotContext, event: dict, client) -> None:
 
 def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
     """The gate requests waiting for `user`'s vote, with Approve and Reject; the open issues
-    `user` owns; then the projects `user` manages (two queries), each with its standing and a
-    button."""
+    `user` owns; `user`'s open actions (soonest due first); then the projects `user` manages
+    (two queries), each with its standing and a button."""
     now = ctx.now()
     waiting = waiting_for(ctx, user)
     votes = [pending_row(pending, now, ctx.renderer.tz) for pending in waiting[:MAX_VOTES]]
@@ -56,11 +58,13 @@ def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
     rows = [(project, project_standing(ctx, project, latest.get(project.id), now),
              ProjectButton(project.key).encode(), flags.get(project.id)) for project in shown]
     _project, issues, issues_total = issue_views.listing(ctx, user, ListIssues(None), MAX_ISSUES)
+    mine = actions_service.owned_by(ctx, user, limit=MAX_ACTIONS + 1)
     ended_line = {"keys": [p.key for p in ended[:ENDED_SHOWN]], "count": len(ended),
                   "more": max(0, len(ended) - ENDED_SHOWN)} if ended else None
     return ctx.renderer.view("home", votes=votes, votes_more=len(waiting) - len(votes),
                              rows=rows, more=len(projects) > MAX_PROJECTS, ended=ended_line,
                              issues=issues, issues_more=issues_total - len(issues),
+                             my_actions=mine[:MAX_ACTIONS], actions_more=len(mine) > MAX_ACTIONS,
                              is_admin=permissions.is_admin(user, ctx.rules),
                              pm_may_post=permissions.may_post_as_pm(ctx.rules), action=Action)
 

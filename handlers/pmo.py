@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import gate_views, issue, milestone, plan_form, risk_views
+from handlers import action, decision, gate_views, issue, milestone, plan_form, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -28,7 +28,9 @@ from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
 from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
+    ActionWords,
     AddProject,
+    DecisionWords,
     EditProject,
     Help,
     IssueWords,
@@ -214,6 +216,9 @@ VERBS: dict[type, Callable[..., None]] = {
         ctx, ack, command),
     IssueWords: lambda ctx, ack, command, respond, _parsed: issue.on_issue(
         ctx, ack, command, respond),
+    ActionWords: lambda ctx, ack, command, _respond, _parsed: action.on_action(ctx, ack, command),
+    DecisionWords: lambda ctx, ack, command, _respond, _parsed: decision.on_decision(
+        ctx, ack, command),
     EditProject: edit_project,
     ShowAudit: show_audit,
 }

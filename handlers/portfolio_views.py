@@ -14,6 +14,7 @@ from datetime import datetime
 
 from pmo_rules.portfolio import Standing, split_portfolio, standing, tally
 from pmo_rules.portfolio_filter import ProjectFilter, matches
+from services import actions as actions_service
 from services import issue_cards as issue_views
 from services import plans as plans_service
 from services import projects as projects_service
@@ -90,4 +91,5 @@ def project_card(ctx: BotContext, key: str) -> Message:
     return ctx.renderer.message(
         "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
         issues=issues,
+        raid=actions_service.counts(ctx, project.id),
         standing=project_standing(ctx, project, recent[0] if recent else None, now))

@@ -9,6 +9,8 @@ function, so "where is this click authorised?" has one answer: here. The index:
   digest, Hold and Kill, re-baselining).
 - Plans and milestones: `may_plan` (the PM and PMO admins), `may_change_milestone` (and the
   milestone's owner, for one that exists).
+- Actions and decisions: `may_change_action` (updating or closing one: its owner, the
+  project's PM, PMO admins; anyone may add one, as risks), `may_supersede_decision`.
 - Status updates: `may_post_status`, `may_post_for_every_project`, `may_post_as_pm`,
   `require_status_poster` (`[status] posters`), `require_status_editor` (the author, within
   `[status] edit_window_hours`).
@@ -68,6 +70,17 @@ def may_change_milestone(user_id: str, *, pm_id: str, owner_id: str | None,
     """Adding a milestone: the project's PM and PMO admins; forecasting or marking one done:
     its owner too."""
     return may_plan(user_id, pm_id, rules) or (owner_id is not None and user_id == owner_id)
+
+
+def may_change_action(user_id: str, *, owner_id: str, pm_id: str, rules: Rules) -> bool:
+    """Updating an action or marking it done: its owner, the project's PM and PMO admins."""
+    return user_id == owner_id or may_plan(user_id, pm_id, rules)
+
+
+def may_supersede_decision(user_id: str, *, recorded_by: str, decided_by: str, pm_id: str,
+                           rules: Rules) -> bool:
+    """Superseding a decision: who recorded or took it, the project's PM and PMO admins."""
+    return user_id in (recorded_by, decided_by) or may_plan(user_id, pm_id, rules)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -189,7 +189,7 @@ def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.
     return ref.id
 
 
-ALSO_UNDER_PMO: tuple[str, ...] = ("milestone", "issue")
+ALSO_UNDER_PMO: tuple[str, ...] = ("milestone", "issue", "action", "decision")
 """Top-level slash commands whose words also work after `/pmo` (`/pmo milestone …`): the rule
 for every new top-level command (later `issue`, `action`, `decision`, `change`, `lesson`), so a
 workspace that would rather not add commands can leave them out of its app
@@ -204,6 +204,16 @@ class MilestoneWords:
 @dataclass(frozen=True)
 class IssueWords:
     """`/pmo issue …`: the same words as `/issue …`, answered by its handler."""
+
+
+@dataclass(frozen=True)
+class ActionWords:
+    """`/pmo action …`: the same words as `/action …`, answered by its handler."""
+
+
+@dataclass(frozen=True)
+class DecisionWords:
+    """`/pmo decision …`: the same words as `/decision …`, answered by its handler."""
 
 
 def _audit(words: list[str]) -> ShowAudit:
@@ -229,6 +239,8 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "digest": _digest,
     "milestone": lambda _words: MilestoneWords(),
     "issue": lambda _words: IssueWords(),
+    "action": lambda _words: ActionWords(),
+    "decision": lambda _words: DecisionWords(),
     "audit": _audit,
 }
 

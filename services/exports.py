@@ -126,6 +126,26 @@ def _milestones(session: Session, rules: Rules, today: date) -> Iterable[Row]:
                "updated_at": row.updated_at}
 
 
+def _actions(session: Session, _rules: Rules, today: date) -> Iterable[Row]:
+    for row, key in store.actions(session):
+        yield {"id": row.ref(key), "project": key, "number": row.number, "title": row.title,
+               "owner": row.owner_id, "due_on": row.due_on, "done_on": row.done_on,
+               "done_by": row.done_by, "done_note": row.done_note,
+               "overdue_days": (today - row.due_on).days if (
+                   row.done_on is None and today > row.due_on) else None,
+               "created_by": row.created_by, "created_at": row.created_at,
+               "updated_at": row.updated_at}
+
+
+def _decisions(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
+    for row, key, later in store.decisions(session):
+        yield {"id": row.ref(key), "project": key, "number": row.number, "title": row.title,
+               "note": row.note, "decided_by": row.decided_by, "recorded_by": row.recorded_by,
+               "recorded_at": row.recorded_at,
+               "supersedes": row.supersedes_number and f"{key}-D{row.supersedes_number}",
+               "superseded_by": later and f"{key}-D{later}"}
+
+
 def _indicators(session: Session, rules: Rules, today: date) -> Iterable[Row]:
     for shown in portfolio_indicators(session, rules, today):
         project, figures, latest = shown.project, shown.indicators, shown.latest
@@ -183,6 +203,12 @@ LOGS: dict[str, Log] = {log.name: log for log in (
                    "escalation_reason", "coordinator", "coordinated_at", "resolution",
                    "resolved_at", "resolved_by", "created_by", "created_at", "updated_at"),
         ("owner", "escalated_by", "coordinator", "resolved_by", "created_by"), _issues),
+    Log("actions", ("id", "project", "number", "title", "owner", "due_on", "done_on", "done_by",
+                    "done_note", "overdue_days", "created_by", "created_at", "updated_at"),
+        ("owner", "done_by", "created_by"), _actions),
+    Log("decisions", ("id", "project", "number", "title", "note", "decided_by", "recorded_by",
+                      "recorded_at", "supersedes", "superseded_by"),
+        ("decided_by", "recorded_by"), _decisions),
     Log("indicators", ("project", "name", "phase", "state", "pm", "as_of", "currency",
                        "baseline_start", "baseline_finish", "bac", "pv", "ev", "ac", "spi",
                        "cpi", "sv", "cv", "eac", "pm_eac", "vac", "tcpi",

@@ -28,6 +28,7 @@ from pmo_rules.digest import DigestData, LatestStatus, ProjectFacts, compose
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.plan_watch import digest_sections
 from pmo_rules.reminders import DueItem
+from storage.digest_raid import ActionSection, DecisionSection
 from storage.digest_sections import (
     GateSection,
     IssueSection,
@@ -59,7 +60,8 @@ class DigestSection(Protocol):
         ...
 
 
-EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection(), IssueSection())
+EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection(), IssueSection(),
+                                              ActionSection(), DecisionSection())
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from storage.actions import Action
 from storage.audit import AuditEntry
+from storage.decisions import Decision
 from storage.gates import GateRequest
 from storage.milestones import Milestone
 from storage.plans import ProjectPlan
@@ -35,6 +37,23 @@ def milestones(session: Session) -> Iterator[tuple[Milestone, str]]:
     yield from session.execute(
         select(Milestone, Project.key).join(Project, Milestone.project_id == Project.id)
         .order_by(Project.key, Milestone.number))
+
+
+def actions(session: Session) -> Iterator[tuple[Action, str]]:
+    """Every action, open or done, with its project's KEY."""
+    yield from session.execute(
+        select(Action, Project.key).join(Project, Action.project_id == Project.id)
+        .order_by(Project.key, Action.number))
+
+
+def decisions(session: Session) -> Iterator[tuple[Decision, str, int | None]]:
+    """Every decision with its project's KEY and the number of the one superseding it."""
+    later = aliased(Decision)
+    yield from session.execute(
+        select(Decision, Project.key, later.number).join(Project, Decision.project_id == Project.id)
+        .outerjoin(later, (later.project_id == Decision.project_id)
+                   & (later.supersedes_number == Decision.number))
+        .order_by(Project.key, Decision.number))
 
 
 def projects_with_plans(session: Session) -> list[Row]:

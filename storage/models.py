@@ -1,7 +1,9 @@
 """Every table the bot has, imported in one place so Alembic and tests see the whole schema."""
 
+from storage.actions import Action
 from storage.audit import AuditEntry
 from storage.base import Base
+from storage.decisions import Decision
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.inbox import InboxItem
 from storage.issues import Issue, IssueCounter
@@ -9,9 +11,11 @@ from storage.milestones import Milestone
 from storage.outbox import Delivery
 from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
+from storage.raid_numbers import RaidCounter
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
-__all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "InboxItem", "Issue", "IssueCounter", "Milestone", "Project", "ProjectPlan",
-           "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate", "UserZone"]
+__all__ = ["Action", "AuditEntry", "Base", "Decision", "Delivery", "GateApprovers",
+           "GateRequest", "GateVote", "InboxItem", "Issue", "IssueCounter", "Milestone", "Project",
+           "ProjectPlan", "RaidCounter", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate",
+           "UserZone"]

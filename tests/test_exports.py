@@ -85,7 +85,7 @@ def test_export_risks_names_the_owner(apollo):
 
 
 def test_export_refuses_an_unknown_log(apollo):
-    done = pmo_bot(apollo, "actions")
+    done = pmo_bot(apollo, "budgets")
     assert done.returncode == 2 and b"invalid choice" in done.stderr
     assert b"Traceback" not in done.stderr
 

@@ -55,10 +55,10 @@ def test_the_raid_workbook_has_a_typed_sheet_per_log(apollo, tmp_path):
     done = pmo_bot(apollo, "raid", "--format", "xlsx", "--out", str(out), "--as-of",
                    "2026-11-23")
     assert done.returncode == 0, done.stderr
-    assert b"exported 4 risks, 2 milestones to" in done.stderr
+    assert b"exported 4 risks, " in done.stderr and b", 2 milestones to" in done.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == ["raid.xlsx"]  # no .part left
     book = load_workbook(out)
-    assert book.sheetnames == ["risks", "milestones"]  # issues, actions, … once they exist
+    assert book.sheetnames[0] == "risks" and book.sheetnames[-1] == "milestones"
     assert [log.name for log in raid_logs()] == book.sheetnames
 
     for sheet, log, count in ((book["risks"], LOGS["risks"], 4),

@@ -1,5 +1,5 @@
-"""`pmo-bot export risks|status|gates|audit|milestones|issues|indicators --format csv [--bom]
-[--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
+"""`pmo-bot export risks|status|gates|audit|milestones|issues|actions|decisions|indicators
+--format csv [--bom] [--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
 (services/exports.py: a column list per log). `pmo-bot export raid --format xlsx --out FILE`:
 the RAID logs in one workbook, a sheet each (services/workbook.py); any one log also goes to a
 one-sheet workbook with `--format xlsx --out FILE`.
@@ -31,7 +31,7 @@ COLUMNS = LOGS["risks"].header
 BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
          "audit": "audit entries", "milestones": "milestones", "indicators": "projects",
-         "issues": "issues"}
+         "issues": "issues", "actions": "actions", "decisions": "decisions"}
 DATED = ("milestones", "indicators")
 """The logs counted to a day (`--as-of`); and raid, the workbook that holds milestones."""
 

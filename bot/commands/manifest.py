@@ -41,7 +41,7 @@ WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "views.publish": None,
     "users.info": "users:read",
 }
-SLASH_COMMANDS = ("status", "pmo", "risk", "gate", "milestone", "issue")
+SLASH_COMMANDS = ("status", "pmo", "risk", "gate", "milestone", "issue", "action", "decision")
 BOT_EVENTS = ("app_home_opened",)
 _URL = re.compile(r"^https://[^\s/]+(/[^\s]*)?$")
 
@@ -55,7 +55,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--without-top-level", action="store_true",
                         help="leave out the commands that also work after /pmo ("
                              + ", ".join(f"/{name}" for name in ALSO_UNDER_PMO)
-                             + "): they are typed as /pmo milestone …")
+                             + "): they are typed as /pmo milestone …, /pmo action …")
     parser.set_defaults(func=run)
 
 

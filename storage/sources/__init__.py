@@ -1,10 +1,9 @@
 """Where overdue work comes from: one module per kind of item, each a `Source`.
 
 The reminder planner and the digest ask every source in `SOURCES` for what is due: status
-updates, risk reviews and responses, gate votes. Adding a kind is one module here and one
-entry in the tuple. A source must
-answer from an index on its due column, so its cost grows with the items that are due, not
-with everything it holds.
+updates, risk reviews and responses, gate votes, milestones, actions. Adding a kind is one
+module here and one entry in the tuple. A source must answer from an index on its due column,
+so its cost grows with the items that are due, not with everything it holds.
 
 A new kind also needs, in templates/locales/{en,zh}/<domain>.toml, the words the messages use
 for it — `nudge.item.<kind>`, `escalation.item.<kind>`, `digest.overdue_item.<kind>`,
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.reminders import DueItem
-from storage.sources import gate_vote, issue_due, milestone_due, risk_due, status_due
+from storage.sources import action_due, gate_vote, issue_due, milestone_due, risk_due, status_due
 
 
 class Source(Protocol):
@@ -43,7 +42,7 @@ class Source(Protocol):
 
 
 SOURCES: tuple[Source, ...] = (status_due.SOURCE, risk_due.SOURCE, gate_vote.SOURCE,
-                               milestone_due.SOURCE, issue_due.SOURCE)
+                               milestone_due.SOURCE, issue_due.SOURCE, action_due.SOURCE)
 
 
 def source_of(kind: str) -> Source | None:

@@ -8,9 +8,10 @@ from storage.milestones import Milestone
 from storage.outbox import Delivery
 from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
+from storage.proposals import Proposal, ProposalScore
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "InboxItem", "Milestone", "Project", "ProjectPlan", "ReminderLedger", "Risk",
-           "RiskCounter", "StatusUpdate", "UserZone"]
+           "InboxItem", "Milestone", "Project", "ProjectPlan", "Proposal", "ProposalScore",
+           "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate", "UserZone"]

@@ -20,6 +20,7 @@ from handlers import (
     milestone,
     plan_form,
     pmo,
+    proposal,
     reminders,
     risk,
     status,
@@ -44,7 +45,8 @@ class _NotTheUnusedToken(logging.Filter):
 if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
-HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, plan_form, reminders)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, plan_form, proposal,
+                   reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

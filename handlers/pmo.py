@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import gate_views, milestone, plan_form, risk_views
+from handlers import gate_views, milestone, plan_form, proposal, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -40,6 +40,7 @@ from pmo_rules.pmo_commands import (
     ShowProject,
     parse_pmo_command,
 )
+from pmo_rules.proposals import ListProposals, OpenProposalForm, ProposalVerb, Rank
 from pmo_rules.risk_command import PortfolioRisks
 from services import audit, plans, projects
 from services import gates as gate_flow
@@ -213,4 +214,8 @@ VERBS: dict[type, Callable[..., None]] = {
         ctx, ack, command),
     EditProject: edit_project,
     ShowAudit: show_audit,
+    OpenProposalForm: proposal.open_form,
+    ListProposals: proposal.list_proposals,
+    ProposalVerb: proposal.on_proposal,
+    Rank: proposal.rank,
 }

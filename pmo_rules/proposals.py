@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from pmo_rules import text
 from pmo_rules.errors import UserError
 from pmo_rules.money import parse_amount
 from pmo_rules.projects import parse_key
+from pmo_rules.values import METADATA_MAX, Value
 
 SUBMITTED, SCREENING, APPROVED, DECLINED, WITHDRAWN = (
     "submitted", "screening", "approved", "declined", "withdrawn")
@@ -236,3 +238,40 @@ def _whole(value: object, field: str, low: int, high: int) -> int:
         raise UserError("proposal.whole_number", field=field, value=raw[:20], low=low,
                         high=high)
     return int(raw)
+
+
+# -- what the forms and the card's button carry ---------------------------------------------------
+
+PROPOSAL_FORM = "proposal_form"
+SCORE_FORM = "proposal_score_form"
+SCORE_BUTTON = "proposal_score"
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalForm(Value):
+    """The proposal form's private_metadata: where the confirmation goes."""
+
+    channel: str | None
+    STALE: ClassVar[str] = "proposal.form_stale"
+    LIMIT: ClassVar[int] = METADATA_MAX
+    WIRE: ClassVar[dict[str, str]] = {"channel": "c"}
+
+    def _check(self) -> ProposalForm:
+        return ProposalForm(self.channel if isinstance(self.channel, str) and self.channel
+                            else None)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreForm(Value):
+    """The score form's private_metadata (and the Score button's value): which proposal."""
+
+    number: int
+    channel: str | None = None
+    STALE: ClassVar[str] = "proposal.form_stale"
+    LIMIT: ClassVar[int] = METADATA_MAX
+    WIRE: ClassVar[dict[str, str]] = {"number": "n", "channel": "c"}
+
+    def _check(self) -> ScoreForm:
+        return ScoreForm(self._id(self.number),
+                         self.channel if isinstance(self.channel, str) and self.channel
+                         else None)

@@ -147,7 +147,7 @@ def rank(ctx: BotContext, ack, _command: dict, respond, parsed: grammar.Rank) ->
     answer_later(ctx, produce, ephemeral(respond))
 
 
-# -- the card's Score button and its form -----------------------------------------------------------
+# -- the card's Score button and its form ---------------------------------------------------
 
 def on_score_button(ctx: BotContext, ack, body: dict, respond) -> None:
     ack()

@@ -12,8 +12,8 @@ Every unknown key is an error: a typo such as `cadance_days` must not silently l
 in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
-`reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`, `portfolio.py`), each with its
-frozen dataclass and its parser; the checks they share are in `_checks.py`. This module puts
+`reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`,
+`portfolio.py`), each with its frozen dataclass and its parser; the checks they share are in `_checks.py`. This module puts
 them together: `Rules`, `parse_rules`, `RulesError` and `DEFAULT_RULES`.
 """
 
@@ -36,7 +36,8 @@ from pmo_rules.config.status import StatusRules, _parse_status
 from pmo_rules.lifecycle import phase_index
 
 __all__ = [
-    "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules", "GateRule", "GatesRules", "IndicatorRules",
+    "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules",
+    "GateRule", "GatesRules", "IndicatorRules",
     "MilestoneRules", "PlanRules", "PmoRules", "PortfolioRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",

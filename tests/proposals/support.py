@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from pmo_rules.config import PortfolioRules
 from storage.proposals import Proposal
-from tests.support.gates import wait_until
 from tests.support import ADMIN, ALICE, BOB, CAROL, GENERAL, Bot, rules_with
+from tests.support.gates import wait_until
 
 THEMES = ("Customer growth", "Cost efficiency", "Compliance")
 INTAKE = GENERAL

@@ -11,7 +11,7 @@ from storage import audit
 from storage.plans import ProjectPlan
 from storage.projects import Project
 from storage.proposals import ProposalScore
-from tests.proposals.support import INTAKE, notes, portfolio_rules, propose, proposals
+from tests.proposals.support import INTAKE, notes, portfolio_rules, proposals, propose
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, make_bot
 from tests.support.gates import say, wait_until
 

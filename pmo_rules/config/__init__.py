@@ -14,7 +14,8 @@ in force while the PMO believes it changed the rule.
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
 `reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`,
 `portfolio.py`), each with its frozen dataclass and its parser; the checks they share are
-in `_checks.py`. This module puts them together: `Rules`, `parse_rules`, `RulesError` and `DEFAULT_RULES`.
+in `_checks.py`. This module puts them together: `Rules`, `parse_rules`, `RulesError` and
+`DEFAULT_RULES`.
 """
 
 from __future__ import annotations

@@ -63,12 +63,12 @@ def notes(bot: Bot, needle: str) -> list[str]:
 def propose(bot: Bot, user: str = ALICE, **fields):
     """Submit the form; the view_submission response (field errors) and the confirmation."""
     view = open_propose_form(bot, user)
-    before = len(notes(bot, "submitted"))
+    before = len(notes(bot, "*PR-"))
     response = bot.driver.view_submission(user=user, view=view, values=form_values(**fields))
     if response.body:
         return response, None
-    wait_until(lambda: len(notes(bot, "submitted")) > before)
-    return response, notes(bot, "submitted")[-1]
+    wait_until(lambda: len(notes(bot, "*PR-")) > before)
+    return response, notes(bot, "*PR-")[-1]
 
 
 def proposals(bot: Bot) -> list[Proposal]:

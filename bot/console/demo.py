@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.console.clock import CONSOLE_START
 from bot.console.demo_plans import seed_plans
+from bot.console.demo_proposals import seed_proposals
 from bot.console.workspace import ADMIN, CHANNELS, PEOPLE, Person
 from pmo_rules import gates
 from pmo_rules import risk as risk_rules
@@ -294,7 +295,8 @@ def _decide_gate(session: Session, world: DemoWorld, key: str, judge: str, entry
     plans.gate_decided(session, project, request.phase, entry["outcome"], judge, decided)
 
 
-SEEDERS: list[Seeder] = [seed_projects, seed_status_history, seed_risks, seed_gates, seed_plans]
+SEEDERS: list[Seeder] = [seed_projects, seed_status_history, seed_risks, seed_gates, seed_plans,
+                         seed_proposals]
 
 
 def portfolio() -> list[dict[str, Any]]:

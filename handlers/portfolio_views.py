@@ -16,6 +16,7 @@ from pmo_rules.portfolio import Standing, split_portfolio, standing, tally
 from pmo_rules.portfolio_filter import ProjectFilter, matches
 from services import plans as plans_service
 from services import projects as projects_service
+from services import proposals as proposals_service
 from services.context import BotContext
 from services.projects import Project, StatusUpdate
 from templates.paging import page_lines
@@ -87,4 +88,5 @@ def project_card(ctx: BotContext, key: str) -> Message:
     plan = plans_service.plan_for_card(ctx, project, recent)
     return ctx.renderer.message(
         "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
-        standing=project_standing(ctx, project, recent[0] if recent else None, now))
+        standing=project_standing(ctx, project, recent[0] if recent else None, now),
+        proposal_ref=proposals_service.of_project(ctx, project.id))

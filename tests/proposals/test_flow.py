@@ -114,6 +114,7 @@ def test_approve_creates_the_project_with_its_plan_and_tells_the_proposer(pmo):
         assert actions[-1] == "proposal.approved"
     assert proposals(pmo)[0].project_id == project.id
     assert "→ *CRM*" in str(pmo.command("/pmo", "proposal PR-1", user=ALICE).json)
+    assert "Came from proposal *PR-1*" in str(pmo.command("/pmo", "project CRM", user=ALICE).json)
     # decided: refused, nothing changes
     assert "already approved" in say(pmo, "/pmo", "proposal PR-1 decline Too late", ADMIN)
     assert "already approved" in say(pmo, "/pmo", "proposal PR-1 withdraw", ALICE)

@@ -148,7 +148,8 @@ def test_seeding_writes_a_chronological_audit_log(seeded):
     assert actions == {"project.added", "status.posted", "risk.added", "risk.reviewed",
                        "risk.closed", "gate.requested", "gate.voted", "gate.passed",
                        "gate.rejected", "project.gate_outcome", "plan.set", "plan.baselined",
-                       "milestone.added", "milestone.forecast", "milestone.done"}
+                       "milestone.added", "milestone.forecast", "milestone.done",
+                       "proposal.submitted", "proposal.scored", "proposal.screening"}
     assert {e.actor_id for e in entries if e.action == "project.added"} == {ADMIN}
 
 

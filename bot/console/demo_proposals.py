@@ -42,21 +42,27 @@ def seed_proposals(session: Session, world: DemoWorld) -> None:
                  sets) in enumerate(PROPOSALS, start=1):
         when = datetime.combine(world.day(10 - number), time(10), tzinfo=world.rules.pmo.tz)
         world.at(when, partial(_propose, session, world, title, proposer, cost, months, risk,
-                               themes, objective, sets, when))
+                               themes, objective, when))
+        for offset, (member, scores) in enumerate(zip(BOARD, sets, strict=True), start=1):
+            at = when.replace(hour=14 + offset)
+            world.at(at, partial(_score, session, number, world.person(member).id,
+                                 dict(zip(_NAMES, scores, strict=True)), at, offset == 1))
 
 
 def _propose(session: Session, world: DemoWorld, title: str, proposer: str, cost: str,
              months: int, risk: int, themes: tuple[str, ...], objective: str,
-             sets: tuple[tuple[int, ...], ...], when: datetime) -> None:
-    row = store.add(session, values={
+             when: datetime) -> None:
+    store.add(session, values={
         "title": title, "sponsor_id": None, "objective": objective, "themes": list(themes),
         "cost": Decimal(cost), "benefit_amount": None, "benefit": None, "months": months,
         "delivery_risk": risk, "people": None, "own_scores": {}},
         proposer=world.person(proposer).id, now=when)
-    for offset, (member, scores) in enumerate(zip(BOARD, sets, strict=True), start=1):
-        at = when.replace(hour=14 + offset)
-        store.save_score(session, proposal=row, member=world.person(member).id,
-                         scores=dict(zip(_NAMES, scores, strict=True)), now=at)
-        if offset == 1:
-            store.move(session, proposal=row, to="screening", actor=world.person(member).id,
-                       now=at, from_states=("submitted",))
+
+
+def _score(session: Session, number: int, member: str, scores: dict[str, int],
+           at: datetime, first: bool) -> None:
+    row = store.by_number(session, number)
+    store.save_score(session, proposal=row, member=member, scores=scores, now=at)
+    if first:
+        store.move(session, proposal=row, to="screening", actor=member, now=at,
+                   from_states=("submitted",))

@@ -4,11 +4,12 @@ have to go for each proposal below the line to fit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pmo_rules import proposals as rules
 from pmo_rules import ranking
+from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.ranking import Candidate, Cut
 from services.context import BotContext
 from services.proposals import evaluation_of
@@ -38,6 +39,9 @@ class Ranking:
     budget: Decimal | None
     theme: str | None
     cut: Cut | None
+    active: list[tuple[Ranked, str]] = field(default_factory=list)
+    """With `all`: the active projects that came from proposals (row, project KEY), by
+    score; they are already funded, so they are not in the cut-line."""
 
 
 def rank(ctx: BotContext, cmd: rules.Rank) -> Ranking:
@@ -51,6 +55,7 @@ def rank(ctx: BotContext, cmd: rules.Rank) -> Ranking:
         scores = store.scores_of(session, [p.id for p in proposals])
         facts = [(p.ref, p.title, p.cost, tuple(p.themes or ()),
                   evaluation_of(ctx, scores[p.id])) for p in proposals]
+        active = _active(ctx, session, theme) if cmd.every else []
     rows, out, unscored = [], [], []
     for ref, title, cost, themes, e in facts:
         if e.screened_out is not None:
@@ -72,4 +77,19 @@ def rank(ctx: BotContext, cmd: rules.Rank) -> Ranking:
             r.ref, r.title, r.cost, r.score, r.per_cost, r.themes,
             tuple(ranking.to_make_room(Candidate(r.ref, r.cost, r.score), chosen, budget)))
             for r in rows]
-    return Ranking(rows, out, unscored, budget, theme, cut)
+    return Ranking(rows, out, unscored, budget, theme, cut, active)
+
+
+def _active(ctx: BotContext, session, theme: str | None) -> list[tuple[Ranked, str]]:
+    found = [(p, key) for p, key in store.approved_in_portfolio(session, PORTFOLIO_STATES,
+                                                                 RANK_MAX)
+             if theme is None or theme in (p.themes or [])]
+    scores = store.scores_of(session, [p.id for p, _key in found])
+    rows = []
+    for p, key in found:
+        weighted = evaluation_of(ctx, scores[p.id]).weighted or 0.0
+        rows.append((Ranked(p.ref, p.title, p.cost, weighted,
+                            ranking.per_cost(weighted, p.cost, PER),
+                            tuple(p.themes or ())), key))
+    rows.sort(key=lambda item: (-item[0].score, item[0].ref))
+    return rows

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage import audit
 from storage.base import Base
+from storage.projects import Project
 
 MONEY = Numeric(18, 2)
 OPEN = ("submitted", "screening")
@@ -167,3 +168,13 @@ def move(session: Session, *, proposal: Proposal, to: str, actor: str, now: date
 
 def of_project(session: Session, project_id: int) -> Proposal | None:
     return session.scalar(select(Proposal).where(Proposal.project_id == project_id))
+
+
+def approved_in_portfolio(session: Session, states: tuple[str, ...],
+                          limit: int) -> list[tuple[Proposal, str]]:
+    """Approved proposals whose project is still in the portfolio, with the project's KEY."""
+    rows = session.execute(select(Proposal, Project.key).join(
+        Project, Project.id == Proposal.project_id).where(
+        Proposal.state == "approved", Project.state.in_(states))
+        .order_by(Proposal.number).limit(limit))
+    return [(row[0], row[1]) for row in rows]

@@ -50,6 +50,11 @@ def test_rank_shows_the_exact_cut_line_and_what_greedy_would_choose(pmo):
     assert "Cut-line: 2 proposals, CNY 1,000,000, total score 150.0." in cut
     assert ("Greedy (down the list, taking what fits) would choose PR-1: total score 100.0."
             in cut)
+    say(pmo, "/pmo", "proposal PR-1 approve BIG", ADMIN)
+    every = say(pmo, "/pmo", "rank all", BOB)
+    assert every.endswith("*Active projects from proposals:*\n*PR-1* Big platform · score 100.0 · "
+                          "CNY 600,000 · 166.67 per CNY 1,000,000 · Customer growth → *BIG*")
+    assert "*Active projects" not in say(pmo, "/pmo", "rank", BOB)
     themed = say(pmo, "/pmo", "rank theme:compl", BOB)
     assert "theme Compliance" in themed and "PR-1" not in themed
     assert "`space` is not a strategic theme" in pmo.command("/pmo", "rank theme:space",

@@ -40,7 +40,13 @@ from pmo_rules.pmo_commands import (
     ShowProject,
     parse_pmo_command,
 )
-from pmo_rules.proposals import ListProposals, OpenProposalForm, ProposalVerb, Rank
+from pmo_rules.proposals import (
+    ListProposals,
+    OpenProposalForm,
+    PortfolioOverview,
+    ProposalVerb,
+    Rank,
+)
 from pmo_rules.risk_command import PortfolioRisks
 from services import audit, plans, projects
 from services import gates as gate_flow
@@ -218,4 +224,5 @@ VERBS: dict[type, Callable[..., None]] = {
     ListProposals: proposal.list_proposals,
     ProposalVerb: proposal.on_proposal,
     Rank: proposal.rank,
+    PortfolioOverview: proposal.overview,
 }

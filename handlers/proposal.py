@@ -28,8 +28,8 @@ from pmo_rules import proposals as grammar
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action
 from pmo_rules.pmo_commands import parse_pmo_command
+from services import portfolio_overview, ranking
 from services import proposals as actions
-from services import ranking
 from services.context import BotContext
 
 
@@ -145,6 +145,14 @@ def rank(ctx: BotContext, ack, _command: dict, respond, parsed: grammar.Rank) ->
                               per=ranking.PER)[:3900]
 
     answer_later(ctx, produce, ephemeral(respond))
+
+
+def overview(ctx: BotContext, ack, _command: dict, respond, _parsed) -> None:
+    """`/pmo portfolio`: reads the whole portfolio, so after the ack."""
+    ack()
+    answer_later(ctx, lambda: ctx.renderer.t(
+        "proposal.overview", o=portfolio_overview.overview(ctx),
+        currency=ctx.rules.pmo.currency)[:3900], ephemeral(respond))
 
 
 # -- the card's Score button and its form ---------------------------------------------------

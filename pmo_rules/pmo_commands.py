@@ -228,6 +228,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "proposals": proposals.parse_proposals,
     "proposal": proposals.parse_proposal,
     "rank": proposals.parse_rank,
+    "portfolio": proposals.parse_overview,
 }
 
 

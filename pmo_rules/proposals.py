@@ -68,6 +68,17 @@ class ProposalVerb:
 
 
 @dataclass(frozen=True)
+class PortfolioOverview:
+    """`/pmo portfolio`: the PMO's overview (only to you)."""
+
+
+def parse_overview(words: list[str]) -> PortfolioOverview:
+    if words:
+        raise UserError("proposal.unexpected_words", usage=USAGE, words=" ".join(words)[:80])
+    return PortfolioOverview()
+
+
+@dataclass(frozen=True)
 class Rank:
     """`/pmo rank [budget:N] [theme:NAME] [all]`."""
 

@@ -131,3 +131,22 @@ def test_in_chinese(database_url, slack):
     finally:
         bot.close()
 
+
+
+def test_portfolio_overview(pmo):
+    three_proposals(pmo)
+    say(pmo, "/pmo", "proposal PR-1 approve BIG", ADMIN)
+    propose(pmo, title="Late idea")
+    pmo.clock.advance(days=3)
+    shown = say(pmo, "/pmo", "portfolio", ALICE)
+    assert shown.splitlines() == [
+        "*The portfolio*",
+        "Projects by phase: Initiation 1 · Planning 0 · Execution 0 · Closing 0",
+        "By state: Active 1 · On hold 0",
+        "Planned budgets: CNY 600,000",
+        "Spent to date: not reported yet",
+        "By strategic theme: Customer growth 1 (CNY 600,000)",
+        ":warning: No project serves Cost efficiency, Compliance.",
+        "Top proposals in screening: PR-2 Billing fix (75.0) · PR-3 Audit trail (75.0)",
+        "Waiting longest for screening: PR-4 Late idea (3 days)"]
+    assert "`now` is not understood here" in pmo.command("/pmo", "portfolio now", user=ALICE).text

@@ -150,3 +150,20 @@ def test_portfolio_overview(pmo):
         "Top proposals in screening: PR-2 Billing fix (75.0) · PR-3 Audit trail (75.0)",
         "Waiting longest for screening: PR-4 Late idea (3 days)"]
     assert "`now` is not understood here" in pmo.command("/pmo", "portfolio now", user=ALICE).text
+
+
+def test_identical_score_commands_at_once_keep_one_set(pmo):
+    propose(pmo)
+    answered = len(pmo.slack.responses)
+    start = threading.Barrier(CLICKS)
+
+    def score(i: int) -> int:
+        start.wait()
+        return pmo.command("/pmo", f"proposal PR-1 score strategic_fit:{1 + i % 5} benefit:3 "
+                                   "risk:3 resources:3", user=BOB).status
+
+    with ThreadPoolExecutor(CLICKS) as pool:
+        assert list(pool.map(score, range(CLICKS))) == [200] * CLICKS
+    pmo.slack.wait_for_response(answered + CLICKS, timeout=60)
+    with pmo.ctx.db.read() as session:
+        assert session.query(ProposalScore).filter_by(member_id=BOB).count() == 1

@@ -167,3 +167,16 @@ def test_identical_score_commands_at_once_keep_one_set(pmo):
     pmo.slack.wait_for_response(answered + CLICKS, timeout=60)
     with pmo.ctx.db.read() as session:
         assert session.query(ProposalScore).filter_by(member_id=BOB).count() == 1
+
+
+def test_a_stale_or_forged_score_button_is_answered_in_words(pmo):
+    propose(pmo)
+    for value in ("garbage", '{"n":99}'):
+        answered = len(pmo.slack.responses)
+        pmo.driver.block_action(user=BOB, channel=INTAKE,
+                                action={"type": "button", "action_id": "proposal_score",
+                                        "value": value})
+        reply = pmo.slack.wait_for_response(answered + 1)[-1]["body"]["text"]
+        assert reply.startswith(("This form or button is out of date",
+                                 "There is no proposal *PR-99*")), reply
+    assert not pmo.slack.calls("views.open")[1:]

@@ -23,6 +23,7 @@ from handlers import (
     milestone,
     plan_form,
     pmo,
+    proposal,
     reminders,
     risk,
     status,
@@ -48,7 +49,7 @@ if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
 HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, issue, action, decision,
-                   plan_form, reminders)
+                   plan_form, proposal, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import action, decision, gate_views, issue, milestone, plan_form, risk_views
+from handlers import action, decision, gate_views, issue, milestone, plan_form, proposal, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -42,6 +42,13 @@ from pmo_rules.pmo_commands import (
     ShowAudit,
     ShowProject,
     parse_pmo_command,
+)
+from pmo_rules.proposals import (
+    ListProposals,
+    OpenProposalForm,
+    PortfolioOverview,
+    ProposalVerb,
+    Rank,
 )
 from pmo_rules.risk_command import PortfolioRisks
 from services import audit, plans, projects
@@ -221,4 +228,9 @@ VERBS: dict[type, Callable[..., None]] = {
         ctx, ack, command),
     EditProject: edit_project,
     ShowAudit: show_audit,
+    OpenProposalForm: proposal.open_form,
+    ListProposals: proposal.list_proposals,
+    ProposalVerb: proposal.on_proposal,
+    Rank: proposal.rank,
+    PortfolioOverview: proposal.overview,
 }

@@ -18,6 +18,7 @@ from services import actions as actions_service
 from services import issue_cards as issue_views
 from services import plans as plans_service
 from services import projects as projects_service
+from services import proposals as proposals_service
 from services.context import BotContext
 from services.projects import Project, StatusUpdate
 from templates.paging import page_lines
@@ -92,4 +93,5 @@ def project_card(ctx: BotContext, key: str) -> Message:
         "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
         issues=issues,
         raid=actions_service.counts(ctx, project.id),
-        standing=project_standing(ctx, project, recent[0] if recent else None, now))
+        standing=project_standing(ctx, project, recent[0] if recent else None, now),
+        proposal_ref=proposals_service.of_project(ctx, project.id))

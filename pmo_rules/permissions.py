@@ -7,6 +7,8 @@ function, so "where is this click authorised?" has one answer: here. The index:
 
 - PMO admins: `is_admin`, `require_admin` (adding projects, per-project approvers, a project's
   digest, Hold and Kill, re-baselining).
+- Proposals: `board_of`, `require_board` (scoring, screening), `require_decider` (approve,
+  decline: the board and admins), `require_proposer` (withdrawing).
 - Plans and milestones: `may_plan` (the PM and PMO admins), `may_change_milestone` (and the
   milestone's owner, for one that exists).
 - Actions and decisions: `may_change_action` (updating or closing one: its owner, the
@@ -58,6 +60,29 @@ def require_admin(user_id: str, rules: Rules, *, action: str) -> None:
     """Refuse anyone but a PMO admin; `action` names what they tried, for the message."""
     if not is_admin(user_id, rules):
         raise UserError("permission.admin_only", action=action)
+
+
+def board_of(rules: Rules) -> tuple[str, ...]:
+    """Who scores and decides proposals: `[portfolio] board`, else the PMO admins."""
+    return rules.portfolio.board or rules.pmo.admins
+
+
+def require_board(user_id: str, rules: Rules, *, action: str) -> None:
+    """Scoring and screening a proposal: the board only."""
+    if user_id not in board_of(rules):
+        raise UserError("proposal.board_only", action=action, board=board_of(rules))
+
+
+def require_decider(user_id: str, rules: Rules, *, action: str) -> None:
+    """Approving or declining a proposal: the board and PMO admins."""
+    if user_id not in board_of(rules) and not is_admin(user_id, rules):
+        raise UserError("proposal.board_only", action=action, board=board_of(rules))
+
+
+def require_proposer(user_id: str, proposer_id: str, ref: str) -> None:
+    """Withdrawing a proposal: the person who proposed it."""
+    if user_id != proposer_id:
+        raise UserError("proposal.proposer_only", ref=ref, proposer=proposer_id)
 
 
 def may_plan(user_id: str, pm_id: str, rules: Rules) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from pmo_rules import gates, plans, text
+from pmo_rules import gates, plans, proposals, text
 from pmo_rules.errors import UserError
 from pmo_rules.portfolio_filter import ProjectFilter, parse_filter
 from pmo_rules.projects import parse_key, parse_name
@@ -242,6 +242,11 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "action": lambda _words: ActionWords(),
     "decision": lambda _words: DecisionWords(),
     "audit": _audit,
+    "propose": proposals.parse_propose,
+    "proposals": proposals.parse_proposals,
+    "proposal": proposals.parse_proposal,
+    "rank": proposals.parse_rank,
+    "portfolio": proposals.parse_overview,
 }
 
 

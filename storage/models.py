@@ -11,11 +11,12 @@ from storage.milestones import Milestone
 from storage.outbox import Delivery
 from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
+from storage.proposals import Proposal, ProposalScore
 from storage.raid_numbers import RaidCounter
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["Action", "AuditEntry", "Base", "Decision", "Delivery", "GateApprovers",
            "GateRequest", "GateVote", "InboxItem", "Issue", "IssueCounter", "Milestone", "Project",
-           "ProjectPlan", "RaidCounter", "ReminderLedger", "Risk", "RiskCounter", "StatusUpdate",
-           "UserZone"]
+           "ProjectPlan", "Proposal", "ProposalScore", "RaidCounter", "ReminderLedger", "Risk",
+           "RiskCounter", "StatusUpdate", "UserZone"]

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from bot.console.clock import CONSOLE_START
 from bot.console.demo_issues import seed_issues
 from bot.console.demo_plans import seed_plans
+from bot.console.demo_proposals import seed_proposals
 from bot.console.demo_raid import seed_raid
 from bot.console.workspace import ADMIN, CHANNELS, PEOPLE, Person
 from pmo_rules import gates
@@ -297,7 +298,7 @@ def _decide_gate(session: Session, world: DemoWorld, key: str, judge: str, entry
 
 
 SEEDERS: list[Seeder] = [seed_projects, seed_status_history, seed_risks, seed_gates, seed_plans,
-                         seed_issues, seed_raid]
+                         seed_issues, seed_raid, seed_proposals]
 
 
 def portfolio() -> list[dict[str, Any]]:

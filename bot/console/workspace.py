@@ -58,11 +58,16 @@ def sample_directory() -> Directory:
 
 
 def sample_rules() -> Rules:
-    """The defaults, with the sample workspace's admin, digest channel and gate approvers."""
+    """The defaults, with the sample workspace's admin, digest channel and gate approvers, and
+    the portfolio's strategic themes and board (pat, grace, henry)."""
     rules = replace(DEFAULT_RULES, pmo=replace(DEFAULT_RULES.pmo, admins=(ADMIN,),
                                                 digest_channel=PMO))
     gates = {phase: replace(rules.gate(phase), approvers=(GRACE, HENRY)) for phase in PHASES}
-    return replace(rules, gates=replace(rules.gates, **gates))
+    portfolio = replace(rules.portfolio, board=(ADMIN, GRACE, HENRY), themes=SAMPLE_THEMES)
+    return replace(rules, gates=replace(rules.gates, **gates), portfolio=portfolio)
+
+
+SAMPLE_THEMES = ("Customer growth", "Cost efficiency", "Compliance")
 
 
 def console_rules(environ: dict[str, str] | None = None, *, locale: str | None = None) -> Rules:

@@ -12,9 +12,10 @@ Every unknown key is an error: a typo such as `cadance_days` must not silently l
 in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
-`reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`), each with its
-frozen dataclass and its parser; the checks they share are in `_checks.py`. This module puts
-them together: `Rules`, `parse_rules`, `RulesError` and `DEFAULT_RULES`.
+`reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`,
+`portfolio.py`), each with its frozen dataclass and its parser; the checks they share are
+in `_checks.py`. This module puts them together: `Rules`, `parse_rules`, `RulesError` and
+`DEFAULT_RULES`.
 """
 
 from __future__ import annotations
@@ -29,14 +30,16 @@ from pmo_rules.config.indicators import IndicatorRules, _parse_indicators
 from pmo_rules.config.milestones import MilestoneRules, _parse_milestones
 from pmo_rules.config.plans import PlanRules, _parse_plans
 from pmo_rules.config.pmo import PmoRules, _parse_pmo
+from pmo_rules.config.portfolio import Criterion, PortfolioRules, _parse_portfolio
 from pmo_rules.config.reminders import ReminderRules, _parse_reminders
 from pmo_rules.config.risk import RiskLevels, RiskRules, _parse_risk
 from pmo_rules.config.status import StatusRules, _parse_status
 from pmo_rules.lifecycle import phase_index
 
 __all__ = [
-    "DEFAULT_RULES", "DEFAULT_SOURCE", "DigestRules", "GateRule", "GatesRules", "IndicatorRules",
-    "MilestoneRules", "PlanRules", "PmoRules",
+    "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules",
+    "GateRule", "GatesRules", "IndicatorRules",
+    "MilestoneRules", "PlanRules", "PmoRules", "PortfolioRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",
 ]
@@ -74,6 +77,7 @@ class Rules:
     indicators: IndicatorRules = IndicatorRules()
     milestones: MilestoneRules = MilestoneRules()
     plans: PlanRules = PlanRules()
+    portfolio: PortfolioRules = PortfolioRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -90,7 +94,7 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
 
 
 _SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
-             "milestones", "plans")
+             "milestones", "plans", "portfolio")
 
 
 def _parse(data: Any) -> Rules:
@@ -107,6 +111,7 @@ def _parse(data: Any) -> Rules:
         indicators=_parse_indicators(_section(top, "indicators")),
         milestones=_parse_milestones(_section(top, "milestones")),
         plans=_parse_plans(_section(top, "plans")),
+        portfolio=_parse_portfolio(_section(top, "portfolio")),
     )
 
 

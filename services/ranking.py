@@ -1,0 +1,95 @@
+"""`/pmo rank` (issue 13): the proposals in screening ranked by weighted score, and with a
+budget the exact cut-line (pmo_rules.ranking), what greedy would have chosen, and what would
+have to go for each proposal below the line to fit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pmo_rules import proposals as rules
+from pmo_rules import ranking
+from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.ranking import Candidate, Cut
+from services.context import BotContext
+from services.proposals import evaluation_of
+from storage import proposals as store
+
+PER = Decimal(1_000_000)
+"""Score per unit of cost is shown per million of the currency."""
+RANK_MAX = 4000
+
+
+@dataclass(frozen=True)
+class Ranked:
+    ref: str
+    title: str
+    cost: Decimal
+    score: float
+    per_cost: float
+    themes: tuple[str, ...]
+    to_fit: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ranking:
+    rows: list[Ranked]
+    screened_out: list[tuple[str, str]]
+    unscored: list[str]
+    budget: Decimal | None
+    theme: str | None
+    cut: Cut | None
+    active: list[tuple[Ranked, str]] = field(default_factory=list)
+    """With `all`: the active projects that came from proposals (row, project KEY), by
+    score; they are already funded, so they are not in the cut-line."""
+
+
+def rank(ctx: BotContext, cmd: rules.Rank) -> Ranking:
+    portfolio = ctx.rules.portfolio
+    theme = rules.pick_theme(cmd.theme, portfolio.themes) if cmd.theme else None
+    budget = cmd.budget or portfolio.budget
+    with ctx.db.read() as session:
+        proposals = [p for p in store.listed(session, states=(rules.SCREENING,),
+                                             limit=RANK_MAX)
+                     if theme is None or theme in (p.themes or [])]
+        scores = store.scores_of(session, [p.id for p in proposals])
+        facts = [(p.ref, p.title, p.cost, tuple(p.themes or ()),
+                  evaluation_of(ctx, scores[p.id])) for p in proposals]
+        active = _active(ctx, session, theme) if cmd.every else []
+    rows, out, unscored = [], [], []
+    for ref, title, cost, themes, e in facts:
+        if e.screened_out is not None:
+            out.append((ref, e.screened_out.criterion))
+        elif e.weighted is None:
+            unscored.append(ref)
+        else:
+            rows.append(Ranked(ref, title, cost, e.weighted,
+                               ranking.per_cost(e.weighted, cost, PER), themes))
+    order = {c.ref: i for i, c in enumerate(ranking.ranked(
+        [Candidate(r.ref, r.cost, r.score) for r in rows]))}
+    rows.sort(key=lambda r: order[r.ref])
+    cut = None
+    if budget is not None and rows:
+        candidates = [Candidate(r.ref, r.cost, r.score) for r in rows]
+        cut = ranking.cut_line(candidates, budget)
+        chosen = [c for c in candidates if c.ref in cut.chosen]
+        rows = [r if r.ref in cut.chosen else Ranked(
+            r.ref, r.title, r.cost, r.score, r.per_cost, r.themes,
+            tuple(ranking.to_make_room(Candidate(r.ref, r.cost, r.score), chosen, budget)))
+            for r in rows]
+    return Ranking(rows, out, unscored, budget, theme, cut, active)
+
+
+def _active(ctx: BotContext, session, theme: str | None) -> list[tuple[Ranked, str]]:
+    found = [(p, key) for p, key in store.approved_in_portfolio(session, PORTFOLIO_STATES,
+                                                                 RANK_MAX)
+             if theme is None or theme in (p.themes or [])]
+    scores = store.scores_of(session, [p.id for p, _key in found])
+    rows = []
+    for p, key in found:
+        weighted = evaluation_of(ctx, scores[p.id]).weighted or 0.0
+        rows.append((Ranked(p.ref, p.title, p.cost, weighted,
+                            ranking.per_cost(weighted, p.cost, PER),
+                            tuple(p.themes or ())), key))
+    rows.sort(key=lambda item: (-item[0].score, item[0].ref))
+    return rows

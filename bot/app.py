@@ -15,6 +15,7 @@ from bot import failures
 from bot.context import BotContext
 from bot.observe import ObservedApp
 from handlers import (
+    change,
     gate,
     home,
     milestone,
@@ -44,7 +45,8 @@ class _NotTheUnusedToken(logging.Filter):
 if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
-HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, plan_form, reminders)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, change, plan_form,
+                   reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

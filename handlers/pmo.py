@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import gate_views, milestone, plan_form, risk_views
+from handlers import change, gate_views, milestone, plan_form, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -29,6 +29,7 @@ from pmo_rules.gates import SetApprovers
 from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
     AddProject,
+    ChangeWords,
     EditProject,
     Help,
     ListGates,
@@ -211,6 +212,7 @@ VERBS: dict[type, Callable[..., None]] = {
     Rebaseline: rebaseline,
     MilestoneWords: lambda ctx, ack, command, _respond, _parsed: milestone.on_milestone(
         ctx, ack, command),
+    ChangeWords: lambda ctx, ack, command, _respond, _parsed: change.on_change(ctx, ack, command),
     EditProject: edit_project,
     ShowAudit: show_audit,
 }

@@ -2,6 +2,7 @@
 
 from storage.audit import AuditEntry
 from storage.base import Base
+from storage.changes import ChangeRequest, ChangeVote
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.inbox import InboxItem
 from storage.milestones import Milestone
@@ -11,6 +12,7 @@ from storage.projects import Project, StatusUpdate
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
-__all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
+__all__ = ["AuditEntry", "Base", "ChangeRequest", "ChangeVote", "Delivery", "GateApprovers",
+           "GateRequest", "GateVote",
            "InboxItem", "Milestone", "Project", "ProjectPlan", "ReminderLedger", "Risk",
            "RiskCounter", "StatusUpdate", "UserZone"]

@@ -109,3 +109,10 @@ def reject_reason(bot: Bot, view: dict, reason: str | None, user: str = CAROL):
 
 
 __all__ = ["ADMIN", "ALICE", "APOLLO_CHANNEL", "BOB", "CAROL", "PmoRules"]
+
+
+def shows(bot: Bot, channel: str, text: str) -> dict:
+    """Wait until the newest change card in `channel` shows `text` (updates go out after the
+    reply)."""
+    wait_until(lambda: text in str(card(bot, channel)["blocks"]))
+    return card(bot, channel)

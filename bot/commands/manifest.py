@@ -55,7 +55,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--without-top-level", action="store_true",
                         help="leave out the commands that also work after /pmo ("
                              + ", ".join(f"/{name}" for name in ALSO_UNDER_PMO)
-                             + "): they are typed as /pmo milestone …")
+                             + "): they are typed as /pmo milestone …, /pmo change …")
     parser.set_defaults(func=run)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.reminders import DueItem
-from storage.sources import gate_vote, milestone_due, risk_due, status_due
+from storage.sources import change_vote, gate_vote, milestone_due, risk_due, status_due
 
 
 class Source(Protocol):
@@ -43,7 +43,7 @@ class Source(Protocol):
 
 
 SOURCES: tuple[Source, ...] = (status_due.SOURCE, risk_due.SOURCE, gate_vote.SOURCE,
-                               milestone_due.SOURCE)
+                               milestone_due.SOURCE, change_vote.SOURCE)
 
 
 def source_of(kind: str) -> Source | None:

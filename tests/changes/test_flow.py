@@ -255,7 +255,7 @@ def test_project_override_of_change_approvers(change_bot):
 def test_the_whole_flow_in_chinese(change_bot):
     bot = change_bot(change_rules(locale="zh"))
     reply = request(bot, SHANGHAI)
-    assert reply.startswith(":white_check_mark: 已提交 *APOLLO-C1*。")
+    assert reply.startswith(":white_check_mark: 已提交 *APOLLO-C1* 变更申请。")
     wait_cards(bot)
     assert "变更申请 · APOLLO-C1" in str(card(bot)["blocks"])
     assert "+10 个工作日" in str(card(bot)["blocks"])

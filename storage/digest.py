@@ -29,6 +29,7 @@ from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.plan_watch import digest_sections
 from pmo_rules.reminders import DueItem
 from storage.digest_sections import (
+    ChangeSection,
     GateSection,
     RiskSection,
     Top,
@@ -58,7 +59,7 @@ class DigestSection(Protocol):
         ...
 
 
-EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection())
+EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection(), ChangeSection())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""`pmo-bot export risks|status|gates|audit|milestones|indicators --format csv [--bom]
+"""`pmo-bot export risks|status|gates|changes|audit|milestones|indicators --format csv [--bom]
 [--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
 (services/exports.py: a column list per log).
 
@@ -27,7 +27,8 @@ from storage.db import Database
 COLUMNS = LOGS["risks"].header
 BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
-         "audit": "audit entries", "milestones": "milestones", "indicators": "projects"}
+         "audit": "audit entries", "milestones": "milestones", "indicators": "projects",
+         "changes": "change requests"}
 DATED = ("milestones", "indicators")
 """The logs counted to a day (`--as-of`)."""
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from pmo_rules.portfolio import Standing, split_portfolio, standing, tally
 from pmo_rules.portfolio_filter import ProjectFilter, matches
+from services import changes as change_service
 from services import plans as plans_service
 from services import projects as projects_service
 from services.context import BotContext
@@ -87,4 +88,5 @@ def project_card(ctx: BotContext, key: str) -> Message:
     plan = plans_service.plan_for_card(ctx, project, recent)
     return ctx.renderer.message(
         "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
+        changes=change_service.summary(ctx, project),
         standing=project_standing(ctx, project, recent[0] if recent else None, now))

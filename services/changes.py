@@ -287,6 +287,21 @@ def listing(ctx: BotContext, key: str, everything: bool) -> tuple[Project, list[
         return project, store.of_project(session, project.id, only_open=not everything)
 
 
+def summary(ctx: BotContext, project: Project) -> dict[str, Any] | None:
+    """What `/pmo project KEY` says of the project's change requests: how many of each state,
+    and the latest decided (None when it has none)."""
+    with ctx.db.read() as session:
+        rows = store.of_project(session, project.id, only_open=False)
+    if not rows:
+        return None
+    counts = {state: sum(1 for row in rows if row.state == state) for state in rules.STATES}
+    decided = [row for row in rows if row.state in (rules.APPROVED, rules.REJECTED)]
+    latest = max(decided, key=lambda row: row.decided_at) if decided else None
+    return {"counts": counts, "latest": latest and {
+        "ref": latest.ref(project.key), "state": latest.state,
+        "on": latest.decided_at.astimezone(ctx.rules.pmo.tz).date().isoformat()}}
+
+
 def waiting_for(ctx: BotContext, user: str) -> list[Any]:
     """The open change requests `user` may still vote on, oldest first (the Home tab)."""
     with ctx.db.read() as session:

@@ -91,6 +91,14 @@ def test_request_approve_moves_the_baseline_in_the_decision(changes):
     # the project card shows the new baseline
     project = str(changes.command("/pmo", "project APOLLO", user=ALICE).json["blocks"])
     assert "2026-11-13" in project and "460,000" in project
+    assert ("*Change requests:* 0 waiting · 1 approved · 0 rejected · latest: APOLLO-C1 approved "
+            "2026-11-23") in project
+    # and the indicators are computed against the moved baseline
+    with changes.ctx.db.read() as session:
+        from services.plans import baseline_of
+        from storage.plans import plan_of
+        moved = baseline_of(plan_of(session, 1))
+    assert (moved.finish, moved.budget) == (date(2026, 11, 13), 460000.0)
 
 
 def test_reject_asks_for_a_reason_and_moves_nothing(changes):

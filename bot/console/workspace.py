@@ -58,11 +58,13 @@ def sample_directory() -> Directory:
 
 
 def sample_rules() -> Rules:
-    """The defaults, with the sample workspace's admin, digest channel and gate approvers."""
+    """The defaults, with the sample workspace's admin, digest channel, gate and change
+    approvers."""
     rules = replace(DEFAULT_RULES, pmo=replace(DEFAULT_RULES.pmo, admins=(ADMIN,),
                                                 digest_channel=PMO))
     gates = {phase: replace(rules.gate(phase), approvers=(GRACE, HENRY)) for phase in PHASES}
-    return replace(rules, gates=replace(rules.gates, **gates))
+    return replace(rules, gates=replace(rules.gates, **gates),
+                   changes=replace(rules.changes, approvers=(GRACE, HENRY)))
 
 
 def console_rules(environ: dict[str, str] | None = None, *, locale: str | None = None) -> Rules:

@@ -58,12 +58,19 @@ class Subject(Protocol):
     """"gate" or "change": the message-key prefix, the audit subject type, the card kind."""
     request_model: type
     vote_model: type
+    states: dict[str, str]
+    """The state a request takes when the votes approve or reject it ("passed" for a gate)."""
 
     def label(self, project: Project, request: Any) -> str:
         """How messages name the request: the project KEY for a gate, APOLLO-C1 for a
         change."""
 
     def stale(self, project: Project, request: Any) -> StaleRequest: ...
+
+    def decide(self, session: Session, *, request: Any, state: str, actor: str, now: datetime,
+               reason: str | None = None, **more: Any) -> bool:
+        """Close the request as `state` only if still open (a conditional update: storage's
+        `decide`, which records the decision in the audit log); False when it was not."""
 
     def card(self, ctx: BotContext, project: Project, request: Any, votes: list[Any]) -> Message:
         """The approval card as it should look now: buttons while open, the decision after."""
@@ -117,7 +124,7 @@ def vote(ctx: BotContext, subject: Subject, user: str, request_id: int, choice: 
                            approver=user, vote=choice, now=now, reason=reason)
             votes[user] = choice
             outcome = outcome_of(votes, request.required)
-            state = None if outcome == "pending" else subject_state(subject, outcome)
+            state = subject.states.get(outcome)
             deliveries = close(ctx, session, subject, project, request, state, user, now,
                                reason=reason) if state else []
             deliveries += refresh_cards(ctx, session, subject, project, request)
@@ -126,24 +133,12 @@ def vote(ctx: BotContext, subject: Subject, user: str, request_id: int, choice: 
     return Done(subject.vote_reply(ctx, project, request, votes, choice), deliveries)
 
 
-def subject_state(subject: Subject, outcome: str) -> str:
-    """The state a decided request takes: a subject may name its own ("passed" for a gate)."""
-    states = getattr(subject, "states", {})
-    return states.get(outcome, outcome)
-
-
 def close(ctx: BotContext, session: Session, subject: Subject, project: Project, request: Any,
           state: str, actor: str, now: datetime, *, reason: str | None = None,
           **more: Any) -> list[int]:
     """Decide the request (only if still open) and let the subject apply it and tell people."""
-    decide = getattr(subject, "decide", None)
-    if decide is not None:
-        decided = decide(session, request=request, state=state, actor=actor, now=now,
-                         reason=reason, **more)
-    else:
-        decided = store.decide(session, subject.request_model, request=request, state=state,
-                               actor=actor, now=now, reason=reason, **more)
-    if not decided:
+    if not subject.decide(session, request=request, state=state, actor=actor, now=now,
+                          reason=reason, **more):
         session.refresh(request)
         raise subject.stale(project, request)
     return subject.decided(ctx, session, project, request, actor, now)

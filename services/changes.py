@@ -160,7 +160,7 @@ def prepare(ctx: BotContext, session: Session, user: str, cmd: rules.Request):
         raise UserError("change.project_ended", key=project.key, state=project.state)
     if not permissions.may_plan(user, project.pm_id, ctx.rules):
         raise UserError("change.not_allowed", key=project.key, pm=project.pm_id)
-    _check_impact(ctx, session, project, ref=f"{project.key}-C?", days=cmd.schedule_days,
+    _check_impact(ctx, session, project, ref=project.key, days=cmd.schedule_days,
                   finish=cmd.new_finish, cost=cmd.cost_delta, moves=list(cmd.moves))
     electorate = _electorate(ctx, change_rule(ctx, session, project), user, project.key)
     return project, electorate

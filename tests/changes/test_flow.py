@@ -227,7 +227,7 @@ def test_bad_input_is_refused_with_the_fix_and_changes_nothing(changes):
     assert refused("request APOLLO Cut cost:-400000").startswith(
         "With `cost:-400000.00` the budget would be 0.00")
     assert refused("request APOLLO Earlier schedule:2025-12-01").startswith(
-        "With this change the baseline finish of *APOLLO-C?* would be 2025-12-01, before the "
+        "With this change the baseline finish of *APOLLO* would be 2025-12-01, before the "
         "start (2026-01-05)")
     assert refused("request APOLLO Faster schdule:+5").startswith("`schdule:+5`")
     assert refused("request APOLLO More cost:+5000", user=BOB).startswith(

@@ -16,6 +16,7 @@ from bot.context import BotContext
 from bot.observe import ObservedApp
 from handlers import (
     action,
+    change,
     decision,
     gate,
     home,
@@ -49,7 +50,7 @@ if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
 HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, issue, action, decision,
-                   plan_form, proposal, reminders)
+                   change, plan_form, proposal, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

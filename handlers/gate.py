@@ -237,13 +237,18 @@ def _ticked(values: dict) -> set[int]:
     return ticked
 
 
-def form_refusal(ctx: BotContext, ack, error: UserError, *, default_field: str) -> None:
+def form_refusal_notice(ctx: BotContext, ack, error: UserError, *, default_field: str) -> None:
     """A problem with one field goes next to it; anything else replaces the form with why."""
     if error.field:
         ack(response_action="errors", errors=field_errors(ctx.renderer, error, default_field))
         return
     ack(response_action="update", view=views.notice(ctx.renderer, error_text(ctx.renderer, error)))
-    if isinstance(error, flow.StaleRequest):
+
+
+def form_refusal(ctx: BotContext, ack, error: UserError, *, default_field: str) -> None:
+    """A form's refusal (`form_refusal_notice`); a stale gate request's cards are refreshed."""
+    form_refusal_notice(ctx, ack, error, default_field=default_field)
+    if isinstance(error, flow.StaleRequest) and not error.field:
         ctx.sender.send(flow.refresh_stale(ctx, error.request_id))
 
 

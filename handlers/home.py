@@ -15,11 +15,13 @@ from handlers.portfolio_views import ENDED_SHOWN, project_standing
 from handlers.slack_io import error_text, open_modal, publish_home
 from handlers.status_form import notice_view, open_status_modal
 from pmo_rules import permissions
+from pmo_rules.clock import days_ago
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action
 from pmo_rules.issues import ListIssues
-from pmo_rules.values import ProjectButton
+from pmo_rules.values import ChangeButton, ProjectButton
 from services import actions as actions_service
+from services import changes as change_flow
 from services import issue_cards as issue_views
 from services import plans as plans_service
 from services.context import BotContext
@@ -46,12 +48,12 @@ def on_home_opened(ctx: BotContext, event: dict, client) -> None:
 
 
 def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
-    """The gate requests waiting for `user`'s vote, with Approve and Reject; the open issues
-    `user` owns; `user`'s open actions (soonest due first); then the projects `user` manages
-    (two queries), each with its standing and a button."""
+    """The approvals waiting for `user`'s vote (gates and change requests), with Approve and
+    Reject; the open issues `user` owns; `user`'s open actions (soonest due first); then the
+    projects `user` manages (two queries), each with its standing and a button."""
     now = ctx.now()
-    waiting = waiting_for(ctx, user)
-    votes = [pending_row(pending, now, ctx.renderer.tz) for pending in waiting[:MAX_VOTES]]
+    waiting = approvals_waiting(ctx, user, now)
+    votes = waiting[:MAX_VOTES]
     projects, latest, ended = managed_by(ctx, user, MAX_PROJECTS + 1)
     shown = projects[:MAX_PROJECTS]
     flags = plans_service.flags_of(ctx, [p.id for p in shown]) if shown else {}
@@ -67,6 +69,27 @@ def home_view(ctx: BotContext, user: str) -> dict[str, Any]:
                              my_actions=mine[:MAX_ACTIONS], actions_more=len(mine) > MAX_ACTIONS,
                              is_admin=permissions.is_admin(user, ctx.rules),
                              pm_may_post=permissions.may_post_as_pm(ctx.rules), action=Action)
+
+
+def approvals_waiting(ctx: BotContext, user: str, now) -> list[dict[str, Any]]:
+    """Gate reviews and change requests waiting for `user`'s vote together (one approvals
+    engine), oldest first, each with its own Approve and Reject buttons."""
+    tz = ctx.renderer.tz
+    gates = [(pending.request.requested_at,
+              {**pending_row(pending, now, tz), "kind": "gate",
+               "approve": Action.GATE_APPROVE, "reject": Action.GATE_REJECT})
+             for pending in waiting_for(ctx, user)]
+    changes = [(pending.request.requested_at,
+                {"kind": "change", "key": pending.project.key,
+                 "ref": pending.request.ref(pending.project.key),
+                 "title": pending.request.title, "requester": pending.request.requested_by,
+                 "age_days": days_ago(pending.request.requested_at, now, tz),
+                 "approvals": sum(1 for v in pending.votes if v.vote == "approve"),
+                 "required": pending.request.required,
+                 "value": ChangeButton(pending.request.id).encode(),
+                 "approve": Action.CHANGE_APPROVE, "reject": Action.CHANGE_REJECT})
+               for pending in change_flow.waiting_for(ctx, user)]
+    return [row for _at, row in sorted(gates + changes, key=lambda pair: pair[0])]
 
 
 def on_post_update(ctx: BotContext, ack, body: dict, client) -> None:

@@ -11,7 +11,17 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import action, decision, gate_views, issue, milestone, plan_form, proposal, risk_views
+from handlers import (
+    action,
+    change,
+    decision,
+    gate_views,
+    issue,
+    milestone,
+    plan_form,
+    proposal,
+    risk_views,
+)
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -30,6 +40,7 @@ from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
     ActionWords,
     AddProject,
+    ChangeWords,
     DecisionWords,
     EditProject,
     Help,
@@ -226,6 +237,7 @@ VERBS: dict[type, Callable[..., None]] = {
     ActionWords: lambda ctx, ack, command, _respond, _parsed: action.on_action(ctx, ack, command),
     DecisionWords: lambda ctx, ack, command, _respond, _parsed: decision.on_decision(
         ctx, ack, command),
+    ChangeWords: lambda ctx, ack, command, _respond, _parsed: change.on_change(ctx, ack, command),
     EditProject: edit_project,
     ShowAudit: show_audit,
     OpenProposalForm: proposal.open_form,

@@ -15,6 +15,7 @@ from datetime import datetime
 from pmo_rules.portfolio import Standing, split_portfolio, standing, tally
 from pmo_rules.portfolio_filter import ProjectFilter, matches
 from services import actions as actions_service
+from services import changes as change_service
 from services import issue_cards as issue_views
 from services import plans as plans_service
 from services import projects as projects_service
@@ -93,5 +94,6 @@ def project_card(ctx: BotContext, key: str) -> Message:
         "project_card", "portfolio.card_text", project=project, recent=recent, plan=plan,
         issues=issues,
         raid=actions_service.counts(ctx, project.id),
+        changes=change_service.summary(ctx, project),
         standing=project_standing(ctx, project, recent[0] if recent else None, now),
         proposal_ref=proposals_service.of_project(ctx, project.id))

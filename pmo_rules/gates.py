@@ -255,10 +255,15 @@ class SetApprovers:
     quorum: str | int | None = None
 
 
+CHANGES = "changes"
+"""Beside the phases, `/pmo project KEY approvers changes …` overrides who approves the
+project's change requests (pmo_rules.changes; the same approvals engine)."""
+
+
 def parse_approvers(key: str, words: list[str]) -> SetApprovers:
     """The words after `/pmo project KEY approvers`."""
     phase = words[0].lower() if words else ""
-    if phase not in PHASES:
+    if phase not in (*PHASES, CHANGES):
         raise UserError("gate.phase_unknown", usage=APPROVERS_USAGE, word=phase[:20])
     rest, options = text.split_options(words[1:], ("quorum",), usage=APPROVERS_USAGE)
     if [w.lower() for w in rest] == ["default"] and not options:

@@ -15,6 +15,7 @@ class Callback(StrEnum):
     GATE_REQUEST = "gate_request_modal"
     GATE_REJECT = "gate_reject_modal"
     GATE_KILL = "gate_kill_modal"
+    CHANGE_REJECT = "change_reject_modal"
 
 
 class Block(StrEnum):
@@ -42,6 +43,8 @@ class Action(StrEnum):
     HOME_POST_UPDATE = "home_post_update"  # value: values.ProjectButton
     GATE_APPROVE = "gate_approve"  # value: values.GateButton
     GATE_REJECT = "gate_reject"  # same value; opens the reason modal
+    CHANGE_APPROVE = "change_approve"  # value: values.ChangeButton
+    CHANGE_REJECT = "change_reject"  # same value; opens the reason modal
 
     # Buttons under an item in a reminder DM: "nudge_" + the button's name (pmo_rules.reminders).
     NUDGE_POST_STATUS = "nudge_post_status"  # value: values.PostStatus; opens the status form

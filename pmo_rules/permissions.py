@@ -211,15 +211,16 @@ def require_gate_requester(user: str, *, key: str, pm_id: str, phase: str, state
 
 
 def require_voter(user: str, *, key: str, approvers: tuple[str, ...] | list[str],
-                  requester: str, votes: dict[str, str]) -> None:
+                  requester: str, votes: dict[str, str], subject: str = "gate") -> None:
     """Only the request's approvers vote, once each; the requester only with self-approval
-    (they are then one of `approvers`: pmo_rules.approvals.elect)."""
+    (they are then one of `approvers`: pmo_rules.approvals.elect). `subject` ("gate",
+    "change") words the refusal."""
     if user not in approvers:
         if user == requester:
-            raise UserError("gate.no_self_approval", key=key)
-        raise UserError("gate.not_an_approver", key=key, approvers=list(approvers))
+            raise UserError(f"{subject}.no_self_approval", key=key)
+        raise UserError(f"{subject}.not_an_approver", key=key, approvers=list(approvers))
     if user in votes:
-        raise UserError("gate.already_voted", key=key, vote=votes[user])
+        raise UserError(f"{subject}.already_voted", key=key, vote=votes[user])
 
 
 def withdrawal_by(user: str, *, key: str, requester: str, rules: Rules) -> str:

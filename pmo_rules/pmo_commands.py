@@ -189,7 +189,7 @@ def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.
     return ref.id
 
 
-ALSO_UNDER_PMO: tuple[str, ...] = ("milestone", "issue", "action", "decision")
+ALSO_UNDER_PMO: tuple[str, ...] = ("milestone", "issue", "action", "decision", "change")
 """Top-level slash commands whose words also work after `/pmo` (`/pmo milestone …`): the rule
 for every new top-level command (later `issue`, `action`, `decision`, `change`, `lesson`), so a
 workspace that would rather not add commands can leave them out of its app
@@ -214,6 +214,11 @@ class ActionWords:
 @dataclass(frozen=True)
 class DecisionWords:
     """`/pmo decision …`: the same words as `/decision …`, answered by its handler."""
+
+
+@dataclass(frozen=True)
+class ChangeWords:
+    """`/pmo change …`: the same words as `/change …`, answered by its handler."""
 
 
 def _audit(words: list[str]) -> ShowAudit:
@@ -241,6 +246,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "issue": lambda _words: IssueWords(),
     "action": lambda _words: ActionWords(),
     "decision": lambda _words: DecisionWords(),
+    "change": lambda _words: ChangeWords(),
     "audit": _audit,
     "propose": proposals.parse_propose,
     "proposals": proposals.parse_proposals,

@@ -104,6 +104,20 @@ class GateButton(Value):
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeButton(Value):
+    """Approve / Reject on a change request's approval card (and in its vote reminder); also
+    the Reject reason modal's metadata."""
+
+    request_id: int
+    STALE: ClassVar[str] = "change.bad_button"
+    WIRE: ClassVar[dict[str, str]] = {"request_id": "c"}
+
+    def _check(self) -> Self:
+        self._id(self.request_id)
+        return self
+
+
+@dataclass(frozen=True, slots=True)
 class GateRequestForm(Value):
     """The `/gate request` checklist form: which project, and which gate it was opened for."""
 

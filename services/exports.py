@@ -106,6 +106,25 @@ def _gates(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
                "hold_until": request.hold_until}
 
 
+def _changes(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
+    for request, key in store.change_requests(session):
+        plan = (request.applied or {}).get("plan") or {}
+        before, after = plan.get("before") or {}, plan.get("after") or {}
+        yield {"id": request.ref(key), "project": key, "number": request.number,
+               "title": request.title, "state": request.state,
+               "schedule_days": request.schedule_days, "new_finish": request.new_finish,
+               "cost_delta": request.cost_delta, "scope": request.scope,
+               "moves": "; ".join(f"{key}-M{m['number']}={m['to']}" for m in request.moves),
+               "requested_by": request.requested_by, "requested_at": request.requested_at,
+               "approvers": list(request.approvers), "required": request.required,
+               "quorum": request.quorum, "decided_by": request.decided_by,
+               "decided_at": request.decided_at, "reason": request.reason,
+               "baseline_finish_before": before.get("baseline_finish"),
+               "baseline_finish_after": after.get("baseline_finish"),
+               "baseline_budget_before": before.get("baseline_budget"),
+               "baseline_budget_after": after.get("baseline_budget")}
+
+
 def _audit(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
     for entry, key in store.audit_entries(session):
         yield {"id": entry.id, "at": entry.at, "project": key, "actor": entry.actor_id,
@@ -193,6 +212,12 @@ LOGS: dict[str, Log] = {log.name: log for log in (
     Log("gates", ("id", "project", "phase", "state", "requested_by", "requested_at", "note",
                   "approvers", "required", "quorum", "decided_by", "decided_at", "reason",
                   "hold_until"), ("requested_by", "approvers", "decided_by"), _gates),
+    Log("changes", ("id", "project", "number", "title", "state", "schedule_days", "new_finish",
+                    "cost_delta", "scope", "moves", "requested_by", "requested_at",
+                    "approvers", "required", "quorum", "decided_by", "decided_at", "reason",
+                    "baseline_finish_before", "baseline_finish_after",
+                    "baseline_budget_before", "baseline_budget_after"),
+        ("requested_by", "approvers", "decided_by"), _changes),
     Log("audit", ("id", "at", "project", "actor", "action", "subject_type", "subject_id",
                   "before", "after"), ("actor",), _audit),
     Log("milestones", ("id", "project", "number", "title", "owner", "weight", "due_on",

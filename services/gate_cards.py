@@ -6,13 +6,12 @@ their transactions, and handlers/gate_views.py reuses the parts for `/gate statu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from pmo_rules import gates
 from pmo_rules.config import GateRule
 from pmo_rules.ids import Action
 from pmo_rules.lifecycle import next_phase
 from pmo_rules.values import GateButton
+from services import approvals as engine
 from storage.gates import GateRequest, GateVote
 from storage.projects import Project
 from templates.render import Message, Renderer
@@ -24,19 +23,9 @@ def default_criteria(renderer: Renderer, phase: str) -> tuple[str, ...]:
                  if line.strip())
 
 
-def voters(request: GateRequest, votes: list[GateVote]) -> list[dict[str, Any]]:
-    """Each approver of the request with their vote, its time and its note or reason (None
-    while waiting)."""
-    by_approver = {vote.approver_id: vote for vote in votes}
-    return [{"id": approver,
-             "vote": by_approver[approver].vote if approver in by_approver else None,
-             "at": by_approver[approver].at if approver in by_approver else None,
-             "note": by_approver[approver].reason if approver in by_approver else None}
-            for approver in request.approvers]
-
-
-def approvals(votes: list[GateVote]) -> int:
-    return sum(1 for vote in votes if vote.vote == gates.APPROVE)
+voters = engine.voters
+"""Each approver with their vote, its time and its note or reason (the approvals engine's)."""
+approvals = engine.approvals
 
 
 def card(renderer: Renderer, project: Project, request: GateRequest,

@@ -10,7 +10,7 @@ transaction and its ids are returned, so the caller sends them after commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -22,9 +22,10 @@ from pmo_rules.approvals import Quorum
 from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import in_portfolio, next_phase
+from services import approvals, plans
 from services import gate_cards as cards
-from services import plans
 from services import risks as risk_flow
+from services.approvals import Done as Done
 from services.context import BotContext
 from storage import gates as store
 from storage import outbox
@@ -36,20 +37,47 @@ from storage.projects import Project, project_by_key
 HISTORY_SHOWN = 10
 
 
-@dataclass
-class Done:
-    """What a use case tells the person who acted, and the deliveries to send after commit."""
-
-    reply: str
-    deliveries: list[int] = field(default_factory=list)
-
-
-class StaleRequest(UserError):
-    """A click or form for a request that is no longer open: refuse, and refresh its card."""
+class StaleRequest(approvals.StaleRequest):
+    """A click or form for a gate request that is no longer open: refuse, and refresh its
+    card."""
 
     def __init__(self, request_id: int, key: str, state: str) -> None:
-        super().__init__("gate.request_closed", key=key, state=state)
-        self.request_id = request_id
+        super().__init__(request_id, key, state, subject="gate")
+
+
+class GateSubject:
+    """A stage gate, as the approvals engine (services/approvals.py) sees it: its tables, its
+    card, and what its decision does to the project."""
+
+    name = "gate"
+    request_model = store.GateRequest
+    vote_model = store.GateVote
+    states = {"approved": gates.PASSED, "rejected": gates.REJECTED}
+
+    def label(self, project: Project, request: store.GateRequest) -> str:
+        return project.key
+
+    def stale(self, project: Project, request: store.GateRequest) -> StaleRequest:
+        return StaleRequest(request.id, project.key, request.state)
+
+    def decide(self, session: Session, **kwargs) -> bool:
+        return store.decide(session, **kwargs)
+
+    def card(self, ctx: BotContext, project: Project, request: store.GateRequest,
+             votes: list[store.GateVote]):
+        return cards.card(ctx.renderer, project, request, votes)
+
+    def decided(self, ctx: BotContext, session: Session, project: Project,
+                request: store.GateRequest, actor: str, now: datetime) -> list[int]:
+        ended = _apply(ctx, session, project, request, actor, now)
+        return _tell(ctx, session, project, request, actor, now) + ended
+
+    def vote_reply(self, ctx: BotContext, project: Project, request: store.GateRequest,
+                   votes: dict[str, str], choice: str) -> str:
+        return _vote_reply(ctx, project, request, votes, choice)
+
+
+SUBJECT = GateSubject()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,11 +133,7 @@ def submit_request(ctx: BotContext, user: str, key: str, phase: str, ticked: set
             request = store.add_request(session, project=project, requester=user, now=now,
                                         note=gates.check_note(note), checklist=checklist,
                                         electorate=prepared.electorate)
-            payload = cards.card(ctx.renderer, project, request, []).as_payload()
-            card_ids = [outbox.enqueue(session, kind="gate_card", channel=channel,
-                                       payload=payload, now=now, requested_by=user).id
-                        for channel in (project.channel_id, *request.approvers)]
-            request.card_ids = card_ids
+            card_ids = approvals.post_cards(ctx, session, SUBJECT, project, request, user, now)
     except IntegrityError:  # another request for this project was stored a moment ago
         raise UserError("gate.already_open", key=key, phase=phase, requester=user) from None
     reply = ctx.renderer.t("gate.requested_reply", key=key, phase=phase,
@@ -136,34 +160,14 @@ def check_reject(ctx: BotContext, user: str,
                  request_id: int) -> tuple[Project, store.GateRequest]:
     """What the reason modal for a Reject click names, once the click is known to be a valid
     vote."""
-    with ctx.db.read() as session:
-        request, project = _open_request(session, request_id)
-        check_voter(session, user, request, project)
-    return project, request
+    return approvals.check_reject(ctx, SUBJECT, user, request_id)
 
 
 def vote(ctx: BotContext, user: str, request_id: int, choice: str,
          reason: str | None = None) -> Done:
-    """Record one approver's vote and, if it settles the gate, the decision and its effects.
-
-    The request row is locked first, so concurrent votes are counted one after the other: two
-    approvals that together reach "all" pass the gate, and a repeated click finds its own vote.
-    """
-    now = ctx.now()
-    try:
-        with ctx.db.write() as session:
-            request, project = _open_request(session, request_id, lock=True)
-            votes = check_voter(session, user, request, project)
-            store.add_vote(session, request=request, approver=user, vote=choice, now=now,
-                           reason=reason)
-            votes[user] = choice
-            outcome = gates.outcome_after(votes, request.required)
-            deliveries = _close(ctx, session, project, request, outcome, user, now,
-                                reason=reason) if outcome else []
-            deliveries += refresh_cards(ctx, session, project, request)
-    except IntegrityError:  # the unique (request, approver) vote: a racing duplicate
-        raise UserError("gate.vote_conflict") from None
-    return Done(_vote_reply(ctx, project, request, votes, choice), deliveries)
+    """Record one approver's vote and, if it settles the gate, the decision and its effects
+    (the approvals engine: services.approvals.vote)."""
+    return approvals.vote(ctx, SUBJECT, user, request_id, choice, reason)
 
 
 def _vote_reply(ctx: BotContext, project: Project, request: store.GateRequest,
@@ -178,47 +182,22 @@ def _vote_reply(ctx: BotContext, project: Project, request: store.GateRequest,
                           **common)
 
 
-def _open_request(session: Session, request_id: int, *,
-                  lock: bool = False) -> tuple[store.GateRequest, Project]:
-    request = store.get_request(session, request_id, lock=lock)
-    if request is None:
-        raise UserError("gate.bad_button")
-    project = session.get(Project, request.project_id)
-    if request.state != gates.OPEN:
-        raise StaleRequest(request.id, project.key, request.state)
-    return request, project
-
-
 def check_voter(session: Session, user: str, request: store.GateRequest,
                 project: Project) -> dict[str, str]:
     """The votes so far by approver, after checking that `user` may add theirs."""
-    votes = {v.approver_id: v.vote for v in store.votes_of(session, request.id)}
-    permissions.require_voter(user, key=project.key, approvers=request.approvers,
-                              requester=request.requested_by, votes=votes)
-    return votes
+    return approvals.check_voter(session, SUBJECT, user, request, project)
 
 
 def refresh_stale(ctx: BotContext, request_id: int,
                   clicked: tuple[str, str] | None = None) -> list[int]:
     """Bring the clicked card (or every card, when it is not known) up to date."""
-    with ctx.db.write() as session:
-        request = store.get_request(session, request_id)
-        if request is None:
-            return []
-        project = session.get(Project, request.project_id)
-        card = store.card_at(session, request, *clicked) if clicked else None
-        return refresh_cards(ctx, session, project, request, [card] if card else None)
+    return approvals.refresh_stale(ctx, SUBJECT, request_id, clicked)
 
 
 def refresh_cards(ctx: BotContext, session: Session, project: Project,
                   request: store.GateRequest, card_ids: list[int] | None = None) -> list[int]:
     """Queue chat.update for the request's cards (or the given ones) to show it as it is now."""
-    payload = cards.card(ctx.renderer, project, request,
-                         store.votes_of(session, request.id)).as_payload()
-    now = ctx.now()
-    updates = [outbox.enqueue_card_update(session, card_id, payload, now)
-               for card_id in (card_ids or request.card_ids)]
-    return [update.id for update in updates if update is not None]
+    return approvals.refresh_cards(ctx, session, SUBJECT, project, request, card_ids)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,12 +209,8 @@ def _close(ctx: BotContext, session: Session, project: Project, request: store.G
            state: str, actor: str, now: datetime, *, reason: str | None = None,
            hold_until: datetime | None = None) -> list[int]:
     """Decide the request (only if still open), apply it to the project, tell the people."""
-    if not store.decide(session, request=request, state=state, actor=actor, now=now,
-                        reason=reason, hold_until=hold_until):
-        session.refresh(request)
-        raise StaleRequest(request.id, project.key, request.state)
-    ended = _apply(ctx, session, project, request, actor, now)
-    return _tell(ctx, session, project, request, actor, now) + ended
+    return approvals.close(ctx, session, SUBJECT, project, request, state, actor, now,
+                           reason=reason, hold_until=hold_until)
 
 
 def _apply(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,
@@ -388,9 +363,7 @@ def waiting_for(ctx: BotContext, user: str) -> list[store.Pending]:
     """The open requests `user` may still vote on (an approver who has not voted), oldest
     first: what their Home tab lists."""
     with ctx.db.read() as session:
-        return [pending for pending in store.pending_requests(session)
-                if user in pending.request.approvers
-                and user not in {vote.approver_id for vote in pending.votes}]
+        return approvals.waiting_for(session, SUBJECT, user)
 
 
 def find_project(session: Session, key: str) -> Project:

@@ -132,7 +132,8 @@ def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> st
     those could not decide it either.
     """
     permissions.require_admin(user, ctx.rules, action="set_approvers")
-    rule = gates.effective_gate(ctx.rules.gate(command.phase), command.approvers, command.quorum)
+    rule = gates.effective_gate(ctx.rules.approval_rule(command.phase), command.approvers,
+                                command.quorum)
     warning = ""
     note = ""
     if command.approvers is not None:

@@ -30,6 +30,7 @@ from pmo_rules.plan_watch import digest_sections
 from pmo_rules.reminders import DueItem
 from storage.digest_raid import ActionSection, DecisionSection
 from storage.digest_sections import (
+    ChangeSection,
     GateSection,
     IssueSection,
     RiskSection,
@@ -61,7 +62,8 @@ class DigestSection(Protocol):
 
 
 EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection(), IssueSection(),
-                                              ActionSection(), DecisionSection())
+                                              ActionSection(), DecisionSection(),
+                                              ChangeSection())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""The digest's risk, gate and issue sections (storage/digest.py `EXTRA_SECTIONS`), one query each.
+"""The digest's risk, gate, issue and change request sections (storage/digest.py
+`EXTRA_SECTIONS`), one query each.
 
 A section names its lists (`lists`: each a query and its order) and turns what they found into
 its template's context (`context`); storage/digest.py runs the lists for the whole portfolio
@@ -19,12 +20,14 @@ from typing import Any
 from sqlalchemy import Select, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
+from pmo_rules import changes
 from pmo_rules.clock import days_ago
 from pmo_rules.config import Rules
 from pmo_rules.gates import HELD, KILLED, OPEN, PASSED, REJECTED
 from pmo_rules.issues import OPEN as ISSUE_OPEN
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.risk import ACTIVE_STATUSES, RiskRef, pmo_today
+from storage.changes import ChangeRequest
 from storage.gates import GateRequest
 from storage.issues import Issue
 from storage.projects import Project
@@ -35,6 +38,7 @@ TOP = 10
 WEEK = timedelta(days=7)
 DECIDED = (PASSED, REJECTED, HELD, KILLED)
 """Gate outcomes the digest reports; a withdrawn request was never decided."""
+CHANGE_DECIDED = (changes.APPROVED, changes.REJECTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,34 @@ class IssueSection:
             "coordinator": row["coordinator_id"],
             "due_on": row["due_on"] and row["due_on"].isoformat(),
             "age_days": days_ago(row["created_at"], now, rules.pmo.tz)})
+
+
+class ChangeSection:
+    """Change requests waiting for a decision (the portfolio's, oldest first) and those decided
+    in the last seven days (approved or rejected), in one statement like the others."""
+
+    name = "changes"
+
+    def lists(self, now: datetime, rules: Rules) -> dict[str, tuple[Select, Sequence]]:
+        base = (select(ChangeRequest.number, ChangeRequest.title, ChangeRequest.state,
+                       ChangeRequest.requested_at, ChangeRequest.decided_at,
+                       ChangeRequest.decided_by, Project.key)
+                .join(Project, Project.id == ChangeRequest.project_id))
+        return {
+            "pending": (base.where(ChangeRequest.state == OPEN,
+                                   Project.state.in_(PORTFOLIO_STATES)),
+                        (ChangeRequest.requested_at, ChangeRequest.id)),
+            "decided": (base.where(ChangeRequest.state.in_(CHANGE_DECIDED),
+                                   ChangeRequest.decided_at > now - WEEK),
+                        (ChangeRequest.decided_at.desc(), ChangeRequest.id)),
+        }
+
+    def context(self, lists: Mapping[str, Top], now: datetime,
+                rules: Rules) -> Mapping[str, Any] | None:
+        return _lines_of(lists, lambda row: {
+            "ref": f"{row['key']}-C{row['number']}", "title": row["title"],
+            "state": row["state"], "by": row["decided_by"], "decided_at": row["decided_at"],
+            "age_days": days_ago(row["requested_at"], now, rules.pmo.tz)})
 
 
 def _lines_of(lists: Mapping[str, Top],

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.actions import Action
 from storage.audit import AuditEntry
+from storage.changes import ChangeRequest
 from storage.decisions import Decision
 from storage.gates import GateRequest
 from storage.milestones import Milestone
@@ -30,6 +31,13 @@ def gate_requests(session: Session) -> Iterator[tuple[GateRequest, str]]:
     yield from session.execute(
         select(GateRequest, Project.key).join(Project, GateRequest.project_id == Project.id)
         .order_by(Project.key, GateRequest.requested_at, GateRequest.id))
+
+
+def change_requests(session: Session) -> Iterator[tuple[ChangeRequest, str]]:
+    """Every change request, whatever became of it, with its project's KEY."""
+    yield from session.execute(
+        select(ChangeRequest, Project.key).join(Project, ChangeRequest.project_id == Project.id)
+        .order_by(Project.key, ChangeRequest.number))
 
 
 def milestones(session: Session) -> Iterator[tuple[Milestone, str]]:

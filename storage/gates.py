@@ -11,7 +11,6 @@ serialises writers already), so two approvals that together reach "all" are coun
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,9 +31,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from pmo_rules.approvals import Electorate
 from pmo_rules.gates import OPEN, REQUEST_STATES
 from pmo_rules.lifecycle import ACTIVE, ON_HOLD
+from storage import approvals as engine
 from storage import audit
+from storage.approvals import Pending as Pending
+from storage.approvals import WaitingVote as WaitingVote
 from storage.base import Base
-from storage.outbox import Delivery
 from storage.projects import Project
 
 _OPEN_ONLY = text("state = 'open'")
@@ -106,10 +107,7 @@ class GateApprovers(Base):
 
 def get_request(session: Session, request_id: int, *, lock: bool = False) -> GateRequest | None:
     """The request; with `lock`, its row stays locked until commit (PostgreSQL)."""
-    query = select(GateRequest).where(GateRequest.id == request_id)
-    if lock:
-        query = query.with_for_update()
-    return session.scalar(query.execution_options(populate_existing=lock))
+    return engine.get_request(session, GateRequest, request_id, lock=lock)
 
 
 def open_request(session: Session, project_id: int) -> GateRequest | None:
@@ -118,8 +116,7 @@ def open_request(session: Session, project_id: int) -> GateRequest | None:
 
 
 def votes_of(session: Session, request_id: int) -> list[GateVote]:
-    return list(session.scalars(select(GateVote).where(GateVote.request_id == request_id)
-                                .order_by(GateVote.at, GateVote.id)))
+    return engine.votes_of(session, GateVote, request_id)
 
 
 def history(session: Session, project_id: int, limit: int) -> list[GateRequest]:
@@ -129,62 +126,28 @@ def history(session: Session, project_id: int, limit: int) -> list[GateRequest]:
         .order_by(GateRequest.requested_at.desc(), GateRequest.id.desc()).limit(limit)))
 
 
-@dataclass(frozen=True)
-class Pending:
-    request: GateRequest
-    project: Project
-    votes: list[GateVote]
-
-
 def pending_requests(session: Session, *, requested_before: datetime | None = None,
                      request_ids: Collection[int] | None = None) -> list[Pending]:
     """Every open request (made before `requested_before`, among `request_ids`, when given)
-    with its project and votes, oldest first, in two queries."""
-    query = (select(GateRequest, Project).join(Project, Project.id == GateRequest.project_id)
-             .where(GateRequest.state == OPEN))
-    if requested_before is not None:
-        query = query.where(GateRequest.requested_at <= requested_before)
-    if request_ids is not None:
-        query = query.where(GateRequest.id.in_(request_ids))
-    rows = session.execute(query.order_by(GateRequest.requested_at, GateRequest.id)).all()
-    votes: dict[int, list[GateVote]] = {request.id: [] for request, _ in rows}
-    if votes:
-        for vote in session.scalars(select(GateVote).where(GateVote.request_id.in_(votes))
-                                    .order_by(GateVote.at, GateVote.id)):
-            votes[vote.request_id].append(vote)
-    return [Pending(request, project, votes[request.id]) for request, project in rows]
-
-
-@dataclass(frozen=True)
-class WaitingVote:
-    request: GateRequest
-    project: Project
-    approver_id: str
-    requested_at: datetime
+    with its project and votes, oldest first, in two queries (storage.approvals)."""
+    return engine.pending_requests(session, GateRequest, GateVote,
+                                   requested_before=requested_before, request_ids=request_ids)
 
 
 def waiting_votes(session: Session, *, requested_before: datetime | None = None,
                   request_ids: Collection[int] | None = None) -> list[WaitingVote]:
     """Each (open request, approver who has not voted yet), oldest request first.
 
-    What the reminders feature scans (storage/sources/gate_vote.py) to nudge approvers after
-    `[gates] remind_after_hours`; its nudges carry the card's Approve and Reject buttons.
+    What the reminders feature scans (storage/sources/approval_vote.py) to nudge approvers
+    after `[gates] remind_after_hours`; its nudges carry the card's Approve and Reject buttons.
     """
-    waiting: list[WaitingVote] = []
-    for pending in pending_requests(session, requested_before=requested_before,
-                                    request_ids=request_ids):
-        voted = {vote.approver_id for vote in pending.votes}
-        waiting += [WaitingVote(pending.request, pending.project, approver,
-                                pending.request.requested_at)
-                    for approver in pending.request.approvers if approver not in voted]
-    return waiting
+    return engine.waiting_votes(pending_requests(session, requested_before=requested_before,
+                                                 request_ids=request_ids))
 
 
 def card_at(session: Session, request: GateRequest, channel: str, ts: str) -> int | None:
     """Which of the request's cards is the Slack message (channel, ts), if any."""
-    return session.scalar(select(Delivery.id).where(Delivery.id.in_(request.card_ids),
-                                                    Delivery.slack_channel == channel,
-                                                    Delivery.slack_ts == ts))
+    return engine.card_at(session, request, channel, ts)
 
 
 def approver_overrides(session: Session, project_id: int) -> dict[str, GateApprovers]:
@@ -231,26 +194,16 @@ def add_decision(session: Session, *, project: Project, state: str, actor: str, 
 def add_vote(session: Session, *, request: GateRequest, approver: str, vote: str, now: datetime,
              reason: str | None = None) -> GateVote:
     """Insert a vote; the unique (request, approver) constraint refuses a second one."""
-    row = GateVote(request_id=request.id, approver_id=approver, vote=vote, reason=reason, at=now)
-    session.add(row)
-    session.flush()
-    audit.record(session, at=now, actor=approver, action="gate.voted", subject_type="gate",
-                 subject_id=request.id, project_id=request.project_id,
-                 after={"vote": vote, "reason": reason})
-    return row
+    return engine.add_vote(session, GateVote, subject="gate", request=request,
+                           approver=approver, vote=vote, now=now, reason=reason)
 
 
 def decide(session: Session, *, request: GateRequest, state: str, actor: str, now: datetime,
            reason: str | None = None, hold_until: datetime | None = None) -> bool:
     """Close an open request as `state`; False when someone else closed it first."""
-    result = session.execute(
-        update(GateRequest).where(GateRequest.id == request.id, GateRequest.state == OPEN)
-        .values(state=state, decided_by=actor, decided_at=now, reason=reason,
-                hold_until=hold_until)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if not engine.decide(session, GateRequest, request=request, state=state, actor=actor,
+                         now=now, reason=reason, hold_until=hold_until):
         return False
-    session.refresh(request)
     _record_decision(session, request, before={"state": OPEN})
     return True
 

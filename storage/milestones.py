@@ -100,3 +100,18 @@ def history(session: Session, key: str, number: int) -> list[audit.AuditEntry]:
 
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+def move_baseline(session: Session, *, project: Project, row: Milestone, on: date, actor: str,
+                  now: datetime, ref: str) -> dict[str, str | None]:
+    """An approved change request (`ref`) moves the milestone's baseline date (audited)."""
+    before = {"due": _iso(row.due_on)}
+    row.due_on = on
+    row.expected_on = row.forecast_on or on
+    row.updated_at = now
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="milestone.rebaselined",
+                 subject_type="milestone", subject_id=row.ref(project.key),
+                 project_id=project.id, before=before, after={"due": on.isoformat(),
+                                                              "change": ref})
+    return {"ref": row.ref(project.key), "before": before["due"], "after": on.isoformat()}

@@ -3,6 +3,7 @@
 from storage.actions import Action
 from storage.audit import AuditEntry
 from storage.base import Base
+from storage.changes import ChangeRequest, ChangeVote
 from storage.decisions import Decision
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.inbox import InboxItem
@@ -16,7 +17,8 @@ from storage.raid_numbers import RaidCounter
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
-__all__ = ["Action", "AuditEntry", "Base", "Decision", "Delivery", "GateApprovers",
-           "GateRequest", "GateVote", "InboxItem", "Issue", "IssueCounter", "Milestone", "Project",
-           "ProjectPlan", "Proposal", "ProposalScore", "RaidCounter", "ReminderLedger", "Risk",
+__all__ = ["Action", "AuditEntry", "Base", "ChangeRequest", "ChangeVote", "Decision", "Delivery",
+           "GateApprovers", "GateRequest", "GateVote", "InboxItem", "Issue", "IssueCounter",
+           "Milestone", "Project", "ProjectPlan", "Proposal", "ProposalScore", "RaidCounter",
+           "ReminderLedger", "Risk",
            "RiskCounter", "StatusUpdate", "UserZone"]

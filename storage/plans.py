@@ -112,3 +112,29 @@ def _copy_baseline(plan: ProjectPlan, now: datetime) -> None:
     plan.baseline_start, plan.baseline_finish = plan.start_on, plan.finish_on
     plan.baseline_budget = plan.budget
     plan.baselined_at = now
+
+
+def change_baseline(session: Session, *, project: Project, finish: date, budget: Decimal,
+                    actor: str, now: datetime, ref: str) -> dict[str, dict[str, object]]:
+    """An approved change request (`ref`, e.g. APOLLO-C1) moves the baseline finish and budget;
+    a forecast that stood on the old baseline moves with it (one the PM had already moved is
+    theirs and stays). Audited with before and after; returns them."""
+    plan = plan_of(session, project.id)
+    names = _PLAN[:3] + _BASELINE
+    before = _shown(plan, names)
+    if (plan.finish_on, plan.budget) == (plan.baseline_finish, plan.baseline_budget):
+        plan.finish_on, plan.budget = finish, budget
+    elif plan.finish_on == plan.baseline_finish:
+        plan.finish_on = finish
+    elif plan.budget == plan.baseline_budget:
+        plan.budget = budget
+    if plan.finish_on < plan.start_on:
+        plan.finish_on = finish
+    plan.baseline_finish, plan.baseline_budget = finish, budget
+    plan.updated_by, plan.updated_at = actor, now
+    session.flush()
+    after = _shown(plan, names)
+    audit.record(session, at=now, actor=actor, action="plan.changed", subject_type="project",
+                 subject_id=project.key, project_id=project.id, before=before,
+                 after={**after, "change": ref})
+    return {"before": before, "after": after}

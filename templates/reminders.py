@@ -68,7 +68,8 @@ def nudge_message(renderer: Renderer, items: list[dict[str, Any]], more: int,
         intro=renderer.t("nudge.intro", count=count)))
 
 
-REUSED_ACTIONS = frozenset({*RiskAction, Action.GATE_APPROVE, Action.GATE_REJECT})
+REUSED_ACTIONS = frozenset({*RiskAction, Action.GATE_APPROVE, Action.GATE_REJECT,
+                            Action.CHANGE_APPROVE, Action.CHANGE_REJECT})
 """Card buttons a nudge shows as they are: their listeners answer from any message."""
 
 

@@ -132,11 +132,13 @@ def _channels_of_rules(rules: Rules) -> list[tuple[str, str, str]]:
 
 
 def _people(rules: Rules) -> list[tuple[str, str]]:
-    """(user id, the rules key naming them): admins and every gate's approvers."""
+    """(user id, the rules key naming them): admins, every gate's approvers and the change
+    approvers."""
     people = [(user, "[pmo] admins") for user in rules.pmo.admins]
     for phase in PHASES:
         people += [(user, f"[gates.{phase}] approvers")
                    for user in getattr(rules.gates, phase).approvers]
+    people += [(user, "[changes] approvers") for user in rules.changes.approvers]
     return people
 
 

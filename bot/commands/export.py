@@ -1,4 +1,4 @@
-"""`pmo-bot export risks|status|gates|audit|milestones|issues|actions|decisions|indicators
+"""`pmo-bot export risks|status|gates|changes|audit|milestones|issues|actions|decisions|indicators
 --format csv [--bom] [--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
 (services/exports.py: a column list per log). `pmo-bot export raid --format xlsx --out FILE`:
 the RAID logs in one workbook, a sheet each (services/workbook.py); any one log also goes to a
@@ -31,7 +31,8 @@ COLUMNS = LOGS["risks"].header
 BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
          "audit": "audit entries", "milestones": "milestones", "indicators": "projects",
-         "issues": "issues", "actions": "actions", "decisions": "decisions"}
+         "issues": "issues", "actions": "actions", "decisions": "decisions",
+         "changes": "change requests"}
 DATED = ("milestones", "indicators")
 """The logs counted to a day (`--as-of`); and raid, the workbook that holds milestones."""
 

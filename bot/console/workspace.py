@@ -58,13 +58,14 @@ def sample_directory() -> Directory:
 
 
 def sample_rules() -> Rules:
-    """The defaults, with the sample workspace's admin, digest channel and gate approvers, and
-    the portfolio's strategic themes and board (pat, grace, henry)."""
+    """The defaults, with the sample workspace's admin, digest channel, gate and change
+    approvers, and the portfolio's strategic themes and board (pat, grace, henry)."""
     rules = replace(DEFAULT_RULES, pmo=replace(DEFAULT_RULES.pmo, admins=(ADMIN,),
                                                 digest_channel=PMO))
     gates = {phase: replace(rules.gate(phase), approvers=(GRACE, HENRY)) for phase in PHASES}
     portfolio = replace(rules.portfolio, board=(ADMIN, GRACE, HENRY), themes=SAMPLE_THEMES)
-    return replace(rules, gates=replace(rules.gates, **gates), portfolio=portfolio)
+    return replace(rules, gates=replace(rules.gates, **gates), portfolio=portfolio,
+                   changes=replace(rules.changes, approvers=(GRACE, HENRY)))
 
 
 SAMPLE_THEMES = ("Customer growth", "Cost efficiency", "Compliance")

@@ -13,9 +13,9 @@ in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
 `reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`,
-`portfolio.py`), each with its frozen dataclass and its parser; the checks they share are
-in `_checks.py`. This module puts them together: `Rules`, `parse_rules`, `RulesError` and
-`DEFAULT_RULES`.
+`portfolio.py`, `changes.py`), each with its frozen dataclass and its parser; the checks
+they share are in `_checks.py`. This module puts them together: `Rules`, `parse_rules`,
+`RulesError` and `DEFAULT_RULES`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pmo_rules.config._checks import _Invalid, _no_unknown_keys, _one_line, _section, _table
+from pmo_rules.config.changes import ChangeRules, _parse_changes
 from pmo_rules.config.digest import DigestRules, _parse_digest
 from pmo_rules.config.gates import GateRule, GatesRules, _parse_gates
 from pmo_rules.config.indicators import IndicatorRules, _parse_indicators
@@ -37,7 +38,7 @@ from pmo_rules.config.status import StatusRules, _parse_status
 from pmo_rules.lifecycle import phase_index
 
 __all__ = [
-    "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules",
+    "ChangeRules", "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules",
     "GateRule", "GatesRules", "IndicatorRules",
     "MilestoneRules", "PlanRules", "PmoRules", "PortfolioRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
@@ -78,11 +79,16 @@ class Rules:
     milestones: MilestoneRules = MilestoneRules()
     plans: PlanRules = PlanRules()
     portfolio: PortfolioRules = PortfolioRules()
+    changes: ChangeRules = ChangeRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
         phase_index(phase)
         return getattr(self.gates, phase)
+
+    def approval_rule(self, name: str) -> GateRule:
+        """Who approves `name`: a phase's exit gate, or "changes" (change requests)."""
+        return self.changes.rule if name == "changes" else self.gate(name)
 
 
 def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
@@ -94,7 +100,7 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
 
 
 _SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
-             "milestones", "plans", "portfolio")
+             "milestones", "plans", "portfolio", "changes")
 
 
 def _parse(data: Any) -> Rules:
@@ -112,6 +118,7 @@ def _parse(data: Any) -> Rules:
         milestones=_parse_milestones(_section(top, "milestones")),
         plans=_parse_plans(_section(top, "plans")),
         portfolio=_parse_portfolio(_section(top, "portfolio")),
+        changes=_parse_changes(_section(top, "changes")),
     )
 
 

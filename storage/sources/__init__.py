@@ -26,7 +26,15 @@ from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
 from pmo_rules.reminders import DueItem
-from storage.sources import action_due, gate_vote, issue_due, milestone_due, risk_due, status_due
+from storage.sources import (
+    action_due,
+    change_vote,
+    gate_vote,
+    issue_due,
+    milestone_due,
+    risk_due,
+    status_due,
+)
 
 
 class Source(Protocol):
@@ -42,7 +50,8 @@ class Source(Protocol):
 
 
 SOURCES: tuple[Source, ...] = (status_due.SOURCE, risk_due.SOURCE, gate_vote.SOURCE,
-                               milestone_due.SOURCE, issue_due.SOURCE, action_due.SOURCE)
+                               milestone_due.SOURCE, issue_due.SOURCE, action_due.SOURCE,
+                               change_vote.SOURCE)
 
 
 def source_of(kind: str) -> Source | None:

@@ -17,12 +17,13 @@ loaded at once (storage.digest.load_project_digests) and rendered, as the planne
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, literal, select, text
 
-from bench.common import DATABASES, context, counting_queries, median_ms
+from bench.common import DATABASES, context, counting_queries, median_ms, median_times
 from pmo_rules.config import DEFAULT_RULES
 from pmo_rules.schedule import digest_period
 from services.digest import build_digest
@@ -122,7 +123,7 @@ def measure(ctx, label: str) -> tuple[float, int]:
     period = digest_period(NOW, RULES.pmo, RULES.digest)
     with counting_queries(ctx) as statements:
         messages = build_digest(ctx, NOW, period)
-    total = median_ms(lambda: build_digest(ctx, NOW, period), repeat=5)
+    total, cpu = median_times(lambda: build_digest(ctx, NOW, period), repeat=5)
 
     def load() -> None:
         with ctx.db.read() as session:
@@ -130,8 +131,8 @@ def measure(ctx, label: str) -> tuple[float, int]:
 
     loading = median_ms(load, repeat=5)
     sections = [name for name, _ in load_digest_data(ctx).extras]
-    print(f"  {label}: {total:7.1f} ms (loading {loading:6.1f} ms, rendering "
-          f"{total - loading:6.1f} ms), {len(statements)} SQL statements, "
+    print(f"  {label}: {total:7.1f} ms (CPU here {cpu:6.1f} ms; loading {loading:6.1f} ms, "
+          f"rendering {total - loading:6.1f} ms), {len(statements)} SQL statements, "
           f"{len(messages)} message(s); sections {', '.join(sections)}")
     return total, len(statements)
 
@@ -164,7 +165,8 @@ def measure_projects(ctx, label: str) -> None:
 
 
 def main() -> None:
-    print("Weekly digest (median of 5; build = load + compose + render every message)")
+    print("Weekly digest (median of 5; build = load + compose + render every message; "
+          f"load average {os.getloadavg()[0]:.1f})")
     for name, make_database in DATABASES:
         print(f"{name}:")
         results = {}

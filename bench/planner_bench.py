@@ -17,6 +17,7 @@ the same 1,000 due among 10,000 and 2% due among 100,000.
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -143,7 +144,8 @@ def main() -> None:
 
 def run(kind: str) -> None:
     seeding = {"status": seed, "milestones": seed_milestones}[kind]
-    print(f"Reminder planner, {kind} source (median; first pass = plan + enqueue the nudges)")
+    print(f"Reminder planner, {kind} source (median; first pass = plan + enqueue the nudges; "
+          f"load average {os.getloadavg()[0]:.1f})")
     cases = ((10_000, 1_000), (100_000, 1_000), (100_000, 2_000))
     for name, make_database in DATABASES:
         print(f"{name}:")

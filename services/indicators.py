@@ -31,7 +31,6 @@ from pmo_rules.indicators import (
     compute,
     reported_better,
 )
-from pmo_rules.plan_watch import progress_of
 from pmo_rules.schedule import WorkCalendar
 from pmo_rules.working_days import DayCounter
 from storage import exports as store
@@ -82,10 +81,15 @@ def figures_of(project: Row, milestones: Sequence[Row], latest: Row | None, toda
     dates = [MilestoneDates(f"{key}-M{m.number}", m.due_on, m.forecast_on,
                             m.done_on if m.done_on and m.done_on <= today else None, m.weight)
              for m in milestones]
-    progress = Progress() if latest is None else progress_of((latest,))
+    progress = Progress() if latest is None else Progress(
+        latest.percent_complete, _float(latest.actual_cost), _float(latest.estimate_at_completion))
     figures = compute(baseline, progress, dates, today, rules.indicators, calendar)
     flag = None
     if latest is not None:
         reported = {"overall": latest.overall, "schedule": latest.schedule, "cost": latest.cost}
         flag = reported_better(reported, figures, rules.indicators)
     return ProjectFigures(project, baseline, figures, latest, flag)
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)

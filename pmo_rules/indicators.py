@@ -28,11 +28,7 @@ from datetime import date
 
 from pmo_rules.config import IndicatorRules
 from pmo_rules.rag import Rag
-from pmo_rules.schedule import WorkCalendar
-from pmo_rules.working_days import DayCounter
-
-Calendar = WorkCalendar | DayCounter
-"""Either counts working days the same way; a DayCounter is faster for many milestones."""
+from pmo_rules.working_days import Calendar
 
 
 @dataclass(frozen=True, slots=True)

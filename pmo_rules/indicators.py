@@ -93,8 +93,11 @@ class Indicators:
 
 
 def worse(*colours: Rag | None) -> Rag | None:
-    known = [c for c in colours if c is not None]
-    return max(known, key=lambda c: c.severity) if known else None
+    found = None
+    for colour in colours:  # a loop, not max(): ten thousand projects call this thrice each
+        if colour is not None and (found is None or colour.severity > found.severity):
+            found = colour
+    return found
 
 
 def calendar_share(baseline: Baseline, today: date) -> float:

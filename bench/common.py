@@ -80,6 +80,20 @@ def counting_queries(ctx: BotContext) -> Iterator[list[str]]:
         event.remove(ctx.db.engine, "before_cursor_execute", record)
 
 
+def median_times(run: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """The median wall time and the median CPU time of this process (`time.process_time`:
+    what the machine's load does not inflate; PostgreSQL's own work is not in it) of `repeat`
+    runs, in milliseconds (after one warm-up run)."""
+    run()
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), time.process_time()
+        run()
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def median_ms(run: Callable[[], object], repeat: int) -> float:
     """The median wall time of `repeat` runs, in milliseconds (after one warm-up run)."""
     run()

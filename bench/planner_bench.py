@@ -7,27 +7,36 @@ is printed beside) and a steady-state pass later the same day (everyone already 
 each one-minute tick costs). The same 1,000 due items among 10,000 projects, and 2% due among
 100,000, show what the cost follows. Target: under 200 ms.
 
-    .venv/bin/python -m bench.planner_bench
+Then the same for the milestone source (storage/sources/milestone_due.py, issue 11): 100,000
+open milestones of 1,000 projects (whose status updates are all on time), owned by the 2,000
+people; 1% of them due, half overdue and half within the heads-up before their date, against
+the same 1,000 due among 10,000 and 2% due among 100,000.
+
+    .venv/bin/python -m bench.planner_bench [status|milestones]
 """
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
+import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 
 from bench.common import DATABASES, context, counting_queries, median_ms
 from pmo_rules.config import DEFAULT_RULES
 from services.reminders import enqueue_reminders, reminder_plan
+from storage.milestones import Milestone
 from storage.outbox import Delivery
 from storage.projects import Project
 from storage.reminders import ReminderLedger, UserZone
 from templates.reminders import stored_message
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+TODAY = date(2026, 11, 30)
 PEOPLE = 2000
 RULES = DEFAULT_RULES
 
@@ -47,6 +56,39 @@ def seed(ctx, total: int, due: int) -> None:
                 for n in range(total)]
         for start in range(0, len(rows), 20_000):
             session.execute(insert(Project), rows[start:start + 20_000])
+
+
+MILESTONE_PROJECTS = 1000
+
+
+def seed_milestones(ctx, total: int, due: int) -> None:
+    """`total` open milestones over 1,000 active projects (statuses all on time), owners among
+    the 2,000 people; `due` of them, picked at random, half overdue (expected two days ago) and
+    half within the heads-up (expected tomorrow); the others 20 to 400 days ahead."""
+    picked = random.Random(11).sample(range(total), due)
+    expected = {n: TODAY + timedelta(days=1 if i % 2 else -2) for i, n in enumerate(picked)}
+    with ctx.db.write() as session:
+        session.execute(insert(UserZone), [
+            {"user_id": f"UPM{n:05d}", "tz": ("Asia/Shanghai", "Asia/Singapore")[n % 2],
+             "fetched_at": NOW} for n in range(PEOPLE)])
+        session.execute(insert(Project), [
+            {"key": f"P{n:05d}", "name": f"Project {n}", "pm_id": f"UPM{n % PEOPLE:05d}",
+             "channel_id": "CBENCH1", "phase": "execution", "state": "active",
+             "created_by": "UADMIN1", "created_at": NOW - timedelta(days=100),
+             "last_status_at": NOW - timedelta(days=n % 6)} for n in range(MILESTONE_PROJECTS)])
+        ids = list(session.scalars(select(Project.id).order_by(Project.id)))
+        per = total // len(ids)
+        rows = []
+        for n in range(total):
+            day = expected.get(n, TODAY + timedelta(days=20 + n % 380))
+            rows.append({"project_id": ids[n // per], "number": 1 + n % per,
+                         "title": f"Milestone {n}", "owner_id": f"UPM{n % PEOPLE:05d}",
+                         "weight": 1, "due_on": day, "forecast_on": None, "expected_on": day,
+                         "done_on": None, "created_by": "UADMIN1",
+                         "created_at": NOW - timedelta(days=100),
+                         "updated_at": NOW - timedelta(days=100)})
+        for start in range(0, len(rows), 20_000):
+            session.execute(insert(Milestone), rows[start:start + 20_000])
 
 
 def reset_nudges(ctx) -> None:
@@ -95,7 +137,15 @@ def measure(ctx) -> tuple[float, float, int, int, int]:
 
 
 def main() -> None:
-    print("Reminder planner (median; first pass = plan + enqueue the nudges)")
+    which = sys.argv[1:] or ["status", "milestones"]
+    for kind in which:
+        run(kind)
+
+
+def run(kind: str) -> None:
+    seeding = {"status": seed, "milestones": seed_milestones}[kind]
+    print(f"Reminder planner, {kind} source (median; first pass = plan + enqueue the nudges; "
+          f"load average {os.getloadavg()[0]:.1f})")
     cases = ((10_000, 1_000), (100_000, 1_000), (100_000, 2_000))
     for name, make_database in DATABASES:
         print(f"{name}:")
@@ -105,7 +155,7 @@ def main() -> None:
                 if url is None:
                     break
                 ctx = context(url, RULES, NOW)
-                seed(ctx, total, due)
+                seeding(ctx, total, due)
                 first, steady, nudged, statements, steady_statements = measure(ctx)
                 figures[(total, due)] = (first, steady)
                 print(f"  {total:7,d} open, {due:5,d} due: first pass {first:6.1f} ms "

@@ -14,7 +14,7 @@ from datetime import date
 from pmo_rules import dates, text
 from pmo_rules.errors import UserError
 from pmo_rules.projects import KEY_PATTERN, RESERVED_KEYS, parse_key
-from pmo_rules.schedule import WorkCalendar
+from pmo_rules.working_days import Calendar
 
 USAGE = "milestone"
 ADD_USAGE = "milestone_add"
@@ -199,7 +199,7 @@ def expected(due: date, forecast: date | None) -> date:
 
 
 def slip_days(due: date, forecast: date | None, done_on: date | None, today: date,
-              calendar: WorkCalendar) -> int:
+              calendar: Calendar) -> int:
     """Working days late: a done milestone by its done date, an open one by its forecast, or
     by today once even that has passed; 0 when on time or early."""
     if done_on is not None:
@@ -208,7 +208,7 @@ def slip_days(due: date, forecast: date | None, done_on: date | None, today: dat
     return max(0, calendar.working_days_between(due, latest))
 
 
-def remind_from(day: date, before: int, calendar: WorkCalendar) -> date:
+def remind_from(day: date, before: int, calendar: Calendar) -> date:
     """The working day `before` working days ahead of `day` (the day itself when 0): from
     then on its owner is reminded."""
     current, left = day, before
@@ -219,7 +219,7 @@ def remind_from(day: date, before: int, calendar: WorkCalendar) -> date:
     return current
 
 
-def reminder_horizon(today: date, before: int, calendar: WorkCalendar) -> date:
+def reminder_horizon(today: date, before: int, calendar: Calendar) -> date:
     """The latest expected date whose reminders have started by `today` (`remind_from` of it
     is today or earlier): the planner asks for every open milestone expected by then."""
     horizon = today

@@ -16,6 +16,7 @@ from typing import Any
 from pmo_rules.config import Rules
 from pmo_rules.indicators import (
     Baseline,
+    Calendar,
     Indicators,
     MilestoneDates,
     Progress,
@@ -25,6 +26,7 @@ from pmo_rules.indicators import (
     slip_of,
 )
 from pmo_rules.schedule import WorkCalendar
+from pmo_rules.working_days import DayCounter
 
 TOP = 10
 """Entries per digest list; the rest are counted ("…and 12 more")."""
@@ -59,7 +61,8 @@ class Reported:
 @dataclass(frozen=True, slots=True)
 class PlanFacts:
     """One project's plan (its baseline; None when the plan has none yet), milestones and its
-    latest updates, newest first."""
+    latest update (`recent`: none, or one, with the percent complete, cost and estimate
+    carried forward from the updates before it, as `progress_of` would from all of them)."""
 
     key: str
     has_plan: bool
@@ -88,7 +91,7 @@ def today_of(now: datetime, rules: Rules) -> date:
 
 
 def judged(facts: PlanFacts, today: date, rules: Rules,
-           calendar: WorkCalendar) -> tuple[Indicators, ReportedBetter | None]:
+           calendar: Calendar) -> tuple[Indicators, ReportedBetter | None]:
     """The project's indicators today, and its flag (None without a plan or an update, or when
     the latest update is not better than the numbers) — what `/pmo project KEY` says."""
     figures = compute(facts.baseline, progress_of(facts.recent), _dates(facts), today,
@@ -103,7 +106,7 @@ def judged(facts: PlanFacts, today: date, rules: Rules,
 def flags(facts: Mapping[int, PlanFacts], now: datetime,
           rules: Rules) -> dict[int, ReportedBetter]:
     """The flag of every project that has one, by project id."""
-    today, calendar = today_of(now, rules), WorkCalendar.of(rules.pmo)
+    today, calendar = today_of(now, rules), DayCounter(WorkCalendar.of(rules.pmo))
     found = {}
     for pid, fact in facts.items():
         if fact.has_plan and fact.recent:
@@ -141,7 +144,7 @@ def digest_sections(facts: Iterable[PlanFacts], now: datetime,
       the last seven days, or whose expected date passed in the last seven days without being
       done — most working days late first;
     - due: open milestones expected in the next 14 days (today included), soonest first."""
-    today, calendar = today_of(now, rules), WorkCalendar.of(rules.pmo)
+    today, calendar = today_of(now, rules), DayCounter(WorkCalendar.of(rules.pmo))
     ind = rules.indicators
     flagged, worst, slipped, due = [], [], [], []
     for fact in facts:

@@ -21,10 +21,11 @@ class Rag(StrEnum):
     @property
     def severity(self) -> int:
         """0 for green, 2 for red: lets trends and sorting compare colours."""
-        return _ORDER.index(self)
+        return _SEVERITY[self]
 
 
 _ORDER = (Rag.GREEN, Rag.AMBER, Rag.RED)
+_SEVERITY = {rag: n for n, rag in enumerate(_ORDER)}
 _EMOJI = {Rag.GREEN: ":large_green_circle:", Rag.AMBER: ":large_yellow_circle:",
           Rag.RED: ":red_circle:"}
 _WORDS = {

@@ -28,11 +28,14 @@ class DayCounter:
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end`; negative when `end` is
         earlier (as WorkCalendar.working_days_between)."""
-        for day in (start, end):
-            if self._years is None or not self._years[0] <= day.year <= self._years[1]:
-                self._count_years(day.year)
-        return (self._running[end.toordinal() - self._first]
-                - self._running[start.toordinal() - self._first])
+        low, high = start.toordinal() - self._first, end.toordinal() - self._first
+        size = len(self._running)
+        if not (0 <= low < size and 0 <= high < size):
+            for day in (start, end):
+                if self._years is None or not self._years[0] <= day.year <= self._years[1]:
+                    self._count_years(day.year)
+            low, high = start.toordinal() - self._first, end.toordinal() - self._first
+        return self._running[high] - self._running[low]
 
     def _count_years(self, year: int) -> None:
         first, last = (year, year) if self._years is None else (
@@ -43,3 +46,7 @@ class DayCounter:
             total += self.calendar.is_working_day(date.fromordinal(ordinal))
             running.append(total)
         self._running = running
+
+
+Calendar = WorkCalendar | DayCounter
+"""Either counts working days the same way; a DayCounter is faster for many dates."""

@@ -2,9 +2,10 @@
 
 The export (`pmo-bot export indicators`) and the benchmark (bench/indicators.py) read the whole
 portfolio this way: every project with its plan, every milestone, and each project's latest
-updates (for the percent complete, cost to date and estimate carried forward) are three queries
-whatever the number of projects; the figures are `pmo_rules.indicators.compute`, as on
-`/pmo project KEY`.
+update (with the percent complete, cost to date and estimate carried forward from the ten before
+it by the database) are three queries whatever the number of projects; the figures are
+`pmo_rules.indicators.compute`, as on `/pmo project KEY`. Slips are counted by a
+`DayCounter` (two look-ups a milestone), not day by day.
 
 As of a past day, the updates are those posted by the end of that day (the PMO's clock), a
 milestone done later counts as open, one added later and a baseline taken later are left out.
@@ -13,7 +14,7 @@ Forecasts are the current ones (their history is in the audit log, not replayed 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -25,13 +26,13 @@ from pmo_rules.indicators import (
     Baseline,
     Indicators,
     MilestoneDates,
+    Progress,
     ReportedBetter,
     compute,
     reported_better,
 )
 from pmo_rules.schedule import WorkCalendar
 from pmo_rules.working_days import DayCounter
-from services.plans import RECENT_FOR_PERCENT, latest_progress
 from storage import exports as store
 
 
@@ -59,17 +60,17 @@ def portfolio_indicators(session: Session, rules: Rules, today: date) -> Iterato
     end = end_of(today, rules)
     calendar = DayCounter(WorkCalendar.of(rules.pmo))
     projects = store.projects_with_plans(session)
-    milestones = store.milestones_by_project(session)
-    statuses = store.recent_statuses_by_project(session, end, RECENT_FOR_PERCENT)
+    milestones = store.milestones_by_project(session, end)
+    statuses = store.latest_statuses_by_project(session, end)
     for project in projects:
-        recent = statuses.get(project.id, [])
-        yield figures_of(project, milestones.get(project.id, []), recent, today, end, rules,
-                         calendar)
+        yield figures_of(project, milestones.get(project.id, ()), statuses.get(project.id),
+                         today, end, rules, calendar)
 
 
-def figures_of(project: Row, milestones: list[Row], recent: list[Row], today: date,
+def figures_of(project: Row, milestones: Sequence[Row], latest: Row | None, today: date,
                end: datetime, rules: Rules, calendar: DayCounter) -> ProjectFigures:
-    latest = recent[0] if recent else None
+    """`latest` carries the percent complete, cost and estimate forward (latest_statuses_by_
+    project), so it is the progress too."""
     if not project.has_plan:
         return ProjectFigures(project, None, Indicators(), latest, None)
     baseline = None
@@ -79,11 +80,16 @@ def figures_of(project: Row, milestones: list[Row], recent: list[Row], today: da
     key = project.key
     dates = [MilestoneDates(f"{key}-M{m.number}", m.due_on, m.forecast_on,
                             m.done_on if m.done_on and m.done_on <= today else None, m.weight)
-             for m in milestones if m.created_at < end]
-    figures = compute(baseline, latest_progress(recent), dates, today, rules.indicators,
-                      calendar)  # type: ignore[arg-type]  # counts as WorkCalendar does
+             for m in milestones]
+    progress = Progress() if latest is None else Progress(
+        latest.percent_complete, _float(latest.actual_cost), _float(latest.estimate_at_completion))
+    figures = compute(baseline, progress, dates, today, rules.indicators, calendar)
     flag = None
     if latest is not None:
         reported = {"overall": latest.overall, "schedule": latest.schedule, "cost": latest.cost}
         flag = reported_better(reported, figures, rules.indicators)
     return ProjectFigures(project, baseline, figures, latest, flag)
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)

@@ -14,6 +14,7 @@ from storage.changes import ChangeRequest
 from storage.decisions import Decision
 from storage.gates import GateRequest
 from storage.milestones import Milestone
+from storage.plan_facts import latest_reported
 from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
 from storage.reminders import UserZone
@@ -75,36 +76,26 @@ def projects_with_plans(session: Session) -> list[Row]:
         .outerjoin(ProjectPlan, ProjectPlan.project_id == Project.id).order_by(Project.key)))
 
 
-def milestones_by_project(session: Session) -> dict[int, list[Row]]:
-    """Every milestone's dates and weight, grouped by project id, in number order (one query,
-    plain rows)."""
+def milestones_by_project(session: Session, before: datetime) -> dict[int, list[Row]]:
+    """Every milestone added before `before`: its dates and weight, grouped by project id, in
+    number order (one query, plain rows)."""
     grouped: dict[int, list[Row]] = {}
     for row in session.execute(select(Milestone.project_id, Milestone.number, Milestone.due_on,
                                       Milestone.forecast_on, Milestone.done_on,
-                                      Milestone.weight, Milestone.created_at)
+                                      Milestone.weight)
+                               .where(Milestone.created_at < before)
                                .order_by(Milestone.project_id, Milestone.number)):
         grouped.setdefault(row.project_id, []).append(row)
     return grouped
 
 
-def recent_statuses_by_project(session: Session, before: datetime,
-                               per_project: int) -> dict[int, list[Row]]:
-    """Each project's latest `per_project` status updates posted before `before` (colours,
-    percent complete, cost to date, estimate at completion), newest first, grouped by project
-    id (one query: a window function ranks them per project; plain rows)."""
-    rank = func.row_number().over(partition_by=StatusUpdate.project_id,
-                                  order_by=(StatusUpdate.created_at.desc(),
-                                            StatusUpdate.id.desc())).label("rank")
-    ranked = select(StatusUpdate.project_id, StatusUpdate.created_at, StatusUpdate.overall,
-                    StatusUpdate.schedule, StatusUpdate.cost, StatusUpdate.percent_complete,
-                    StatusUpdate.actual_cost, StatusUpdate.estimate_at_completion,
-                    rank).where(StatusUpdate.created_at < before).subquery()
-    grouped: dict[int, list[Row]] = {}
-    for row in session.execute(select(*(c for c in ranked.c if c.name != "rank"))
-                               .where(ranked.c.rank <= per_project)
-                               .order_by(ranked.c.project_id, ranked.c.rank)):
-        grouped.setdefault(row.project_id, []).append(row)
-    return grouped
+def latest_statuses_by_project(session: Session, before: datetime) -> dict[int, Row]:
+    """Each project's latest status update posted before `before` (`created_at` and colours),
+    with the percent complete, cost to date and estimate at completion carried forward from its
+    latest `plan_facts.RECENT` updates (storage.plan_facts.latest_reported: one query, one
+    plain row a project, the carrying done by the database)."""
+    latest = latest_reported(before)
+    return {row.project_id: row for row in session.execute(select(latest))}
 
 
 def audit_entries(session: Session, project_id: int | None = None, *, offset: int = 0,

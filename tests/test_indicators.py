@@ -42,10 +42,20 @@ def at_share(bac: float, share: float, percent: int, ac: float | None,
 # --- published examples ---------------------------------------------------------------------
 
 def test_textbook_example_schwalbe_web_server_activity():
-    """Kathy Schwalbe, *Information Technology Project Management*, chapter 7 ("Project Cost
-    Management"), earned value of the "Web server" activity after week one: PV $10,000,
-    EV $5,000 (half done), AC $15,000 → CV −$10,000, SV −$5,000, CPI 33%, SPI 50%.
-    Modelled as a 10,000 budget, fully planned by today (PV = BAC), 50% complete."""
+    """Kathy Schwalbe, *Information Technology Project Management* (Cengage; chapter 7,
+    "Project Cost Management", in the editions checked against), the earned value of one
+    activity after week one. The book's setup, as quoted by course material: buying and
+    installing a new web server was planned to take one week and cost $10,000 in all; it took
+    two weeks and cost $20,000, $15,000 of it in week one. After week one, half the work is
+    done (the book's 50% "rate of performance").
+
+    Worked by hand from that setup (the book's table gives the same CV, SV, CPI and SPI):
+      PV = $10,000 (all of it was scheduled by the end of week one: planned share 1, BAC 10,000)
+      EV = 50% × $10,000 = $5,000;  AC = $15,000
+      CV = EV − AC = −$10,000;  SV = EV − PV = −$5,000
+      CPI = 5,000 / 15,000 = 0.333 (33%);  SPI = 5,000 / 10,000 = 0.5 (50%)
+    Ours beyond the book's table: EAC = BAC / CPI = 30,000, VAC = 10,000 − 30,000 = −20,000,
+    and no TCPI (AC is already over BAC)."""
     figures = at_share(10_000, 1.0, 50, 15_000)
     assert (figures.pv, figures.ev, figures.ac) == (10_000, 5_000, 15_000)
     assert figures.cv == -10_000 and figures.sv == -5_000

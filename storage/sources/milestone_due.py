@@ -20,6 +20,7 @@ from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.milestones import remind_from, reminder_horizon
 from pmo_rules.reminders import DueItem
 from pmo_rules.schedule import WorkCalendar
+from pmo_rules.working_days import DayCounter
 from storage.milestones import Milestone
 from storage.projects import Project
 
@@ -33,7 +34,7 @@ class MilestoneDue:
                   item_ids: Collection[str] | None = None) -> list[DueItem]:
         tz = rules.pmo.tz
         today = now.astimezone(tz).date()
-        calendar = WorkCalendar.of(rules.pmo)
+        calendar = DayCounter(WorkCalendar.of(rules.pmo))  # a year counted once, then look-ups
         before = rules.milestones.remind_before_days
         query = (select(Milestone.id, Milestone.number, Milestone.title, Milestone.owner_id,
                         Milestone.due_on, Milestone.expected_on, Project.key, Project.name)

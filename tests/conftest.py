@@ -19,12 +19,13 @@ from storage.migrate import upgrade
 from storage.models import Base
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, Bot, make_bot, sample_directory
 
-# Parallel runs: pyproject's addopts say `-n auto`, and this says what "auto" is. The tests mostly
-# wait (HTTP to the stand-in, the database, servers starting), so two workers per core beat one
-# (README: Development). One test file alone runs serially, in this process: starting workers
-# costs more than it saves there. PYTEST_XDIST_AUTO_NUM_WORKERS sets the number; `-n 4` asks for
-# four whatever is run, and `-n 0` (or `-p no:xdist`, or --pdb) runs serially.
-WORKERS_PER_CORE = 2
+# Parallel runs: pyproject's addopts say `-n auto`, and this says what "auto" is: one worker per
+# core. More workers finish no sooner on a busy machine and starve the listeners: bolt gives a
+# listener 3 s to ack, and with 4 workers on 2 loaded cores some missed it (README: Development).
+# One test file alone runs serially, in this process: starting workers costs more than it saves
+# there. PYTEST_XDIST_AUTO_NUM_WORKERS sets the number; `-n 4` asks for four whatever is run,
+# and `-n 0` (or `-p no:xdist`, or --pdb) runs serially.
+WORKERS_PER_CORE = 1
 MAX_WORKERS = 8
 
 

@@ -19,6 +19,36 @@ from storage.migrate import upgrade
 from storage.models import Base
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, Bot, make_bot, sample_directory
 
+# Parallel runs: pyproject's addopts say `-n auto`, and this says what "auto" is: one worker per
+# core. More workers finish no sooner on a busy machine and starve the listeners: bolt gives a
+# listener 3 s to ack, and with 4 workers on 2 loaded cores some missed it (README: Development).
+# One test file alone runs serially, in this process: starting workers costs more than it saves
+# there. PYTEST_XDIST_AUTO_NUM_WORKERS sets the number; `-n 4` asks for four whatever is run,
+# and `-n 0` (or `-p no:xdist`, or --pdb) runs serially.
+WORKERS_PER_CORE = 1
+MAX_WORKERS = 8
+
+
+@pytest.hookimpl(optionalhook=True)  # optional: pytest-xdist may be absent
+def pytest_xdist_auto_num_workers(config) -> int:
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "")
+    if chosen.isdigit():
+        return int(chosen)
+    named = {arg.split("::", 1)[0] for arg in config.args}
+    if len(named) == 1 and os.path.isfile(next(iter(named))):
+        return 0
+    return max(1, min(MAX_WORKERS, WORKERS_PER_CORE * len(os.sched_getaffinity(0))))
+
+
+def pytest_addoption(parser, pluginmanager) -> None:
+    """Without pytest-xdist (`-p no:xdist`, or not installed) addopts' `-n` is accepted and
+    ignored: the run is serial."""
+    if not pluginmanager.has_plugin("xdist"):
+        parser.getgroup("xdist")._addoption(  # _addoption: "-n" is a lowercase short option
+            "-n", "--numprocesses", dest="numprocesses", default=None,
+            help="ignored: pytest-xdist is not loaded, the run is serial")
+
+
 PG_ADMIN_URL = os.environ.get("PMO_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("PMO_REQUIRE_POSTGRES") == "1"

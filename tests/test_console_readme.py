@@ -9,6 +9,7 @@ from what the console prints now; review the diff before committing it.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import re
@@ -26,7 +27,20 @@ UPDATE = os.environ.get("PMO_UPDATE_TRANSCRIPTS") == "1"
 
 
 def transcripts() -> list[tuple[str, str]]:
-    return BLOCK.findall(README.read_text(encoding="utf-8"))
+    with README.open(encoding="utf-8") as readme:
+        fcntl.flock(readme, fcntl.LOCK_SH)  # parallel workers may be rewriting it (UPDATE)
+        return BLOCK.findall(readme.read())
+
+
+def rewrite(command: str, expected: str, actual: str) -> None:
+    """Replace one block in place, under an exclusive lock: with pytest-xdist several workers
+    update the README at once, and a read-modify-write each would lose the others' changes."""
+    with README.open("r+", encoding="utf-8") as readme:
+        fcntl.flock(readme, fcntl.LOCK_EX)
+        text = readme.read().replace(f"{command}\n{expected}```", f"{command}\n{actual}```")
+        readme.seek(0)
+        readme.write(text)
+        readme.truncate()
 
 
 def replay(command: str, expected: str, db: Path) -> str:
@@ -59,7 +73,5 @@ def test_readme_transcript_matches_what_the_console_prints(index, tmp_path):
     command, expected = transcripts()[index]
     actual = replay(command, expected, tmp_path / "console.sqlite3")
     if UPDATE and actual != expected:
-        text = README.read_text(encoding="utf-8")
-        README.write_text(text.replace(f"{command}\n{expected}```", f"{command}\n{actual}```"),
-                          encoding="utf-8")
+        rewrite(command, expected, actual)
     assert actual == expected

@@ -24,10 +24,10 @@ from storage.db import Database
 from storage.inbox import InboxItem
 from storage.projects import StatusUpdate
 from tests.support import APOLLO_CHANNEL
+from tests.support.ports import free_port
 from tests.test_serve import (
     Served,
     add_apollo,
-    free_port,
     healthy,
     post_signed,
     set_environment,

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from storage import projects as store
 from storage.models import Base
 from tests.support import ADMIN, ALICE, GENERAL, SIGNING_SECRET, START, make_bot
+from tests.support.ports import free_port
 from tests.support.scheduling import add_project, pmo_rules
 
 PMO_BOT = str(Path(sys.executable).with_name("pmo-bot"))
@@ -207,12 +208,6 @@ def test_manifest_refuses_a_url_with_a_query_and_a_url_with_socket_mode():
 
 
 # --- 17: `pmo-bot serve` against `pmo-bot standin` ---------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 class Lines:
     """A process's standard output, line by line, waited for with a timeout."""

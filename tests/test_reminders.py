@@ -253,6 +253,7 @@ def test_chinese_holidays_and_make_up_days(database_url, slack):
     bot.ctx.db.dispose()
 
 
+@pytest.mark.slow  # a soak: 360 ticks of the real planner and sender (it still runs in CI)
 def test_a_month_of_ticks(database_url, slack):
     """Two-hourly ticks for 30 days, three PMs in three zones: every nudge lands on a local
     working day in civil hours, at most one per person per local day; whoever never reports

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from bot.cli import main
 from storage import projects as store
 from storage.db import Database
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, START, make_bot
+from tests.support.ports import free_port
 
 BOT_TOKEN = "xoxb-1111-secret-bot-token"
 SIGNING_SECRET = "0123456789abcdef-secret-signing"
@@ -51,12 +51,6 @@ def set_environment(monkeypatch, slack, database_url: str) -> dict[str, str]:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_up_error(capsys, *args: str) -> str:

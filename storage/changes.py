@@ -24,7 +24,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -35,6 +34,7 @@ from storage import approvals as engine
 from storage import audit
 from storage.base import Base
 from storage.projects import Project
+from storage.raid_numbers import next_number
 
 _STATES = ", ".join(f"'{state}'" for state in STATES)
 
@@ -130,9 +130,9 @@ def add_request(session: Session, *, project: Project, requester: str, now: date
                 title: str, schedule_days: int | None, new_finish: date | None,
                 cost_delta: Decimal | None, scope: str, moves: list[dict[str, Any]],
                 electorate: Electorate) -> ChangeRequest:
-    """The project's next number; the unique (project, number) settles a race."""
-    number = (session.scalar(select(func.max(ChangeRequest.number))
-                             .where(ChangeRequest.project_id == project.id)) or 0) + 1
+    """The project's next number from its counter row (storage/raid_numbers.py, as issues,
+    actions and decisions); the unique (project, number) backs it up."""
+    number = next_number(session, project.id, "change")
     request = ChangeRequest(project_id=project.id, number=number, title=title,
                             schedule_days=schedule_days, new_finish=new_finish,
                             cost_delta=cost_delta, scope=scope, moves=moves, state=OPEN,

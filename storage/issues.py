@@ -24,7 +24,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from pmo_rules.issues import OPEN, SEVERITIES, STATUSES
@@ -34,6 +33,7 @@ from storage.audit import AuditEntry
 from storage.base import Base
 from storage.outbox import DEAD, Delivery
 from storage.projects import Project
+from storage.raid_numbers import next_number
 
 SUBJECT = "issue"
 
@@ -85,31 +85,11 @@ class Issue(Base):
         return f"{key}-I{self.number}"
 
 
-class IssueCounter(Base):
-    """The last issue number handed out in a project; bumped under a row lock."""
-
-    __tablename__ = "issue_counters"
-
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
-    last_number: Mapped[int] = mapped_column(default=0)
-
-
-def next_number(session: Session, project_id: int) -> int:
-    """The project's next issue number; concurrent callers queue on the counter row."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(IssueCounter).values(project_id=project_id, last_number=0)
-                    .on_conflict_do_nothing(index_elements=["project_id"]))
-    return session.scalar(
-        update(IssueCounter).where(IssueCounter.project_id == project_id)
-        .values(last_number=IssueCounter.last_number + 1).returning(IssueCounter.last_number)
-        .execution_options(synchronize_session=False))
-
-
 def add(session: Session, *, project: Project, title: str, severity: str, rank: int,
         owner: str, due: date | None, actor: str, now: datetime,
         risk_id: int | None = None, risk_ref: str | None = None) -> Issue:
-    row = Issue(project_id=project.id, number=next_number(session, project.id), title=title,
+    row = Issue(project_id=project.id, number=next_number(session, project.id, "issue"),
+                title=title,
                 severity=severity, severity_rank=rank, status=OPEN, owner_id=owner,
                 due_on=due, risk_id=risk_id, created_by=actor, created_at=now, updated_at=now)
     session.add(row)

@@ -1,6 +1,7 @@
-"""Per-project numbers of the RAID log's entries (APOLLO-A1, APOLLO-D1, …): one counter row per
-(project, kind), bumped under its row lock, so two entries added at the same moment never get
-the same number; each log's unique (project_id, number) backs that up."""
+"""Per-project numbers of the RAID log's entries and change requests (APOLLO-I1, APOLLO-A1,
+APOLLO-D1, APOLLO-C1, …): one counter row per (project, kind), bumped under its row lock, so
+two entries added at the same moment never get the same number; each log's unique
+(project_id, number) backs that up."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from storage.base import Base, upsert_insert
 
 
 class RaidCounter(Base):
-    """The last number handed out in a project for one kind of entry ("action", "decision")."""
+    """The last number handed out in a project for one kind of entry ("issue",
+    "action", "decision", "change")."""
 
     __tablename__ = "raid_counters"
 

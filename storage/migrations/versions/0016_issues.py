@@ -1,5 +1,5 @@
 """issues: the RAID log's issues (issue 12) — numbered per project (APOLLO-I1, …) from
-issue_counters, with severity, owner, due date, the risk each was raised from (one issue per
+raid_counters (0017), with severity, owner, due date, the risk each was raised from (one issue per
 risk), the escalation to the PMO and the admin coordinating it
 
 Revision ID: 0016_issues
@@ -19,12 +19,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('issue_counters',
-    sa.Column('project_id', sa.Integer(), nullable=False),
-    sa.Column('last_number', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_issue_counters_project_id_projects'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('project_id', name=op.f('pk_issue_counters'))
-    )
     op.create_table('issues',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -69,4 +63,3 @@ def downgrade() -> None:
     op.drop_index('ix_issues_status_severity', table_name='issues')
     op.drop_index('ix_issues_status_due_on', table_name='issues')
     op.drop_table('issues')
-    op.drop_table('issue_counters')

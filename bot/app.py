@@ -17,6 +17,7 @@ from bot.observe import ObservedApp
 from handlers import (
     gate,
     home,
+    lesson,
     milestone,
     plan_form,
     pmo,
@@ -44,7 +45,8 @@ class _NotTheUnusedToken(logging.Filter):
 if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
-HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, plan_form, reminders)
+HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, plan_form, reminders,
+                   lesson)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import gate_views, milestone, plan_form, risk_views
+from handlers import gate_views, lesson, milestone, plan_form, risk_views
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -33,6 +33,7 @@ from pmo_rules.pmo_commands import (
     Help,
     ListGates,
     ListProjects,
+    LessonWords,
     MilestoneWords,
     PreviewDigest,
     SetProjectDigest,
@@ -211,6 +212,8 @@ VERBS: dict[type, Callable[..., None]] = {
     Rebaseline: rebaseline,
     MilestoneWords: lambda ctx, ack, command, _respond, _parsed: milestone.on_milestone(
         ctx, ack, command),
+    LessonWords: lambda ctx, ack, command, respond, _parsed: lesson.on_lesson(
+        ctx, ack, command, respond),
     EditProject: edit_project,
     ShowAudit: show_audit,
 }

@@ -189,7 +189,7 @@ def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.
     return ref.id
 
 
-ALSO_UNDER_PMO: tuple[str, ...] = ("milestone",)
+ALSO_UNDER_PMO: tuple[str, ...] = ("milestone", "lesson")
 """Top-level slash commands whose words also work after `/pmo` (`/pmo milestone …`): the rule
 for every new top-level command (later `issue`, `action`, `decision`, `change`, `lesson`), so a
 workspace that would rather not add commands can leave them out of its app
@@ -199,6 +199,11 @@ workspace that would rather not add commands can leave them out of its app
 @dataclass(frozen=True)
 class MilestoneWords:
     """`/pmo milestone …`: the same words as `/milestone …`, answered by its handler."""
+
+
+@dataclass(frozen=True)
+class LessonWords:
+    """`/pmo lesson …`: the same words as `/lesson …`, answered by its handler."""
 
 
 def _audit(words: list[str]) -> ShowAudit:
@@ -223,6 +228,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "gates": _gates,
     "digest": _digest,
     "milestone": lambda _words: MilestoneWords(),
+    "lesson": lambda _words: LessonWords(),
     "audit": _audit,
 }
 

@@ -4,6 +4,7 @@ from storage.audit import AuditEntry
 from storage.base import Base
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.inbox import InboxItem
+from storage.lessons import Lesson
 from storage.milestones import Milestone
 from storage.outbox import Delivery
 from storage.plans import ProjectPlan
@@ -12,5 +13,5 @@ from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["AuditEntry", "Base", "Delivery", "GateApprovers", "GateRequest", "GateVote",
-           "InboxItem", "Milestone", "Project", "ProjectPlan", "ReminderLedger", "Risk",
+           "InboxItem", "Lesson", "Milestone", "Project", "ProjectPlan", "ReminderLedger", "Risk",
            "RiskCounter", "StatusUpdate", "UserZone"]

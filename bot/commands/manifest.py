@@ -41,7 +41,7 @@ WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "views.publish": None,
     "users.info": "users:read",
 }
-SLASH_COMMANDS = ("status", "pmo", "risk", "gate", "milestone")
+SLASH_COMMANDS = ("status", "pmo", "risk", "gate", "milestone", "lesson")
 BOT_EVENTS = ("app_home_opened",)
 _URL = re.compile(r"^https://[^\s/]+(/[^\s]*)?$")
 

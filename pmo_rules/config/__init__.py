@@ -26,6 +26,7 @@ from pmo_rules.config._checks import _Invalid, _no_unknown_keys, _one_line, _sec
 from pmo_rules.config.digest import DigestRules, _parse_digest
 from pmo_rules.config.gates import GateRule, GatesRules, _parse_gates
 from pmo_rules.config.indicators import IndicatorRules, _parse_indicators
+from pmo_rules.config.lessons import LessonRules, _parse_lessons
 from pmo_rules.config.milestones import MilestoneRules, _parse_milestones
 from pmo_rules.config.plans import PlanRules, _parse_plans
 from pmo_rules.config.pmo import PmoRules, _parse_pmo
@@ -36,6 +37,7 @@ from pmo_rules.lifecycle import phase_index
 
 __all__ = [
     "DEFAULT_RULES", "DEFAULT_SOURCE", "DigestRules", "GateRule", "GatesRules", "IndicatorRules",
+    "LessonRules",
     "MilestoneRules", "PlanRules", "PmoRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",
@@ -74,6 +76,7 @@ class Rules:
     indicators: IndicatorRules = IndicatorRules()
     milestones: MilestoneRules = MilestoneRules()
     plans: PlanRules = PlanRules()
+    lessons: LessonRules = LessonRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -90,7 +93,7 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
 
 
 _SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
-             "milestones", "plans")
+             "milestones", "plans", "lessons")
 
 
 def _parse(data: Any) -> Rules:
@@ -107,6 +110,7 @@ def _parse(data: Any) -> Rules:
         indicators=_parse_indicators(_section(top, "indicators")),
         milestones=_parse_milestones(_section(top, "milestones")),
         plans=_parse_plans(_section(top, "plans")),
+        lessons=_parse_lessons(_section(top, "lessons")),
     )
 
 

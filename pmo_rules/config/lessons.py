@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pmo_rules.config._checks import _Invalid, _int_in, _list, _no_unknown_keys, _unique
+from pmo_rules.config._checks import _int_in, _Invalid, _list, _no_unknown_keys, _unique
 
 DEFAULT_CATEGORIES = ("scope", "schedule", "cost", "quality", "risk", "people", "vendor",
                       "technology", "communication")

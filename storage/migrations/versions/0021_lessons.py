@@ -11,9 +11,9 @@ Create Date: 2026-12-04 20:30:00.000000
 """
 
 import sqlalchemy as sa
+from alembic import op
 
 import storage.base
-from alembic import op
 
 revision = '0021_lessons'
 down_revision = '0014_cost'

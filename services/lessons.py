@@ -114,6 +114,17 @@ def search(ctx: BotContext, query: rules.Search) -> list[LessonShown]:
             limit=SEARCH_MAX)]
 
 
-def recorded(session: Session, project: Project) -> int:
-    """How many lessons the project has: what the closing gate's checklist item counts."""
-    return store.count_for(session, project.id)
+CLOSING = "closing"
+
+
+def for_closing(ctx: BotContext, session: Session, project: Project) -> list[LessonShown]:
+    """Called when a gate is requested: the closing gate needs the lessons-learned session, so
+    it is refused, with the fix, while the project has fewer than `[lessons]
+    required_at_closing` lessons. What is recorded, for the request form to list."""
+    if project.phase != CLOSING:
+        return []
+    need = ctx.rules.lessons.required_at_closing
+    have = store.count_for(session, project.id)
+    if have < need:
+        raise UserError("lesson.gate_needs_lessons", key=project.key, have=have, need=need)
+    return [shown(ctx, p, row) for p, row in store.lessons_of(session, project.id, LIST_MAX)]

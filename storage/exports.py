@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.audit import AuditEntry
 from storage.gates import GateRequest
+from storage.lessons import Lesson
 from storage.milestones import Milestone
 from storage.plans import ProjectPlan
 from storage.projects import Project, StatusUpdate
@@ -35,6 +36,13 @@ def milestones(session: Session) -> Iterator[tuple[Milestone, str]]:
     yield from session.execute(
         select(Milestone, Project.key).join(Project, Milestone.project_id == Project.id)
         .order_by(Project.key, Milestone.number))
+
+
+def lessons(session: Session) -> Iterator[tuple[Lesson, str]]:
+    """Every lesson learned with its project's KEY, by project then id."""
+    yield from session.execute(
+        select(Lesson, Project.key).join(Project, Lesson.project_id == Project.id)
+        .order_by(Project.key, Lesson.id))
 
 
 def projects_with_plans(session: Session) -> list[Row]:

@@ -1,4 +1,4 @@
-"""`pmo-bot export risks|status|gates|audit|milestones|indicators --format csv [--bom]
+"""`pmo-bot export risks|status|gates|audit|milestones|indicators|lessons --format csv [--bom]
 [--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
 (services/exports.py: a column list per log). `pmo-bot export raid --format xlsx --out FILE`:
 the RAID logs in one workbook, a sheet each (services/workbook.py); any one log also goes to a
@@ -30,7 +30,8 @@ from storage.db import Database
 COLUMNS = LOGS["risks"].header
 BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
-         "audit": "audit entries", "milestones": "milestones", "indicators": "projects"}
+         "audit": "audit entries", "milestones": "milestones", "indicators": "projects",
+         "lessons": "lessons"}
 DATED = ("milestones", "indicators")
 """The logs counted to a day (`--as-of`); and raid, the workbook that holds milestones."""
 

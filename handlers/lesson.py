@@ -32,6 +32,9 @@ from templates.render import Message
 def register(app: App, ctx: BotContext) -> None:
     app.command("/lesson")(lambda ack, command, respond: on_lesson(ctx, ack, command, respond))
     app.view(grammar.FORM)(lambda ack, body, view: on_submit(ctx, ack, body, view))
+    app.action(grammar.NOT_USEFUL)(
+        lambda ack, body: keep(ctx, ack, "lesson.not_useful", body, user=body["user"]["id"],
+                               channel=(body.get("container") or {}).get("channel_id")))
 
 
 def lesson_text(payload: dict) -> str:
@@ -137,3 +140,11 @@ def apply_add(ctx: BotContext, request: Incoming, reply: Reply) -> None:
 def apply_form(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     _form, command = _read(ctx, request.payload["view"])
     reply.say(actions.add(ctx, request.user, command))
+
+
+@work("lesson.not_useful")
+def apply_not_useful(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    """A *Not useful* click, kept before its ack: counted once per click."""
+    actions_ = request.payload.get("actions") or [{}]
+    button = grammar.LessonButton.decode(actions_[0].get("value"))
+    reply.say(actions.not_useful(ctx, request.user, button.number))

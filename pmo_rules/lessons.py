@@ -186,6 +186,38 @@ def _search(words: list[str], categories: tuple[str, ...]) -> Search:
     return search
 
 
+NOT_USEFUL = "lesson_not_useful"
+"""The *Not useful* button under a lesson suggested to a new project's PM."""
+SUGGESTED = 3
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+@dataclass(frozen=True, slots=True)
+class LessonButton(Value):
+    """*Not useful* on a suggested lesson: which lesson."""
+
+    number: int
+    STALE: ClassVar[str] = "lesson.bad_button"
+    WIRE: ClassVar[dict[str, str]] = {"number": "l"}
+
+    def _check(self) -> LessonButton:
+        self._id(self.number)
+        return self
+
+
+def theme_words(*texts: str, most: int = 6) -> tuple[str, ...]:
+    """The words of a project's name (and objective) worth looking for in earlier lessons:
+    Latin words of three letters or more, and Chinese runs cut into two-character words."""
+    found: list[str] = []
+    for raw in " ".join(texts).lower().replace("-", " ").split():
+        for run in _CJK.findall(raw):
+            found += [run[i:i + 2] for i in range(0, len(run) - 1, 2)]
+        latin = _CJK.sub("", raw).strip(".,;:()[]'\"!?")
+        if len(latin) >= MIN_INDEXED and latin.isalnum():
+            found.append(latin)
+    return tuple(dict.fromkeys(found))[:most]
+
+
 def parse_lesson_command(raw: str, categories: tuple[str, ...]) -> object:
     """`/lesson …` (or the words after `/pmo lesson`): a command or a `UserError`."""
     words = text.tokens(raw)

@@ -114,6 +114,32 @@ def search(ctx: BotContext, query: rules.Search) -> list[LessonShown]:
             limit=SEARCH_MAX)]
 
 
+def suggest(ctx: BotContext, session: Session, project: Project, now: datetime,
+            user: str) -> list[int]:
+    """A new project: up to three lessons of earlier projects that share words with its name,
+    sent to its PM (a DM, each with *Not useful*). The delivery ids, to send after commit."""
+    words = rules.theme_words(project.key, project.name)
+    found = store.related(session, words, besides=project.id, limit=rules.SUGGESTED)
+    if not found:
+        return []
+    message = ctx.renderer.message(
+        "lesson_suggestions", "lesson.suggest_text", key=project.key,
+        lessons=[(shown(ctx, hit.project, hit.lesson),
+                  rules.LessonButton(hit.lesson.id).encode()) for hit in found],
+        action=rules.NOT_USEFUL)
+    return [outbox.enqueue(session, kind="lesson_suggestions", channel=project.pm_id,
+                           payload=message.as_payload(), now=now, requested_by=user).id]
+
+
+def not_useful(ctx: BotContext, user: str, number: int) -> str:
+    """One *Not useful* click, counted on the lesson (what the export shows)."""
+    with ctx.db.write() as session:
+        clicks = store.count_not_useful(session, number)
+        if clicks is None:
+            raise UserError("lesson.unknown", ref=rules.ref(number))
+    return ctx.renderer.t("lesson.not_useful_counted", ref=rules.ref(number))
+
+
 CLOSING = "closing"
 
 

@@ -158,6 +158,22 @@ def search(session: Session, terms: tuple[str, ...], *, key: str | None = None,
     return [found[number] for number in ids if number in found]
 
 
+def related(session: Session, words: tuple[str, ...], *, besides: int,
+            limit: int = 3) -> list[Found]:
+    """Lessons of other projects than `besides` that hold the most of `words` (each looked up
+    with `search`), best first: what a new project's PM is shown."""
+    score: dict[int, int] = {}
+    hits: dict[int, Found] = {}
+    for word in words:
+        for rank, hit in enumerate(search(session, (word,), limit=20)):
+            if hit.project.id == besides:
+                continue
+            score[hit.lesson.id] = score.get(hit.lesson.id, 0) + 100 - rank
+            hits[hit.lesson.id] = hit
+    best = sorted(score, key=lambda number: (-score[number], -number))
+    return [hits[number] for number in best[:limit]]
+
+
 def _sqlite(terms: tuple[str, ...], where: list[str], params: dict[str, object]) -> str:
     indexed = [term for term in terms if len(term) >= MIN_INDEXED]
     if not indexed:

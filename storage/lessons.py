@@ -38,12 +38,16 @@ ENGINE_OWNED = ("lessons_fts", "ix_lessons_body_trgm", "ix_lessons_body_tsv")
 """Search objects the migration builds for one engine only (tests/test_schema.py skips them:
 the models describe what both databases share)."""
 MIN_INDEXED = 3
+CANDIDATES = 500
+"""Ranking is done over the newest CANDIDATES matches only, so a common word ("vendor") costs
+the same as a rare one: the best of the 500 newest matches come first."""
 
 
 class Lesson(Base):
     __tablename__ = "lessons"
     __table_args__ = (
         Index("ix_lessons_project", "project_id", "id"),
+        Index("ix_lessons_category", "category", "id"),
         CheckConstraint("went IN ('well', 'badly')", name="went"),
     )
 
@@ -181,16 +185,21 @@ def _sqlite(terms: tuple[str, ...], where: list[str], params: dict[str, object])
                 f"WHERE {' AND '.join(where)} ORDER BY l.created_at DESC, l.id DESC "
                 f"LIMIT :limit")
     params["match"] = " AND ".join('"' + term.replace('"', '""') + '"' for term in indexed)
-    return (f"SELECT l.id FROM lessons_fts f JOIN lessons l ON l.id = f.rowid "
+    params["candidates"] = CANDIDATES
+    return (f"SELECT id FROM (SELECT l.id AS id, l.created_at AS created_at, "
+            f"bm25(lessons_fts) AS rank FROM lessons_fts f JOIN lessons l ON l.id = f.rowid "
             f"JOIN projects p ON p.id = l.project_id "
             f"WHERE lessons_fts MATCH :match AND {' AND '.join(where)} "
-            f"ORDER BY bm25(lessons_fts), l.created_at DESC, l.id DESC LIMIT :limit")
+            f"ORDER BY f.rowid DESC LIMIT :candidates) "
+            f"ORDER BY rank, created_at DESC, id DESC LIMIT :limit")
 
 
 def _postgres(terms: tuple[str, ...], where: list[str], params: dict[str, object]) -> str:
     params["query"] = " ".join(terms)
-    return (f"SELECT l.id FROM lessons l JOIN projects p ON p.id = l.project_id "
-            f"WHERE {' AND '.join(where)} "
-            f"ORDER BY ts_rank(to_tsvector('simple', l.body), "
-            f"plainto_tsquery('simple', :query)) + word_similarity(:query, l.body) DESC, "
-            f"l.created_at DESC, l.id DESC LIMIT :limit")
+    params["candidates"] = CANDIDATES
+    return (f"SELECT id FROM (SELECT l.id AS id, l.body AS body, l.created_at AS created_at "
+            f"FROM lessons l JOIN projects p ON p.id = l.project_id "
+            f"WHERE {' AND '.join(where)} ORDER BY l.id DESC LIMIT :candidates) AS c "
+            f"ORDER BY ts_rank(to_tsvector('simple', body), "
+            f"plainto_tsquery('simple', :query)) + word_similarity(:query, body) DESC, "
+            f"created_at DESC, id DESC LIMIT :limit")

@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_lessons')),
     )
     op.create_index('ix_lessons_project', 'lessons', ['project_id', 'id'], unique=False)
+    op.create_index('ix_lessons_category', 'lessons', ['category', 'id'], unique=False)
     dialect = op.get_bind().dialect.name
     for statement in _SQLITE if dialect == 'sqlite' else _POSTGRES:
         op.execute(statement)
@@ -70,5 +71,6 @@ def downgrade() -> None:
         for trigger in ('lessons_fts_insert', 'lessons_fts_delete', 'lessons_fts_update'):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS lessons_fts")
+    op.drop_index('ix_lessons_category', table_name='lessons')
     op.drop_index('ix_lessons_project', table_name='lessons')
     op.drop_table('lessons')

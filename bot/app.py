@@ -21,6 +21,7 @@ from handlers import (
     gate,
     home,
     issue,
+    lesson,
     milestone,
     plan_form,
     pmo,
@@ -50,7 +51,7 @@ if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
 HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, issue, action, decision,
-                   change, plan_form, proposal, reminders)
+                   change, lesson, plan_form, proposal, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

@@ -58,7 +58,8 @@ def on_gate(ctx: BotContext, ack, command: dict, respond) -> None:
         elif isinstance(parsed, gates.Request):
             prepared = flow.check_request(ctx, user, parsed.key)
             form = views.request_form(ctx.renderer, prepared.project, prepared.electorate,
-                                      prepared.criteria, parsed.note)
+                                      prepared.criteria, parsed.note,
+                                      lessons=prepared.lessons, ticked=prepared.ticked)
             ack()
             show_form(ctx, command["trigger_id"], form, ephemeral(respond), "gate.form_failed")
         elif isinstance(parsed, gates.Withdraw):

@@ -23,12 +23,14 @@ PENDING_SHOWN = 100
 
 
 def request_form(renderer: Renderer, project: Project, electorate: gates.Electorate,
-                 criteria: tuple[str, ...], note: str) -> dict[str, Any]:
-    """The checklist modal `/gate request` opens; its metadata names the project and phase."""
+                 criteria: tuple[str, ...], note: str, *, lessons: tuple = (),
+                 ticked: tuple[int, ...] = ()) -> dict[str, Any]:
+    """The checklist modal `/gate request` opens; its metadata names the project and phase.
+    For the closing gate it lists the lessons learned and ticks their item (`ticked`)."""
     return renderer.view("gate_request_modal", key=project.key, phase=project.phase,
                          next_phase=next_phase(project.phase), criteria=criteria,
                          approvers=electorate.approvers, required=electorate.required,
-                         note=note, note_max=gates.NOTE_MAX,
+                         note=note, note_max=gates.NOTE_MAX, lessons=lessons, ticked=ticked,
                          metadata=GateRequestForm(project.key, project.phase).encode(),
                          callback_id=Callback.GATE_REQUEST, check_block=Block.GATE_CHECK,
                          note_block=Block.NOTE, value_action=Action.VALUE)

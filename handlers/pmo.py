@@ -17,6 +17,7 @@ from handlers import (
     decision,
     gate_views,
     issue,
+    lesson,
     milestone,
     plan_form,
     proposal,
@@ -45,6 +46,7 @@ from pmo_rules.pmo_commands import (
     EditProject,
     Help,
     IssueWords,
+    LessonWords,
     ListGates,
     ListProjects,
     MilestoneWords,
@@ -238,6 +240,8 @@ VERBS: dict[type, Callable[..., None]] = {
     DecisionWords: lambda ctx, ack, command, _respond, _parsed: decision.on_decision(
         ctx, ack, command),
     ChangeWords: lambda ctx, ack, command, _respond, _parsed: change.on_change(ctx, ack, command),
+    LessonWords: lambda ctx, ack, command, respond, _parsed: lesson.on_lesson(
+        ctx, ack, command, respond),
     EditProject: edit_project,
     ShowAudit: show_audit,
     OpenProposalForm: proposal.open_form,

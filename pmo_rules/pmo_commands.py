@@ -189,7 +189,7 @@ def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.
     return ref.id
 
 
-ALSO_UNDER_PMO: tuple[str, ...] = ("milestone", "issue", "action", "decision", "change")
+ALSO_UNDER_PMO: tuple[str, ...] = ("milestone", "issue", "action", "decision", "change", "lesson")
 """Top-level slash commands whose words also work after `/pmo` (`/pmo milestone …`): the rule
 for every new top-level command (later `issue`, `action`, `decision`, `change`, `lesson`), so a
 workspace that would rather not add commands can leave them out of its app
@@ -221,6 +221,11 @@ class ChangeWords:
     """`/pmo change …`: the same words as `/change …`, answered by its handler."""
 
 
+@dataclass(frozen=True)
+class LessonWords:
+    """`/pmo lesson …`: the same words as `/lesson …`, answered by its handler."""
+
+
 def _audit(words: list[str]) -> ShowAudit:
     if not words or len(words) > 2:
         raise UserError("audit.usage", usage=USAGE)
@@ -247,6 +252,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "action": lambda _words: ActionWords(),
     "decision": lambda _words: DecisionWords(),
     "change": lambda _words: ChangeWords(),
+    "lesson": lambda _words: LessonWords(),
     "audit": _audit,
     "propose": proposals.parse_propose,
     "proposals": proposals.parse_proposals,

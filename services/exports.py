@@ -200,6 +200,15 @@ def _index(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+def _lessons(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
+    for lesson, key in store.lessons(session):
+        yield {"id": f"L-{lesson.id}", "project": key, "category": lesson.category,
+               "tags": ",".join(lesson.tag_list), "went": lesson.went,
+               "happened": lesson.happened, "learned": lesson.learned,
+               "recommendation": lesson.recommendation, "not_useful": lesson.not_useful,
+               "created_by": lesson.created_by, "created_at": lesson.created_at}
+
+
 LOGS: dict[str, Log] = {log.name: log for log in (
     Log("risks", ("id", "project", "number", "title", "description", "trigger", "probability",
                   "impact", "score", "level", "owner", "response", "due_on", "next_review_on",
@@ -241,6 +250,9 @@ LOGS: dict[str, Log] = {log.name: log for log in (
                        "reported_overall", "reported_schedule", "reported_cost",
                        "indicated_overall", "indicated_schedule", "indicated_cost",
                        "reported_better"), ("pm",), _indicators),
+    Log("lessons", ("id", "project", "category", "tags", "went", "happened", "learned",
+                    "recommendation", "not_useful", "created_by", "created_at"),
+        ("created_by",), _lessons),
 )}
 
 

@@ -22,7 +22,7 @@ from pmo_rules.approvals import Quorum
 from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import in_portfolio, next_phase
-from services import approvals, plans
+from services import approvals, lessons, plans
 from services import gate_cards as cards
 from services import risks as risk_flow
 from services.approvals import Done as Done
@@ -90,6 +90,10 @@ class Prepared:
     project: Project
     electorate: gates.Electorate
     criteria: tuple[str, ...]
+    lessons: tuple = ()
+    """The closing gate: the project's lessons learned (services.lessons.for_closing)."""
+    ticked: tuple[int, ...] = ()
+    """Checklist items the bot ticks itself: the lessons-learned item of the closing gate."""
 
 
 def prepare_request(ctx: BotContext, session: Session, user: str, key: str) -> Prepared:
@@ -108,7 +112,12 @@ def prepare_request(ctx: BotContext, session: Session, user: str, key: str) -> P
     electorate = gates.electorate(rule, user, self_approval=ctx.rules.gates.self_approval,
                                   key=project.key, phase=project.phase)
     criteria = rule.criteria or cards.default_criteria(ctx.renderer, project.phase)
-    return Prepared(project, electorate, criteria)
+    recorded = lessons.for_closing(ctx, session, project)
+    ticked = ()
+    if recorded:
+        item = cards.default_criteria(ctx.renderer, project.phase)[-1]
+        ticked = tuple(i for i, text in enumerate(criteria) if text == item)
+    return Prepared(project, electorate, criteria, tuple(recorded), ticked)
 
 
 def check_request(ctx: BotContext, user: str, key: str) -> Prepared:

@@ -17,6 +17,7 @@ from pmo_rules.lifecycle import ENDED_STATES, PORTFOLIO_STATES
 from pmo_rules.pmo_commands import AddProject, EditProject, SetProjectDigest
 from pmo_rules.projects import check_digest_allowed
 from services import directory
+from services import lessons as lesson_flow
 from services.context import BotContext
 from services.gate_cards import gate_shown
 from services.gates import find_project, gate_rule
@@ -39,10 +40,12 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
                                         channel_id=cmd.channel_id or channel,
                                         actor=user, now=ctx.now())
             sharing = store.keys_in_channel(session, project.channel_id, besides=project.id)
+            suggested = lesson_flow.suggest(ctx, session, project, ctx.now(), user)
     except IntegrityError:  # another admin added the same KEY a moment ago
         return error_text(ctx.renderer, UserError("project.key_taken", key=cmd.key))
     except UserError as error:
         return error_text(ctx.renderer, error)
+    ctx.sender.send(suggested)
     added = ctx.renderer.t("project.added", key=project.key, name=project.name,
                            pm=project.pm_id, channel=project.channel_id)
     return added + note + _shared_channel(ctx, project.key, project.channel_id, sharing)

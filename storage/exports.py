@@ -13,6 +13,7 @@ from storage.audit import AuditEntry
 from storage.changes import ChangeRequest
 from storage.decisions import Decision
 from storage.gates import GateRequest
+from storage.lessons import Lesson
 from storage.milestones import Milestone
 from storage.plan_facts import latest_reported
 from storage.plans import ProjectPlan
@@ -63,6 +64,13 @@ def decisions(session: Session) -> Iterator[tuple[Decision, str, int | None]]:
         .outerjoin(later, (later.project_id == Decision.project_id)
                    & (later.supersedes_number == Decision.number))
         .order_by(Project.key, Decision.number))
+
+
+def lessons(session: Session) -> Iterator[tuple[Lesson, str]]:
+    """Every lesson learned with its project's KEY, by project then id."""
+    yield from session.execute(
+        select(Lesson, Project.key).join(Project, Lesson.project_id == Project.id)
+        .order_by(Project.key, Lesson.id))
 
 
 def projects_with_plans(session: Session) -> list[Row]:

@@ -8,6 +8,7 @@ from storage.decisions import Decision
 from storage.gates import GateApprovers, GateRequest, GateVote
 from storage.inbox import InboxItem
 from storage.issues import Issue
+from storage.lessons import Lesson
 from storage.milestones import Milestone
 from storage.outbox import Delivery
 from storage.plans import ProjectPlan
@@ -18,6 +19,6 @@ from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["Action", "AuditEntry", "Base", "ChangeRequest", "ChangeVote", "Decision", "Delivery",
-           "GateApprovers", "GateRequest", "GateVote", "InboxItem", "Issue", "Milestone",
+           "GateApprovers", "GateRequest", "GateVote", "InboxItem", "Issue", "Lesson", "Milestone",
            "Project", "ProjectPlan", "Proposal", "ProposalScore", "RaidCounter", "ReminderLedger",
            "Risk", "RiskCounter", "StatusUpdate", "UserZone"]

@@ -28,8 +28,8 @@ def test_http_manifest(capsys):
     found = manifest(capsys, "--url", "https://pmo.example.com/")
     url = "https://pmo.example.com/slack/events"
     commands = {c["command"]: c for c in found["features"]["slash_commands"]}
-    assert sorted(commands) == ["/action", "/change", "/decision", "/gate", "/issue", "/milestone",
-                               "/pmo", "/risk", "/status"]
+    assert sorted(commands) == ["/action", "/change", "/decision", "/gate", "/issue", "/lesson",
+                               "/milestone", "/pmo", "/risk", "/status"]
     for command in commands.values():
         assert command["url"] == url and command["should_escape"] is True
         assert command["description"] and command["usage_hint"]
@@ -92,11 +92,11 @@ def test_without_top_level_leaves_out_the_commands_that_also_work_under_pmo(caps
     assert sorted(commands) == ["/gate", "/pmo", "/risk", "/status"]
     pmo_hint = commands["/pmo"]["usage_hint"]
     assert pmo_hint.endswith("· help · /pmo milestone … · /pmo issue … · /pmo action …"
-                             " · /pmo decision … · /pmo change …")
+                             " · /pmo decision … · /pmo change … · /pmo lesson …")
     before = next(c for c in full["features"]["slash_commands"] if c["command"] == "/pmo")
     assert "/pmo milestone" not in before["usage_hint"]  # only when /milestone is left out
     assert found["oauth_config"] == full["oauth_config"]
-    assert ALSO_UNDER_PMO == ("milestone", "issue", "action", "decision", "change")
+    assert ALSO_UNDER_PMO == ("milestone", "issue", "action", "decision", "change", "lesson")
 
 
 def test_every_command_left_out_is_a_pmo_sub_command():

@@ -1,5 +1,6 @@
-"""`pmo-bot export risks|status|gates|changes|audit|milestones|issues|actions|decisions|indicators
---format csv [--bom] [--out FILE] [--as-of DATE]`: a log as a spreadsheet, through the one exporter
+"""`pmo-bot export risks|status|gates|changes|audit|milestones|issues|actions|decisions|
+indicators|lessons --format csv [--bom] [--out FILE] [--as-of DATE]`: a log as a spreadsheet,
+through the one exporter
 (services/exports.py: a column list per log). `pmo-bot export raid --format xlsx --out FILE`:
 the RAID logs in one workbook, a sheet each (services/workbook.py); any one log also goes to a
 one-sheet workbook with `--format xlsx --out FILE`.
@@ -32,7 +33,7 @@ BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
          "audit": "audit entries", "milestones": "milestones", "indicators": "projects",
          "issues": "issues", "actions": "actions", "decisions": "decisions",
-         "changes": "change requests"}
+         "changes": "change requests", "lessons": "lessons"}
 DATED = ("milestones", "indicators")
 """The logs counted to a day (`--as-of`); and raid, the workbook that holds milestones."""
 

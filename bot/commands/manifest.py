@@ -42,7 +42,7 @@ WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "users.info": "users:read",
 }
 SLASH_COMMANDS = ("status", "pmo", "risk", "gate", "milestone", "issue", "action", "decision",
-                  "change")
+                  "change", "lesson")
 BOT_EVENTS = ("app_home_opened",)
 _URL = re.compile(r"^https://[^\s/]+(/[^\s]*)?$")
 

@@ -28,6 +28,7 @@ from pmo_rules.config.changes import ChangeRules, _parse_changes
 from pmo_rules.config.digest import DigestRules, _parse_digest
 from pmo_rules.config.gates import GateRule, GatesRules, _parse_gates
 from pmo_rules.config.indicators import IndicatorRules, _parse_indicators
+from pmo_rules.config.lessons import LessonRules, _parse_lessons
 from pmo_rules.config.milestones import MilestoneRules, _parse_milestones
 from pmo_rules.config.plans import PlanRules, _parse_plans
 from pmo_rules.config.pmo import PmoRules, _parse_pmo
@@ -39,7 +40,7 @@ from pmo_rules.lifecycle import phase_index
 
 __all__ = [
     "ChangeRules", "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules",
-    "GateRule", "GatesRules", "IndicatorRules",
+    "GateRule", "GatesRules", "IndicatorRules", "LessonRules",
     "MilestoneRules", "PlanRules", "PmoRules", "PortfolioRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",
@@ -80,6 +81,7 @@ class Rules:
     plans: PlanRules = PlanRules()
     portfolio: PortfolioRules = PortfolioRules()
     changes: ChangeRules = ChangeRules()
+    lessons: LessonRules = LessonRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -100,7 +102,7 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
 
 
 _SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
-             "milestones", "plans", "portfolio", "changes")
+             "milestones", "plans", "portfolio", "changes", "lessons")
 
 
 def _parse(data: Any) -> Rules:
@@ -119,6 +121,7 @@ def _parse(data: Any) -> Rules:
         plans=_parse_plans(_section(top, "plans")),
         portfolio=_parse_portfolio(_section(top, "portfolio")),
         changes=_parse_changes(_section(top, "changes")),
+        lessons=_parse_lessons(_section(top, "lessons")),
     )
 
 

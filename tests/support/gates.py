@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy import func, select
 
-from pmo_rules.config import DEFAULT_RULES, GateRule, PlanRules, Rules
+from pmo_rules.config import DEFAULT_RULES, GateRule, LessonRules, PlanRules, Rules
 from storage.gates import GateRequest, GateVote
 from storage.outbox import Delivery
 from storage.projects import Project
@@ -19,13 +19,14 @@ APPROVE, REJECT = "gate_approve", "gate_reject"
 def gate_rules(self_approval: bool = False, **phases: GateRule) -> Rules:
     """Initiation: bob or carol; planning: both; execution and closing: bob alone. A planning
     gate may be requested without a plan (`[plans] gate_needs_plan` is tested in
-    tests/test_plans.py)."""
+    tests/test_plans.py), the closing gate without lessons (tests/lessons/)."""
     gates = replace(DEFAULT_RULES.gates, self_approval=self_approval,
                     initiation=GateRule(approvers=(BOB, CAROL), quorum="any"),
                     planning=GateRule(approvers=(BOB, CAROL), quorum="all"),
                     execution=GateRule(approvers=(BOB,)),
                     closing=GateRule(approvers=(BOB,), criteria=("Sponsor signed off",)))
-    return rules_with(gates=replace(gates, **phases), plans=PlanRules(gate_needs_plan=False))
+    return rules_with(gates=replace(gates, **phases), plans=PlanRules(gate_needs_plan=False),
+                      lessons=LessonRules(required_at_closing=0))
 
 
 def add_apollo(bot: Bot) -> None:

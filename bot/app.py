@@ -20,6 +20,7 @@ from handlers import (
     gate,
     home,
     issue,
+    meeting,
     milestone,
     plan_form,
     pmo,
@@ -48,7 +49,7 @@ if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
 HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, issue, action, decision,
-                   plan_form, reminders)
+                   plan_form, meeting, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

@@ -11,7 +11,16 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from handlers import action, decision, gate_views, issue, milestone, plan_form, risk_views
+from handlers import (
+    action,
+    decision,
+    gate_views,
+    issue,
+    meeting,
+    milestone,
+    plan_form,
+    risk_views,
+)
 from handlers.portfolio_views import portfolio_messages, project_card
 from handlers.reminders import preview_digest
 from handlers.slack_io import (
@@ -26,6 +35,7 @@ from handlers.slack_io import (
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
+from pmo_rules.meetings import OpenMeeting
 from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
     ActionWords,
@@ -211,6 +221,7 @@ VERBS: dict[type, Callable[..., None]] = {
     SetProjectDigest: switch_project_digest,
     SetPlan: set_plan,
     OpenPlanForm: plan_form.open_form,
+    OpenMeeting: meeting.open_form,
     Rebaseline: rebaseline,
     MilestoneWords: lambda ctx, ack, command, _respond, _parsed: milestone.on_milestone(
         ctx, ack, command),

@@ -5,6 +5,7 @@ record nothing; a double submit records once. Both databases, en and zh."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pytest
@@ -124,7 +125,7 @@ def test_a_full_submit_records_everything_posts_once_and_dms_each_owner_once(pmo
         "(2026-11-23); your actions:",
         "• *APOLLO-A1* Send the cut-over runbook to the CAB, due 2026-12-04",
         "• *APOLLO-A3* Order fibre patch leads, due 2026-11-23",
-        "`/action done KEY-A1` when one is done."]
+        "`/action done APOLLO-A1` when one is done."]
     assert len(pmo.slack.messages(BOB)) == 1
     assert pmo.slack.messages(ALICE) == []
     with pmo.ctx.db.read() as session:
@@ -242,3 +243,44 @@ def test_the_form_and_minutes_in_chinese(database_url, slack):
             "会议是关于哪个项目的？请给出项目代号：`/pmo meeting APOLLO`。")
     finally:
         bot.close()
+
+
+def test_two_submits_of_one_form_at_the_same_moment_record_once(pmo):
+    """Real threads: the inbox's unique request key (the view id) lets one of them in."""
+    view = open_meeting(pmo)
+    start = threading.Barrier(2)
+    statuses = []
+
+    def submit() -> None:
+        start.wait()
+        statuses.append(pmo.driver.view_submission(user=ALICE, view=view,
+                                                   values=answers(**FULL)).status)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200]
+    pmo.slack.wait_for("chat.postEphemeral", channel=APOLLO_CHANNEL)
+    wait_until(lambda: pmo.slack.messages(APOLLO_CHANNEL))
+    assert [n for n, *_ in recorded(pmo)[1]] == [1, 2, 3]
+    assert len(pmo.slack.calls("chat.postEphemeral")) == 1
+
+
+def test_an_owner_who_is_no_active_person_refuses_the_whole_meeting(pmo, slack):
+    slack.directory.add_user("UGONE03", "gone", deleted=True)
+    try:
+        view = open_meeting(pmo)
+        pmo.driver.view_submission(user=ALICE, view=view, values=answers(
+            decisions=[("Go with vendor B", BOB)],
+            actions=[("Send the runbook", CAROL, "2026-12-04"),
+                     ("Book the cage", "UGONE03", "2026-12-04")]))
+        [told] = pmo.slack.wait_for("chat.postEphemeral", channel=APOLLO_CHANNEL)
+        assert told.args["text"].startswith(
+            ":no_entry: <@UGONE03>'s Slack account is deactivated, so they can't be an "
+            "action's owner. Nothing was saved."), told.args["text"]
+        assert recorded(pmo) == ([], [])
+        assert pmo.slack.messages(APOLLO_CHANNEL) == [] and pmo.slack.messages(CAROL) == []
+    finally:
+        slack.directory._users.pop("UGONE03", None)

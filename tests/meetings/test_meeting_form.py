@@ -88,6 +88,7 @@ def test_the_form_opens_with_title_date_attendees_notes_and_fixed_rows(pmo):
     assert inputs["attendees"]["type"] == "multi_users_select"
     assert inputs["notes"]["multiline"] is True
     assert inputs["a8_due"]["type"] == "datepicker"
+    assert "`/pmo meeting APOLLO` — the meeting minutes form" in pmo.command("/pmo", "help").text
     # `/pmo meeting` alone says how
     assert pmo.command("/pmo", "meeting", user=ALICE).text.startswith(
         "Which project was the meeting about? Give its key: `/pmo meeting APOLLO`.")
@@ -226,6 +227,8 @@ def test_the_form_and_minutes_in_chinese(database_url, slack):
         add_apollo(bot)
         view = open_meeting(bot)
         assert view["title"]["text"] == "会议纪要"
+        help_text = bot.command("/pmo", "help", user=ALICE).text
+        assert "`/pmo meeting APOLLO` —— 会议纪要表单" in help_text and len(help_text) < 4000
         result = bot.driver.view_submission(user=ALICE, view=view, values=answers(
             actions=[("订购光纤跳线", None, "2026-11-30")]))
         assert result.json["errors"] == {"a1_owner": "此行动项由谁负责？请选择负责人。"}

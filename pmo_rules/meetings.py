@@ -157,9 +157,11 @@ def split_notes(notes: str, size: int = NOTES_CHUNK) -> list[str]:
     pieces: list[str] = []
     rest = notes.strip()
     while len(rest) > size:
-        cut = max(rest.rfind("\n\n", 0, size), rest.rfind("\n", 0, size))
+        cut = rest.rfind("\n\n", 0, size + 2)  # the piece before a cut is at most `size`
         if cut <= 0:
-            cut = rest.rfind(" ", 0, size)
+            cut = rest.rfind("\n", 0, size + 1)
+        if cut <= 0:
+            cut = rest.rfind(" ", 0, size + 1)
         if cut <= 0:
             cut = size
         pieces.append(rest[:cut].rstrip())

@@ -5,11 +5,14 @@ project channel in one message, one DM to each action owner listing their action
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from pmo_rules import meetings as rules
 from pmo_rules.errors import UserError
 from services import actions, decisions, directory
 from services.context import BotContext
 from storage import audit, outbox
+from storage.projects import Project
 from templates.errors import error_text
 from templates.render import escape_mrkdwn
 
@@ -18,8 +21,18 @@ def form_project(ctx: BotContext, key: str) -> tuple[str, str]:
     """The project the form is for (its key as stored and its name), refused when unknown or
     out of the portfolio; who may: anyone who may add an action (everyone, as risks)."""
     with ctx.db.read() as session:
-        project = actions.project_for_change(session, key)
+        project = _project(session, key)
         return project.key, project.name
+
+
+def _project(session: Session, key: str) -> Project:
+    """The project, or the refusal in the meeting's words (it checks as adding an action)."""
+    try:
+        return actions.project_for_change(session, key)
+    except UserError as error:
+        if error.key == "action.project_ended":
+            raise UserError("meeting.project_ended", **error.params) from None
+        raise
 
 
 def record(ctx: BotContext, user: str, minutes: rules.Minutes) -> str:
@@ -32,7 +45,7 @@ def record(ctx: BotContext, user: str, minutes: rules.Minutes) -> str:
                                   people=[d.decided_by for d in minutes.decisions
                                           if d.decided_by])
         with ctx.db.write() as session:
-            project = actions.project_for_change(session, minutes.key)
+            project = _project(session, minutes.key)
             decided = [decisions.record(ctx, session, project=project, title=d.title, note=None,
                                         decided_by=d.decided_by or user, supersedes=None,
                                         actor=user, now=now, announce=False)[0]

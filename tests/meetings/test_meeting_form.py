@@ -182,11 +182,12 @@ def test_unknown_and_ended_projects_are_refused(pmo):
     with pmo.ctx.db.write() as session:
         project_by_key(session, "APOLLO").state = "cancelled"
     assert pmo.command("/pmo", "meeting APOLLO", user=ALICE).text == (
-        "*APOLLO* is cancelled: its actions no longer change.")
+        "*APOLLO* is cancelled: it takes no more meeting minutes. Nothing was recorded.")
     # a form opened before the project ended: refused after the ack, nothing recorded
     pmo.driver.view_submission(user=ALICE, view=view, values=answers(**FULL))
     [told] = pmo.slack.wait_for("chat.postEphemeral", channel=APOLLO_CHANNEL)
-    assert told.args["text"] == "*APOLLO* is cancelled: its actions no longer change."
+    assert told.args["text"] == (
+        "*APOLLO* is cancelled: it takes no more meeting minutes. Nothing was recorded.")
     assert recorded(pmo) == ([], [])
     assert pmo.slack.calls("views.open")[-1:] and len(pmo.slack.calls("views.open")) == 1
 

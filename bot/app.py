@@ -22,6 +22,7 @@ from handlers import (
     home,
     issue,
     lesson,
+    meeting,
     milestone,
     plan_form,
     pmo,
@@ -51,7 +52,7 @@ if not any(isinstance(f, _NotTheUnusedToken) for f in BOLT_LOG.filters):
     BOLT_LOG.addFilter(_NotTheUnusedToken())
 
 HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, issue, action, decision,
-                   change, lesson, plan_form, proposal, reminders)
+                   change, lesson, meeting, plan_form, proposal, reminders)
 
 
 def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:

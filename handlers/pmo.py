@@ -18,6 +18,7 @@ from handlers import (
     gate_views,
     issue,
     lesson,
+    meeting,
     milestone,
     plan_form,
     proposal,
@@ -37,6 +38,7 @@ from handlers.slack_io import (
 from pmo_rules import permissions
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
+from pmo_rules.meetings import OpenMeeting
 from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
     ActionWords,
@@ -231,6 +233,7 @@ VERBS: dict[type, Callable[..., None]] = {
     SetProjectDigest: switch_project_digest,
     SetPlan: set_plan,
     OpenPlanForm: plan_form.open_form,
+    OpenMeeting: meeting.open_form,
     Rebaseline: rebaseline,
     MilestoneWords: lambda ctx, ack, command, _respond, _parsed: milestone.on_milestone(
         ctx, ack, command),

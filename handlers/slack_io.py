@@ -135,19 +135,22 @@ def work(name: str) -> Callable[[Work], Work]:
 
 
 def keep(ctx: BotContext, ack, name: str, payload: dict[str, Any], *, user: str,
-         channel: str | None, ack_with: dict[str, Any] | None = None) -> None:
+         channel: str | None, ack_with: dict[str, Any] | None = None,
+         once_as: str | None = None) -> None:
     """Keep the request, ack it, and apply it after the ack with the work called `name`.
 
     The inbox row is written before `ack()`: when the database cannot be written this raises,
     nothing is acked, and the app's error handler answers that nothing was saved. A request
-    kept before (the same trigger) is acked and not applied again.
+    kept before (the same trigger) is acked and not applied again. `once_as` names the request
+    instead of its trigger (a form's view id: each submission has its own trigger, so a double
+    submit of one form is applied once).
     """
     if name not in WORKS:
         raise KeyError(f"no work named {name!r}")
     kept = {k: v for k, v in payload.items() if k not in NOT_KEPT}
-    request = ctx.inbox.accept(work=name, key=f"{name}:{_request_key(kept)}", user=user,
-                               channel=channel, response_url=payload.get("response_url"),
-                               payload=kept)
+    request = ctx.inbox.accept(work=name, key=f"{name}:{once_as or _request_key(kept)}",
+                               user=user, channel=channel,
+                               response_url=payload.get("response_url"), payload=kept)
     ack(**(ack_with or {}))
     if request is not None:
         ctx.inbox.apply_later(request)

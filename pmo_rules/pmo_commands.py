@@ -13,6 +13,7 @@ from datetime import date
 
 from pmo_rules import gates, plans, proposals, text
 from pmo_rules.errors import UserError
+from pmo_rules.meetings import parse_meeting
 from pmo_rules.portfolio_filter import ProjectFilter, parse_filter
 from pmo_rules.projects import parse_key, parse_name
 from pmo_rules.risk_command import parse_portfolio_risks
@@ -259,6 +260,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "proposal": proposals.parse_proposal,
     "rank": proposals.parse_rank,
     "portfolio": proposals.parse_overview,
+    "meeting": parse_meeting,
 }
 
 

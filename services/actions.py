@@ -66,15 +66,19 @@ def project_for_change(session: Session, key: str) -> Project:
 
 
 def record(ctx: BotContext, session: Session, *, project: Project, title: str, due: date,
-           owner: str, actor: str, now: datetime) -> tuple[ActionShown, list[int]]:
+           owner: str, actor: str, now: datetime,
+           tell_owner: bool = True) -> tuple[ActionShown, list[int]]:
     """One action in the caller's transaction, with the DM to its owner when that is not the
     actor: the view and the delivery ids to send after commit. The due date is checked
-    (not before the PMO's today) here too, for callers that did not parse a command."""
+    (not before the PMO's today) here too, for callers that did not parse a command.
+    `tell_owner=False`: the caller tells the owner itself (a meeting: one DM per owner)."""
     day = now.astimezone(ctx.rules.pmo.tz).date()
     rules.check_due(due, day)
     row = store.add(session, project=project, title=title, due=due, owner=owner, actor=actor,
                     now=now)
     view = shown(project.key, row, day)
+    if not tell_owner:
+        return view, []
     return view, dm_assignment(ctx, session, view, owner=owner, actor=actor, now=now)
 
 

@@ -60,11 +60,12 @@ def card(ctx: BotContext, project: Project, decision: DecisionShown) -> Message:
 
 def record(ctx: BotContext, session: Session, *, project: Project, title: str,
            note: str | None, decided_by: str, supersedes: rules.DecisionRef | None,
-           actor: str, now: datetime) -> tuple[DecisionShown, list[int]]:
+           actor: str, now: datetime, announce: bool = True) -> tuple[DecisionShown, list[int]]:
     """One decision in the caller's transaction, with its card to the project channel: the
     view and the delivery ids to send after commit. Superseding checks the project, who asks
     and that the old one is not superseded yet; the unique constraint settles a race (the
-    caller turns the IntegrityError into `decision.conflict`)."""
+    caller turns the IntegrityError into `decision.conflict`). `announce=False`: no card of
+    its own (a meeting posts its decisions in the minutes)."""
     if not in_portfolio(project.state):
         raise UserError("decision.project_ended", key=project.key, state=project.state)
     number = None
@@ -88,6 +89,8 @@ def record(ctx: BotContext, session: Session, *, project: Project, title: str,
     row = store.add(session, project=project, title=title, note=note, decided_by=decided_by,
                     supersedes=number, actor=actor, now=now)
     view = shown(ctx, project.key, row)
+    if not announce:
+        return view, []
     message = card(ctx, project, view)
     delivery = outbox.enqueue(session, kind="decision_card", channel=project.channel_id,
                               payload=message.as_payload(), now=now, requested_by=actor).id

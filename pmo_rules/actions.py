@@ -7,13 +7,13 @@ APOLLO-A1, APOLLO-A2, … Pure; no storage.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from pmo_rules import dates, text
+from pmo_rules.entry_ids import EntryId
 from pmo_rules.errors import UserError
-from pmo_rules.projects import KEY_PATTERN, RESERVED_KEYS, parse_key
+from pmo_rules.projects import parse_key
 
 USAGE = "action"
 ADD_USAGE = "action_add"
@@ -22,7 +22,7 @@ DONE_USAGE = "action_done"
 LIST_USAGE = "action_list"
 TITLE_MAX = 200
 NOTE_MAX = 500
-_ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Aa]([0-9]{1,6})")
+_ID = EntryId("A", "action")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +75,7 @@ class Help:
 
 def parse_ref(word: str | None, *, usage: str) -> ActionRef:
     """`APOLLO-A1` (any case) → ActionRef("APOLLO", 1), or a refusal showing the form."""
-    match = _ID.fullmatch(word or "")
-    if not match:
-        if not word:
-            raise UserError("action.id_missing", usage=usage)
-        raise UserError("action.id_malformed", usage=usage, word=word[:40])
-    key = match[1].upper()
-    if not KEY_PATTERN.match(key) or key in RESERVED_KEYS or int(match[2]) == 0:
-        raise UserError("action.id_malformed", usage=usage, word=word[:40])
-    return ActionRef(key, int(match[2]))
+    return ActionRef(*_ID.parse(word, usage=usage))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +135,7 @@ def _list(words: list[str], _when: _When) -> ListActions:
             include_done = True
         elif lower == "mine" and not seen_scope:
             seen_scope = True
-        elif not seen_scope and text.option_parts(word) is None and not _ID.fullmatch(word):
+        elif not seen_scope and text.option_parts(word) is None and not _ID.matches(word):
             key, seen_scope = parse_key(word, usage=LIST_USAGE), True
         else:
             raise UserError("action.list_word", usage=LIST_USAGE, word=word[:40])
@@ -194,7 +186,7 @@ def parse_action_command(raw: str, today: date | None = None,
     verb = words[0].lower()
     if verb in _VERBS:
         return _VERBS[verb](words[1:], _When(today, max_years_ahead))
-    if len(words) == 1 and _ID.fullmatch(words[0]):
+    if len(words) == 1 and _ID.matches(words[0]):
         return Show(parse_ref(words[0], usage=USAGE))
     raise UserError("action.no_such_command", word=words[0][:40])
 

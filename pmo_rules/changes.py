@@ -17,11 +17,12 @@ from datetime import date
 from decimal import Decimal
 
 from pmo_rules import dates, text
+from pmo_rules.entry_ids import EntryId
 from pmo_rules.errors import UserError
 from pmo_rules.milestones import MilestoneRef
 from pmo_rules.milestones import parse_ref as milestone_ref
 from pmo_rules.money import parse_amount
-from pmo_rules.projects import KEY_PATTERN, RESERVED_KEYS, parse_key
+from pmo_rules.projects import parse_key
 from pmo_rules.schedule import WorkCalendar
 
 USAGE = "change"
@@ -38,7 +39,7 @@ beside the phase names the gates use."""
 OPEN, APPROVED, REJECTED, WITHDRAWN = "open", "approved", "rejected", "withdrawn"
 STATES = (OPEN, APPROVED, REJECTED, WITHDRAWN)
 _OPTIONS = ("schedule", "cost", "scope", "moves")
-_ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Cc]([0-9]{1,6})")
+_ID = EntryId("C", "change")
 _DAYS = re.compile(r"([+-])([0-9]{1,4})")
 
 
@@ -97,15 +98,7 @@ Command = Request | ListChanges | Show | Withdraw | Help
 
 def parse_change_ref(word: str | None, *, usage: str = USAGE) -> ChangeRef:
     """`APOLLO-C1` (any case) → ChangeRef("APOLLO", 1), or a refusal showing the form."""
-    match = _ID.fullmatch(word or "")
-    if not match:
-        if not word:
-            raise UserError("change.id_missing", usage=usage)
-        raise UserError("change.id_malformed", usage=usage, word=word[:40])
-    key = match[1].upper()
-    if not KEY_PATTERN.match(key) or key in RESERVED_KEYS or int(match[2]) == 0:
-        raise UserError("change.id_malformed", usage=usage, word=word[:40])
-    return ChangeRef(key, int(match[2]))
+    return ChangeRef(*_ID.parse(word, usage=usage))
 
 
 def _split(words: list[str]) -> tuple[list[str], dict[str, str]]:

@@ -11,14 +11,15 @@ import re
 from dataclasses import dataclass
 
 from pmo_rules import text
+from pmo_rules.entry_ids import EntryId
 from pmo_rules.errors import UserError
-from pmo_rules.projects import KEY_PATTERN, RESERVED_KEYS, parse_key
+from pmo_rules.projects import parse_key
 
 USAGE = "decision"
 ADD_USAGE = "decision_add"
 TITLE_MAX = 300
 NOTE_MAX = 1000
-_ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Dd]([0-9]{1,6})")
+_ID = EntryId("D", "decision")
 _OPTIONS = ("supersedes", "note")
 _DECIDED_BY = re.compile(r"(?i)decided[-_]by[:：](.*)", re.DOTALL)
 
@@ -57,15 +58,7 @@ class Help:
 
 
 def parse_ref(word: str | None, *, usage: str) -> DecisionRef:
-    match = _ID.fullmatch(word or "")
-    if not match:
-        if not word:
-            raise UserError("decision.id_missing", usage=usage)
-        raise UserError("decision.id_malformed", usage=usage, word=word[:40])
-    key = match[1].upper()
-    if not KEY_PATTERN.match(key) or key in RESERVED_KEYS or int(match[2]) == 0:
-        raise UserError("decision.id_malformed", usage=usage, word=word[:40])
-    return DecisionRef(key, int(match[2]))
+    return DecisionRef(*_ID.parse(word, usage=usage))
 
 
 def _add(words: list[str]) -> Add:
@@ -140,7 +133,7 @@ def parse_decision_command(raw: str) -> object:
         return _VERBS[verb](words[1:])
     if verb in IMMUTABLE_VERBS:
         raise UserError("decision.immutable", usage=ADD_USAGE)
-    if len(words) == 1 and _ID.fullmatch(words[0]):
+    if len(words) == 1 and _ID.matches(words[0]):
         return Show(parse_ref(words[0], usage=USAGE))
     raise UserError("decision.no_such_command", word=words[0][:40])
 

@@ -9,14 +9,14 @@ A critical issue, and one escalated with `/issue escalate`, goes to the PMO at o
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from pmo_rules import dates, text
+from pmo_rules.entry_ids import EntryId
 from pmo_rules.errors import UserError
 from pmo_rules.free_text import read_free_text
-from pmo_rules.projects import KEY_PATTERN, RESERVED_KEYS, parse_key
+from pmo_rules.projects import parse_key
 
 USAGE = "issue"
 ADD_USAGE = "issue_add"
@@ -37,7 +37,7 @@ SEVERITY_WORDS = {"low": "low", "medium": "medium", "med": "medium", "high": "hi
                   "critical": "critical", "低": "low", "中": "medium", "高": "high",
                   "严重": "critical"}
 OPTIONS = ("sev", "owner", "due", "note")
-_ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Ii]([0-9]{1,6})")
+_ID = EntryId("I", "issue")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,15 +102,7 @@ class Help:
 
 def parse_ref(word: str | None, *, usage: str = USAGE) -> IssueRef:
     """`APOLLO-I1` (any case) → IssueRef("APOLLO", 1), or a refusal showing the form."""
-    match = _ID.fullmatch(word or "")
-    if not match:
-        if not word:
-            raise UserError("issue.id_missing", usage=usage)
-        raise UserError("issue.id_malformed", usage=usage, word=word[:40])
-    key = match[1].upper()
-    if not KEY_PATTERN.match(key) or key in RESERVED_KEYS or int(match[2]) == 0:
-        raise UserError("issue.id_malformed", usage=usage, word=word[:40])
-    return IssueRef(key, int(match[2]))
+    return IssueRef(*_ID.parse(word, usage=usage))
 
 
 def parse_severity(value: str | None, *, usage: str) -> str:
@@ -265,7 +257,7 @@ def parse_issue_command(raw: str, today: date | None = None,
     verb = words[0].lower()
     if verb in _VERBS:
         return _VERBS[verb](words[1:], _When(today, max_years_ahead))
-    if len(words) == 1 and _ID.fullmatch(words[0]):
+    if len(words) == 1 and _ID.matches(words[0]):
         return Show(parse_ref(words[0]))
     raise UserError("issue.no_such_command", word=words[0][:40])
 

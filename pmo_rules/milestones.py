@@ -7,13 +7,13 @@ share of planned value). Ids are per project: APOLLO-M1, APOLLO-M2, … Pure; no
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from pmo_rules import dates, text
+from pmo_rules.entry_ids import EntryId
 from pmo_rules.errors import UserError
-from pmo_rules.projects import KEY_PATTERN, RESERVED_KEYS, parse_key
+from pmo_rules.projects import parse_key
 from pmo_rules.working_days import Calendar
 
 USAGE = "milestone"
@@ -23,7 +23,7 @@ DONE_USAGE = "milestone_done"
 WEIGHT_MAX = 100
 TITLE_MAX = 150
 REASON_MAX = 500
-_ID = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[Mm]([0-9]{1,6})")
+_ID = EntryId("M", "milestone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +74,7 @@ class Help:
 
 def parse_ref(word: str | None, *, usage: str) -> MilestoneRef:
     """`APOLLO-M1` (any case) → MilestoneRef("APOLLO", 1), or a refusal showing the form."""
-    match = _ID.fullmatch(word or "")
-    if not match:
-        if not word:
-            raise UserError("milestone.id_missing", usage=usage)
-        raise UserError("milestone.id_malformed", usage=usage, word=word[:40])
-    key = match[1].upper()
-    if not KEY_PATTERN.match(key) or key in RESERVED_KEYS or int(match[2]) == 0:
-        raise UserError("milestone.id_malformed", usage=usage, word=word[:40])
-    return MilestoneRef(key, int(match[2]))
+    return MilestoneRef(*_ID.parse(word, usage=usage))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +173,7 @@ def parse_milestone_command(raw: str, today: date | None = None,
     verb = words[0].lower()
     if verb in _VERBS:
         return _VERBS[verb](words[1:], _When(today, max_years_ahead))
-    if len(words) == 1 and _ID.fullmatch(words[0]):
+    if len(words) == 1 and _ID.matches(words[0]):
         return Show(parse_ref(words[0], usage=USAGE))
     raise UserError("milestone.no_such_command", word=words[0][:40])
 

@@ -13,6 +13,7 @@ from slack_bolt import App
 
 from handlers import (
     action,
+    capacity,
     change,
     decision,
     gate_views,
@@ -34,6 +35,7 @@ from handlers.slack_io import (
     work,
 )
 from pmo_rules import permissions
+from pmo_rules.capacity import Allocate, People
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
 from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
@@ -245,4 +247,6 @@ VERBS: dict[type, Callable[..., None]] = {
     ProposalVerb: proposal.on_proposal,
     Rank: proposal.rank,
     PortfolioOverview: proposal.overview,
+    Allocate: capacity.allocate,
+    People: capacity.people,
 }

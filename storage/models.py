@@ -19,7 +19,7 @@ from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["Action", "Allocation", "AuditEntry", "Base", "ChangeRequest", "ChangeVote",
-           "Decision", "Delivery", "GateApprovers", "GateRequest", "GateVote", "InboxItem", "Issue", "IssueCounter",
-           "Milestone", "Project", "ProjectPlan", "Proposal", "ProposalScore", "RaidCounter",
-           "ReminderLedger", "Risk",
-           "RiskCounter", "StatusUpdate", "UserZone"]
+           "Decision", "Delivery", "GateApprovers", "GateRequest", "GateVote", "InboxItem",
+           "Issue", "IssueCounter", "Milestone", "Project", "ProjectPlan", "Proposal",
+           "ProposalScore", "RaidCounter", "ReminderLedger", "Risk", "RiskCounter",
+           "StatusUpdate", "UserZone"]

@@ -151,7 +151,7 @@ def test_in_chinese(database_url, slack):
         assert "超出 0–100%" in bot.command("/pmo", f"allocate <@{BOB}> ZEUS 120%",
                                            user=CAROL).text
         people = say(bot, "/pmo", "people", ALICE)
-        assert f"• <@{BOB}> —— *120%* :warning: 超出 20：APOLLO 70%；ZEUS 50%" in people
+        assert f"• <@{BOB}> —— 合计 *120%* :warning: 超出 20 · APOLLO 70%；ZEUS 50%" in people
         assert "APOLLO 20%（项目经理）" in people
     finally:
         bot.close()

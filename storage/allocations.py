@@ -122,15 +122,11 @@ def total_of(session: Session, *, user_id: str, today: date, pm_allocation: int)
     return int(session.scalar(select(func.coalesce(func.sum(part.c.percent), 0))) or 0)
 
 
-def over_allocated(session: Session, *, today: date, pm_allocation: int,
-                   limit: int = 10) -> tuple[list[tuple[str, int]], int]:
-    """The people above 100% (most loaded first, first `limit`) and how many there are, in
-    one statement."""
+def over_allocated_query(*, today: date, pm_allocation: int) -> tuple[Select, tuple]:
+    """The people above 100% (user_id, load: their total) and their order (most loaded first): the
+    digest's "Over-allocated people" list (storage/digest_capacity.py)."""
     part = _shares_query(today=today, pm_allocation=pm_allocation).subquery()
     total = func.sum(part.c.percent)
-    query = (select(part.c.user_id, total.label("total"),
-                    func.count().over().label("count"))
-             .group_by(part.c.user_id).having(total > 100)
-             .order_by(total.desc(), part.c.user_id).limit(limit))
-    rows = session.execute(query).all()
-    return [(r.user_id, int(r.total)) for r in rows], (int(rows[0].count) if rows else 0)
+    query = (select(part.c.user_id.label("user_id"), total.label("load"))
+             .group_by(part.c.user_id).having(total > 100))
+    return query, (total.desc(), part.c.user_id)

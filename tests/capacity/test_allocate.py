@@ -155,3 +155,23 @@ def test_in_chinese(database_url, slack):
         assert "APOLLO 20%（项目经理）" in people
     finally:
         bot.close()
+
+
+def digest_preview(bot) -> str:
+    before = len(bot.slack.responses)
+    bot.command("/pmo", "digest", user=ADMIN)
+    return "\n".join(str(r["body"].get("blocks")) for r in bot.slack.wait_for_response(
+        before + 1)[before:])
+
+
+def test_digest_names_the_over_allocated_people(pmo):
+    assert "Over-allocated people" not in digest_preview(pmo)
+    add_zeus(pmo)
+    say(pmo, "/pmo", f"allocate <@{BOB}> APOLLO 70%", ALICE)
+    say(pmo, "/pmo", f"allocate <@{BOB}> ZEUS 50%", CAROL)
+    say(pmo, "/pmo", f"allocate <@{ALICE}> ZEUS 100%", CAROL)  # + 20% as Apollo's PM
+    body = digest_preview(pmo)
+    assert "*Over-allocated people* (2)" in body
+    # as loaded as each other: by id
+    assert 0 <= body.index(f"<@{ALICE}> — 120% (over by 20)") < body.index(
+        f"<@{BOB}> — 120% (over by 20)")

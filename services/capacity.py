@@ -80,10 +80,21 @@ def over_by(ctx: BotContext, session: Session, user_id: str) -> int:
 
 
 def people(ctx: BotContext, cmd: rules.People) -> str:
+    """Everyone's totals in one grouped statement, then the shares of the first PEOPLE_MAX
+    (most loaded first) in a second: what is shown, whatever the number of people."""
+    day, default = today(ctx), ctx.rules.portfolio.pm_allocation
     with ctx.db.read() as session:
-        found = rules.people(store.shares(session, today=today(ctx),
-                                          pm_allocation=ctx.rules.portfolio.pm_allocation,
-                                          user_id=cmd.user_id))
-    return ctx.renderer.t("capacity.people", people=found[:PEOPLE_MAX], count=len(found),
-                          over=sum(1 for p in found if p.over), one=cmd.user_id,
-                          pm_allocation=ctx.rules.portfolio.pm_allocation)
+        if cmd.user_id is not None:
+            found = rules.people(store.shares(session, today=day, pm_allocation=default,
+                                              user_ids=(cmd.user_id,)))
+            count, over = len(found), sum(1 for p in found if p.over)
+        else:
+            loads = sorted((item for item in store.totals(session, today=day,
+                                                          pm_allocation=default)
+                            if item[1] > 0), key=lambda item: (-item[1], item[0]))
+            count, over = len(loads), sum(1 for _user, total in loads if total > rules.FULL)
+            first = [user for user, _total in loads[:PEOPLE_MAX]]
+            found = rules.people(store.shares(session, today=day, pm_allocation=default,
+                                              user_ids=first)) if first else []
+    return ctx.renderer.t("capacity.people", people=found[:PEOPLE_MAX], count=count,
+                          over=over, one=cmd.user_id, pm_allocation=default)

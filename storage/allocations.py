@@ -9,6 +9,7 @@ audited (subject "allocation", id "U123/APOLLO").
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -85,7 +86,8 @@ def _day(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _shares_query(*, today: date, pm_allocation: int, user_id: str | None = None) -> Select:
+def _shares_query(*, today: date, pm_allocation: int,
+                  user_ids: Collection[str] | None = None) -> Select:
     running = Project.state.in_(PORTFOLIO_STATES)
     explicit = (select(Allocation.user_id.label("user_id"), Project.key.label("key"),
                        Allocation.percent.label("percent"), Allocation.until.label("until"),
@@ -93,8 +95,8 @@ def _shares_query(*, today: date, pm_allocation: int, user_id: str | None = None
                 .join(Project, Project.id == Allocation.project_id)
                 .where(running, Allocation.percent > 0,
                        or_(Allocation.until.is_(None), Allocation.until >= today)))
-    if user_id is not None:
-        explicit = explicit.where(Allocation.user_id == user_id)
+    if user_ids is not None:
+        explicit = explicit.where(Allocation.user_id.in_(list(user_ids)))
     if pm_allocation <= 0:
         return explicit
     defaults = (select(Project.pm_id.label("user_id"), Project.key.label("key"),
@@ -102,24 +104,32 @@ def _shares_query(*, today: date, pm_allocation: int, user_id: str | None = None
                        null().cast(Date).label("until"), true().label("pm_default"))
                 .where(running, ~exists().where(and_(Allocation.user_id == Project.pm_id,
                                                      Allocation.project_id == Project.id))))
-    if user_id is not None:
-        defaults = defaults.where(Project.pm_id == user_id)
+    if user_ids is not None:
+        defaults = defaults.where(Project.pm_id.in_(list(user_ids)))
     return union_all(explicit, defaults)
 
 
 def shares(session: Session, *, today: date, pm_allocation: int,
-           user_id: str | None = None) -> list[Share]:
-    """Each running project's allocations still in force on `today` (or one person's), and
+           user_ids: Collection[str] | None = None) -> list[Share]:
+    """Each running project's allocations still in force on `today` (or these people's), and
     each PM's default share where nothing is set for them."""
-    query = _shares_query(today=today, pm_allocation=pm_allocation, user_id=user_id)
+    query = _shares_query(today=today, pm_allocation=pm_allocation, user_ids=user_ids)
     return [Share(r.user_id, r.key, int(r.percent), r.until, bool(r.pm_default))
             for r in session.execute(query)]
 
 
 def total_of(session: Session, *, user_id: str, today: date, pm_allocation: int) -> int:
     part = _shares_query(today=today, pm_allocation=pm_allocation,
-                         user_id=user_id).subquery()
+                         user_ids=(user_id,)).subquery()
     return int(session.scalar(select(func.coalesce(func.sum(part.c.percent), 0))) or 0)
+
+
+def totals(session: Session, *, today: date, pm_allocation: int) -> list[tuple[str, int]]:
+    """Every allocated person's total, summed in SQL (the listing then reads the shares of
+    the first page of people only)."""
+    part = _shares_query(today=today, pm_allocation=pm_allocation).subquery()
+    query = select(part.c.user_id, func.sum(part.c.percent)).group_by(part.c.user_id)
+    return [(user, int(total)) for user, total in session.execute(query)]
 
 
 def over_allocated_query(*, today: date, pm_allocation: int) -> tuple[Select, tuple]:

@@ -19,8 +19,9 @@ from storage import allocations as store
 from storage import projects as project_store
 from templates.errors import error_text
 
-PEOPLE_MAX = 60
-"""People listed in one `/pmo people` answer (the rest are counted)."""
+PEOPLE_MAX = 20
+"""People listed in one `/pmo people` answer (the rest are counted): about 200 characters
+each, within the 3,900 of one answer."""
 
 
 def today(ctx: BotContext) -> date:

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from services import capacity
 from storage import audit
 from storage.allocations import Allocation
 from tests.proposals.support import portfolio_rules, propose
@@ -175,3 +176,14 @@ def test_digest_names_the_over_allocated_people(pmo):
     # as loaded as each other: by id
     assert 0 <= body.index(f"<@{ALICE}> — 120% (over by 20)") < body.index(
         f"<@{BOB}> — 120% (over by 20)")
+
+
+def test_a_long_listing_shows_the_most_loaded_and_counts_the_rest(pmo, monkeypatch):
+    monkeypatch.setattr(capacity, "PEOPLE_MAX", 2)
+    say(pmo, "/pmo", f"allocate <@{BOB}> APOLLO 90%", ALICE)
+    say(pmo, "/pmo", f"allocate <@{CAROL}> APOLLO 30%", ALICE)
+    say(pmo, "/pmo", f"allocate <@{ADMIN}> APOLLO 10%", ALICE)
+    people = say(pmo, "/pmo", "people", BOB)
+    assert people.startswith("*People's allocations* (4 people;")
+    assert f"<@{BOB}> — *90%*" in people and f"<@{CAROL}> — *30%*" in people
+    assert f"<@{ADMIN}>" not in people and people.endswith("…and 2 more.")

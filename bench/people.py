@@ -5,7 +5,7 @@ the shares of the first 20 people shown, and the text rendered), one person's (`
 baseline is reading every share (storage.allocations.shares for everyone: the first version of
 the listing, which grouped in Python), so the ratio is the answer's time over it.
 
-1,000 running projects with 500 distinct PMs among the people; each person has four
+1,000 running projects, each with its own PM among the people; each person has four
 allocations on four projects (10–60%, a few with an `until:` date, some already past), so some
 are over 100%.
 

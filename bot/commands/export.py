@@ -32,7 +32,7 @@ BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
          "audit": "audit entries", "milestones": "milestones", "indicators": "projects",
          "issues": "issues", "actions": "actions", "decisions": "decisions",
-         "changes": "change requests"}
+         "changes": "change requests", "portfolio": "proposals"}
 DATED = ("milestones", "indicators")
 """The logs counted to a day (`--as-of`); and raid, the workbook that holds milestones."""
 

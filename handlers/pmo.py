@@ -13,6 +13,7 @@ from slack_bolt import App
 
 from handlers import (
     action,
+    capacity,
     change,
     decision,
     gate_views,
@@ -36,6 +37,7 @@ from handlers.slack_io import (
     work,
 )
 from pmo_rules import permissions
+from pmo_rules.capacity import Allocate, People
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
 from pmo_rules.meetings import OpenMeeting
@@ -252,4 +254,6 @@ VERBS: dict[type, Callable[..., None]] = {
     ProposalVerb: proposal.on_proposal,
     Rank: proposal.rank,
     PortfolioOverview: proposal.overview,
+    Allocate: capacity.allocate,
+    People: capacity.people,
 }

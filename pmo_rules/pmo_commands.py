@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from pmo_rules import gates, plans, proposals, text
+from pmo_rules import capacity, gates, plans, proposals, text
 from pmo_rules.errors import UserError
 from pmo_rules.meetings import parse_meeting
 from pmo_rules.portfolio_filter import ProjectFilter, parse_filter
@@ -261,6 +261,8 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "rank": proposals.parse_rank,
     "portfolio": proposals.parse_overview,
     "meeting": parse_meeting,
+    "allocate": capacity.parse_allocate,
+    "people": capacity.parse_people,
 }
 
 

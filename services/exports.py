@@ -25,9 +25,11 @@ from sqlalchemy.orm import Session
 from pmo_rules import issues as issue_rules
 from pmo_rules import milestones as milestone_rules
 from pmo_rules.config import Rules
+from pmo_rules.proposals import Rank
 from pmo_rules.schedule import WorkCalendar
 from pmo_rules.working_days import DayCounter
 from services.indicators import portfolio_indicators
+from services.ranking import rank_in
 from storage import exports as store
 from storage import issues as issue_store
 from storage import risks as risk_store
@@ -209,6 +211,20 @@ def _lessons(session: Session, _rules: Rules, _today: date) -> Iterable[Row]:
                "created_by": lesson.created_by, "created_at": lesson.created_at}
 
 
+def _portfolio(session: Session, rules: Rules, _today: date) -> Iterable[Row]:
+    """`/pmo rank` as rows: the proposals in screening by weighted score, each above or below
+    the cut-line for `[portfolio] budget` (empty when no budget is set)."""
+    found = rank_in(session, rules, Rank(None, None, False))
+    chosen = found.cut.chosen if found.cut is not None else None
+    for place, row in enumerate(found.rows, 1):
+        yield {"rank": place, "proposal": row.ref, "title": row.title, "cost": row.cost,
+               "score": row.score, "score_per_million": row.per_cost,
+               "themes": list(row.themes), "budget": found.budget,
+               "cut_line": None if chosen is None else (
+                   "above" if row.ref in chosen else "below"),
+               "to_fit_drop": list(row.to_fit)}
+
+
 LOGS: dict[str, Log] = {log.name: log for log in (
     Log("risks", ("id", "project", "number", "title", "description", "trigger", "probability",
                   "impact", "score", "level", "owner", "response", "due_on", "next_review_on",
@@ -253,6 +269,8 @@ LOGS: dict[str, Log] = {log.name: log for log in (
     Log("lessons", ("id", "project", "category", "tags", "went", "happened", "learned",
                     "recommendation", "not_useful", "created_by", "created_at"),
         ("created_by",), _lessons),
+    Log("portfolio", ("rank", "proposal", "title", "cost", "score", "score_per_million",
+                      "themes", "budget", "cut_line", "to_fit_drop"), (), _portfolio),
 )}
 
 

@@ -16,7 +16,7 @@ from pmo_rules import permissions, scoring
 from pmo_rules import proposals as rules
 from pmo_rules.errors import UserError
 from pmo_rules.scoring import Evaluation
-from services import directory
+from services import capacity, directory
 from services.context import BotContext
 from storage import outbox
 from storage import plans as plan_store
@@ -186,6 +186,10 @@ def approve(ctx: BotContext, user: str, channel: str, cmd: rules.ProposalVerb) -
                                    pm=pm, channel=channel, start=plan.start_on,
                                    finish=plan.finish_on, budget=row.cost,
                                    currency=ctx.rules.pmo.currency)
+            session.flush()
+            over = capacity.over_by(ctx, session, pm)
+            if over:
+                reply += "\n" + ctx.renderer.t("capacity.approved_over", user=pm, over=over)
     except IntegrityError:  # another approval took the KEY or the proposal a moment ago
         return error_text(ctx.renderer, UserError("proposal.approve_conflict",
                                                   ref=f"PR-{cmd.number}", key=key))

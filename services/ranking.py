@@ -7,12 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy.orm import Session
+
 from pmo_rules import proposals as rules
-from pmo_rules import ranking
+from pmo_rules import ranking, scoring
+from pmo_rules.config import Rules
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.ranking import Candidate, Cut
+from pmo_rules.scoring import Evaluation
 from services.context import BotContext
-from services.proposals import evaluation_of
 from storage import proposals as store
 
 PER = Decimal(1_000_000)
@@ -45,17 +48,25 @@ class Ranking:
 
 
 def rank(ctx: BotContext, cmd: rules.Rank) -> Ranking:
-    portfolio = ctx.rules.portfolio
+    with ctx.db.read() as session:
+        return rank_in(session, ctx.rules, cmd)
+
+
+def _evaluation(config: Rules, score_rows: list) -> Evaluation:
+    return scoring.evaluate([row.scores for row in score_rows], config.portfolio.criteria)
+
+
+def rank_in(session: Session, config: Rules, cmd: rules.Rank) -> Ranking:
+    """`rank` in a read the caller holds: also what `pmo-bot export portfolio` writes."""
+    portfolio = config.portfolio
     theme = rules.pick_theme(cmd.theme, portfolio.themes) if cmd.theme else None
     budget = cmd.budget or portfolio.budget
-    with ctx.db.read() as session:
-        proposals = [p for p in store.listed(session, states=(rules.SCREENING,),
-                                             limit=RANK_MAX)
-                     if theme is None or theme in (p.themes or [])]
-        scores = store.scores_of(session, [p.id for p in proposals])
-        facts = [(p.ref, p.title, p.cost, tuple(p.themes or ()),
-                  evaluation_of(ctx, scores[p.id])) for p in proposals]
-        active = _active(ctx, session, theme) if cmd.every else []
+    proposals = [p for p in store.listed(session, states=(rules.SCREENING,), limit=RANK_MAX)
+                 if theme is None or theme in (p.themes or [])]
+    scores = store.scores_of(session, [p.id for p in proposals])
+    facts = [(p.ref, p.title, p.cost, tuple(p.themes or ()),
+              _evaluation(config, scores[p.id])) for p in proposals]
+    active = _active(config, session, theme) if cmd.every else []
     rows, out, unscored = [], [], []
     for ref, title, cost, themes, e in facts:
         if e.screened_out is not None:
@@ -80,14 +91,14 @@ def rank(ctx: BotContext, cmd: rules.Rank) -> Ranking:
     return Ranking(rows, out, unscored, budget, theme, cut, active)
 
 
-def _active(ctx: BotContext, session, theme: str | None) -> list[tuple[Ranked, str]]:
+def _active(config: Rules, session: Session, theme: str | None) -> list[tuple[Ranked, str]]:
     found = [(p, key) for p, key in store.approved_in_portfolio(session, PORTFOLIO_STATES,
                                                                  RANK_MAX)
              if theme is None or theme in (p.themes or [])]
     scores = store.scores_of(session, [p.id for p, _key in found])
     rows = []
     for p, key in found:
-        weighted = evaluation_of(ctx, scores[p.id]).weighted or 0.0
+        weighted = _evaluation(config, scores[p.id]).weighted or 0.0
         rows.append((Ranked(p.ref, p.title, p.cost, weighted,
                             ranking.per_cost(weighted, p.cost, PER),
                             tuple(p.themes or ())), key))

@@ -28,6 +28,7 @@ from pmo_rules.digest import DigestData, LatestStatus, ProjectFacts, compose
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.plan_watch import digest_sections
 from pmo_rules.reminders import DueItem
+from storage.digest_capacity import OverAllocatedSection
 from storage.digest_raid import ActionSection, DecisionSection
 from storage.digest_sections import (
     ChangeSection,
@@ -63,7 +64,7 @@ class DigestSection(Protocol):
 
 EXTRA_SECTIONS: tuple[DigestSection, ...] = (RiskSection(), GateSection(), IssueSection(),
                                               ActionSection(), DecisionSection(),
-                                              ChangeSection())
+                                              ChangeSection(), OverAllocatedSection())
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,8 @@ def _extras_by_project(session: Session, now: datetime, rules: Rules,
     """Each project's sections with something to say, by KEY: one statement per section."""
     found: dict[str, list[tuple[str, Mapping[str, Any]]]] = defaultdict(list)
     for section in EXTRA_SECTIONS:
+        if getattr(section, "portfolio_only", False):  # about people across projects
+            continue
         by_key = top_of_each_by_project(session, section.lists(now, rules), ids)
         for key, lists in by_key.items():
             if (context := section.context(lists, now, rules)) is not None:

@@ -1,6 +1,7 @@
 """Every table the bot has, imported in one place so Alembic and tests see the whole schema."""
 
 from storage.actions import Action
+from storage.allocations import Allocation
 from storage.audit import AuditEntry
 from storage.base import Base
 from storage.changes import ChangeRequest, ChangeVote
@@ -18,7 +19,8 @@ from storage.raid_numbers import RaidCounter
 from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
-__all__ = ["Action", "AuditEntry", "Base", "ChangeRequest", "ChangeVote", "Decision", "Delivery",
-           "GateApprovers", "GateRequest", "GateVote", "InboxItem", "Issue", "Lesson", "Milestone",
-           "Project", "ProjectPlan", "Proposal", "ProposalScore", "RaidCounter", "ReminderLedger",
-           "Risk", "RiskCounter", "StatusUpdate", "UserZone"]
+__all__ = ["Action", "Allocation", "AuditEntry", "Base", "ChangeRequest", "ChangeVote",
+           "Decision", "Delivery", "GateApprovers", "GateRequest", "GateVote", "InboxItem",
+           "Issue", "Lesson", "Milestone", "Project", "ProjectPlan", "Proposal",
+           "ProposalScore", "RaidCounter", "ReminderLedger", "Risk", "RiskCounter",
+           "StatusUpdate", "UserZone"]

@@ -33,7 +33,7 @@ BOM = "\ufeff"
 NOUNS = {"risks": "risks", "status": "status updates", "gates": "gate requests",
          "audit": "audit entries", "milestones": "milestones", "indicators": "projects",
          "issues": "issues", "actions": "actions", "decisions": "decisions",
-         "changes": "change requests", "lessons": "lessons"}
+         "changes": "change requests", "lessons": "lessons", "portfolio": "proposals"}
 DATED = ("milestones", "indicators")
 """The logs counted to a day (`--as-of`); and raid, the workbook that holds milestones."""
 

@@ -1,0 +1,1 @@
+"""Capacity (issue 13): allocations, /pmo people, over-allocation."""

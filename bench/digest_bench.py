@@ -23,7 +23,15 @@ from decimal import Decimal
 
 from sqlalchemy import insert, literal, select, text
 
-from bench.common import DATABASES, context, counting_queries, median_ms, median_times
+from bench.common import (
+    DATABASES,
+    context,
+    counting_queries,
+    median_ms,
+    median_times,
+    risk_row,
+    seed_raid,
+)
 from pmo_rules.config import DEFAULT_RULES
 from pmo_rules.schedule import digest_period
 from services.digest import build_digest
@@ -59,7 +67,7 @@ def seed(ctx, projects: int, weeks: int = 52) -> None:
                 for pid in ids for w in range(weeks - 1, -1, -1)]
         for start in range(0, len(rows), 10_000):
             session.execute(insert(StatusUpdate), rows[start:start + 10_000])
-        session.execute(insert(Risk), [_risk(pid, n) for pid in ids for n in range(1, 11)])
+        session.execute(insert(Risk), [risk_row(pid, n, NOW) for pid in ids for n in range(1, 11)])
         session.execute(insert(GateRequest), [_gate(pid) for pid in ids if pid % 5 == 0])
         decided = select(GateRequest.id).where(GateRequest.state != "open")
         session.execute(insert(GateVote).from_select(
@@ -75,23 +83,10 @@ def seed(ctx, projects: int, weeks: int = 52) -> None:
              "updated_by": "UADMIN1", "updated_at": NOW - timedelta(days=180)} for pid in ids])
         session.execute(insert(Milestone), [_milestone(pid, n) for pid in ids
                                             for n in range(1, 11)])
+        seed_raid(session, ids, 10 * len(ids), NOW)
     with ctx.db.engine.connect() as conn:  # what autovacuum would have done by the weekly run
         conn.execute(text("ANALYZE"))
         conn.commit()
-
-
-def _risk(project_id: int, number: int) -> dict:
-    """Scores 1…25; one risk in ten is overdue for review, one has its response due this week,
-    one was added this week."""
-    today = NOW.date()
-    probability, impact = 1 + (project_id + number) % 5, 1 + (project_id * number) % 5
-    return {"project_id": project_id, "number": number, "title": f"Risk {number}",
-            "probability": probability, "impact": impact, "score": probability * impact,
-            "owner_id": f"UOWN{(project_id + number) % 80:04d}", "status": "open",
-            "next_review_on": today + timedelta(days=-3 if number == 1 else number),
-            "due_on": today + timedelta(days=2) if number == 2 else None,
-            "created_by": "UADMIN1", "version": 1, "updated_at": NOW,
-            "created_at": NOW - timedelta(days=2 if number == 3 else 90)}
 
 
 def _milestone(project_id: int, number: int) -> dict:

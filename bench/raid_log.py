@@ -112,12 +112,18 @@ def _run(label: str, ctx, count: int, adds: int) -> None:
                 cpus[name].append((time.process_time() - cpu) * 1000)
             if ":white_check_mark:" not in reply:
                 print(f"  unexpected reply for {name}: {reply[:120]}")
+    statements = {}
+    for name, add in work.items():
+        with counting_queries(ctx) as seen:
+            add(ctx, "P0000", adds)
+        statements[name] = len(seen)
     base = _p95(walls["risk (baseline)"])
     for name in work:
         p95 = _p95(walls[name])
         print(f"  {label}: add {name:16} median {statistics.median(walls[name]):6.2f} ms, "
               f"p95 {p95:6.2f} ms (CPU here: median {statistics.median(cpus[name]):5.2f}, "
               f"p95 {_p95(cpus[name]):5.2f} ms) over {adds}; p95 / risk's {p95 / base:4.2f}; "
+              f"{statements[name]} statements; "
               f"p95 < {TARGET_MS:.0f} ms: {'met' if p95 < TARGET_MS else 'NOT met'}")
     print(f"  {label}: load average after the adds {_load()}")
     for section in (IssueSection(), ActionSection(), DecisionSection(), ChangeSection()):

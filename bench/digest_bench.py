@@ -5,9 +5,11 @@ and cost to date), ten risks each (some overdue, some high, some new, some due t
 gate request for every fifth project (half open, a quarter waiting on a vote for days, half
 decided), and a baselined plan with ten milestones each (10,000: done, on time, re-forecast
 late this week, overdue, due in the next 14 days), against 100 projects to show that the number
-of statements does not grow with the portfolio. Target (issue 11, with the plan sections
-"Reported better than the numbers" and "Schedule and cost"): under 300 ms and at most 12
-statements.
+of statements does not grow with the portfolio. Each project also has 10 open issues, actions,
+decisions and change requests (bench/common.py `seed_raid`, issue 12's sections). Target
+(issue 12): under 300 ms and a fixed number of statements whatever the portfolio size (issue
+11 had asked for at most 12 before the RAID sections; they add one statement each, and the
+change requests' vote reminders two).
 
 Then the projects' own digests (`/pmo project KEY digest on`) for every tenth project, all
 loaded at once (storage.digest.load_project_digests) and rendered, as the planner does.
@@ -48,7 +50,7 @@ NOW = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
 RAGS = ("green", "green", "amber", "red")
 RULES = DEFAULT_RULES
 TODAY = date(2026, 11, 30)
-TARGET_MS, TARGET_STATEMENTS = 300, 12
+TARGET_MS = 300
 
 
 def seed(ctx, projects: int, weeks: int = 52) -> None:
@@ -176,10 +178,10 @@ def main() -> None:
                 ctx.db.dispose()
         if len(results) == 2:
             (small_ms, small_q), (big_ms, big_q) = results[100], results[1000]
-            met = big_ms < TARGET_MS and big_q <= TARGET_STATEMENTS
             print(f"  10x the projects: {big_ms / small_ms:.1f}x the time, "
-                  f"{big_q - small_q:+d} statements; target < {TARGET_MS} ms and "
-                  f"<= {TARGET_STATEMENTS} statements: {'met' if met else 'NOT met'}")
+                  f"{big_q - small_q:+d} statements; < {TARGET_MS} ms: "
+                  f"{'met' if big_ms < TARGET_MS else 'NOT met'}; a fixed number of "
+                  f"statements: {'met' if big_q == small_q else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -210,7 +210,10 @@ def seed_raid(session: Session, projects: list[int], count: int, now: datetime,
 
 def set_counters(session: Session, projects: list[int], count: int,
                  logs: tuple[str, ...]) -> None:
-    from storage.issues import IssueCounter
+    """The numbering counters past `count` rows a log spread over `projects`: risks have their
+    own table; issues, actions, decisions and change requests a `raid_counters` row a kind
+    (and issues also `issue_counters` while that older table exists)."""
+    from storage import issues
     from storage.raid_numbers import RaidCounter
     from storage.risks import RiskCounter
 
@@ -219,10 +222,11 @@ def set_counters(session: Session, projects: list[int], count: int,
     if "risks" in logs:
         bulk_insert(session, RiskCounter, [{"project_id": pid, "last_number": n}
                                            for pid, n in last.items() if n])
-    if "issues" in logs:
-        bulk_insert(session, IssueCounter, [{"project_id": pid, "last_number": n}
-                                            for pid, n in last.items() if n])
-    kinds = [kind for kind, log in (("action", "actions"), ("decision", "decisions"))
+    if "issues" in logs and hasattr(issues, "IssueCounter"):
+        bulk_insert(session, issues.IssueCounter, [{"project_id": pid, "last_number": n}
+                                                   for pid, n in last.items() if n])
+    kinds = [kind for kind, log in (("issue", "issues"), ("action", "actions"),
+                                    ("decision", "decisions"), ("change", "changes"))
              if log in logs]
     bulk_insert(session, RaidCounter, [{"project_id": pid, "kind": kind, "last_number": n}
                                        for kind in kinds for pid, n in last.items() if n])

@@ -8,8 +8,8 @@ late this week, overdue, due in the next 14 days), against 100 projects to show 
 of statements does not grow with the portfolio. Each project also has 10 open issues, actions,
 decisions and change requests (bench/common.py `seed_raid`, issue 12's sections). Target
 (issue 12): under 300 ms and a fixed number of statements whatever the portfolio size (issue
-11 had asked for at most 12 before the RAID sections; they add one statement each, and the
-change requests' vote reminders two).
+11 had asked for at most 12 before the RAID sections; they add one statement each, and their
+reminder sources four to the overdue items).
 
 Then the projects' own digests (`/pmo project KEY digest on`) for every tenth project, all
 loaded at once (storage.digest.load_project_digests) and rendered, as the planner does.

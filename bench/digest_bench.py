@@ -5,9 +5,11 @@ and cost to date), ten risks each (some overdue, some high, some new, some due t
 gate request for every fifth project (half open, a quarter waiting on a vote for days, half
 decided), and a baselined plan with ten milestones each (10,000: done, on time, re-forecast
 late this week, overdue, due in the next 14 days), against 100 projects to show that the number
-of statements does not grow with the portfolio. Target (issue 11, with the plan sections
-"Reported better than the numbers" and "Schedule and cost"): under 300 ms and at most 12
-statements.
+of statements does not grow with the portfolio. Each project also has 10 open issues, actions,
+decisions and change requests (bench/common.py `seed_raid`, issue 12's sections). Target
+(issue 12): under 300 ms and a fixed number of statements whatever the portfolio size (issue
+11 had asked for at most 12 before the RAID sections; they add one statement each, and their
+reminder sources four to the overdue items).
 
 Then the projects' own digests (`/pmo project KEY digest on`) for every tenth project, all
 loaded at once (storage.digest.load_project_digests) and rendered, as the planner does.
@@ -23,7 +25,15 @@ from decimal import Decimal
 
 from sqlalchemy import insert, literal, select, text
 
-from bench.common import DATABASES, context, counting_queries, median_ms, median_times
+from bench.common import (
+    DATABASES,
+    context,
+    counting_queries,
+    median_ms,
+    median_times,
+    risk_row,
+    seed_raid,
+)
 from pmo_rules.config import DEFAULT_RULES
 from pmo_rules.schedule import digest_period
 from services.digest import build_digest
@@ -40,7 +50,7 @@ NOW = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)  # Monday 09:30 in Shanghai
 RAGS = ("green", "green", "amber", "red")
 RULES = DEFAULT_RULES
 TODAY = date(2026, 11, 30)
-TARGET_MS, TARGET_STATEMENTS = 300, 12
+TARGET_MS = 300
 
 
 def seed(ctx, projects: int, weeks: int = 52) -> None:
@@ -59,7 +69,7 @@ def seed(ctx, projects: int, weeks: int = 52) -> None:
                 for pid in ids for w in range(weeks - 1, -1, -1)]
         for start in range(0, len(rows), 10_000):
             session.execute(insert(StatusUpdate), rows[start:start + 10_000])
-        session.execute(insert(Risk), [_risk(pid, n) for pid in ids for n in range(1, 11)])
+        session.execute(insert(Risk), [risk_row(pid, n, NOW) for pid in ids for n in range(1, 11)])
         session.execute(insert(GateRequest), [_gate(pid) for pid in ids if pid % 5 == 0])
         decided = select(GateRequest.id).where(GateRequest.state != "open")
         session.execute(insert(GateVote).from_select(
@@ -75,23 +85,10 @@ def seed(ctx, projects: int, weeks: int = 52) -> None:
              "updated_by": "UADMIN1", "updated_at": NOW - timedelta(days=180)} for pid in ids])
         session.execute(insert(Milestone), [_milestone(pid, n) for pid in ids
                                             for n in range(1, 11)])
+        seed_raid(session, ids, 10 * len(ids), NOW)
     with ctx.db.engine.connect() as conn:  # what autovacuum would have done by the weekly run
         conn.execute(text("ANALYZE"))
         conn.commit()
-
-
-def _risk(project_id: int, number: int) -> dict:
-    """Scores 1…25; one risk in ten is overdue for review, one has its response due this week,
-    one was added this week."""
-    today = NOW.date()
-    probability, impact = 1 + (project_id + number) % 5, 1 + (project_id * number) % 5
-    return {"project_id": project_id, "number": number, "title": f"Risk {number}",
-            "probability": probability, "impact": impact, "score": probability * impact,
-            "owner_id": f"UOWN{(project_id + number) % 80:04d}", "status": "open",
-            "next_review_on": today + timedelta(days=-3 if number == 1 else number),
-            "due_on": today + timedelta(days=2) if number == 2 else None,
-            "created_by": "UADMIN1", "version": 1, "updated_at": NOW,
-            "created_at": NOW - timedelta(days=2 if number == 3 else 90)}
 
 
 def _milestone(project_id: int, number: int) -> dict:
@@ -181,10 +178,10 @@ def main() -> None:
                 ctx.db.dispose()
         if len(results) == 2:
             (small_ms, small_q), (big_ms, big_q) = results[100], results[1000]
-            met = big_ms < TARGET_MS and big_q <= TARGET_STATEMENTS
             print(f"  10x the projects: {big_ms / small_ms:.1f}x the time, "
-                  f"{big_q - small_q:+d} statements; target < {TARGET_MS} ms and "
-                  f"<= {TARGET_STATEMENTS} statements: {'met' if met else 'NOT met'}")
+                  f"{big_q - small_q:+d} statements; < {TARGET_MS} ms: "
+                  f"{'met' if big_ms < TARGET_MS else 'NOT met'}; a fixed number of "
+                  f"statements: {'met' if big_q == small_q else 'NOT met'}")
 
 
 if __name__ == "__main__":

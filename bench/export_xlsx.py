@@ -4,7 +4,8 @@
 
 Fills a fresh database on each engine (SQLite, then PostgreSQL from PMO_TEST_POSTGRES_URL)
 with ROWS records (default 50,000) spread evenly over the RAID logs that exist and have a
-seeder in `SEEDERS` (risks and milestones today; add issues, actions, … there as they land),
+seeder in `SEEDERS` (risks, issues, actions, decisions, change requests and milestones: 8,333
+or 8,334 each by default),
 over 100 projects, with 40 people's names cached. Then, each in a fresh subprocess, it times
 `pmo-bot export raid --format xlsx` (services/workbook.py) and, as the baseline, the same logs
 written as CSV files (services/exports.py), and reads the subprocess's peak RSS with
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -27,17 +29,15 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from bench.common import DATABASES
+from bench.common import DATABASES, bulk_insert, raid_models
 from storage.db import Database
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
 PROJECTS = 100
 PEOPLE = 40
-BATCH = 5_000
 
 
 def _risks(session: Session, projects: list[int], count: int) -> None:
@@ -80,15 +80,23 @@ def _milestones(session: Session, projects: list[int], count: int) -> None:
     _insert(session, Milestone, rows)
 
 
+def _raid(name: str) -> Callable[[Session, list[int], int], None]:
+    """Issues, actions, decisions and change requests: bench/common.py's rows, in bulk."""
+    def seeder(session: Session, projects: list[int], count: int) -> None:
+        model, rows = raid_models()[name]
+        _insert(session, model, rows(projects, count, NOW))
+    return seeder
+
+
 SEEDERS: dict[str, Callable[[Session, list[int], int], None]] = {
     "risks": _risks, "milestones": _milestones,
+    **{name: _raid(name) for name in ("issues", "actions", "decisions", "changes")},
 }
 """How to fill each RAID log with `count` rows over the projects: add one as a log lands."""
 
 
 def _insert(session: Session, model, rows: list[dict]) -> None:
-    for start in range(0, len(rows), BATCH):
-        session.execute(insert(model), rows[start:start + BATCH])
+    bulk_insert(session, model, rows)
 
 
 def seed(url: str, total: int) -> dict[str, int]:
@@ -166,6 +174,7 @@ def main() -> None:
                 continue
             started = time.perf_counter()
             counts = seed(url, args.rows)
+            print(f"  load average {'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
             shown = ", ".join(f"{count:,} {name}" for name, count in counts.items())
             print(f"{label}: {shown} seeded in {time.perf_counter() - started:.1f} s")
             runs = {kind: [measure(kind, url) for _ in range(args.repeat)]

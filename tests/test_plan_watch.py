@@ -134,7 +134,10 @@ def test_statements_do_not_grow_with_the_number_of_planned_projects(pmo):
         add_project(pmo, key, ALICE)
         watermelon(pmo, key)
     assert cost() == one
-    assert one[0] <= 12  # the issue's bound for the whole digest
+    # Issue 11's bound was 12 for the digest of its day; issues 12 and 13 add one statement per
+    # new section (issues, actions, decisions, change requests, over-allocated people) and per
+    # new reminder source in the overdue list (issues, actions, change-request votes): 20.
+    assert one[0] <= 20
     home = texts(open_home(pmo, ALICE))
     assert home.count("numbers say :red_circle: *Red*") == 4
 

@@ -135,7 +135,7 @@ def test_export_never_writes_a_live_spreadsheet_formula(apollo, tmp_path, monkey
 
 def test_export_refuses_unknown_formats(capsys):
     with pytest.raises(SystemExit):
-        main(["export", "risks", "--format", "xlsx"])
+        main(["export", "risks", "--format", "ods"])
     assert "invalid choice" in capsys.readouterr().err
 
 

@@ -70,6 +70,8 @@ class CategoryCount:
 class OwnerItems:
     owner: str
     items: tuple[DueItem, ...]
+    more: int = 0
+    """Their overdue items beyond the first `ITEMS_PER_OWNER` (counted, not listed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +167,19 @@ def _severity_first(row: ProjectRow) -> tuple[int, str]:
     return (CATEGORIES.index(row.rag or NONE), row.key)
 
 
+ITEMS_PER_OWNER = 5
+"""Overdue items listed per owner in the digest; the rest are counted ("+3 more"). Each owner
+has their full list in their own daily nudge: the digest says who is behind, and on what first."""
+
+
 def _by_owner(items: Iterable[DueItem]) -> tuple[OwnerItems, ...]:
-    """Each owner's overdue items, oldest first; owners with the most items first."""
+    """Each owner's overdue items, oldest first and at most `ITEMS_PER_OWNER` of them; owners
+    with the most items first."""
     grouped: dict[str, list[DueItem]] = defaultdict(list)
     for item in items:
         grouped[item.recipient].append(item)
-    owners = [OwnerItems(owner, tuple(sorted(theirs, key=lambda i: (i.due_at, i.key))))
-              for owner, theirs in grouped.items()]
-    return tuple(sorted(owners, key=lambda o: (-len(o.items), o.owner)))
+    ranked = sorted(grouped.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+    return tuple(
+        OwnerItems(owner, tuple(sorted(theirs, key=lambda i: (i.due_at, i.key))[:ITEMS_PER_OWNER]),
+                   max(0, len(theirs) - ITEMS_PER_OWNER))
+        for owner, theirs in ranked)

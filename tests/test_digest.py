@@ -71,6 +71,23 @@ def test_digest_content_health_trends_compliance_and_overdue(database_url, slack
     bot.ctx.db.dispose()
 
 
+def test_an_owner_far_behind_gets_the_oldest_five_and_a_count(database_url, slack):
+    """The digest says who is behind and on what first; the full list is in their own nudge.
+    Uncapped, a large portfolio's overdue list ran to tens of thousands of items."""
+    bot = make_bot(database_url, slack, pmo_rules())
+    for n in range(7):
+        add_project(bot, f"LATE{n}", BOB, at=START - timedelta(days=40),
+                    statuses=[(START - timedelta(days=14 + n), "green")])
+    run(bot)
+    texts = [block["text"]["text"] for message in digests(slack) for block in message["blocks"]
+             if block.get("type") == "section"]
+    [line] = [line for text in texts for line in text.split("\n")
+              if line.startswith(f"<@{BOB}>:")]
+    assert line.count(" status (") == 5 and line.endswith(", +2 more")
+    assert "*LATE6* status (" in line and "*LATE0*" not in line  # the oldest first
+    bot.ctx.db.dispose()
+
+
 def test_projects_new_this_week_are_counted_but_are_not_a_change(database_url, slack):
     """Issue 6 audit: a project registered this week was nothing last week (not "no update
     yet"), so its colour is not a change; the header says how many are new."""
@@ -162,7 +179,7 @@ def test_preview_shows_the_digest_to_the_caller_only(database_url, slack):
 
 def test_preview_of_a_long_digest_stays_within_five_responses(database_url, slack):
     bot = make_bot(database_url, slack, pmo_rules(digest_channel=None))
-    for n in range(600):
+    for n in range(800):
         add_project(bot, f"Q{n:03d}", ALICE)
     before = len(slack.responses)
     bot.command("/pmo", "digest", user=ALICE)

@@ -149,7 +149,8 @@ def test_seeding_writes_a_chronological_audit_log(seeded):
                        "risk.closed", "gate.requested", "gate.voted", "gate.passed",
                        "gate.rejected", "project.gate_outcome", "plan.set", "plan.baselined",
                        "milestone.added", "milestone.forecast", "milestone.done", "issue.added",
-                       "issue.escalated", "action.added", "decision.recorded",
+                       "issue.escalated", "action.added", "decision.recorded", "change.requested",
+                       "change.voted", "change.rejected",
                        "proposal.submitted", "proposal.scored", "proposal.screening"}
     assert {e.actor_id for e in entries if e.action == "project.added"} == {ADMIN}
 

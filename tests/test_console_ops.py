@@ -79,9 +79,9 @@ def test_start_up_messages_are_announced_in_one_line(tmp_path):
     shown = session(tmp_path / "c.sqlite3", demo=True)
     [line] = [line for line in shown.splitlines() if "While the console started" in line]
     assert line.startswith("  While the console started, PMO Bot sent ")
-    assert line == ("  While the console started, PMO Bot sent 6 messages: #hermes, #pmo, your "
-                    "DMs, erin's DMs, grace's DMs, henry's DMs (:read #CHANNEL and :dm show "
-                    "them).")
+    assert line == ("  While the console started, PMO Bot sent 7 messages: grace's DMs (2), "
+                    "#hermes, #pmo, your DMs, erin's DMs, henry's DMs (:read #CHANNEL and :dm "
+                    "show them).")
 
 
 def test_a_restarted_console_shows_the_same_messages_and_a_gate_can_still_be_voted(tmp_path):

@@ -8,12 +8,11 @@ kept and applied the same way. The vote itself is the approvals engine's, as for
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import App
 
-from handlers.gate import clicked_message, form_refusal_notice
+from handlers.gate import answer, clicked_message, form_refusal_notice, refuse
 from handlers.home import home_view
 from handlers.milestone import dates_of
 from handlers.slack_io import (
@@ -33,7 +32,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.values import ChangeButton
 from services import changes as flow
-from services.approvals import Done, StaleRequest
+from services.approvals import StaleRequest
 from services.change_cards import impact
 from services.context import BotContext
 from templates.render import Message
@@ -131,26 +130,6 @@ def apply_withdraw(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     if not isinstance(parsed, grammar.Withdraw):
         raise UserError("change.no_such_command", word=change_text(request.payload)[:40])
     answer(ctx, reply, lambda: flow.withdraw(ctx, request.user, parsed))
-
-
-def answer(ctx: BotContext, reply: Reply, use_case: Callable[[], Done],
-           clicked: tuple[str, str] | None = None) -> None:
-    """Run a use case after the ack, reply to the person, then send what it queued."""
-    try:
-        done = use_case()
-    except UserError as error:
-        refuse(ctx, reply.say, error, clicked)
-        return
-    reply.say(done.reply)
-    ctx.sender.send(done.deliveries)
-
-
-def refuse(ctx: BotContext, say: Callable[[str], None], error: UserError,
-           clicked: tuple[str, str] | None = None) -> None:
-    """Say why nothing changed; a click on a decided request also brings its card up to date."""
-    say(error_text(ctx.renderer, error))
-    if isinstance(error, StaleRequest):
-        ctx.sender.send(flow.refresh_stale(ctx, error.request_id, clicked))
 
 
 def on_approve(ctx: BotContext, ack, body: dict) -> None:

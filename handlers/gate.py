@@ -30,8 +30,10 @@ from pmo_rules import gates
 from pmo_rules.errors import UserError
 from pmo_rules.ids import Action, Block, Callback
 from pmo_rules.values import GateButton, GateKillForm, GateRequestForm
+from services import approvals
 from services import gate_commands as typed
 from services import gates as flow
+from services.approvals import Done, StaleRequest
 from services.context import BotContext
 
 
@@ -120,9 +122,10 @@ def apply_decide(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     answer(ctx, reply, lambda: flow.decide(ctx, request.user, parsed))
 
 
-def answer(ctx: BotContext, reply: Reply, use_case: Callable[[], flow.Done],
+def answer(ctx: BotContext, reply: Reply, use_case: Callable[[], Done],
            clicked: tuple[str, str] | None = None) -> None:
-    """Run a use case after the ack, reply to the person, then send what it queued."""
+    """Run a use case after the ack, reply to the person, then send what it queued (gates and
+    change requests alike: one approvals engine)."""
     try:
         done = use_case()
     except UserError as error:
@@ -134,10 +137,11 @@ def answer(ctx: BotContext, reply: Reply, use_case: Callable[[], flow.Done],
 
 def refuse(ctx: BotContext, say: Callable[[str], None], error: UserError,
            clicked: tuple[str, str] | None = None) -> None:
-    """Say why nothing changed; a click on a decided request also brings its card up to date."""
+    """Say why nothing changed; a click on a decided request (a gate's or a change request's)
+    also brings its card up to date."""
     say(error_text(ctx.renderer, error))
-    if isinstance(error, flow.StaleRequest):
-        ctx.sender.send(flow.refresh_stale(ctx, error.request_id, clicked))
+    if isinstance(error, StaleRequest):
+        ctx.sender.send(approvals.refresh_for(ctx, error, clicked))
 
 
 def on_approve(ctx: BotContext, ack, body: dict, action: dict, respond) -> None:

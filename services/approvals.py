@@ -167,6 +167,23 @@ def refresh_cards(ctx: BotContext, session: Session, subject: Subject, project: 
     return [update.id for update in updates if update is not None]
 
 
+_SUBJECTS: dict[str, Subject] = {}
+
+
+def register(subject: Subject) -> Subject:
+    """Make `subject` known by its name, so a refusal (`StaleRequest.subject`) finds whose
+    cards to refresh without the handler knowing which kind of request it was."""
+    _SUBJECTS[subject.name] = subject
+    return subject
+
+
+def refresh_for(ctx: BotContext, error: StaleRequest,
+                clicked: tuple[str, str] | None = None) -> list[int]:
+    """The cards of the request `error` refused, brought up to date (the clicked one, when
+    known); what to send."""
+    return refresh_stale(ctx, _SUBJECTS[error.subject], error.request_id, clicked)
+
+
 def refresh_stale(ctx: BotContext, subject: Subject, request_id: int,
                   clicked: tuple[str, str] | None = None) -> list[int]:
     """Bring the clicked card (or every card, when it is not known) up to date."""
@@ -212,4 +229,4 @@ def waiting_for(session: Session, subject: Subject, user: str) -> list[store.Pen
             and user not in {vote.approver_id for vote in pending.votes}]
 
 
-__all__ = ["APPROVE", "REJECT", "Done", "StaleRequest", "Subject"]
+__all__ = ["APPROVE", "REJECT", "Done", "StaleRequest", "Subject", "refresh_for", "register"]

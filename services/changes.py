@@ -93,7 +93,7 @@ class ChangeSubject:
                               required=request.required)
 
 
-SUBJECT = ChangeSubject()
+SUBJECT = approvals.register(ChangeSubject())
 
 
 # -- requesting ----------------------------------------------------------------------------------

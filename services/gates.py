@@ -77,7 +77,7 @@ class GateSubject:
         return _vote_reply(ctx, project, request, votes, choice)
 
 
-SUBJECT = GateSubject()
+SUBJECT = approvals.register(GateSubject())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def main() -> None:
     with ctx.db.read() as session:
         project = project_by_key(session, "P00")
         _time("/pmo risks (heat map + top ten, rendered)",
-              lambda: risk_views.portfolio(ctx))
+              lambda: risk_views.portfolio(ctx, "U0BENCH"))
         _time("/risk list P00 (rendered)", lambda: risk_views.risk_list(
             ctx, store.project_risks(session, project.id, limit=risk_views.LIST_MAX),
             store.count_risks(session, project_id=project.id), heading="P00"))

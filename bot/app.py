@@ -12,6 +12,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from bot import failures
+from bot.access import Access
 from bot.context import BotContext
 from bot.observe import ObservedApp
 from handlers import (
@@ -69,6 +70,7 @@ def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> 
               request_verification_enabled=True, raise_error_for_unhandled_request=False,
               logger=BOLT_LOG)
     app.use(failures.KeepAcks())
+    app.use(Access(ctx, app.dispatch))
     for module in HANDLER_MODULES:
         module.register(app, ctx)
     app.error(_error_handler(ctx))

@@ -25,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import metrics
 from bot.outbox_sender import OutboxSender, Outcome
+from services import access
 from services.context import BotContext
 from services.reminders import PassResult, plan_pass
 
@@ -39,6 +40,7 @@ MAX_BATCHES = 20
 """At most 1,000 sends per tick; the rest go in the next one (Slack allows about one post per
 second per channel anyway)."""
 SWEEP = timedelta(seconds=15)
+ACCESS_EVERY = timedelta(minutes=1)
 
 
 @dataclass
@@ -116,6 +118,20 @@ def _run_sweep(ctx: BotContext) -> None:
         log.info("outbox sweep: sent %d of %d", sum(o.ok for o in outcomes), len(outcomes))
 
 
+def _sync_access(ctx: BotContext, last: dict[str, datetime]) -> None:
+    """The job beside the tick: renew what decides who sees what — everyone's kind from
+    users.list every `access.SYNC_EVERY`, and the members of the channels that decide it
+    (each at most every `[access] members_minutes`)."""
+    try:
+        now = ctx.now()
+        if "people" not in last or now - last["people"] >= access.SYNC_EVERY:
+            access.sync_people(ctx)
+            last["people"] = now
+        access.sync_members(ctx)
+    except Exception:  # noqa: BLE001 - the database may be down: the next run tries again
+        log.warning("renewing who may see what failed; trying again in a minute")
+
+
 def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK,
                     sweep: timedelta = SWEEP) -> BackgroundScheduler:
     """Start the background clock: a first tick now, then one per `interval`; beside it an
@@ -134,5 +150,7 @@ def start_scheduler(ctx: BotContext, *, interval: timedelta = TICK,
                       seconds=sweep.total_seconds())
     scheduler.add_job(_recover_inbox, "interval", args=[ctx], id="pmo-bot-inbox-recovery",
                       seconds=RECOVER_EVERY.total_seconds())
+    scheduler.add_job(_sync_access, "interval", args=[ctx, {}], id="pmo-bot-access",
+                      seconds=ACCESS_EVERY.total_seconds(), next_run_time=datetime.now(UTC))
     scheduler.start()
     return scheduler

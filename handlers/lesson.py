@@ -55,12 +55,13 @@ def on_lesson(ctx: BotContext, ack, command: dict, respond) -> None:
         if isinstance(parsed, grammar.Help):
             ack(text=help_text(ctx))
         elif isinstance(parsed, grammar.ListLessons):
-            ack(**listing(ctx, parsed.key).as_payload())
+            ack(**listing(ctx, parsed.key, command["user_id"]).as_payload())
         elif isinstance(parsed, grammar.Show):
             ack(**actions.card(ctx, actions.one(ctx, parsed.number), "shown").as_payload())
         elif isinstance(parsed, grammar.Search):
             ack()
-            answer_later(ctx, lambda: search_text(ctx, parsed), ephemeral(respond))
+            answer_later(ctx, lambda: search_text(ctx, parsed, command["user_id"]),
+                         ephemeral(respond))
         elif isinstance(parsed, grammar.OpenForm):
             open_form(ctx, ack, command, respond, parsed.key)
         else:
@@ -78,8 +79,8 @@ def help_text(ctx: BotContext) -> str:
                           required=ctx.rules.lessons.required_at_closing)
 
 
-def listing(ctx: BotContext, key: str | None) -> Message:
-    key, rows = actions.listing(ctx, key)
+def listing(ctx: BotContext, key: str | None, user: str) -> Message:
+    key, rows = actions.listing(ctx, key, user)
     t = ctx.renderer.t
     if not rows:
         return ctx.renderer.text("lesson.list_empty", key=key)
@@ -88,9 +89,9 @@ def listing(ctx: BotContext, key: str | None) -> Message:
     return Message(text="\n".join(lines)[:3900])
 
 
-def search_text(ctx: BotContext, query: grammar.Search) -> str:
+def search_text(ctx: BotContext, query: grammar.Search, user: str) -> str:
     try:
-        hits = actions.search(ctx, query)
+        hits = actions.search(ctx, query, user)
     except UserError as error:
         return error_text(ctx.renderer, error)
     t = ctx.renderer.t

@@ -40,6 +40,7 @@ from pmo_rules import permissions
 from pmo_rules.capacity import Allocate, People
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
+from pmo_rules.ids import Action
 from pmo_rules.meetings import OpenMeeting
 from pmo_rules.plans import OpenPlanForm, Rebaseline, SetPlan
 from pmo_rules.pmo_commands import (
@@ -55,6 +56,7 @@ from pmo_rules.pmo_commands import (
     ListProjects,
     MilestoneWords,
     PreviewDigest,
+    SetConfidential,
     SetProjectDigest,
     ShowAudit,
     ShowProject,
@@ -68,6 +70,7 @@ from pmo_rules.proposals import (
     Rank,
 )
 from pmo_rules.risk_command import PortfolioRisks
+from pmo_rules.values import ProjectButton
 from services import audit, plans, projects
 from services import gates as gate_flow
 from services.context import BotContext
@@ -76,6 +79,8 @@ from templates.audit import audit_text
 
 def register(app: App, ctx: BotContext) -> None:
     app.command("/pmo")(lambda ack, command, respond: on_pmo(ctx, ack, command, respond))
+    app.action(Action.MAKE_CONFIDENTIAL)(
+        lambda ack, body, respond: on_make_confidential(ctx, ack, body, respond))
 
 
 def on_pmo(ctx: BotContext, ack, command: dict, respond) -> None:
@@ -99,7 +104,7 @@ def list_projects(ctx: BotContext, ack, command: dict, respond, parsed: ListProj
     rule = parsed.filter.for_user(command["user_id"])
 
     def send_portfolio() -> None:
-        for message in portfolio_messages(ctx, rule):
+        for message in portfolio_messages(ctx, rule, command["user_id"]):
             respond(**message.as_payload(), response_type="ephemeral")
 
     apologise = ephemeral(respond)
@@ -119,12 +124,12 @@ def show_project(ctx: BotContext, ack, _command: dict, _respond, parsed: ShowPro
     ack(**project_card(ctx, parsed.key).as_payload())
 
 
-def show_risks(ctx: BotContext, ack, _command: dict, _respond, _parsed: PortfolioRisks) -> None:
-    ack(**risk_views.portfolio(ctx).as_payload())
+def show_risks(ctx: BotContext, ack, command: dict, _respond, _parsed: PortfolioRisks) -> None:
+    ack(**risk_views.portfolio(ctx, command["user_id"]).as_payload())
 
 
-def list_gates(ctx: BotContext, ack, _command: dict, _respond, _parsed: ListGates) -> None:
-    rows = gate_flow.pending_requests(ctx)
+def list_gates(ctx: BotContext, ack, command: dict, _respond, _parsed: ListGates) -> None:
+    rows = gate_flow.pending_requests(ctx, command["user_id"])
     ack(**gate_views.pending(ctx.renderer, rows, ctx.now()).as_payload())
 
 
@@ -176,8 +181,55 @@ def register_project(ctx: BotContext, ack, command: dict, respond, parsed: AddPr
 
 @work("pmo.project_add")
 def apply_add_project(ctx: BotContext, request: Incoming, reply: Reply) -> None:
-    reply.say(projects.add_project(ctx, request.user, request.channel or request.user,
-                                   _parsed(ctx, request, AddProject)))
+    parsed = _parsed(ctx, request, AddProject)
+    answer = projects.add_project(ctx, request.user, request.channel or request.user, parsed)
+    offer = projects.confidential_offer(ctx, parsed.key)
+    if offer is None:
+        reply.say(answer)
+        return
+    key, channel = offer
+    reply.say(answer, blocks=[
+        {"type": "section", "text": {"type": "mrkdwn", "text": answer[:3000]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": ctx.renderer.t(
+            "access.private_channel", key=key, channel=channel)},
+         "accessory": {"type": "button", "action_id": Action.MAKE_CONFIDENTIAL,
+                       "style": "danger", "value": ProjectButton(key).encode(),
+                       "text": {"type": "plain_text",
+                                "text": ctx.renderer.t("access.mark_confidential")[:75]}}}])
+
+
+def set_confidential(ctx: BotContext, ack, command: dict, respond,
+                     parsed: SetConfidential) -> None:
+    _keep_for_admins(ctx, ack, command, action="confidential",
+                     work_name="pmo.project_confidential")
+
+
+@work("pmo.project_confidential")
+def apply_confidential(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    reply.say(projects.set_confidential(ctx, request.user,
+                                        _parsed(ctx, request, SetConfidential)))
+
+
+def on_make_confidential(ctx: BotContext, ack, body: dict, respond) -> None:
+    """The button under a project registered with a private channel: PMO admins only (anyone
+    else is told so, nothing is kept); a stale or forged value is answered, not applied."""
+    user = body["user"]["id"]
+    try:
+        permissions.require_admin(user, ctx.rules, action="confidential")
+        ProjectButton.decode(body["actions"][0].get("value", ""))
+    except UserError as error:
+        ack()
+        respond(text=error_text(ctx.renderer, error), response_type="ephemeral",
+                replace_original=False)
+        return
+    keep(ctx, ack, "pmo.confidential_button", body, user=user,
+         channel=(body.get("channel") or {}).get("id"))
+
+
+@work("pmo.confidential_button")
+def apply_confidential_button(ctx: BotContext, request: Incoming, reply: Reply) -> None:
+    key = ProjectButton.decode(request.payload["actions"][0].get("value", "")).key
+    reply.say(projects.set_confidential(ctx, request.user, SetConfidential(key, True)))
 
 
 def edit_project(ctx: BotContext, ack, command: dict, respond, parsed: EditProject) -> None:
@@ -233,6 +285,7 @@ VERBS: dict[type, Callable[..., None]] = {
     SetApprovers: change_approvers,
     PreviewDigest: show_digest,
     SetProjectDigest: switch_project_digest,
+    SetConfidential: set_confidential,
     SetPlan: set_plan,
     OpenPlanForm: plan_form.open_form,
     OpenMeeting: meeting.open_form,

@@ -39,12 +39,14 @@ def project_standing(ctx: BotContext, project: Project, latest: StatusUpdate | N
                     now=now, rules=ctx.rules.status, tz=ctx.rules.pmo.tz)
 
 
-def portfolio_messages(ctx: BotContext, rule: ProjectFilter | None = None) -> list[Message]:
+def portfolio_messages(ctx: BotContext, rule: ProjectFilter | None = None,
+                       user: str | None = None) -> list[Message]:
     """The portfolio (or the part `rule` keeps) in KEY order, as few messages as Slack's limits
-    allow: page `rule.page` of it; cancelled and closed projects on a line of their own."""
+    allow: page `rule.page` of it; cancelled and closed projects on a line of their own. With
+    `user`, only the projects they may see (README: Who sees what)."""
     rule = rule or ProjectFilter()
     now = ctx.now()
-    projects, latest = projects_service.portfolio(ctx)
+    projects, latest = projects_service.portfolio(ctx, user)
     if not projects:
         return [ctx.renderer.text("portfolio.empty")]
     counted, ended = split_portfolio(projects, lambda p: p.state)

@@ -147,11 +147,11 @@ def rank(ctx: BotContext, ack, _command: dict, respond, parsed: grammar.Rank) ->
     answer_later(ctx, produce, ephemeral(respond))
 
 
-def overview(ctx: BotContext, ack, _command: dict, respond, _parsed) -> None:
+def overview(ctx: BotContext, ack, command: dict, respond, _parsed) -> None:
     """`/pmo portfolio`: reads the whole portfolio, so after the ack."""
     ack()
     answer_later(ctx, lambda: ctx.renderer.t(
-        "proposal.overview", o=portfolio_overview.overview(ctx),
+        "proposal.overview", o=portfolio_overview.overview(ctx, command["user_id"]),
         currency=ctx.rules.pmo.currency)[:3900], ephemeral(respond))
 
 

@@ -71,9 +71,10 @@ def risk_list(ctx: BotContext, risks: list[Risk], total: int, *, heading: str) -
     return Message(text=heading, blocks=blocks)
 
 
-def portfolio(ctx: BotContext) -> Message:
-    """`/pmo risks`: the heat map of active risks and the ten with the highest scores."""
-    counts, top = risks.heat_map(ctx, PORTFOLIO_TOP)
+def portfolio(ctx: BotContext, user: str) -> Message:
+    """`/pmo risks`: the heat map of active risks and the ten with the highest scores (of the
+    projects `user` may see)."""
+    counts, top = risks.heat_map(ctx, PORTFOLIO_TOP, user)
     total = sum(counts.values())
     if not total:
         return ctx.renderer.text("risk.portfolio.empty")
@@ -106,7 +107,7 @@ def form_view(ctx: BotContext, *, channel: str, key: str | None = None,
         form.update(project=key, owner_id=owner, status=rules.OPEN,
                     next_review_on=rules.default_review(today(ctx), ctx.rules).isoformat())
         metadata = RiskForm(channel)
-        projects = risks.form_projects(ctx, FORM_PROJECTS_MAX)
+        projects = risks.form_projects(ctx, FORM_PROJECTS_MAX, owner or "")  # owner: who asks
     statuses = rules.STATUSES if risk is not None else rules.ACTIVE_STATUSES
     return ctx.renderer.view(
         "risk_form", form=form, risk=risk, projects=projects, scale=ctx.rules.risk.scale,

@@ -109,6 +109,9 @@ class DigestData:
     extras: tuple[tuple[str, Mapping[str, Any]], ...]
     project: ProjectFacts | None = None
     """The project a project's own digest is about (None: the portfolio digest)."""
+    confidential: int = 0
+    """Active and on-hold confidential projects left out of the portfolio digest (counted
+    only: README, Who sees what)."""
 
 
 def compose(projects: Iterable[ProjectFacts], latest: Mapping[int, LatestStatus],

@@ -41,6 +41,7 @@ class Block(StrEnum):
 class Action(StrEnum):
     VALUE = "value"  # the one element inside each modal input block
     HOME_POST_UPDATE = "home_post_update"  # value: values.ProjectButton
+    MAKE_CONFIDENTIAL = "make_confidential"  # value: values.ProjectButton (PMO admins)
     GATE_APPROVE = "gate_approve"  # value: values.GateButton
     GATE_REJECT = "gate_reject"  # same value; opens the reason modal
     CHANGE_APPROVE = "change_approve"  # value: values.ChangeButton

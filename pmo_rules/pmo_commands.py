@@ -21,6 +21,7 @@ from pmo_rules.risk_command import parse_portfolio_risks
 USAGE = "pmo"
 ADD_USAGE = "pmo_project_add"
 DIGEST_USAGE = "pmo_project_digest"
+CONFIDENTIAL_USAGE = "pmo_project_confidential"
 EDIT_USAGE = "pmo_project_edit"
 SWITCH = {"on": True, "off": False}
 
@@ -87,6 +88,16 @@ class AddProject:
     name: str
     pm_id: str | None
     channel_id: str | None
+    confidential: bool = False
+
+
+@dataclass(frozen=True)
+class SetConfidential:
+    """`/pmo project KEY confidential on|off` (PMO admins): who may see the project
+    (pmo_rules/visibility.py)."""
+
+    key: str
+    on: bool
 
 
 def _help(_words: list[str]) -> Help:
@@ -127,6 +138,8 @@ def _project(words: list[str], today: date | None = None,
         return gates.parse_approvers(parse_key(words[0], usage=gates.APPROVERS_USAGE), words[2:])
     if verb == "digest":
         return _project_digest(parse_key(words[0], usage=DIGEST_USAGE), words[2:])
+    if verb == "confidential":
+        return _confidential(parse_key(words[0], usage=CONFIDENTIAL_USAGE), words[2:])
     if verb == "plan":
         return plans.parse_plan(parse_key(words[0], usage=plans.PLAN_USAGE), words[2:],
                                 today, max_years_ahead)
@@ -169,15 +182,31 @@ def _project_digest(key: str, words: list[str]) -> SetProjectDigest:
     return SetProjectDigest(key, SWITCH[words[0].lower()])
 
 
+def _confidential(key: str, words: list[str]) -> SetConfidential:
+    """The words after `/pmo project KEY confidential`: exactly `on` or `off`."""
+    if len(words) != 1 or words[0].lower() not in SWITCH:
+        raise UserError("pmo.confidential_switch", usage=CONFIDENTIAL_USAGE,
+                        word=" ".join(words)[:40])
+    return SetConfidential(key, SWITCH[words[0].lower()])
+
+
+YES_NO = {"yes": True, "no": False, "on": True, "off": False}
+
+
 def _add_project(words: list[str]) -> AddProject:
-    rest, options = text.split_options(words, ("pm", "channel"), usage=ADD_USAGE)
+    rest, options = text.split_options(words, ("pm", "channel", "confidential"),
+                                       usage=ADD_USAGE)
     if not rest:
         raise UserError("project.key_missing", usage=ADD_USAGE)
     key = parse_key(rest[0], usage=ADD_USAGE)
     name = parse_name(text.plain(" ".join(rest[1:])), usage=ADD_USAGE)
     pm = _option_ref(options, "pm", text.user_ref, "project.pm_malformed")
     channel = _option_ref(options, "channel", text.channel_ref, "project.channel_malformed")
-    return AddProject(key=key, name=name, pm_id=pm, channel_id=channel)
+    secret = options.get("confidential", "no").lower()
+    if secret not in YES_NO:
+        raise UserError("pmo.confidential_switch", usage=ADD_USAGE, word=secret[:40])
+    return AddProject(key=key, name=name, pm_id=pm, channel_id=channel,
+                      confidential=YES_NO[secret])
 
 
 def _option_ref(options: dict[str, str], name: str, parse: Callable[[str], text.Ref | None],

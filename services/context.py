@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Protocol
@@ -105,6 +105,9 @@ class BotContext:
     client: WebClient
     clock: Clock = system_clock
     parts: ProcessParts | None = None
+    home: dict[str, str | None] = field(default_factory=dict)
+    """The installation's `team` and `enterprise`, as the rules file names them or as
+    `auth.test` said (learned with the first request: handlers/access.py)."""
 
     def now(self) -> datetime:
         return self.clock()

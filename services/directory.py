@@ -24,8 +24,10 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
+from pmo_rules import visibility
 from pmo_rules.errors import UserError
 from services.context import BotContext
+from storage import access as access_store
 from storage import reminders as store
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,8 @@ class Looked:
 
     standing: str | None
     tz: str | None
+    kind: str | None = None
+    """member, guest or external (pmo_rules/visibility.py); None when Slack would not say."""
 
 
 def standing_of(user: dict) -> str:
@@ -72,12 +76,18 @@ def fetch_person(ctx: BotContext, user: str, now: datetime) -> Looked | None:
         log.warning("users.info for %s failed: %s", user, type(exc).__name__)
         return None
     else:
-        looked = Looked(standing_of(found), found.get("tz"))
+        looked = Looked(standing_of(found), found.get("tz"),
+                        visibility.kind_of(found, home_team(ctx)))
         name = found.get("real_name") or (found.get("profile") or {}).get("real_name")
     with ctx.db.write() as session:
         store.save_zone(session, user, looked.tz, now, standing=looked.standing,
-                        name=name[:255] if isinstance(name, str) else None)
+                        name=name[:255] if isinstance(name, str) else None, kind=looked.kind)
     return looked
+
+
+def home_team(ctx: BotContext) -> str | None:
+    """The installation's workspace: the rules file's, else what auth.test said."""
+    return ctx.rules.access.team_id or ctx.home.get("team")
 
 
 def person_standing(ctx: BotContext, user: str) -> str | None:
@@ -135,13 +145,40 @@ def check_channel(ctx: BotContext, channel: str) -> bool:
     return True
 
 
+def channel_private(ctx: BotContext, channel: str) -> bool:
+    """Whether conversations.info calls `channel` private (False when Slack cannot say)."""
+    if not channel or channel[0] not in "CG":
+        return False
+    try:
+        found = ctx.client.conversations_info(channel=channel)["channel"]
+    except Exception as exc:  # noqa: BLE001 - only an offer depends on it: leave it out
+        log.info("conversations.info for %s failed: %s", channel, type(exc).__name__)
+        return False
+    return bool(found.get("is_private"))
+
+
 def checked(ctx: BotContext, *, role: str, people: Iterable[str] = (),
             channels: Iterable[str] = ()) -> str:
     """Check these people (for `role`) and channels, refusing a bad one; returns the line to
     add to the reply when Slack could not be asked ("" when everything was checked)."""
+    people = list(dict.fromkeys(people))
     users = check_people(ctx, people, role=role)
     unreached = [channel for channel in dict.fromkeys(channels)
                  if not check_channel(ctx, channel)]
+    note = _outsiders_note(ctx, [user for user in people if user not in users], role)
     if not users and not unreached:
+        return note
+    return "\n" + ctx.renderer.t("directory.unchecked", users=users, channels=unreached) + note
+
+
+def _outsiders_note(ctx: BotContext, people: list[str], role: str) -> str:
+    """Naming a guest or a person of another organisation is allowed; the one naming them is
+    told what that person will (not) see (README: Who sees what)."""
+    if not people:
         return ""
-    return "\n" + ctx.renderer.t("directory.unchecked", users=users, channels=unreached)
+    with ctx.db.read() as session:
+        kinds = access_store.kinds_of(session, people)
+    outsiders = [(user, kind) for user, kind in kinds.items()
+                 if kind in (visibility.GUEST, visibility.EXTERNAL)]
+    return "".join("\n" + ctx.renderer.t("access.named_outsider", user=user, kind=kind,
+                                          role=role) for user, kind in outsiders)

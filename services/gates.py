@@ -22,7 +22,7 @@ from pmo_rules.approvals import Quorum
 from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import in_portfolio, next_phase
-from services import approvals, lessons, plans
+from services import access, approvals, lessons, plans
 from services import gate_cards as cards
 from services import risks as risk_flow
 from services.approvals import Done as Done
@@ -360,12 +360,13 @@ def gate_status(ctx: BotContext, key: str) -> GateStatus:
     return GateStatus(project, request, votes, history, gate, held)
 
 
-def pending_requests(ctx: BotContext) -> list[store.Pending]:
-    """`/pmo gates`: every open request of the portfolio (pmo_rules.portfolio's rule), with its
-    project and votes."""
+def pending_requests(ctx: BotContext, user: str) -> list[store.Pending]:
+    """`/pmo gates`: every open request of the portfolio (pmo_rules.portfolio's rule) that
+    `user` may see, with its project and votes."""
     with ctx.db.read() as session:
+        hidden = access.hidden_from(ctx, session, user)
         rows = store.pending_requests(session)
-    return [row for row in rows if in_portfolio(row.project.state)]
+    return [row for row in rows if in_portfolio(row.project.state) and row.project.id not in hidden]
 
 
 def waiting_for(ctx: BotContext, user: str) -> list[store.Pending]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules import lessons as rules
 from pmo_rules.errors import UserError
+from services import access
 from services.context import BotContext
 from storage import lessons as store
 from storage import outbox
@@ -90,10 +91,14 @@ def _post(session: Session, project: Project, message: Message, user: str,
                           payload=message.as_payload(), now=now, requested_by=user).id
 
 
-def listing(ctx: BotContext, key: str | None) -> tuple[str | None, list[LessonShown]]:
+def listing(ctx: BotContext, key: str | None,
+            user: str) -> tuple[str | None, list[LessonShown]]:
+    """One project's lessons, or every project's that `user` may see."""
     with ctx.db.read() as session:
         project = _project(session, key) if key else None
-        rows = store.lessons_of(session, project.id if project else None, LIST_MAX)
+        hidden = frozenset() if project else access.hidden_from(ctx, session, user)
+        rows = store.lessons_of(session, project.id if project else None, LIST_MAX,
+                                excluding=hidden)
         return (project.key if project else None), [shown(ctx, p, row) for p, row in rows]
 
 
@@ -105,13 +110,14 @@ def one(ctx: BotContext, number: int) -> LessonShown:
         return shown(ctx, *found)
 
 
-def search(ctx: BotContext, query: rules.Search) -> list[LessonShown]:
+def search(ctx: BotContext, query: rules.Search, user: str) -> list[LessonShown]:
+    """Across the projects `user` may see (confidential ones only when entitled)."""
     with ctx.db.read() as session:
         if query.key:
             _project(session, query.key)
         return [shown(ctx, hit.project, hit.lesson) for hit in store.search(
             session, query.terms, key=query.key, category=query.category, tag=query.tag,
-            limit=SEARCH_MAX)]
+            limit=SEARCH_MAX, excluding=access.hidden_from(ctx, session, user))]
 
 
 def suggest(ctx: BotContext, session: Session, project: Project, now: datetime,
@@ -119,7 +125,8 @@ def suggest(ctx: BotContext, session: Session, project: Project, now: datetime,
     """A new project: up to three lessons of earlier projects that share words with its name,
     sent to its PM (a DM, each with *Not useful*). The delivery ids, to send after commit."""
     words = rules.theme_words(project.key, project.name)
-    found = store.related(session, words, besides=project.id, limit=rules.SUGGESTED)
+    found = store.related(session, words, besides=project.id, limit=rules.SUGGESTED,
+                          excluding=access.hidden_from(ctx, session, project.pm_id))
     if not found:
         return []
     message = ctx.renderer.message(

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from pmo_rules import proposals as rules
 from pmo_rules.lifecycle import PORTFOLIO_STATES
+from services import access
 from services.context import BotContext
 from services.proposals import evaluation_of
 from storage import plans as plan_store
@@ -39,10 +40,12 @@ class Overview:
     """(ref, title, days since it was submitted), oldest first."""
 
 
-def overview(ctx: BotContext) -> Overview:
+def overview(ctx: BotContext, user: str) -> Overview:
+    """`/pmo portfolio` as `user` may see it (confidential projects only when entitled)."""
     now = ctx.now()
     with ctx.db.read() as session:
-        projects = [p for p in project_store.all_projects(session)
+        hidden = access.hidden_from(ctx, session, user)
+        projects = [p for p in project_store.all_projects(session, excluding=hidden)
                     if p.state in PORTFOLIO_STATES]
         ids = [p.id for p in projects]
         plans = plan_store.plans_of(session, ids)

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from pmo_rules import gates, permissions
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import ENDED_STATES, PORTFOLIO_STATES
-from pmo_rules.pmo_commands import AddProject, EditProject, SetProjectDigest
+from pmo_rules.pmo_commands import AddProject, EditProject, SetConfidential, SetProjectDigest
 from pmo_rules.projects import check_digest_allowed
-from services import directory
+from services import access, directory
 from services import lessons as lesson_flow
 from services.context import BotContext
 from services.gate_cards import gate_shown
@@ -38,7 +38,8 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
             project = store.add_project(session, key=cmd.key, name=cmd.name,
                                         pm_id=cmd.pm_id or user,
                                         channel_id=cmd.channel_id or channel,
-                                        actor=user, now=ctx.now())
+                                        actor=user, now=ctx.now(),
+                                        confidential=cmd.confidential)
             sharing = store.keys_in_channel(session, project.channel_id, besides=project.id)
             suggested = lesson_flow.suggest(ctx, session, project, ctx.now(), user)
     except IntegrityError:  # another admin added the same KEY a moment ago
@@ -46,9 +47,46 @@ def add_project(ctx: BotContext, user: str, channel: str, cmd: AddProject) -> st
     except UserError as error:
         return error_text(ctx.renderer, error)
     ctx.sender.send(suggested)
+    if cmd.confidential:
+        access.sync_members(ctx, [project.channel_id])
     added = ctx.renderer.t("project.added", key=project.key, name=project.name,
                            pm=project.pm_id, channel=project.channel_id)
-    return added + note + _shared_channel(ctx, project.key, project.channel_id, sharing)
+    secret = ("\n" + ctx.renderer.t("access.confidential_on", key=project.key,
+                                    channel=project.channel_id)) if cmd.confidential else ""
+    return (added + secret + note
+            + _shared_channel(ctx, project.key, project.channel_id, sharing))
+
+
+def confidential_offer(ctx: BotContext, key: str) -> tuple[str, str] | None:
+    """(key, channel) when project `key` is not confidential and its channel is private
+    (conversations.info): the reply to registering it offers to make it so (README: Who
+    sees what). None otherwise, or when Slack cannot say."""
+    with ctx.db.read() as session:
+        project = store.project_by_key(session, key)
+    if project is None or project.confidential:
+        return None
+    if directory.channel_private(ctx, project.channel_id):
+        return project.key, project.channel_id
+    return None
+
+
+def set_confidential(ctx: BotContext, user: str, cmd: SetConfidential) -> str:
+    """PMO admins mark a project confidential or not (audited); its channel's members are
+    asked for at once, so they see it without waiting for the next refresh."""
+    permissions.require_admin(user, ctx.rules, action="confidential")
+    with ctx.db.write() as session:
+        project = store.project_by_key(session, cmd.key)
+        if project is None:
+            raise UserError("project.unknown", key=cmd.key)
+        changed = store.set_confidential(session, project=project, on=cmd.on, actor=user,
+                                         now=ctx.now())
+        channel = project.channel_id
+    if not changed:
+        return ctx.renderer.t("access.confidential_already", key=cmd.key, on=cmd.on)
+    if cmd.on:
+        access.sync_members(ctx, [channel])
+        return ctx.renderer.t("access.confidential_on", key=cmd.key, channel=channel)
+    return ctx.renderer.t("access.confidential_off", key=cmd.key)
 
 
 def _shared_channel(ctx: BotContext, key: str, channel: str, sharing: list[str]) -> str:
@@ -166,10 +204,13 @@ def set_approvers(ctx: BotContext, user: str, command: gates.SetApprovers) -> st
 
 # -- what people look at --------------------------------------------------------------------------
 
-def portfolio(ctx: BotContext) -> tuple[list[Project], dict[int, StatusUpdate]]:
-    """Every project in KEY order and each one's latest update (two queries in all)."""
+def portfolio(ctx: BotContext, user: str | None = None
+              ) -> tuple[list[Project], dict[int, StatusUpdate]]:
+    """Every project `user` may see (all of them when None) in KEY order and each one's
+    latest update (two queries, three with confidential projects to leave out)."""
     with ctx.db.read() as session:
-        return store.all_projects(session), store.latest_statuses(session)
+        hidden = access.hidden_from(ctx, session, user) if user else frozenset()
+        return store.all_projects(session, excluding=hidden), store.latest_statuses(session)
 
 
 def managed_by(ctx: BotContext, user: str,

@@ -18,7 +18,7 @@ from pmo_rules import risk as rules
 from pmo_rules.errors import UserError
 from pmo_rules.risk import RiskChanges, RiskDraft, RiskRef
 from pmo_rules.risk_command import ListRisks
-from services import directory
+from services import access, directory
 from services import risk_cards as messages
 from services.context import BotContext
 from storage import outbox
@@ -388,6 +388,7 @@ def list_risks(ctx: BotContext, user: str, cmd: ListRisks, *,
                 raise UserError("project.unknown", key=cmd.key, usage=rules.LIST_USAGE)
         wanted = store.Filter(
             project_id=project and project.id, include_closed=cmd.include_closed,
+            excluding=access.hidden_from(ctx, session, user) if project is None else frozenset(),
             owner_id=cmd.owner or (None if project else user), scores=scores or None,
             late_on=messages.today(ctx) if cmd.overdue else None)
         total = store.count_risks(session, wanted=wanted)
@@ -395,17 +396,23 @@ def list_risks(ctx: BotContext, user: str, cmd: ListRisks, *,
     return project, risks, total
 
 
-def heat_map(ctx: BotContext, top: int) -> tuple[dict[tuple[int, int], int], list[Risk]]:
-    """`/pmo risks`: active risks counted by (probability, impact), and the `top` highest."""
+def heat_map(ctx: BotContext, top: int,
+             user: str) -> tuple[dict[tuple[int, int], int], list[Risk]]:
+    """`/pmo risks`: active risks counted by (probability, impact), and the `top` highest, of
+    the projects `user` may see."""
     with ctx.db.read() as session:
-        counts = store.heat_counts(session)
-        return counts, (store.top_risks(session, top) if counts else [])
+        hidden = access.hidden_from(ctx, session, user)
+        counts = store.heat_counts(session, excluding=hidden)
+        return counts, (store.top_risks(session, top, excluding=hidden) if counts else [])
 
 
-def form_projects(ctx: BotContext, most: int) -> list[Project] | None:
-    """Projects a risk can be added to, for the form's select; None when more than `most`."""
+def form_projects(ctx: BotContext, most: int, user: str) -> list[Project] | None:
+    """Projects a risk can be added to that `user` may see, for the form's select; None when
+    more than `most`."""
     with ctx.db.read() as session:
-        projects = store.projects_taking_risks(session, limit=most + 1)
+        hidden = access.hidden_from(ctx, session, user)
+        projects = [p for p in store.projects_taking_risks(session, limit=most + 1 + len(hidden))
+                    if p.id not in hidden]
     return projects if len(projects) <= most else None
 
 

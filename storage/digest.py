@@ -77,16 +77,41 @@ class DigestProject:
 
 
 def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
-    """The portfolio digest: every active and on-hold project, the whole registers."""
-    projects = [ProjectFacts(*row) for row in session.execute(_portfolio_projects())]
+    """The portfolio digest: every active and on-hold project that is not confidential, the
+    whole registers but theirs; the confidential ones are only counted (it goes to a channel:
+    README, Who sees what)."""
+    confidential = session.execute(select(Project.key, Project.id, Project.state)
+                                   .where(Project.confidential.is_(True))).all()
+    hidden_keys = {key for key, _, _ in confidential}
+    hidden_ids = {project_id for _, project_id, _ in confidential}
+    projects = [ProjectFacts(*row) for row in session.execute(
+        _portfolio_projects().where(Project.confidential.is_(False)))]
     latest, week_ago = _statuses(session, now)
-    report = compose(projects, latest, week_ago, all_due_items(session, now, rules), now,
-                     rules.status, tz=rules.pmo.tz)
+    overdue = [item for item in all_due_items(session, now, rules)
+               if item.subject["project"] not in hidden_keys]
+    report = compose(projects, latest, week_ago, overdue, now, rules.status, tz=rules.pmo.tz)
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
-                   if (context := section.context(top_of_each(session, section.lists(now, rules)),
-                                                  now, rules)) is not None)
-    plan_sections = digest_sections(plan_facts(session).values(), now, rules)
-    return DigestData(report, extras + plan_sections)
+                   if (context := section.context(top_of_each(session, _shown(
+                       section)(section.lists(now, rules))), now, rules)) is not None)
+    facts = [fact for project_id, fact in plan_facts(session).items()
+             if project_id not in hidden_ids]
+    plan_sections = digest_sections(facts, now, rules)
+    counted = sum(state in PORTFOLIO_STATES for _, _, state in confidential)
+    return DigestData(report, extras + plan_sections, confidential=counted)
+
+
+def _shown(section: DigestSection):
+    """A section's lists without the confidential projects' rows (every query joins Project);
+    a section about people across projects (`portfolio_only`: totals per person, no project
+    named) is left as it is."""
+    if getattr(section, "portfolio_only", False):
+        return lambda parts: parts
+
+    def shown(parts: Mapping[str, tuple[Select, Sequence]]) -> dict[str, tuple[Select, Sequence]]:
+        return {name: (query.where(Project.confidential.is_(False)), order)
+                for name, (query, order) in parts.items()}
+
+    return shown
 
 
 def digest_projects(session: Session) -> list[DigestProject]:

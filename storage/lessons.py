@@ -15,6 +15,7 @@ Words shorter than three characters cannot use a trigram index: they are matched
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,12 +98,14 @@ def lesson(session: Session, number: int) -> tuple[Project, Lesson] | None:
     return (row[0], row[1]) if row else None
 
 
-def lessons_of(session: Session, project_id: int | None, limit: int) -> list[tuple[Project,
-                                                                                   Lesson]]:
-    """Newest first; one project's, or every project's."""
+def lessons_of(session: Session, project_id: int | None, limit: int, *,
+               excluding: Collection[int] = ()) -> list[tuple[Project, Lesson]]:
+    """Newest first; one project's, or every project's but those `excluding` names."""
     query = select(Project, Lesson).join(Lesson, Lesson.project_id == Project.id)
     if project_id is not None:
         query = query.where(Lesson.project_id == project_id)
+    if excluding:
+        query = query.where(Lesson.project_id.not_in(list(excluding)))
     return [(p, row) for p, row in session.execute(
         query.order_by(Lesson.id.desc()).limit(limit)).all()]
 
@@ -131,10 +134,13 @@ def _like(term: str) -> str:
 
 def search(session: Session, terms: tuple[str, ...], *, key: str | None = None,
            category: str | None = None, tag: str | None = None,
-           limit: int = 10) -> list[Found]:
+           limit: int = 10, excluding: Collection[int] = ()) -> list[Found]:
     """Lessons whose text holds every word (as a substring, any case), best matches first
-    (then newest), across every project unless `key` narrows it; the one search function."""
+    (then newest), across every project unless `key` narrows it, but the projects `excluding`
+    names (confidential ones the person may not see); the one search function."""
     where = ["1 = 1"]
+    if excluding:  # project ids, integers from the database: written into the statement
+        where.append(f"p.id NOT IN ({', '.join(str(int(i)) for i in sorted(excluding))})")
     params: dict[str, object] = {"limit": limit}
     if key:
         where.append("p.key = :key")
@@ -163,13 +169,13 @@ def search(session: Session, terms: tuple[str, ...], *, key: str | None = None,
 
 
 def related(session: Session, words: tuple[str, ...], *, besides: int,
-            limit: int = 3) -> list[Found]:
+            limit: int = 3, excluding: Collection[int] = ()) -> list[Found]:
     """Lessons of other projects than `besides` that hold the most of `words` (each looked up
     with `search`), best first: what a new project's PM is shown."""
     score: dict[int, int] = {}
     hits: dict[int, Found] = {}
     for word in words:
-        for rank, hit in enumerate(search(session, (word,), limit=20)):
+        for rank, hit in enumerate(search(session, (word,), limit=20, excluding=excluding)):
             if hit.project.id == besides:
                 continue
             score[hit.lesson.id] = score.get(hit.lesson.id, 0) + 100 - rank

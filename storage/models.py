@@ -1,5 +1,6 @@
 """Every table the bot has, imported in one place so Alembic and tests see the whole schema."""
 
+from storage.access import ChannelMember, ChannelSync
 from storage.actions import Action
 from storage.allocations import Allocation
 from storage.audit import AuditEntry
@@ -20,6 +21,7 @@ from storage.reminders import ReminderLedger, UserZone
 from storage.risks import Risk, RiskCounter
 
 __all__ = ["Action", "Allocation", "AuditEntry", "Base", "ChangeRequest", "ChangeVote",
+           "ChannelMember", "ChannelSync",
            "Decision", "Delivery", "GateApprovers", "GateRequest", "GateVote", "InboxItem",
            "Issue", "Lesson", "Milestone", "Project", "ProjectPlan", "Proposal",
            "ProposalScore", "RaidCounter", "ReminderLedger", "Risk", "RiskCounter",

@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     select,
     table,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -47,6 +48,8 @@ class Project(Base):
     last_status_at: Mapped[datetime | None]
     digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Whether the project's own weekly digest goes to its channel (`/pmo project KEY digest`)."""
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Shown only to those entitled to it (pmo_rules/visibility.py); PMO admins set it."""
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
@@ -116,8 +119,13 @@ def pm_of(connection: Connection, key: str) -> tuple[str, str, str] | None:
     return (row.key, row.pm_id, row.state) if row else None
 
 
-def all_projects(session: Session) -> list[Project]:
-    return list(session.scalars(select(Project).order_by(Project.key)))
+def all_projects(session: Session, *, excluding: Collection[int] = ()) -> list[Project]:
+    """Every project in KEY order but those `excluding` names (confidential ones a person
+    may not see: storage/access.py)."""
+    query = select(Project).order_by(Project.key)
+    if excluding:
+        query = query.where(Project.id.not_in(list(excluding)))
+    return list(session.scalars(query))
 
 
 def list_projects(session: Session, *, pm_id: str | None = None, limit: int | None = None,
@@ -157,15 +165,18 @@ def latest_statuses(session: Session,
 
 
 def add_project(session: Session, *, key: str, name: str, pm_id: str, channel_id: str,
-                actor: str, now: datetime) -> Project:
+                actor: str, now: datetime, confidential: bool = False) -> Project:
     """Insert the project and its audit entry; the unique key settles concurrent adds."""
     project = Project(key=key, name=name, pm_id=pm_id, channel_id=channel_id,
-                      phase="initiation", state="active", created_by=actor, created_at=now)
+                      phase="initiation", state="active", created_by=actor, created_at=now,
+                      confidential=confidential)
     session.add(project)
     session.flush()
+    after = {"key": key, "name": name, "pm": pm_id, "channel": channel_id}
+    if confidential:
+        after["confidential"] = True
     audit.record(session, at=now, actor=actor, action="project.added", subject_type="project",
-                 subject_id=project.key, project_id=project.id,
-                 after={"key": key, "name": name, "pm": pm_id, "channel": channel_id})
+                 subject_id=project.key, project_id=project.id, after=after)
     return project
 
 
@@ -219,6 +230,22 @@ def set_digest(session: Session, *, project: Project, on: bool, actor: str,
     audit.record(session, at=now, actor=actor, action="project.digest_set",
                  subject_type="project", subject_id=project.key, project_id=project.id,
                  before=before, after={"digest": on})
+    return True
+
+
+def set_confidential(session: Session, *, project: Project, on: bool, actor: str,
+                     now: datetime) -> bool:
+    """Mark the project confidential or not, audited; False when it already was so. A
+    conditional update, so two admins racing change it (and audit it) once."""
+    changed = session.execute(
+        update(Project).where(Project.id == project.id, Project.confidential.is_(not on))
+        .values(confidential=on).execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        return False
+    session.refresh(project)
+    audit.record(session, at=now, actor=actor, action="project.confidential_set",
+                 subject_type="project", subject_id=project.key, project_id=project.id,
+                 before={"confidential": not on}, after={"confidential": on})
     return True
 
 

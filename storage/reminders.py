@@ -50,6 +50,8 @@ class UserZone(Base):
     fetched_at: Mapped[datetime]
     standing: Mapped[str | None] = mapped_column(String(16))
     name: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    """member, guest or external (pmo_rules/visibility.py); None: not known yet."""
 
 
 def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
@@ -138,9 +140,10 @@ def zones(session: Session, users: Iterable[str]) -> dict[str, CachedZone]:
 
 
 def save_zone(session: Session, user: str, tz: str | None, now: datetime, *,
-              standing: str | None = None, name: str | None = None) -> None:
-    """Store users.info's answer for `user` (one row per person: zone, standing, name)."""
-    values = {"tz": tz, "fetched_at": now, "standing": standing, "name": name}
+              standing: str | None = None, name: str | None = None,
+              kind: str | None = None) -> None:
+    """Store users.info's answer for `user` (one row per person: zone, standing, name, kind)."""
+    values = {"tz": tz, "fetched_at": now, "standing": standing, "name": name, "kind": kind}
     stmt = upsert_insert(session)(UserZone).values(user_id=user, **values)
     session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=values))
 

@@ -13,7 +13,7 @@ double click or two people closing at once see each other's result instead of bo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -260,10 +260,14 @@ class Filter:
     include_closed: bool = False
     scores: tuple[int, int | None] | None = None
     late_on: date | None = None
+    excluding: frozenset[int] = frozenset()
+    """Projects left out (confidential ones the person may not see: storage/access.py)."""
 
     def where(self, query):
         if self.project_id is not None:
             query = query.where(Risk.project_id == self.project_id)
+        if self.excluding:
+            query = query.where(Risk.project_id.not_in(list(self.excluding)))
         if self.owner_id is not None:
             query = query.where(Risk.owner_id == self.owner_id)
         if self.scores is not None:
@@ -307,21 +311,25 @@ def count_risks(session: Session, *, project_id: int | None = None, owner_id: st
     return session.scalar(query)
 
 
-def _in_portfolio(query):
-    """Only the portfolio's risks: those of active and on-hold projects (PORTFOLIO_STATES)."""
-    return (query.join(Project, Project.id == Risk.project_id)
-            .where(Project.state.in_(PORTFOLIO_STATES)))
+def _in_portfolio(query, excluding: Collection[int] = ()):
+    """Only the portfolio's risks: those of active and on-hold projects (PORTFOLIO_STATES),
+    but those `excluding` names."""
+    query = (query.join(Project, Project.id == Risk.project_id)
+             .where(Project.state.in_(PORTFOLIO_STATES)))
+    return query.where(Project.id.not_in(list(excluding))) if excluding else query
 
 
-def top_risks(session: Session, limit: int = 10) -> list[Risk]:
+def top_risks(session: Session, limit: int = 10, *,
+              excluding: Collection[int] = ()) -> list[Risk]:
     """The portfolio's highest-scored active risks, across its projects."""
-    return list(session.scalars(_ranked(_in_portfolio(select(Risk)), False).limit(limit)))
+    return list(session.scalars(_ranked(_in_portfolio(select(Risk), excluding), False)
+                                .limit(limit)))
 
 
-def heat_counts(session: Session) -> dict[tuple[int, int], int]:
+def heat_counts(session: Session, *, excluding: Collection[int] = ()) -> dict[tuple[int, int], int]:
     """The portfolio's active risks counted by (probability, impact), in one grouped query."""
     rows = session.execute(
-        _in_portfolio(select(Risk.probability, Risk.impact, func.count()))
+        _in_portfolio(select(Risk.probability, Risk.impact, func.count()), excluding)
         .where(Risk.status.in_(ACTIVE_STATUSES)).group_by(Risk.probability, Risk.impact))
     return {(p, i): n for p, i, n in rows}
 

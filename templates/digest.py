@@ -27,7 +27,8 @@ def digest_messages(renderer: Renderer, data: DigestData, *, period: str, now: d
     opening, so it has no project list at the end."""
     report, project = data.portfolio, data.project
     blocks = renderer.blocks("digest", portfolio=report, period=period, note=note,
-                             project=project, cadence=rules.status.cadence_days,
+                             project=project, confidential=data.confidential,
+                             cadence=rules.status.cadence_days,
                              stale_days=rules.status.stale_after_days,
                              overdue_days=lambda due: overdue_by(due, now, renderer.tz))
     for name, context in data.extras:

@@ -24,6 +24,7 @@ from bot.standin import SlackStandIn
 from bot.standin.driver import TEAM, HttpResponse, SlackDriver
 from bot.wsgi import make_wsgi_app
 from pmo_rules.config import Rules
+from services import access
 from storage.migrate import upgrade
 
 QUIET_TIMEOUT = 30.0  # seconds; a listener busier than this is reported, not waited for
@@ -105,6 +106,7 @@ class ConsoleBot:
         self.ctx.after_ack = TrackedAfterAck(self.unfinished)  # in place of the default pool
         self.listeners = TrackedListeners(self.unfinished)
         self.app = build_app(self.ctx, listener_executor=self.listeners)
+        access.sync_people(self.ctx)  # as `pmo-bot serve` does when it starts
         wsgi = make_wsgi_app(self.app, self.ctx.db, signing_secret=self.ctx.settings.signing_secret,
                              serving=self.ctx.after_ack.serving)
         self.driver = SlackDriver(wsgi, secret, self._response_url,

@@ -104,13 +104,33 @@ class Conversations(StandInState):
         return {"ok": True, "user": user} if user else _error("user_not_found")
 
     def _users_list(self, a: dict, token: str) -> dict:
-        return {
-            "ok": True,
-            "members": self.directory.users(),
-            "response_metadata": {"next_cursor": ""},
-        }
+        """Everyone of this workspace (people of other organisations are not listed), a page
+        of `limit` (default 200) at a time, as Slack pages it (`cursor`)."""
+        members = [u for u in self.directory.users() if u["team_id"] == TEAM_ID]
+        page, cursor = _page(members, a)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _conversations_members(self, a: dict, token: str) -> dict:
+        channel = self._resolve(a.get("channel"), dm=False) or ""
+        members = self.directory.members(channel)
+        info = self.directory.channel(channel)
+        if members is None or (info["is_private"] and not info["is_member"]):
+            return _error("channel_not_found")
+        page, cursor = _page(members, a)
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
 
     def _apps_connections_open(self, a: dict, token: str) -> dict:
         if not token.startswith("xapp-"):
             return _error("invalid_auth")
         return {"ok": True, "url": self._link.new_url()}
+
+
+def _page(items: list, a: dict) -> tuple[list, str]:
+    """One page of `items` after `cursor` (an offset, as opaque to the caller as Slack's)."""
+    try:
+        limit = max(1, min(1000, int(a.get("limit") or 200)))
+        start = int(str(a.get("cursor") or "0").removeprefix("c"))
+    except ValueError:
+        return [], ""
+    end = start + limit
+    return items[start:end], (f"c{end}" if end < len(items) else "")

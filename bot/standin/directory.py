@@ -33,7 +33,11 @@ class Directory:
         display_name: str | None = None,
         email: str | None = None,
         deleted: bool = False,
+        guest: str | None = None,
+        team_id: str = TEAM_ID,
     ) -> dict:
+        """`guest`: "multi" (a multi-channel guest, `is_restricted`) or "single" (also
+        `is_ultra_restricted`); `team_id`: another organisation's for a Slack Connect person."""
         record = {
             "id": id,
             "name": name,
@@ -43,6 +47,8 @@ class Directory:
             "display_name": display_name or "",
             "email": email,
             "deleted": deleted,
+            "guest": guest,
+            "team_id": team_id,
         }
         with self._lock:
             self._users[id] = record
@@ -55,13 +61,16 @@ class Directory:
         is_member: bool = True,
         is_private: bool = False,
         is_archived: bool = False,
+        members: list[str] | None = None,
     ) -> dict:
+        """`members`: the people in it (conversations.members), besides the bot when it is."""
         record = {
             "id": id,
             "name": name.lstrip("#"),
             "is_member": is_member,
             "is_private": is_private,
             "is_archived": is_archived,
+            "members": list(members or []),
         }
         with self._lock:
             self._channels[id] = record
@@ -77,6 +86,18 @@ class Directory:
         with self._lock:
             record = self._channels.get(id)
         return _slack_channel(record) if record else None
+
+    def members(self, id: str) -> list[str] | None:
+        """The channel's members (the bot among them when it is one), or None: no such channel."""
+        with self._lock:
+            record = self._channels.get(id)
+            if record is None:
+                return None
+            return list(record["members"]) + ([BOT_USER_ID] if record["is_member"] else [])
+
+    def set_members(self, id: str, members: list[str]) -> None:
+        with self._lock:
+            self._channels[id]["members"] = list(members)
 
     def user_by_name(self, name: str) -> dict | None:
         """Match on the handle first, then display name, then real name ("@" optional)."""
@@ -114,9 +135,9 @@ def _slack_user(r: dict) -> dict:
     }
     if r["email"]:
         profile["email"] = r["email"]
-    return {
+    found = {
         "id": r["id"],
-        "team_id": TEAM_ID,
+        "team_id": r.get("team_id", TEAM_ID),
         "name": r["name"],
         "deleted": r.get("deleted", False),
         "real_name": r["real_name"],
@@ -125,8 +146,13 @@ def _slack_user(r: dict) -> dict:
         "tz_offset": offset,
         "is_bot": r["is_bot"],
         "is_admin": False,
+        "is_restricted": bool(r.get("guest")),
+        "is_ultra_restricted": r.get("guest") == "single",
         "profile": profile,
     }
+    if r.get("team_id", TEAM_ID) != TEAM_ID:  # Slack Connect: a person of another organisation
+        found["is_stranger"] = True
+    return found
 
 
 def _tz_facts(tz: str) -> tuple[int, str]:

@@ -29,6 +29,7 @@ class Dispatch(StandInState):
         "conversations.replies": "_conversations_replies",
         "conversations.info": "_conversations_info",
         "conversations.list": "_conversations_list",
+        "conversations.members": "_conversations_members",
         "users.info": "_users_info",
         "users.list": "_users_list",
         "views.open": "_views_open",

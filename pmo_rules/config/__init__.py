@@ -13,9 +13,9 @@ in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
 `reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`,
-`portfolio.py`, `changes.py`), each with its frozen dataclass and its parser; the checks
-they share are in `_checks.py`. This module puts them together: `Rules`, `parse_rules`,
-`RulesError` and `DEFAULT_RULES`.
+`portfolio.py`, `changes.py`, `lessons.py`, `access.py`), each with its frozen dataclass and
+its parser; the checks they share are in `_checks.py`. This module puts them together:
+`Rules`, `parse_rules`, `RulesError` and `DEFAULT_RULES`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pmo_rules.config._checks import _Invalid, _no_unknown_keys, _one_line, _section, _table
+from pmo_rules.config.access import AccessRules, _parse_access
 from pmo_rules.config.changes import ChangeRules, _parse_changes
 from pmo_rules.config.digest import DigestRules, _parse_digest
 from pmo_rules.config.gates import GateRule, GatesRules, _parse_gates
@@ -39,7 +40,7 @@ from pmo_rules.config.status import StatusRules, _parse_status
 from pmo_rules.lifecycle import phase_index
 
 __all__ = [
-    "ChangeRules", "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules",
+    "AccessRules", "ChangeRules", "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules",
     "GateRule", "GatesRules", "IndicatorRules", "LessonRules",
     "MilestoneRules", "PlanRules", "PmoRules", "PortfolioRules",
     "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
@@ -82,6 +83,7 @@ class Rules:
     portfolio: PortfolioRules = PortfolioRules()
     changes: ChangeRules = ChangeRules()
     lessons: LessonRules = LessonRules()
+    access: AccessRules = AccessRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -102,7 +104,7 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
 
 
 _SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
-             "milestones", "plans", "portfolio", "changes", "lessons")
+             "milestones", "plans", "portfolio", "changes", "lessons", "access")
 
 
 def _parse(data: Any) -> Rules:
@@ -122,6 +124,7 @@ def _parse(data: Any) -> Rules:
         portfolio=_parse_portfolio(_section(top, "portfolio")),
         changes=_parse_changes(_section(top, "changes")),
         lessons=_parse_lessons(_section(top, "lessons")),
+        access=_parse_access(_section(top, "access")),
     )
 
 

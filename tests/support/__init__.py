@@ -14,6 +14,7 @@ from bot.standin import Directory, SlackStandIn
 from bot.standin.driver import SlackDriver
 from bot.wsgi import make_wsgi_app
 from pmo_rules.config import DEFAULT_RULES, Rules
+from services import access
 
 SIGNING_SECRET = "test-signing-secret"
 ADMIN, ALICE, BOB, CAROL = "UADMIN1", "UALICE1", "UBOB001", "UCAROL1"
@@ -89,6 +90,7 @@ def make_bot(database_url: str, slack: SlackStandIn, rules: Rules | None = None,
     clock = FakeClock()
     ctx = make_context(settings, rules or rules_with(), clock=clock)
     app = build_app(ctx)
+    access.sync_people(ctx)  # as `pmo-bot serve` does when it starts
     wsgi = make_wsgi_app(app, ctx.db, signing_secret=signing_secret,
                           serving=ctx.after_ack.serving, clock=ctx.now)
     driver = SlackDriver(wsgi, signing_secret, slack.new_response_url,

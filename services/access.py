@@ -1,0 +1,199 @@
+"""Who is asking, and may they: the facts the visibility rule (pmo_rules/visibility.py) needs,
+read from the database and from Slack.
+
+- A person's kind (member, guest, external) is what users.info or users.list last said, kept in
+  the users.info cache (`user_timezones.kind`) and for a minute in the process. Before an ack
+  only the cache is read; a person the bot does not know yet is asked about after the ack
+  (bot/access.py). `sync_people` fills and renews the cache for the whole workspace from
+  users.list (at start and every `SYNC_EVERY`), so almost nobody waits for that, and a guest
+  made a member (or the reverse) is seen within half a day.
+- Channel members (conversations.members) decide who may see a confidential project, and which
+  guests are in a project's channel; `sync_members` refreshes the channels that matter, each
+  at most every `[access] members_minutes`.
+- `list_user` is what every list of projects filters on: None for a PMO admin (everything),
+  else the person's id (storage/access.py `visible_to`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from slack_sdk.errors import SlackApiError
+
+from pmo_rules import permissions, visibility
+from pmo_rules.lifecycle import PHASES
+from pmo_rules.visibility import UNKNOWN, Standing, Subject, Viewer
+from services import directory
+from services.context import BotContext
+from storage import access as store
+from storage import gates as gate_store
+
+log = logging.getLogger(__name__)
+
+SYNC_EVERY = timedelta(hours=12)
+"""How often the scheduler renews everyone's kind from users.list (bot/scheduler.py)."""
+PAGE = 200
+
+
+def known_viewer(ctx: BotContext, user: str) -> Viewer | None:
+    """Who `user` is, from what is already known (no Slack call); None: ask Slack first."""
+    if permissions.is_admin(user, ctx.rules):
+        return Viewer(user, visibility.MEMBER, admin=True)
+    kind = ctx.lookups.get(("kind", user))
+    if kind:
+        return Viewer(user, kind)
+    with ctx.db.read() as session:
+        cached = store.cached_kind(session, user)
+    if cached is None or cached[0] is None:
+        return None
+    ctx.lookups.put(("kind", user), cached[0])
+    return Viewer(user, cached[0])
+
+
+def asked_viewer(ctx: BotContext, user: str) -> Viewer:
+    """Who `user` is, asking Slack (users.info); UNKNOWN when Slack would not say."""
+    looked = directory.fetch_person(ctx, user, ctx.now())
+    kind = looked.kind if looked is not None and looked.kind else UNKNOWN
+    if kind != UNKNOWN:
+        ctx.lookups.put(("kind", user), kind)
+    return Viewer(user, kind)
+
+
+def refusal(ctx: BotContext, viewer: Viewer, subject: Subject,
+            channel: str | None) -> tuple[str, dict] | None:
+    """None when `viewer` may go ahead with a command about `subject` typed in `channel`;
+    else the refusal (template key, its values). Reads the project's facts only when the
+    decision needs them: an admin's and help read nothing."""
+    if viewer.admin or subject.kind != visibility.PROJECT or viewer.kind == UNKNOWN:
+        key = visibility.decide(viewer, subject, None, ctx.rules.access)
+        return (key, {}) if key else None
+    standing = project_standing(ctx, viewer.user, subject, channel)
+    key = visibility.decide(viewer, subject, standing, ctx.rules.access)
+    if key is None:
+        return None
+    shown = standing.key if standing else (subject.keys[0] if subject.keys else "")
+    return key, {"key": shown}
+
+
+def project_standing(ctx: BotContext, user: str, subject: Subject,
+                     channel: str | None) -> Standing | None:
+    """How `user` stands to the project `subject` names (None: it names none that exists).
+    A command typed in the project's own channel proves its author is in that channel."""
+    with ctx.db.read() as session:
+        keys = subject.keys
+        if subject.lesson is not None:
+            key = store.lesson_project_key(session, subject.lesson)
+            keys = (key,) if key else ()
+        row = store.standing(session, keys, user)
+        if row is None:
+            return None
+        key, project_id, confidential, entitled, holds_role, in_channel, channel_id = row
+        approver = not holds_role and _approver(ctx, session, project_id, user)
+    in_channel = bool(in_channel) or (channel is not None and channel == channel_id)
+    return Standing(key=key, confidential=bool(confidential),
+                    entitled=bool(entitled) or in_channel or approver,
+                    holds_role=bool(holds_role) or approver, in_channel=in_channel)
+
+
+def _approver(ctx: BotContext, session, project_id: int, user: str) -> bool:
+    """An approver of one of the project's gates (or of its change requests)."""
+    overrides = gate_store.approver_overrides(session, project_id)
+    named = {user_id for row in overrides.values() for user_id in row.approvers}
+    for phase in PHASES:
+        named.update(ctx.rules.gate(phase).approvers)
+    named.update(ctx.rules.changes.rule.approvers)
+    return user in named
+
+
+def hidden_from(ctx: BotContext, session, user: str) -> frozenset[int]:
+    """The ids of the confidential projects `user` may not see (none for a PMO admin): what
+    every list of projects, risks, gates, issues or lessons leaves out, in its own query. One
+    indexed query; the set is as small as the number of confidential projects."""
+    if permissions.is_admin(user, ctx.rules):
+        return frozenset()
+    return store.hidden_from(session, user)
+
+
+def hidden_ids(ctx: BotContext, user: str) -> frozenset[int]:
+    """`hidden_from` in its own read."""
+    if permissions.is_admin(user, ctx.rules):
+        return frozenset()
+    with ctx.db.read() as session:
+        return store.hidden_from(session, user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping what is known fresh: the workspace's people, the channels that decide
+# ---------------------------------------------------------------------------------------------
+
+
+def sync_people(ctx: BotContext) -> int:
+    """Ask users.list for everyone of the workspace and keep each person's kind, zone, standing
+    and name; how many people were stored. Slack not answering stops the sync (logged): what
+    was stored stays, the rest is asked for person by person."""
+    stored, cursor, now = 0, None, ctx.now()
+    home = directory.home_team(ctx)
+    while True:
+        try:
+            answer = ctx.client.users_list(limit=PAGE, cursor=cursor)
+        except SlackApiError as exc:
+            log.warning("users.list failed: %s", exc.response.get("error"))
+            return stored
+        except Exception as exc:  # noqa: BLE001 - network trouble: the next sync tries again
+            log.warning("users.list failed: %s", type(exc).__name__)
+            return stored
+        people = [_person(found, home) for found in answer.get("members") or []]
+        with ctx.db.write() as session:
+            store.save_people(session, people, now)
+        stored += len(people)
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return stored
+
+
+def _person(found: dict, home: str | None) -> dict:
+    name = found.get("real_name") or (found.get("profile") or {}).get("real_name")
+    return {"user_id": found["id"], "tz": found.get("tz"),
+            "standing": directory.standing_of(found),
+            "name": name[:255] if isinstance(name, str) else None,
+            "kind": visibility.kind_of(found, home)}
+
+
+def sync_members(ctx: BotContext, channels: list[str] | None = None) -> int:
+    """Refresh the members of the channels that decide what someone sees (those not asked
+    within `[access] members_minutes`), or of `channels`; how many channels were refreshed."""
+    now = ctx.now()
+    if channels is None:
+        older = now - timedelta(minutes=ctx.rules.access.members_minutes)
+        with ctx.db.read() as session:
+            channels = store.channels_to_sync(session, older)
+    done = 0
+    for channel in channels:
+        members = _members(ctx, channel)
+        if members is None:
+            continue
+        with ctx.db.write() as session:
+            store.save_members(session, channel, members, now)
+        done += 1
+    return done
+
+
+def _members(ctx: BotContext, channel: str) -> list[str] | None:
+    members: list[str] = []
+    cursor = None
+    while True:
+        try:
+            answer = ctx.client.conversations_members(channel=channel, limit=PAGE, cursor=cursor)
+        except SlackApiError as exc:
+            log.warning("conversations.members for %s failed: %s", channel,
+                        exc.response.get("error"))
+            return None
+        except Exception as exc:  # noqa: BLE001 - network trouble: the next sync tries again
+            log.warning("conversations.members for %s failed: %s", channel,
+                        type(exc).__name__)
+            return None
+        members += answer.get("members") or []
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return members

@@ -8,38 +8,43 @@ One job, in the order Slack's request meets it:
    about (the portfolio, one project, the person's own items) and who typed it (member, guest,
    external, PMO admin). A refusal is the ack; the listener never runs.
 3. Someone the bot does not know yet (no kind in the users.info cache) is not asked about
-   before the ack — Slack look-ups go after it: the command is acked at once, users.info is
-   asked, and the same signed request is dispatched again with the answer, its reply going
-   through the response_url. When Slack will not say, the person is told to try again
-   (fail closed), not let through.
+   before the ack — Slack look-ups go after it. Their command is kept in the inbox like any
+   change (acked means kept: a crash loses nothing), acked at once, and its work asks
+   users.info, then dispatches the same command again with the answer; what that answer's
+   ack says reaches them through the response_url (or the DM, later). When Slack will not
+   say, they are told to try again (fail closed), not let through.
 Clicks and forms pass step 1 only: buttons reach the people whose messages carry them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections.abc import Callable
 
-from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
-from slack_sdk.webhook import WebhookClient
 
 from bot import failures
+from handlers.slack_io import Incoming, Reply, work
 from pmo_rules import visibility
 from pmo_rules.visibility import UNKNOWN, Viewer
 from services import access
 from services.context import BotContext
+from storage import inbox as inbox_store
 
 log = logging.getLogger(__name__)
 ASKED = "pmo_viewer_kind"
 """The context key a replayed request carries: the kind users.info gave after the ack."""
 
 
+FIRST_REQUEST = "access.first_request"
+"""The inbox work of a command from someone the bot did not know yet."""
+
+
 class Access(Middleware):
-    def __init__(self, ctx: BotContext, dispatch: Callable[[BoltRequest], BoltResponse]) -> None:
+    def __init__(self, ctx: BotContext) -> None:
         self.ctx = ctx
-        self.dispatch = dispatch
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next):  # noqa: A002 - bolt's name
         ctx = self.ctx
@@ -60,24 +65,32 @@ class Access(Middleware):
         try:
             return self._command(req, body, next)
         except Exception as error:  # noqa: BLE001 - never bolt's HTTP 500: answer plainly
-            if failures.database_down(error):
+            down = failures.database_down(error)
+            if down:
                 log.error("access check failed, database unreachable: %s", type(error).__name__)
             else:
                 log.exception("access check failed: %s", type(error).__name__)
-            down = failures.database_down(error)
             return _answer(req, ctx.renderer.t("errors.database_down" if down
                                                else "errors.internal"))
 
     def _command(self, req: BoltRequest, body: dict, next):  # noqa: A002 - bolt's name
         ctx = self.ctx
         user = str(body.get("user_id") or "")
+        subject = visibility.subject_of(str(body.get("command") or ""),
+                                        str(body.get("text") or ""))
+        if subject.kind == visibility.FREE:  # help answers anyone: nothing to ask or read
+            return next()
         asked = req.context.get(ASKED)
         viewer = Viewer(user, asked) if asked else access.known_viewer(ctx, user)
         if viewer is None:
-            self._ask_then_replay(req, user)
+            kept = ctx.inbox.accept(work=FIRST_REQUEST,
+                                    key=f"{FIRST_REQUEST}:{_trigger(body)}", user=user,
+                                    channel=body.get("channel_id"),
+                                    response_url=body.get("response_url"),
+                                    payload={k: v for k, v in body.items() if k != "token"})
+            if kept is not None:
+                ctx.inbox.apply_later(kept)
             return BoltResponse(status=200, body="")
-        subject = visibility.subject_of(str(body.get("command") or ""),
-                                        str(body.get("text") or ""))
         refused = access.refusal(ctx, viewer, subject, body.get("channel_id"))
         if refused is None:
             return next()
@@ -86,25 +99,37 @@ class Access(Middleware):
                  viewer.kind, key)
         return _answer(req, ctx.renderer.t(key, **values))
 
-    def _ask_then_replay(self, req: BoltRequest, user: str) -> None:
-        """After the ack: ask Slack who `user` is, then dispatch the request again with the
-        answer, and send whatever its ack says through the response_url."""
-        ctx = self.ctx
-        raw, headers = req.raw_body, req.headers
-        response_url = req.body.get("response_url")
 
-        def replay() -> None:
-            viewer = access.asked_viewer(ctx, user)
-            again = BoltRequest(body=raw, headers=headers,
-                                context={ASKED: viewer.kind or UNKNOWN})
-            answered = self.dispatch(again)
-            _forward(response_url, answered)
+@work(FIRST_REQUEST)
+def _first_request(ctx: BotContext, incoming: Incoming, reply: Reply) -> None:
+    """Ask Slack who sent it, then dispatch the kept command again with the answer, in this
+    thread (not counted again by the request metrics); pass on what its ack says, then apply
+    what it kept. A crash anywhere leaves this request pending: applied again, the command
+    is found kept already (its trigger) and not applied twice."""
+    with inbox_store.outside_applying():  # what Slack says of a person is a cache
+        viewer = access.asked_viewer(ctx, incoming.user)
+    if ctx.replay_app is None:
+        from bot.app import build_app  # the app that runs its listeners in this thread
 
-        def apologise() -> None:
-            _forward(response_url, BoltResponse(status=200, body=json.dumps(
-                {"text": ctx.renderer.t("errors.internal")})))
+        ctx.replay_app = build_app(ctx, inline=True)
+    again = BoltRequest(body=dict(incoming.payload), mode="socket_mode",
+                        context={ASKED: viewer.kind or UNKNOWN})
+    with ctx.inbox.deferred() as kept:
+        answered = App.dispatch(ctx.replay_app, again)
+    message = _message(answered)
+    if message is not None:
+        text = message.pop("text", "") or ""
+        message.pop("response_type", None)
+        reply.say(text, **message)
+    for request in kept:
+        ctx.inbox.apply(request)
 
-        ctx.after_ack.run(replay, on_error=apologise)
+
+def _trigger(body: dict) -> str:
+    trigger = body.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        return trigger
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _answer(req: BoltRequest, text: str) -> BoltResponse:
@@ -115,18 +140,14 @@ def _answer(req: BoltRequest, text: str) -> BoltResponse:
     return BoltResponse(status=200, body="")
 
 
-def _forward(response_url: str | None, answered: BoltResponse) -> None:
-    """A replayed command's ack, sent where the first ack could not carry it."""
-    if not response_url or not answered.body:
-        return
+def _message(answered: BoltResponse) -> dict | None:
+    """What a dispatched command's ack says, as a message (None: it said nothing)."""
+    if not answered.body:
+        return None
     try:
         message = json.loads(answered.body)
     except ValueError:
         message = {"text": answered.body}
     if not isinstance(message, dict) or not (message.get("text") or message.get("blocks")):
-        return
-    message.setdefault("response_type", "ephemeral")
-    try:
-        WebhookClient(response_url, timeout=10).send_dict(message)
-    except Exception as error:  # noqa: BLE001 - the person can type the command again
-        log.info("response_url post failed (%s)", type(error).__name__)
+        return None
+    return message

@@ -56,21 +56,23 @@ HANDLER_MODULES = (status, status_form, pmo, home, risk, gate, milestone, issue,
                    change, lesson, meeting, plan_form, proposal, reminders)
 
 
-def build_app(ctx: BotContext, *, listener_executor: Executor | None = None) -> App:
+def build_app(ctx: BotContext, *, listener_executor: Executor | None = None,
+              inline: bool = False) -> App:
     """A fully wired bolt App; `ack()` returns the HTTP response before slow work starts.
 
     The token is verified (one `auth.test`) here, when the app is built: otherwise bolt makes
     that call inside the first request and that request's ack waits on Slack.
     `listener_executor` runs bolt's listeners (bolt's own thread pool by default); the offline
     console passes one that tells it when the bot has finished, so it prints in order.
+    `inline` runs each listener whole in the dispatching thread (bot/access.py's replays).
     """
     app = ObservedApp(client=ctx.client, signing_secret=ctx.settings.signing_secret,
               listener_executor=listener_executor,
-              process_before_response=False, token_verification_enabled=True,
+              process_before_response=inline, token_verification_enabled=True,
               request_verification_enabled=True, raise_error_for_unhandled_request=False,
               logger=BOLT_LOG)
     app.use(failures.KeepAcks())
-    app.use(Access(ctx, app.dispatch))
+    app.use(Access(ctx))
     for module in HANDLER_MODULES:
         module.register(app, ctx)
     app.error(_error_handler(ctx))

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,6 +60,7 @@ class Inbox:
         self.keeper = LeaseKeeper(ctx.db, self.owner, self._renew, every=RENEW_EVERY,
                                   clock=ctx.now)
         self._recovered_once = False
+        self._local = threading.local()
         self._pruned_at: datetime | None = None
         self.only_process = False
         """True in a server or scheduler holding SQLite's single-instance lock: no other
@@ -82,8 +84,24 @@ class Inbox:
     # -- after the ack ------------------------------------------------------------------------
 
     def apply_later(self, request: Request) -> None:
-        """Apply `request` on the after-ack pool (its row stays leased to us meanwhile)."""
+        """Apply `request` on the after-ack pool (its row stays leased to us meanwhile); inside
+        `deferred()` on this thread, only note it for the caller to apply."""
+        noted = getattr(self._local, "deferred", None)
+        if noted is not None:
+            noted.append(request)
+            return
         self.ctx.after_ack.run(lambda: self.apply(request))
+
+    @contextmanager
+    def deferred(self) -> Iterator[list[Request]]:
+        """While it lasts, requests kept on this thread are collected, not handed to the pool:
+        a work that dispatches a command again applies what it kept itself, in order, and
+        finishes within its own attempt (bot/access.py)."""
+        self._local.deferred = noted = []
+        try:
+            yield noted
+        finally:
+            self._local.deferred = None
 
     def apply(self, request: Request) -> None:
         """Run the request's work once; a failure leaves it for a later attempt."""

@@ -181,12 +181,3 @@ def decide(viewer: Viewer, subject: Subject, standing: Standing | None,
         return "access.confidential"
     return None
 
-
-def may_see(viewer: Viewer, standing: Standing, rules: AccessRules) -> bool:
-    """Whether `viewer` may see this one project at all (a card, a list's row)."""
-    return decide(viewer, Subject(PROJECT, keys=(standing.key,)), standing, rules) is None
-
-
-def sees_everything(viewer: Viewer) -> bool:
-    """Lists are filtered for everyone but PMO admins (confidential projects)."""
-    return viewer.admin

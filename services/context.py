@@ -105,6 +105,10 @@ class BotContext:
     client: WebClient
     clock: Clock = system_clock
     parts: ProcessParts | None = None
+    replay_app: Any = None
+    """A bolt App whose listeners run in the caller's thread (bot/app.py, built on first use):
+    what dispatches again the first command of a person the bot did not know yet, once Slack
+    has said who they are (bot/access.py)."""
     home: dict[str, str | None] = field(default_factory=dict)
     """The installation's `team` and `enterprise`, as the rules file names them or as
     `auth.test` said (learned with the first request: handlers/access.py)."""

@@ -137,6 +137,7 @@ def check_channel(ctx: BotContext, channel: str) -> bool:
     except Exception as exc:  # noqa: BLE001 - network trouble: do not block the command
         log.warning("conversations.info for %s failed: %s", channel, type(exc).__name__)
         return False
+    ctx.lookups.put(("private", channel), bool(found.get("is_private")))
     if found.get("is_archived"):
         raise UserError("directory.channel_archived", channel=channel)
     if not found.get("is_member") and not found.get("is_im"):
@@ -149,11 +150,15 @@ def channel_private(ctx: BotContext, channel: str) -> bool:
     """Whether conversations.info calls `channel` private (False when Slack cannot say)."""
     if not channel or channel[0] not in "CG":
         return False
+    known = ctx.lookups.get(("private", channel))  # check_channel asked a moment ago
+    if known is not None:
+        return bool(known)
     try:
         found = ctx.client.conversations_info(channel=channel)["channel"]
     except Exception as exc:  # noqa: BLE001 - only an offer depends on it: leave it out
         log.info("conversations.info for %s failed: %s", channel, type(exc).__name__)
         return False
+    ctx.lookups.put(("private", channel), bool(found.get("is_private")))
     return bool(found.get("is_private"))
 
 

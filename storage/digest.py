@@ -80,12 +80,10 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     """The portfolio digest: every active and on-hold project that is not confidential, the
     whole registers but theirs; the confidential ones are only counted (it goes to a channel:
     README, Who sees what)."""
-    confidential = session.execute(select(Project.key, Project.id, Project.state)
-                                   .where(Project.confidential.is_(True))).all()
-    hidden_keys = {key for key, _, _ in confidential}
-    hidden_ids = {project_id for _, project_id, _ in confidential}
-    projects = [ProjectFacts(*row) for row in session.execute(
-        _portfolio_projects().where(Project.confidential.is_(False)))]
+    rows = session.execute(_portfolio_projects().add_columns(Project.confidential)).all()
+    projects = [ProjectFacts(*row[:-1]) for row in rows if not row[-1]]
+    hidden_keys = {row.key for row in rows if row[-1]}
+    hidden_ids = {row.id for row in rows if row[-1]}
     latest, week_ago = _statuses(session, now)
     overdue = [item for item in all_due_items(session, now, rules)
                if item.subject["project"] not in hidden_keys]
@@ -96,8 +94,7 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     facts = [fact for project_id, fact in plan_facts(session).items()
              if project_id not in hidden_ids]
     plan_sections = digest_sections(facts, now, rules)
-    counted = sum(state in PORTFOLIO_STATES for _, _, state in confidential)
-    return DigestData(report, extras + plan_sections, confidential=counted)
+    return DigestData(report, extras + plan_sections, confidential=len(hidden_ids))
 
 
 def _shown(section: DigestSection):

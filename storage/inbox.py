@@ -250,6 +250,17 @@ def applying(request_id: int, now: datetime) -> Iterator[_Applying]:
         _applying.reset(token)
 
 
+@contextmanager
+def outside_applying() -> Iterator[None]:
+    """A write inside it is not the request's change (what Slack said about its author, a
+    cache): it does not mark the request being applied done."""
+    token = _applying.set(None)
+    try:
+        yield
+    finally:
+        _applying.reset(token)
+
+
 def settle(session: Session) -> _Applying | None:
     """Called by `Database.write()` just before it commits: mark the request being applied done,
     in this transaction. Raises `AlreadyApplied` (rolling the change back) when another process

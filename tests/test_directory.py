@@ -13,7 +13,7 @@ from storage.reminders import UserZone
 from tests.support import ADMIN, ALICE, APOLLO_CHANNEL, BOB, CAROL, GENERAL
 from tests.support.risks import add, count, risk, row
 
-GONE, ROBOT, SECRET = "UGONE01", "UROBOT1", "CSECRET1"
+GONE, ROBOT, SECRET, NEWCOMER = "UGONE01", "UROBOT1", "CSECRET1", "UDAVE01"
 
 
 @pytest.fixture
@@ -25,6 +25,7 @@ def workspace(slack):
     yield slack
     slack.directory._users.pop(GONE, None)
     slack.directory._users.pop(ROBOT, None)
+    slack.directory._users.pop(NEWCOMER, None)
     slack.directory._channels.pop(SECRET, None)
 
 
@@ -96,30 +97,37 @@ def test_gate_approvers_are_people(apollo, workspace):
 
 
 def test_answers_are_cached_and_shared_with_the_time_zones(apollo, workspace):
-    add(apollo, f"First p:4 i:5 owner:<@{BOB}|bob>")
-    add(apollo, f"Second p:4 i:5 owner:<@{BOB}|bob>")
-    project_add(apollo, f"ZEUS Zeus pm:<@{BOB}|bob> channel:<#{GENERAL}|general>")
-    project_add(apollo, f"HERA Hera pm:<@{BOB}|bob> channel:<#{GENERAL}|general>")
-    assert [c.args["user"] for c in apollo.slack.calls("users.info")] == [BOB]
+    # Everyone the start-up sync read (users.list) is known already: bob is never asked about.
+    add(apollo, f"Zeroth p:4 i:5 owner:<@{BOB}|bob>")
+    assert apollo.slack.calls("users.info") == []
+    # dave joined after it: asked once, then taken from the cache.
+    workspace.directory.add_user(NEWCOMER, "dave", real_name="Dave", tz="Europe/Berlin")
+    add(apollo, f"First p:4 i:5 owner:<@{NEWCOMER}|dave>")
+    add(apollo, f"Second p:4 i:5 owner:<@{NEWCOMER}|dave>")
+    project_add(apollo, f"ZEUS Zeus pm:<@{NEWCOMER}|dave> channel:<#{GENERAL}|general>")
+    project_add(apollo, f"HERA Hera pm:<@{NEWCOMER}|dave> channel:<#{GENERAL}|general>")
+    assert [c.args["user"] for c in apollo.slack.calls("users.info")] == [NEWCOMER]
     assert len(apollo.slack.calls("conversations.info")) == 1
     with apollo.ctx.db.read() as session:
-        cached = session.get(UserZone, BOB)
-        assert (cached.standing, cached.tz, cached.name) == ("person", "Europe/Berlin", "Bob")
+        cached = session.get(UserZone, NEWCOMER)
+        assert (cached.standing, cached.tz, cached.name) == ("person", "Europe/Berlin", "Dave")
 
     # A refusal is never taken from the cache: Slack is asked again each time.
     for _ in range(2):
         risk(apollo, f"add APOLLO Third p:4 i:5 owner:<@{ROBOT}|robot>")
-    assert [c.args["user"] for c in apollo.slack.calls("users.info")] == [BOB, ROBOT, ROBOT]
+    assert [c.args["user"] for c in apollo.slack.calls("users.info")] == [NEWCOMER, ROBOT,
+                                                                          ROBOT]
 
 
 def test_when_slack_does_not_answer_the_command_is_saved_and_the_reply_says_so(apollo,
                                                                              workspace):
     # (Answers with status 200: the client's own retries of a 5xx would only make it slower.)
+    workspace.directory.add_user(NEWCOMER, "dave")  # joined after the start-up sync
     apollo.slack.fail_next("users.info", "fatal_error", times=10)
     apollo.slack.fail_next("conversations.info", "missing_scope", times=10)
-    reply = project_add(apollo, f"ZEUS Zeus pm:<@{CAROL}|carol> channel:<#{SECRET}|secret>")
+    reply = project_add(apollo, f"ZEUS Zeus pm:<@{NEWCOMER}|dave> channel:<#{SECRET}|secret>")
     assert "ZEUS" in reply and "Slack didn't answer when I checked" in reply, reply
-    assert f"<@{CAROL}> and <#{SECRET}>" in reply and "If that's wrong, change it" in reply
+    assert f"<@{NEWCOMER}> and <#{SECRET}>" in reply and "If that's wrong, change it" in reply
     assert projects(apollo) == ["APOLLO", "ZEUS"]
 
 

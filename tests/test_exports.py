@@ -61,7 +61,7 @@ def test_export_gates_and_audit_to_standard_output(apollo):
     [held] = rows(gates.stdout)
     assert (held["project"], held["phase"], held["state"], held["reason"]) == (
         "APOLLO", "initiation", "held", "Budget frozen")
-    assert held["decided_by"] == ADMIN and held["decided_by_name"] == ""  # never looked up
+    assert held["decided_by"] == ADMIN and held["decided_by_name"] == "Pat"  # the start-up sync
     assert held["hold_until"] == "2027-01-31T16:00:00+00:00"  # 2027-02-01 in Shanghai, in UTC
 
     audit = pmo_bot(apollo, "audit", "--bom")

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from storage import projects as store
 from storage.models import Base
+from storage.reminders import UserZone
 from tests.support import ADMIN, ALICE, GENERAL, SIGNING_SECRET, START, make_bot
 from tests.support.ports import free_port
 from tests.support.scheduling import add_project, pmo_rules
@@ -121,6 +122,8 @@ def portfolio(database_url, slack, tmp_path):
 def test_remind_dry_run_needs_no_secrets_asks_slack_nothing_and_writes_nothing(portfolio):
     """Offline (Slack unreachable), no token, no signing secret: the plan, with the zones it
     had to assume named; the database (time-zone cache included) is unchanged."""
+    with portfolio.ctx.db.write() as session:  # alice joined after the last directory sync
+        session.execute(delete(UserZone).where(UserZone.user_id == ALICE))
     before = snapshot(portfolio)
     done = pmo_bot("remind", "--now", "--dry-run", "--as-of", "2026-11-23T10:00+08:00",
                    DATABASE_URL=portfolio.ctx.db.url, PMO_RULES=portfolio.rules_path,

@@ -256,7 +256,7 @@ def test_a_second_server_on_one_sqlite_file_is_refused(slack, capsys, monkeypatc
 
 
 def test_the_clock_runs_in_serve_unless_told_not_to(environment, database_url, slack):
-    add_apollo(database_url)  # no status yet: the first tick looks up its PM's time zone
+    add_apollo(database_url)  # the clock's first run reads the workspace's people (users.list)
     base = f"http://127.0.0.1:{environment['PORT']}"
     for args, ticks in ((("--no-scheduler",), False), ((), True)):
         slack.reset()
@@ -264,10 +264,10 @@ def test_the_clock_runs_in_serve_unless_told_not_to(environment, database_url, s
         try:
             served.wait_until(lambda: healthy(base), "a healthy /healthz")
             if ticks:
-                served.wait_until(lambda: slack.calls("users.info"), "a scheduler tick")
+                served.wait_until(lambda: slack.calls("users.list"), "a scheduler tick")
             else:
                 time.sleep(1.5)
-                assert not slack.calls("users.info")
+                assert not slack.calls("users.info") and not slack.calls("users.list")
         finally:
             log = served.stop()
         assert served.process.returncode == 0, log

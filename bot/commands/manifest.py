@@ -40,6 +40,10 @@ WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "views.open": None,
     "views.publish": None,
     "users.info": "users:read",
+    # Who may see what (README: Who sees what): everyone's kind, and the members of the
+    # channels that decide who may see a confidential project.
+    "users.list": "users:read",
+    "conversations.members": ("channels:read", "groups:read"),
 }
 SLASH_COMMANDS = ("status", "pmo", "risk", "gate", "milestone", "issue", "action", "decision",
                   "change", "lesson")

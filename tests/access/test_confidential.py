@@ -170,7 +170,14 @@ def test_two_admins_racing_change_it_once(office):
 
 def test_a_person_slack_will_not_describe_is_told_to_try_again_not_let_through(office):
     _add_apollo(office)
-    office.slack.directory.add_user(NEWCOMER, "nell", real_name="Nell New")
+    office.slack.directory.add_user(NEWCOMER, "nell", real_name="Nell New")  # after the sync
+    try:
+        _slack_will_not_say(office)
+    finally:
+        office.slack.directory._users.pop(NEWCOMER, None)
+
+
+def _slack_will_not_say(office) -> None:
     office.slack.fail_next("users.info", "ratelimited", times=1)
     before = len(office.slack.responses)
     response = office.command("/pmo", "projects", user=NEWCOMER, channel=GENERAL)

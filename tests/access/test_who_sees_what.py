@@ -155,7 +155,7 @@ def test_another_workspace_is_refused_before_anything_is_read(office):
 
 
 def test_a_refused_guest_reads_only_what_the_decision_needs(office):
-    _answer(office, "/pmo", "help", GUEST_NO_ROLE)  # their kind is known from now on
+    _answer(office, "/pmo", "projects", GUEST_NO_ROLE)  # the process remembers their kind
     statements = _Statements(office)
     with statements:
         seen = _answer(office, "/pmo", "projects", GUEST_NO_ROLE)

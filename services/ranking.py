@@ -4,18 +4,21 @@ have to go for each proposal below the line to fit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from pmo_rules import people_needed, ranking, scoring
 from pmo_rules import proposals as rules
-from pmo_rules import ranking, scoring
 from pmo_rules.config import Rules
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.ranking import Candidate, Cut
 from pmo_rules.scoring import Evaluation
+from services import capacity
 from services.context import BotContext
+from storage import allocations as allocation_store
 from storage import proposals as store
 
 PER = Decimal(1_000_000)
@@ -32,6 +35,13 @@ class Ranked:
     per_cost: float
     themes: tuple[str, ...]
     to_fit: tuple[str, ...] = ()
+    needs: tuple[people_needed.Need, ...] = ()
+    rooms: tuple[people_needed.Room, ...] = ()
+    """Each named person's check: their total now plus the share this proposal names."""
+    roles: tuple[people_needed.Need, ...] = ()
+    """Roles needed: shown, not checked (the bot knows people's allocations, not roles')."""
+    typed: str | None = None
+    """People needed as typed, on a proposal from before they were structured: unchecked."""
 
 
 @dataclass(frozen=True)
@@ -46,36 +56,49 @@ class Ranking:
     """With `all`: the active projects that came from proposals (row, project KEY), by
     score; they are already funded, so they are not in the cut-line."""
 
+    @property
+    def roles_shown(self) -> bool:
+        return any(r.roles or r.typed for r in self.rows)
+
+    @property
+    def people_checked(self) -> bool:
+        return any(r.rooms for r in self.rows)
+
 
 def rank(ctx: BotContext, cmd: rules.Rank) -> Ranking:
     with ctx.db.read() as session:
-        return rank_in(session, ctx.rules, cmd)
+        return rank_in(session, ctx.rules, cmd, capacity.today(ctx))
 
 
 def _evaluation(config: Rules, score_rows: list) -> Evaluation:
     return scoring.evaluate([row.scores for row in score_rows], config.portfolio.criteria)
 
 
-def rank_in(session: Session, config: Rules, cmd: rules.Rank) -> Ranking:
-    """`rank` in a read the caller holds: also what `pmo-bot export portfolio` writes."""
+def rank_in(session: Session, config: Rules, cmd: rules.Rank,
+            today: date | None = None) -> Ranking:
+    """`rank` in a read the caller holds: also what `pmo-bot export portfolio` writes
+    (without `today`: no check of the people proposals name)."""
     portfolio = config.portfolio
     theme = rules.pick_theme(cmd.theme, portfolio.themes) if cmd.theme else None
     budget = cmd.budget or portfolio.budget
     proposals = [p for p in store.listed(session, states=(rules.SCREENING,), limit=RANK_MAX)
                  if theme is None or theme in (p.themes or [])]
     scores = store.scores_of(session, [p.id for p in proposals])
-    facts = [(p.ref, p.title, p.cost, tuple(p.themes or ()),
-              _evaluation(config, scores[p.id])) for p in proposals]
+    facts = [(p, _evaluation(config, scores[p.id])) for p in proposals]
     active = _active(config, session, theme) if cmd.every else []
     rows, out, unscored = [], [], []
-    for ref, title, cost, themes, e in facts:
+    for p, e in facts:
         if e.screened_out is not None:
-            out.append((ref, e.screened_out.criterion))
+            out.append((p.ref, e.screened_out.criterion))
         elif e.weighted is None:
-            unscored.append(ref)
+            unscored.append(p.ref)
         else:
-            rows.append(Ranked(ref, title, cost, e.weighted,
-                               ranking.per_cost(e.weighted, cost, PER), themes))
+            rows.append(Ranked(p.ref, p.title, p.cost, e.weighted,
+                               ranking.per_cost(e.weighted, p.cost, PER),
+                               tuple(p.themes or ()), needs=people_needed.stored(p.needs),
+                               typed=p.people if p.needs is None else None))
+    if today is not None:
+        rows = _with_room(session, config, rows, today)
     order = {c.ref: i for i, c in enumerate(ranking.ranked(
         [Candidate(r.ref, r.cost, r.score) for r in rows]))}
     rows.sort(key=lambda r: order[r.ref])
@@ -84,11 +107,28 @@ def rank_in(session: Session, config: Rules, cmd: rules.Rank) -> Ranking:
         candidates = [Candidate(r.ref, r.cost, r.score) for r in rows]
         cut = ranking.cut_line(candidates, budget)
         chosen = [c for c in candidates if c.ref in cut.chosen]
-        rows = [r if r.ref in cut.chosen else Ranked(
-            r.ref, r.title, r.cost, r.score, r.per_cost, r.themes,
-            tuple(ranking.to_make_room(Candidate(r.ref, r.cost, r.score), chosen, budget)))
+        rows = [r if r.ref in cut.chosen else replace(
+            r, to_fit=tuple(ranking.to_make_room(Candidate(r.ref, r.cost, r.score), chosen,
+                                                 budget)))
             for r in rows]
     return Ranking(rows, out, unscored, budget, theme, cut, active)
+
+
+def _with_room(session: Session, config: Rules, rows: list[Ranked],
+               today: date) -> list[Ranked]:
+    """Each ranked proposal's named people checked against their totals now: one grouped
+    statement for everyone the proposals name."""
+    named = {user for r in rows for user in people_needed.named(r.needs)}
+    if not named and not any(r.needs for r in rows):
+        return rows
+    totals = dict(allocation_store.totals(session, today=today,
+                                        pm_allocation=config.portfolio.pm_allocation,
+                                        user_ids=sorted(named))) if named else {}
+    found = []
+    for r in rows:
+        checks, roles = people_needed.room(r.needs, totals)
+        found.append(replace(r, rooms=tuple(checks), roles=tuple(roles)))
+    return found
 
 
 def _active(config: Rules, session: Session, theme: str | None) -> list[tuple[Ranked, str]]:

@@ -35,7 +35,8 @@ MAX_ENTRIES = 20
 ROLE_MAX = 60
 """Characters of one role's words."""
 ROLE_MAX_FTE = 100
-_SPLIT = re.compile(r"<[^>]*>|[,，、;；\n]|[^,，、;；\n<]+|<")
+_SPLIT = re.compile(r"<[^>]*>|&(?:amp|lt|gt);|[,，、;；\n]|[^,，、;；\n<&]+|[<&]")
+"""An entry's pieces: a `<…>` mention and Slack's `&amp;` whole (their `|` `;` split nothing)."""
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _BULLET = re.compile(r"^[-•*·]\s+")
 _PLAIN_AT = re.compile(r"@[\w.\-]+")
@@ -129,6 +130,7 @@ def _person(entry: str, user_id: str, rest: str) -> Need:
 
 
 def _role(entry: str) -> Need:
+    """A role's entry; `role` empty when nothing readable is left (`<>`)."""
     if _MENTION.search(entry):
         raise UserError("people_needed.mention_first", usage=USAGE, entry=entry[:60])
     plain_at = _PLAIN_AT.match(entry)
@@ -144,6 +146,8 @@ def _role(entry: str) -> Need:
             raise UserError("people_needed.role_missing", usage=USAGE, entry=entry[:60])
         percent = _share(entry[:number.end()], entry, person=False)
     words = text.plain(words)
+    if not words and percent is not None:
+        raise UserError("people_needed.role_missing", usage=USAGE, entry=entry[:60])
     if words[:1] in ("-", "+", ".", "%", "％") or (percent is not None and words[:1].isdigit()):
         raise UserError("people_needed.share_malformed", usage=USAGE, entry=entry[:60],
                         word=entry.split()[0][:30])
@@ -168,6 +172,8 @@ def parse_needed(typed: str | None) -> tuple[Need, ...]:
             named.add(need.user_id or "")
         else:
             need = _role(entry)
+            if not need.role:  # nothing readable (`<>`): as an empty entry
+                continue
         found.append(need)
     if len(found) > MAX_ENTRIES:
         raise UserError("people_needed.too_many", usage=USAGE, most=MAX_ENTRIES)

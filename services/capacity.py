@@ -5,12 +5,11 @@ set). `over_by` is what a proposal's approval asks of its new PM."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from collections.abc import Collection, Iterable
 
 from pmo_rules import capacity as rules
 from pmo_rules import people_needed, permissions

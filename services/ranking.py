@@ -24,6 +24,12 @@ from storage import proposals as store
 PER = Decimal(1_000_000)
 """Score per unit of cost is shown per million of the currency."""
 RANK_MAX = 4000
+ROOM_ROWS = 60
+"""Ranked proposals whose named people are checked: more than one reply shows."""
+NAMED_IN_MAX = 200
+"""Up to this many people named, their totals are summed for them alone (`IN (…)`); beyond,
+everyone's totals in one grouped pass are cheaper (bench/rank_people.py: 2,000 ids in an
+`IN` list took 800 ms on SQLite, everyone's 5,000 totals 30 ms)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class Ranked:
     themes: tuple[str, ...]
     to_fit: tuple[str, ...] = ()
     needs: tuple[people_needed.Need, ...] = ()
+    """People needed (read for the first ROOM_ROWS shown; empty past them)."""
     rooms: tuple[people_needed.Room, ...] = ()
     """Each named person's check: their total now plus the share this proposal names."""
     roles: tuple[people_needed.Need, ...] = ()
@@ -87,6 +94,7 @@ def rank_in(session: Session, config: Rules, cmd: rules.Rank,
     facts = [(p, _evaluation(config, scores[p.id])) for p in proposals]
     active = _active(config, session, theme) if cmd.every else []
     rows, out, unscored = [], [], []
+    stored: dict[str, object] = {}  # people needed as stored: read for the rows shown only
     for p, e in facts:
         if e.screened_out is not None:
             out.append((p.ref, e.screened_out.criterion))
@@ -95,10 +103,9 @@ def rank_in(session: Session, config: Rules, cmd: rules.Rank,
         else:
             rows.append(Ranked(p.ref, p.title, p.cost, e.weighted,
                                ranking.per_cost(e.weighted, p.cost, PER),
-                               tuple(p.themes or ()), needs=people_needed.stored(p.needs),
+                               tuple(p.themes or ()),
                                typed=p.people if p.needs is None else None))
-    if today is not None:
-        rows = _with_room(session, config, rows, today)
+            stored[p.ref] = p.needs
     order = {c.ref: i for i, c in enumerate(ranking.ranked(
         [Candidate(r.ref, r.cost, r.score) for r in rows]))}
     rows.sort(key=lambda r: order[r.ref])
@@ -106,28 +113,35 @@ def rank_in(session: Session, config: Rules, cmd: rules.Rank,
     if budget is not None and rows:
         candidates = [Candidate(r.ref, r.cost, r.score) for r in rows]
         cut = ranking.cut_line(candidates, budget)
-        chosen = [c for c in candidates if c.ref in cut.chosen]
-        rows = [r if r.ref in cut.chosen else replace(
-            r, to_fit=tuple(ranking.to_make_room(Candidate(r.ref, r.cost, r.score), chosen,
-                                                 budget)))
-            for r in rows]
+        above = set(cut.chosen)
+        chosen = [c for c in candidates if c.ref in above]
+        drops = ranking.to_make_room_each(
+            [c for c in candidates if c.ref not in above], chosen, budget)
+        rows = [r if r.ref in above else replace(r, to_fit=tuple(drops[r.ref]))
+                for r in rows]
+    if today is not None:
+        rows = _with_room(session, config, rows, stored, cut, today)
     return Ranking(rows, out, unscored, budget, theme, cut, active)
 
 
 def _with_room(session: Session, config: Rules, rows: list[Ranked],
-               today: date) -> list[Ranked]:
-    """Each ranked proposal's named people checked against their totals now: one grouped
-    statement for everyone the proposals name."""
-    named = {user for r in rows for user in people_needed.named(r.needs)}
-    if not named and not any(r.needs for r in rows):
-        return rows
-    totals = dict(allocation_store.totals(session, today=today,
-                                        pm_allocation=config.portfolio.pm_allocation,
-                                        user_ids=sorted(named))) if named else {}
-    found = []
-    for r in rows:
-        checks, roles = people_needed.room(r.needs, totals)
-        found.append(replace(r, rooms=tuple(checks), roles=tuple(roles)))
+               stored: dict[str, object], cut: Cut | None, today: date) -> list[Ranked]:
+    """The roles and the room of the people named by the first ROOM_ROWS proposals in the
+    order the reply shows them (above the line, then below): one grouped statement (for the
+    people named, or everyone's when they are many). Rows past those are past what one reply
+    shows (3,900 characters) and are left out (`typed` is shown for any)."""
+    above = set(cut.chosen) if cut is not None else None
+    shown = sorted(range(len(rows)), key=lambda i: (
+        above is not None and rows[i].ref not in above, i))[:ROOM_ROWS]
+    needs = {i: people_needed.stored(stored.get(rows[i].ref)) for i in shown}
+    named = {user for found in needs.values() for user in people_needed.named(found)}
+    totals = dict(allocation_store.totals(
+        session, today=today, pm_allocation=config.portfolio.pm_allocation,
+        user_ids=sorted(named) if len(named) <= NAMED_IN_MAX else None)) if named else {}
+    found = list(rows)
+    for i in shown:
+        checks, roles = people_needed.room(needs[i], totals)
+        found[i] = replace(rows[i], needs=needs[i], rooms=tuple(checks), roles=tuple(roles))
     return found
 
 

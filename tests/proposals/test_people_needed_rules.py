@@ -4,6 +4,8 @@ check — examples, and properties over generated entries and arbitrary text."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +22,7 @@ from pmo_rules.people_needed import (
     stored,
 )
 from pmo_rules.proposals import check_draft, parse_proposal
+from pmo_rules.ranking import Candidate, to_make_room, to_make_room_each
 from templates.errors import error_text
 from templates.render import Renderer
 
@@ -179,3 +182,20 @@ def test_room_is_the_total_plus_the_share_within_100(share, now):
     check = room([Need(A, percent=share)], {A: now})[0][0]
     assert check.fits == (now + share <= 100)
     assert check.over == max(0, now + share - 100)
+
+
+# -- what would have to go, for every proposal below the line at once (rank's speed) ---------------
+
+_cands = st.lists(st.tuples(st.integers(0, 60), st.floats(0, 100, allow_nan=False)),
+                  min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_cands, st.integers(0, 200))
+def test_to_make_room_each_is_to_make_room_for_each(items, budget):
+    cands = [Candidate(f"PR-{i}", Decimal(cost), round(score, 2))
+             for i, (cost, score) in enumerate(items, 1)]
+    chosen, below = cands[::2], cands[1::2]
+    budget = Decimal(budget) + sum((c.cost for c in chosen), Decimal(0)) // 2
+    each = to_make_room_each(below, chosen, Decimal(budget))
+    assert each == {c.ref: to_make_room(c, chosen, Decimal(budget)) for c in below}

@@ -160,17 +160,9 @@ def _people(number: int, words: list[str]) -> ProposalVerb:
         raise UserError("people_needed.missing", usage=people_needed.USAGE, ref=f"PR-{number}")
     if typed.lower() in ("none", "-", "无"):
         return ProposalVerb(number, "people")
-    return ProposalVerb(number, "people", people=check_people(typed), needs=parse_people(typed))
-
-
-def check_people(typed: str) -> str:
-    text.check_length(typed, PEOPLE_MAX, "proposal.too_long", field="people",
-                      usage=people_needed.USAGE)
-    return typed
-
-
-def parse_people(typed: str | None) -> tuple[Need, ...]:
-    return people_needed.parse_needed(typed)
+    text.check_length(typed, PEOPLE_MAX, "proposal.too_long", usage=people_needed.USAGE)
+    return ProposalVerb(number, "people", people=typed,
+                        needs=people_needed.parse_needed(typed))
 
 
 def parse_rank(words: list[str]) -> Rank:

@@ -1,5 +1,5 @@
 """Proposals (issue 13): `/pmo propose` (the form), `/pmo proposals [all]`,
-`/pmo proposal PR-3 [screen|withdraw|score …|approve KEY [pm:@u]|decline reason…]`,
+`/pmo proposal PR-3 [screen|withdraw|score …|approve KEY [pm:@u]|decline reason…|people …]`,
 `/pmo rank …`, and the card's Score button with its form.
 
 Reads are answered in the ack (`rank` after it: it reads every proposal in screening). A
@@ -126,6 +126,8 @@ def apply_change(ctx: BotContext, request: Incoming, reply: Reply) -> None:
         answer = actions.approve(ctx, user, request.channel or user, parsed)
     elif parsed.verb == "decline":
         answer = actions.decline(ctx, user, parsed)
+    elif parsed.verb == "people":
+        answer = actions.set_people(ctx, user, parsed)
     else:
         raise UserError("proposal.no_such_verb", word=parsed.verb)
     reply.say(answer)

@@ -85,6 +85,16 @@ def require_proposer(user_id: str, proposer_id: str, ref: str) -> None:
         raise UserError("proposal.proposer_only", ref=ref, proposer=proposer_id)
 
 
+def require_proposer_or_decider(user_id: str, proposer_id: str, ref: str,
+                                rules: Rules) -> None:
+    """Changing what an open proposal asks for (its people needed): the proposer, the board
+    and PMO admins."""
+    if user_id != proposer_id and user_id not in board_of(rules) and not is_admin(user_id,
+                                                                                   rules):
+        raise UserError("proposal.people_not_allowed", ref=ref, proposer=proposer_id,
+                        board=board_of(rules))
+
+
 def may_plan(user_id: str, pm_id: str, rules: Rules) -> bool:
     """A project's plan (`/pmo project KEY plan`): its PM and PMO admins."""
     return user_id == pm_id or is_admin(user_id, rules)

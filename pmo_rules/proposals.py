@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from pmo_rules import text
+from pmo_rules import people_needed, text
 from pmo_rules.errors import UserError
 from pmo_rules.money import parse_amount
+from pmo_rules.people_needed import Need
 from pmo_rules.projects import parse_key
 from pmo_rules.values import METADATA_MAX, Value
 
@@ -61,6 +62,9 @@ class ProposalVerb:
     key: str | None = None
     pm_id: str | None = None
     reason: str | None = None
+    people: str | None = None
+    """`people`'s text (None: `people none`, clearing it), checked into `needs`."""
+    needs: tuple[Need, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -123,6 +127,8 @@ def parse_proposal(words: list[str]) -> ProposalVerb:
         return ProposalVerb(number, "score", scores=tuple(rest))
     if verb == "approve":
         return _approve(number, rest)
+    if verb == "people":
+        return _people(number, rest)
     if verb == "decline":
         reason = text.plain(" ".join(rest)).strip()
         if not reason:
@@ -145,6 +151,18 @@ def _approve(number: int, words: list[str]) -> ProposalVerb:
                             value=options["pm"][:60])
         pm = ref.id
     return ProposalVerb(number, "approve", key=key, pm_id=pm)
+
+
+def _people(number: int, words: list[str]) -> ProposalVerb:
+    """`people @alice 50%, 2 FTE developer` (the text as the form takes it) or `people none`."""
+    typed = " ".join(words).strip()
+    if not typed:
+        raise UserError("people_needed.missing", usage=people_needed.USAGE, ref=f"PR-{number}")
+    if typed.lower() in ("none", "-", "无"):
+        return ProposalVerb(number, "people")
+    text.check_length(typed, PEOPLE_MAX, "proposal.too_long", usage=people_needed.USAGE)
+    return ProposalVerb(number, "people", people=typed,
+                        needs=people_needed.parse_needed(typed))
 
 
 def parse_rank(words: list[str]) -> Rank:
@@ -191,6 +209,7 @@ class Draft:
     delivery_risk: int
     people: str | None
     own_scores: dict[str, int]
+    needs: tuple[Need, ...] = ()
 
 
 def check_draft(fields: dict[str, object], *, themes: tuple[str, ...],
@@ -218,13 +237,19 @@ def check_draft(fields: dict[str, object], *, themes: tuple[str, ...],
     months = _whole(fields.get("months"), "months", 1, MONTHS_MAX)
     risk = _whole(fields.get("delivery_risk"), "delivery_risk", 1, 5)
     people = _text(fields.get("people")).strip() or None
+    needs: tuple[Need, ...] = ()
     if people:
         text.check_length(people, PEOPLE_MAX, "proposal.too_long", field="people")
+        try:
+            needs = people_needed.parse_needed(people)
+        except UserError as error:
+            raise UserError(error.key, field="people", **error.params) from None
     own = {name: _whole(value, f"own_{name}", 1, 5) for name in criteria
            if (value := fields.get(f"own_{name}"))}
     sponsor = fields.get("sponsor")
     return Draft(title, sponsor if isinstance(sponsor, str) and sponsor else None, objective,
-                 chosen, cost, benefit_amount, benefit, months, risk, people, own)  # type: ignore[arg-type]
+                 chosen, cost, benefit_amount, benefit, months, risk, people, own,  # type: ignore[arg-type]
+                 needs)
 
 
 def _text(value: object) -> str:

@@ -5,13 +5,14 @@ set). `over_by` is what a proposal's approval asks of its new PM."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pmo_rules import capacity as rules
-from pmo_rules import permissions
+from pmo_rules import people_needed, permissions
 from pmo_rules.errors import UserError
 from services import directory
 from services.context import BotContext
@@ -78,6 +79,31 @@ def _save(ctx: BotContext, user: str, cmd: rules.Allocate, now, day: date) -> tu
 def over_by(ctx: BotContext, session: Session, user_id: str) -> int:
     """Points above 100 `user_id` is at now (0 when within)."""
     return max(0, total(ctx, session, user_id, today(ctx)) - rules.FULL)
+
+
+def totals_of(ctx: BotContext, session: Session, user_ids: Collection[str]) -> dict[str, int]:
+    """These people's totals now (one grouped statement); someone with none is absent."""
+    if not user_ids:
+        return {}
+    return dict(store.totals(session, today=today(ctx),
+                             pm_allocation=ctx.rules.portfolio.pm_allocation,
+                             user_ids=sorted(set(user_ids))))
+
+
+def named_room(ctx: BotContext, session: Session, needs: Iterable[people_needed.Need],
+               key: str) -> list[people_needed.Room]:
+    """For a proposal approved into project `key`: each named person's total without `key`
+    (where the new PM's default already counts) and with the share the proposal names."""
+    needs = tuple(needs)
+    users = people_needed.named(needs)
+    if not users:
+        return []
+    without: dict[str, int] = {}
+    for share in store.shares(session, today=today(ctx),
+                              pm_allocation=ctx.rules.portfolio.pm_allocation, user_ids=users):
+        if share.key != key:
+            without[share.user_id] = without.get(share.user_id, 0) + share.percent
+    return people_needed.room(needs, without)[0]
 
 
 def people(ctx: BotContext, cmd: rules.People) -> str:

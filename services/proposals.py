@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pmo_rules import permissions, scoring
+from pmo_rules import people_needed, permissions, scoring
 from pmo_rules import proposals as rules
 from pmo_rules.errors import UserError
 from pmo_rules.scoring import Evaluation
@@ -44,7 +44,8 @@ def card(ctx: BotContext, shown: ProposalShown, event: str = "shown") -> Message
     return ctx.renderer.message("proposal_card", "proposal.card_text", p=shown.row,
                                 e=shown.evaluation, project_key=shown.project_key, event=event,
                                 currency=ctx.rules.pmo.currency,
-                                criteria=ctx.rules.portfolio.criteria)
+                                criteria=ctx.rules.portfolio.criteria,
+                                needs=needs_of(shown.row))
 
 
 def intake_channel(ctx: BotContext) -> str | None:
@@ -70,7 +71,8 @@ def submit(ctx: BotContext, user: str, draft: rules.Draft) -> str:
               "objective": draft.objective, "themes": list(draft.themes), "cost": draft.cost,
               "benefit_amount": draft.benefit_amount, "benefit": draft.benefit,
               "months": draft.months, "delivery_risk": draft.delivery_risk,
-              "people": draft.people, "own_scores": draft.own_scores}
+              "people": draft.people, "own_scores": draft.own_scores,
+              "needs": [n.to_wire() for n in draft.needs] if draft.people else None}
     channel = intake_channel(ctx)
     try:
         with ctx.db.write() as session:
@@ -187,9 +189,16 @@ def approve(ctx: BotContext, user: str, channel: str, cmd: rules.ProposalVerb) -
                                    finish=plan.finish_on, budget=row.cost,
                                    currency=ctx.rules.pmo.currency)
             session.flush()
-            over = capacity.over_by(ctx, session, pm)
-            if over:
-                reply += "\n" + ctx.renderer.t("capacity.approved_over", user=pm, over=over)
+            needs = needs_of(row)
+            checks = capacity.named_room(ctx, session, needs, project.key)
+            if pm not in people_needed.named(needs):
+                over = capacity.over_by(ctx, session, pm)
+                if over:
+                    reply += "\n" + ctx.renderer.t("capacity.approved_over", user=pm,
+                                                    over=over)
+            if checks:
+                reply += "\n" + ctx.renderer.t("people_needed.approved", ref=row.ref,
+                                                key=project.key, checks=checks)
     except IntegrityError:  # another approval took the KEY or the proposal a moment ago
         return error_text(ctx.renderer, UserError("proposal.approve_conflict",
                                                   ref=f"PR-{cmd.number}", key=key))
@@ -197,6 +206,28 @@ def approve(ctx: BotContext, user: str, channel: str, cmd: rules.ProposalVerb) -
         return error_text(ctx.renderer, error)
     ctx.sender.send([delivery])
     return reply + note
+
+
+def needs_of(row: Proposal) -> tuple[people_needed.Need, ...]:
+    """The proposal's people needed as stored (none for one from before they were)."""
+    return people_needed.stored(row.needs)
+
+
+def set_people(ctx: BotContext, user: str, cmd: rules.ProposalVerb) -> str:
+    """`/pmo proposal PR-3 people …`: the proposer, the board or PMO admins, while it is open;
+    audited."""
+    try:
+        with ctx.db.write() as session:
+            row = _proposal(session, cmd.number)
+            permissions.require_proposer_or_decider(user, row.proposer_id, row.ref, ctx.rules)
+            _open(row)
+            store.set_people(session, proposal=row, people=cmd.people,
+                             needs=[n.to_wire() for n in cmd.needs] if cmd.people else None,
+                             actor=user, now=ctx.now())
+            ref = row.ref
+    except UserError as error:
+        return error_text(ctx.renderer, error)
+    return ctx.renderer.t("people_needed.set", ref=ref, needs=cmd.needs, typed=cmd.people)
 
 
 def decline(ctx: BotContext, user: str, cmd: rules.ProposalVerb) -> str:

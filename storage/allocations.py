@@ -124,10 +124,13 @@ def total_of(session: Session, *, user_id: str, today: date, pm_allocation: int)
     return int(session.scalar(select(func.coalesce(func.sum(part.c.percent), 0))) or 0)
 
 
-def totals(session: Session, *, today: date, pm_allocation: int) -> list[tuple[str, int]]:
-    """Every allocated person's total, summed in SQL (the listing then reads the shares of
-    the first page of people only)."""
-    part = _shares_query(today=today, pm_allocation=pm_allocation).subquery()
+def totals(session: Session, *, today: date, pm_allocation: int,
+           user_ids: Collection[str] | None = None) -> list[tuple[str, int]]:
+    """Every allocated person's total (or these people's), summed in SQL (the listing then
+    reads the shares of the first page of people only; `/pmo rank` the totals of the people
+    proposals name)."""
+    part = _shares_query(today=today, pm_allocation=pm_allocation,
+                         user_ids=user_ids).subquery()
     query = select(part.c.user_id, func.sum(part.c.percent)).group_by(part.c.user_id)
     return [(user, int(total)) for user, total in session.execute(query)]
 

@@ -57,6 +57,10 @@ class Proposal(Base):
     months: Mapped[int]
     delivery_risk: Mapped[int]
     people: Mapped[str | None] = mapped_column(String(200))
+    """People needed as typed (mentions as `<@U123>`)."""
+    needs: Mapped[list | None] = mapped_column(JSON)
+    """The same, structured (pmo_rules.people_needed.Need.to_wire): None on proposals from
+    before it was (their text is shown unchecked)."""
     own_scores: Mapped[dict] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -164,6 +168,17 @@ def move(session: Session, *, proposal: Proposal, to: str, actor: str, now: date
                  subject_id=proposal.ref, project_id=project_id, before={"state": before},
                  after={"state": to, "reason": reason} if reason else {"state": to})
     return True
+
+
+def set_people(session: Session, *, proposal: Proposal, people: str | None, needs: list,
+               actor: str, now: datetime) -> None:
+    """Change an open proposal's people needed (audited)."""
+    before = {"people": proposal.people, "needs": proposal.needs}
+    proposal.people, proposal.needs, proposal.updated_at = people, needs, now
+    session.flush()
+    audit.record(session, at=now, actor=actor, action="proposal.people", subject_type="proposal",
+                 subject_id=proposal.ref, before=before,
+                 after={"people": people, "needs": needs})
 
 
 def of_project(session: Session, project_id: int) -> Proposal | None:

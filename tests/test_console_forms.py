@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.console.workspace import ALICE, GRACE
 from storage.gates import GateRequest
 from storage.projects import Project
+from storage.proposals import Proposal
 from storage.risks import Risk
 from tests.support.console import start_console
 
@@ -89,3 +90,18 @@ def test_a_one_option_checkbox_is_asked_as_a_tick(demo):
             "  » 1\n") in shown
     [request] = [r for r in gate_requests(demo, "APOLLO") if r.state == "open"]
     assert [item["done"] for item in request.checklist] == [False, True, False, True, False]
+
+
+def test_a_rich_text_box_makes_known_names_mentions_and_leaves_the_rest_as_typed(demo):
+    """The proposal form's people needed: `@erin` becomes a mention, as Slack's list makes it;
+    `@nobody` is no one's name, stays text, and the app refuses it on the field."""
+    shown = demo.type("/pmo propose", "Vendor portal", "", "Suppliers update bank details", "",
+                      "300k", "", "", "4", "2", "@nobody 50%", "", "", "", "",
+                      "@erin 50%, 2 FTE developer", "", "", "", "", ":time")
+    assert "@nobody is not a Slack mention" in shown
+    with demo.bot.ctx.db.read() as session:
+        row = session.scalars(select(Proposal).where(Proposal.title == "Vendor portal")).one()
+        erin = demo.bot.slack.directory.user_by_name("erin")["id"]
+        assert row.needs == [{"user": erin, "percent": 50},
+                             {"role": "developer", "percent": 200}]
+        assert row.people == f"<@{erin}> 50%, 2 FTE developer"

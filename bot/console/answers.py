@@ -88,6 +88,30 @@ def _text(session: Session, element: dict, answer: str) -> str:
     return value
 
 
+_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.\-]*[\w]|[A-Za-z0-9])")
+
+
+def _rich_text(session: Session, element: dict, answer: str) -> dict:
+    """What Slack's rich text box sends: `@alice` picked from the list as a user element, the
+    rest as text (a name nobody has stays text, as in Slack); `\\n` starts a new line."""
+    sections = []
+    for line in answer.replace("\\n", "\n").split("\n"):
+        parts: list[dict] = []
+        at = 0
+        for match in _MENTION.finditer(line):
+            found = session.directory.user_by_name(match[1])
+            if found is None:
+                continue
+            if match.start() > at:
+                parts.append({"type": "text", "text": line[at:match.start()]})
+            parts.append({"type": "user", "user_id": found["id"]})
+            at = match.end()
+        if at < len(line):
+            parts.append({"type": "text", "text": line[at:]})
+        sections.append({"type": "rich_text_section", "elements": parts})
+    return {"type": "rich_text", "elements": sections}
+
+
 def _email(session: Session, element: dict, answer: str) -> str:
     if not _EMAIL.match(answer):
         raise UserError("console.form_not_email", answer=answer[:60])
@@ -158,6 +182,7 @@ _SINGLE = Kind("selected_option", "initial_option", _option)
 _MULTI = Kind("selected_options", "initial_options", _options, empty=[])
 KINDS = {
     "plain_text_input": Kind("value", "initial_value", _text),
+    "rich_text_input": Kind("rich_text_value", "initial_value", _rich_text),
     "email_text_input": Kind("value", "initial_value", _email),
     "url_text_input": Kind("value", "initial_value", _url),
     "number_input": Kind("value", "initial_value", _number),

@@ -7,6 +7,7 @@ so the other seeders' random draws stay as they were; no cards are posted.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from decimal import Decimal
 from functools import partial
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from pmo_rules import people_needed
 from storage import proposals as store
 
 if TYPE_CHECKING:
@@ -35,14 +37,19 @@ PROPOSALS = (
      ((2, 3, 1, 4), (3, 2, 1, 4), (2, 3, 2, 5))),
 )
 BOARD = ("pat", "grace", "henry")
+PEOPLE = ("@carol 50%, 2 FTE developer", "@dave 0.9, 1 analyst", "@carol 30%, someone from legal",
+          "1 FTE network engineer")
+"""Each proposal's people needed, `@name` as the mention Slack would make of it: with the PMs'
+20% defaults, dave (ATHENA's PM) has no room for PR-2's 90%; carol (ZEUS's) has for each of
+PR-1 and PR-3."""
 
 
 def seed_proposals(session: Session, world: DemoWorld) -> None:
-    for number, (title, proposer, cost, months, risk, themes, objective,
-                 sets) in enumerate(PROPOSALS, start=1):
+    for number, ((title, proposer, cost, months, risk, themes, objective, sets),
+                 people) in enumerate(zip(PROPOSALS, PEOPLE, strict=True), start=1):
         when = datetime.combine(world.day(10 - number), time(10), tzinfo=world.rules.pmo.tz)
         world.at(when, partial(_propose, session, world, title, proposer, cost, months, risk,
-                               themes, objective, when))
+                               themes, objective, people, when))
         for offset, (member, scores) in enumerate(zip(BOARD, sets, strict=True), start=1):
             at = when.replace(hour=14 + offset)
             world.at(at, partial(_score, session, number, world.person(member).id,
@@ -50,12 +57,14 @@ def seed_proposals(session: Session, world: DemoWorld) -> None:
 
 
 def _propose(session: Session, world: DemoWorld, title: str, proposer: str, cost: str,
-             months: int, risk: int, themes: tuple[str, ...], objective: str,
+             months: int, risk: int, themes: tuple[str, ...], objective: str, people: str,
              when: datetime) -> None:
+    typed = re.sub(r"@([a-z]+)", lambda m: f"<@{world.person(m[1]).id}>", people)
     store.add(session, values={
         "title": title, "sponsor_id": None, "objective": objective, "themes": list(themes),
         "cost": Decimal(cost), "benefit_amount": None, "benefit": None, "months": months,
-        "delivery_risk": risk, "people": None, "own_scores": {}},
+        "delivery_risk": risk, "people": typed, "own_scores": {},
+        "needs": [n.to_wire() for n in people_needed.parse_needed(typed)]},
         proposer=world.person(proposer).id, now=when)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from pmo_rules.config import PortfolioRules
@@ -30,6 +31,21 @@ def _text(value):
     return {"value": {"type": "plain_text_input", "value": value}}
 
 
+def rich(value):
+    """A rich_text_input's state as Slack sends it: `<@U123>` in `value` as a user element
+    (what picking @name from Slack's list makes), the rest as text; None when empty."""
+    if value is None:
+        return {"value": {"type": "rich_text_input", "rich_text_value": None}}
+    parts = []
+    for piece in re.split(r"(<@[UW][A-Z0-9]+>)", value):
+        if piece.startswith("<@"):
+            parts.append({"type": "user", "user_id": piece[2:-1]})
+        elif piece:
+            parts.append({"type": "text", "text": piece})
+    return {"value": {"type": "rich_text_input", "rich_text_value": {
+        "type": "rich_text", "elements": [{"type": "rich_text_section", "elements": parts}]}}}
+
+
 def _select(value):
     if value is None:
         return {"value": {"type": "static_select", "selected_option": None}}
@@ -44,7 +60,7 @@ def form_values(title="CRM renewal", cost="400k", months="6", risk=3, themes=("C
     values = {"title": _text(title), "objective": _text(objective), "cost": _text(cost),
               "months": _text(months), "delivery_risk": _select(risk),
               "benefit": _text(benefit), "benefit_amount": _text(benefit_amount),
-              "people": _text(people),
+              "people": rich(people),
               "sponsor": {"value": {"type": "users_select", "selected_user": sponsor}},
               "themes": {"value": {"type": "multi_static_select", "selected_options": [
                   {"value": t, "text": {"type": "plain_text", "text": t}} for t in themes]}}}

@@ -42,8 +42,8 @@ def test_links_and_plain_colons_stay_in_the_title(apollo):
 
 def test_project_add_refuses_a_mistyped_option_and_reads_a_full_width_colon(bot):
     refused = bot.command("/pmo", f"project add RAW6 Name pn:<@{BOB}|bob>", user=ADMIN)
-    assert "`pn:<@UBOB001|bob>` is not an option here. Options: `pm:`, `channel:`, `confidential:`." in (
-        refused.text)
+    assert ("`pn:<@UBOB001|bob>` is not an option here. Options: `pm:`, `channel:`, "
+            "`confidential:`.") in refused.text
     bot.command("/pmo", f"project add RAW7 中文项目 pm：<@{BOB}|bob>", user=ADMIN)
     assert "RAW7" in bot.reply()
     with bot.ctx.db.read() as session:

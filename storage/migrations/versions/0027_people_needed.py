@@ -4,7 +4,7 @@ whose size was not said). NULL on proposals submitted before: their `people` tex
 and is shown unchecked.
 
 Revision ID: 0027_people_needed
-Revises: 0023_allocations
+Revises: 0025_access
 Create Date: 2026-12-04 22:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0027_people_needed'
-down_revision = '0023_allocations'
+down_revision = '0025_access'
 branch_labels = None
 depends_on = None
 

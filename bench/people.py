@@ -88,7 +88,7 @@ def main() -> None:
             ctx = context(url, RULES, NOW)
             seed(ctx, people, per_person)
             with counting_queries(ctx) as seen:
-                capacity.people(ctx, People())
+                capacity.people(ctx, People(), "U0BENCH")
             base, _ = median_times(partial(statement_alone, ctx), repeat=5)
             whole, whole_cpu = median_times(partial(capacity.people, ctx, People()), repeat=5)
             one, _ = median_times(partial(capacity.people, ctx, People("U0000042")), repeat=5)

@@ -25,6 +25,7 @@ def apply_allocate(ctx: BotContext, request: Incoming, reply: Reply) -> None:
     reply.say(capacity.allocate(ctx, request.user, parsed))
 
 
-def people(ctx: BotContext, ack, _command: dict, respond, parsed: rules.People) -> None:
+def people(ctx: BotContext, ack, command: dict, respond, parsed: rules.People) -> None:
     ack()
-    answer_later(ctx, lambda: capacity.people(ctx, parsed)[:3900], ephemeral(respond))
+    answer_later(ctx, lambda: capacity.people(ctx, parsed, command["user_id"])[:3900],
+                 ephemeral(respond))

@@ -6,6 +6,7 @@ set). `over_by` is what a proposal's approval asks of its new PM."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +15,9 @@ from sqlalchemy.orm import Session
 from pmo_rules import capacity as rules
 from pmo_rules import people_needed, permissions
 from pmo_rules.errors import UserError
-from services import directory
+from services import access, directory
 from services.context import BotContext
+from storage import access as access_store
 from storage import allocations as store
 from storage import projects as project_store
 from templates.errors import error_text
@@ -106,11 +108,13 @@ def named_room(ctx: BotContext, session: Session, needs: Iterable[people_needed.
     return people_needed.room(needs, without)[0]
 
 
-def people(ctx: BotContext, cmd: rules.People) -> str:
+def people(ctx: BotContext, cmd: rules.People, viewer: str) -> str:
     """Everyone's totals in one grouped statement, then the shares of the first PEOPLE_MAX
-    (most loaded first) in a second: what is shown, whatever the number of people."""
+    (most loaded first) in a second: what is shown, whatever the number of people. A share
+    of a confidential project `viewer` may not see counts in the total, its KEY is not shown."""
     day, default = today(ctx), ctx.rules.portfolio.pm_allocation
     with ctx.db.read() as session:
+        hidden = access_store.keys_of(session, access.hidden_from(ctx, session, viewer))
         if cmd.user_id is not None:
             found = rules.people(store.shares(session, today=day, pm_allocation=default,
                                               user_ids=(cmd.user_id,)))
@@ -123,5 +127,10 @@ def people(ctx: BotContext, cmd: rules.People) -> str:
             first = [user for user, _total in loads[:PEOPLE_MAX]]
             found = rules.people(store.shares(session, today=day, pm_allocation=default,
                                               user_ids=first)) if first else []
+    if hidden:
+        masked = ctx.renderer.t("capacity.confidential_key")
+        found = [replace(person, shares=tuple(replace(share, key=masked) if share.key in hidden
+                                              else share for share in person.shares))
+                 for person in found]
     return ctx.renderer.t("capacity.people", people=found[:PEOPLE_MAX], count=count,
                           over=over, one=cmd.user_id, pm_allocation=default)

@@ -101,6 +101,13 @@ def standing(session: Session, keys: Iterable[str], user: str) -> tuple | None:
     return next((tuple(by_key[key]) for key in keys if key in by_key), None)
 
 
+def keys_of(session: Session, project_ids: Iterable[int]) -> frozenset[str]:
+    ids = list(project_ids)
+    if not ids:
+        return frozenset()
+    return frozenset(session.scalars(select(Project.key).where(Project.id.in_(ids))))
+
+
 def lesson_project_key(session: Session, number: int) -> str | None:
     return session.execute(select(Project.key).join(Lesson, Lesson.project_id == Project.id)
                            .where(Lesson.id == number)).scalar()

@@ -102,7 +102,7 @@ def _signed_form(bot, command, text, user, channel, team) -> bytes:
 
 
 PORTFOLIO_VIEWS = [("/pmo", "projects"), ("/pmo", "digest"), ("/pmo", "risks"),
-                   ("/pmo", "gates"), ("/pmo", "portfolio"), ("/pmo", "rank"),
+                   ("/pmo", "gates"), ("/pmo", "portfolio"), ("/pmo", "rank"), ("/pmo", "people"),
                    ("/lesson", "search runbook merger"), ("/lesson", "list"),
                    ("/risk", f"list owner:<@{BOB}|bob>")]
 PROJECT_VIEWS = [("/pmo", "project {key}"), ("/risk", "list {key}"), ("/risk", "show {key}-R1"),
@@ -196,3 +196,9 @@ class _Statements:
 
     def __exit__(self, *_exc) -> None:
         event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+
+def test_people_counts_a_confidential_share_without_naming_its_project(office):
+    seen = _answer(office, "/pmo", "people", CAROL)
+    assert f"<@{BOB}>" in seen and "a confidential project" in seen and "SECRET" not in seen
+    assert "SECRET" in _answer(office, "/pmo", "people", BOB)

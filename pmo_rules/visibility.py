@@ -42,11 +42,14 @@ PMO_PORTFOLIO = frozenset({"projects", "digest", "risks", "gates", "portfolio", 
                            "proposals", "proposal", "propose", "people", "allocate", "audit"})
 """`/pmo` verbs that show or change the portfolio as a whole (or its intake)."""
 LIST_VERBS = frozenset({"list", "search"})
+OWN_LISTS = frozenset({"/risk", "/issue", "/action"})
+"""`/risk list`, `/issue list`, `/action list` without a KEY list the caller's own items."""
 COMMAND_WORDS = frozenset({
     "add", "list", "show", "update", "done", "resolve", "escalate", "forecast", "close",
     "reviewed", "review", "request", "status", "withdraw", "search", "project", "meeting",
     "plan", "edit", "help", "mine", "all", "vote", "approve", "reject", "rebaseline",
-    "digest", "approvers", "confidential", "rename", "channel", "pm", "on", "off"})
+    "digest", "approvers", "confidential", "rename", "channel", "pm", "on", "off", "history",
+    "score", "decline", "screen", "people", "coordinate", "take", "reopen", "cancel"})
 """Words of the grammars themselves: never read as a project key."""
 _ENTRY = re.compile(r"([A-Za-z][A-Za-z0-9]{1,9})-[A-Za-z]([0-9]{1,6})")
 _LESSON = re.compile(r"[Ll]-?([0-9]{1,9})")
@@ -139,6 +142,9 @@ def subject_of(command: str, text: str) -> Subject:
     keys = tuple(dict.fromkeys(key for word in words[:_SCAN] if (key := _key_in(word))))
     if keys:
         return Subject(PROJECT, keys=keys)
+    if (verb == "list" and family in OWN_LISTS
+            and not any(word.lower().startswith("owner:") for word in words)):
+        return Subject(PERSONAL)  # without a KEY these list the caller's own items
     if verb in LIST_VERBS:
         return Subject(PORTFOLIO)
     return Subject(UNNAMED)

@@ -82,7 +82,11 @@ def test_one_liner_refusals_change_nothing(pmo):
     assert "Usage: `/pmo proposal PR-3 people @alice 50%, @bob 0.5, 2 FTE developer`" in refused
     assert "Say who or what *PR-1* needs" in pmo.command("/pmo", "proposal PR-1 people",
                                                          user=ALICE).text
-    stranger = say(pmo, "/pmo", "proposal PR-1 people 1 tester", DAVE)
+    pmo.slack.directory.add_user(DAVE, "dave")  # a person of the workspace, of no role here
+    try:
+        stranger = say(pmo, "/pmo", "proposal PR-1 people 1 tester", DAVE)
+    finally:
+        pmo.slack.directory._users.pop(DAVE, None)
     assert stranger.startswith(f":no_entry: Only the proposer (<@{ALICE}>), the portfolio board")
     say(pmo, "/pmo", "proposal PR-1 decline Not now", ADMIN)
     assert "is already declined" in say(pmo, "/pmo", "proposal PR-1 people 1 tester", ALICE)

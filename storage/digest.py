@@ -24,7 +24,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
-from pmo_rules.digest import DigestData, LatestStatus, ProjectFacts, compose
+from pmo_rules.digest import ITEMS_PER_OWNER, DigestData, LatestStatus, ProjectFacts, compose
 from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.plan_watch import digest_sections
 from pmo_rules.reminders import DueItem
@@ -41,7 +41,7 @@ from storage.digest_sections import (
 )
 from storage.plan_facts import plan_facts
 from storage.projects import Project, StatusUpdate
-from storage.sources import all_due_items
+from storage.sources import overdue_by_owner
 
 
 class DigestSection(Protocol):
@@ -80,8 +80,9 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     """The portfolio digest: every active and on-hold project, the whole registers."""
     projects = [ProjectFacts(*row) for row in session.execute(_portfolio_projects())]
     latest, week_ago = _statuses(session, now)
-    report = compose(projects, latest, week_ago, all_due_items(session, now, rules), now,
-                     rules.status, tz=rules.pmo.tz)
+    overdue, totals = overdue_by_owner(session, now, rules, ITEMS_PER_OWNER)
+    report = compose(projects, latest, week_ago, overdue, now, rules.status, tz=rules.pmo.tz,
+                     overdue_totals=totals)
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
                    if (context := section.context(top_of_each(session, section.lists(now, rules)),
                                                   now, rules)) is not None)
@@ -110,11 +111,13 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
     projects = [ProjectFacts(*row) for row in session.execute(
         _portfolio_projects().where(Project.id.in_(ids)))]
     latest, week_ago = _statuses(session, now, ids)
-    overdue = _by_project(all_due_items(session, now, rules))
+    items, totals = overdue_by_owner(session, now, rules, ITEMS_PER_OWNER, per_project=True)
+    overdue, counts = _by_project(items), _totals_by_project(totals)
     extras = _extras_by_project(session, now, rules, ids)
     facts = plan_facts(session, ids)
     return {p.id: DigestData(compose([p], latest, week_ago, overdue.get(p.key, ()), now,
-                                     rules.status, tz=rules.pmo.tz),
+                                     rules.status, tz=rules.pmo.tz,
+                                     overdue_totals=counts.get(p.key, {})),
                              extras.get(p.key, ()) + digest_sections(
                                  [facts[p.id]] if p.id in facts else [], now, rules),
                              project=p)
@@ -155,6 +158,15 @@ def _by_project(items: list[DueItem]) -> dict[str, list[DueItem]]:
     grouped: dict[str, list[DueItem]] = defaultdict(list)
     for item in items:
         grouped[item.subject["project"]].append(item)
+    return grouped
+
+
+def _totals_by_project(totals: Mapping[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+    """Each project's number of overdue items by recipient, by the project's KEY, from the
+    totals by (project KEY, recipient)."""
+    grouped: dict[str, dict[str, int]] = defaultdict(dict)
+    for (key, owner), count in totals.items():
+        grouped[key][owner] = count
     return grouped
 
 

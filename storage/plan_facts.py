@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, Subquery, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy.orm import Session, aliased
 
 from pmo_rules.indicators import Baseline
 from pmo_rules.lifecycle import PORTFOLIO_STATES
@@ -50,31 +50,37 @@ def latest_reported(before: datetime | None = None, project_ids: Collection[int]
     the index on (project_id, created_at), at most `RECENT` of them, so the cost follows the
     number of projects, not the length of their history (ranking every update with a window
     function sorted the whole table: three times slower on SQLite, bench/indicators.py)."""
-    def newest(*columns) -> Select:
-        query = select(*columns).where(StatusUpdate.project_id == Project.id)
+    def newest(*columns, of=Project.id, table=StatusUpdate) -> Select:
+        query = select(*columns).where(table.project_id == of)
         if before is not None:
-            query = query.where(StatusUpdate.created_at < before)
-        return (query.order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc())
-                .correlate(Project))
-
-    def carried(name: str):
-        recent = newest(StatusUpdate.created_at, StatusUpdate.id,
-                        StatusUpdate.__table__.c[name]).limit(RECENT).subquery()
-        return (select(recent.c[name]).where(recent.c[name].is_not(None))
-                .order_by(recent.c.created_at.desc(), recent.c.id.desc()).limit(1)
-                .scalar_subquery().label(name))
+            query = query.where(table.created_at < before)
+        return query.order_by(table.created_at.desc(), table.id.desc())
 
     heads = select(Project.id.label("project_id"),
-                   newest(StatusUpdate.id).limit(1).scalar_subquery().label("latest_id"),
-                   *[carried(name) for name in _CARRIED])
+                   newest(StatusUpdate.id).correlate(Project).limit(1).scalar_subquery()
+                   .label("latest_id"))
     if planned_only:
         heads = heads.join(ProjectPlan, ProjectPlan.project_id == Project.id)
     if project_ids is not None:
         heads = heads.where(Project.id.in_(list(project_ids)))
     heads = heads.subquery()
+    earlier = aliased(StatusUpdate)
+
+    def carried(name: str):
+        """The latest update's value, else (COALESCE reads no further when it has one) the
+        first one given among the project's latest `RECENT`."""
+        recent = (newest(earlier.created_at, earlier.id, getattr(earlier, name),
+                         of=heads.c.project_id, table=earlier)
+                  .correlate(heads).limit(RECENT).subquery())
+        walked = (select(recent.c[name]).where(recent.c[name].is_not(None))
+                  .order_by(recent.c.created_at.desc(), recent.c.id.desc()).limit(1)
+                  .scalar_subquery())
+        column = StatusUpdate.__table__.c[name]
+        return func.coalesce(column, walked, type_=column.type).label(name)
+
     return (select(heads.c.project_id, StatusUpdate.created_at, StatusUpdate.overall,
                    StatusUpdate.schedule, StatusUpdate.cost,
-                   *[heads.c[name] for name in _CARRIED])
+                   *[carried(name) for name in _CARRIED])
             .join(StatusUpdate, StatusUpdate.id == heads.c.latest_id).subquery())
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Select, func, select
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from pmo_rules.config import Rules
 from pmo_rules.digest import ITEMS_PER_OWNER, DigestData, LatestStatus, ProjectFacts, compose
 from pmo_rules.lifecycle import PORTFOLIO_STATES
-from pmo_rules.plan_watch import digest_sections
+from pmo_rules.plan_watch import digest_sections, today_of
 from pmo_rules.reminders import DueItem
 from storage.digest_capacity import OverAllocatedSection
 from storage.digest_raid import ActionSection, DecisionSection
@@ -86,7 +86,8 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
                    if (context := section.context(top_of_each(session, section.lists(now, rules)),
                                                   now, rules)) is not None)
-    plan_sections = digest_sections(plan_facts(session).values(), now, rules)
+    plan_sections = digest_sections(plan_facts(session, digest_on=_digest_day(now, rules))
+                                    .values(), now, rules)
     return DigestData(report, extras + plan_sections)
 
 
@@ -114,7 +115,7 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
     items, totals = overdue_by_owner(session, now, rules, ITEMS_PER_OWNER, per_project=True)
     overdue, counts = _by_project(items), _totals_by_project(totals)
     extras = _extras_by_project(session, now, rules, ids)
-    facts = plan_facts(session, ids)
+    facts = plan_facts(session, ids, digest_on=_digest_day(now, rules))
     return {p.id: DigestData(compose([p], latest, week_ago, overdue.get(p.key, ()), now,
                                      rules.status, tz=rules.pmo.tz,
                                      overdue_totals=counts.get(p.key, {})),
@@ -122,6 +123,14 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
                                  [facts[p.id]] if p.id in facts else [], now, rules),
                              project=p)
             for p in projects}
+
+
+def _digest_day(now: datetime, rules: Rules) -> date | None:
+    """The day the plan sections are about, to read only the milestones they need; None (read
+    them all) when the planned value is the milestones' share (storage.plan_facts)."""
+    if rules.indicators.planned_value == "milestones":
+        return None
+    return today_of(now, rules)
 
 
 def _portfolio_projects() -> Select:

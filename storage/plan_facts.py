@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import Select, Subquery, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from pmo_rules.indicators import Baseline
 from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.plan_watch import DUE_WITHIN_DAYS as DIGEST_DAYS
 from pmo_rules.plan_watch import MilestoneFact, PlanFacts, Reported
 from storage.milestones import Milestone
 from storage.plans import ProjectPlan
@@ -87,23 +88,36 @@ def latest_reported(before: datetime | None = None, project_ids: Collection[int]
 _CARRIED = ("percent_complete", "actual_cost", "estimate_at_completion")
 
 
-def plan_facts(session: Session,
-               project_ids: Collection[int] | None = None) -> dict[int, PlanFacts]:
+def plan_facts(session: Session, project_ids: Collection[int] | None = None, *,
+               digest_on: date | None = None) -> dict[int, PlanFacts]:
     """By project id, every project of these (or of the portfolio) that has a plan or a
-    milestone; two statements."""
+    milestone; two statements.
+
+    With `digest_on` (a day on the PMO's clock), only the milestones the digest's plan
+    sections need: the open ones that may have slipped (forecast after their
+    baseline date, or the baseline date passed) or are expected within `DIGEST_DAYS`, and
+    whether it has any milestone (`has_milestones`); every other milestone's slip is 0 and
+    it is in no list (pmo_rules.plan_watch.digest_sections). Not when the planned value is the
+    milestones' share: that needs them all."""
     if project_ids is not None and not project_ids:
         return {}
     latest = latest_reported(None, project_ids, planned_only=True)
     plans: dict[int, tuple] = {}
     recent: dict[int, tuple[Reported, ...]] = {}
+    has_milestones: dict[int, bool] = {}
+    columns = [Project.id, Project.key, ProjectPlan.baseline_start, ProjectPlan.baseline_finish,
+               ProjectPlan.baseline_budget, *[latest.c[name] for name in _REPORTED]]
+    if digest_on is not None:
+        columns.append(exists().where(Milestone.project_id == Project.id)
+                       .label("has_milestones"))
     for row in session.execute(_narrowed(
-            select(Project.id, Project.key, ProjectPlan.baseline_start,
-                   ProjectPlan.baseline_finish, ProjectPlan.baseline_budget,
-                   *[latest.c[name] for name in _REPORTED])
+            select(*columns)
             .join(ProjectPlan, ProjectPlan.project_id == Project.id)
             .outerjoin(latest, latest.c.project_id == Project.id)
             .order_by(Project.id), project_ids)):
         plans[row[0]] = row[:5]
+        if digest_on is not None:
+            has_milestones[row[0]] = row.has_milestones
         if row.overall is not None:
             actual, estimate = row.actual_cost, row.estimate_at_completion
             recent[row[0]] = (Reported(row.overall, row.schedule, row.cost,
@@ -112,15 +126,22 @@ def plan_facts(session: Session,
                                        None if estimate is None else float(estimate)),)
     keys = {pid: row[1] for pid, row in plans.items()}
     milestones: dict[int, list[MilestoneFact]] = defaultdict(list)
-    for row in session.execute(_narrowed(
-            select(Project.id, Project.key, Milestone.number, Milestone.title, Milestone.owner_id,
-                   Milestone.weight, Milestone.due_on, Milestone.forecast_on, Milestone.done_on,
-                   Milestone.updated_at).join(Milestone, Milestone.project_id == Project.id)
-            .order_by(Project.id, Milestone.number), project_ids)):
+    query = (select(Project.id, Project.key, Milestone.number, Milestone.title,
+                    Milestone.owner_id, Milestone.weight, Milestone.due_on,
+                    Milestone.forecast_on, Milestone.done_on, Milestone.updated_at)
+             .join(Milestone, Milestone.project_id == Project.id)
+             .order_by(Project.id, Milestone.number))
+    if digest_on is not None:
+        query = query.where(
+            Milestone.done_on.is_(None),
+            or_(Milestone.forecast_on > Milestone.due_on, Milestone.due_on < digest_on,
+                Milestone.expected_on <= digest_on + timedelta(days=DIGEST_DAYS)))
+    for row in session.execute(_narrowed(query, project_ids)):
         keys[row[0]] = row[1]
         milestones[row[0]].append(MilestoneFact(*row[2:]))
     with_plan = {pid: (None if start is None else Baseline(start, finish, float(budget)))
                  for pid, _key, start, finish, budget in plans.values()}
     return {pid: PlanFacts(key, pid in with_plan, with_plan.get(pid),
-                           tuple(milestones.get(pid, ())), recent.get(pid, ()))
+                           tuple(milestones.get(pid, ())), recent.get(pid, ()),
+                           None if digest_on is None else has_milestones.get(pid, True))
             for pid, key in keys.items()}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import Select, String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from pmo_rules.reminders import DueItem
@@ -45,10 +45,15 @@ def ranked(session: Session, query: Select, recipient, due, item_id, per_owner: 
     if session.get_bind().dialect.name == "postgresql":
         key = key.collate("C")
     partition = (Project.id, recipient) if per_project else (recipient,)
-    inner = query.add_columns(
+    # Ranked on narrow rows (the item, its recipient), then only the first few joined back to
+    # the query's own columns: the database sorts ids, not titles and names.
+    inner = query.with_only_columns(
+        item_id.label("head_id"), recipient.label("head_owner"),
         func.row_number().over(partition_by=partition, order_by=(due, key)).label("head_rank"),
         func.count().over(partition_by=partition).label("head_total")).subquery()
-    return session.execute(select(inner).where(inner.c.head_rank <= per_owner))
+    heads = select(inner).where(inner.c.head_rank <= per_owner).subquery()
+    return session.execute(query.add_columns(heads.c.head_total).join(
+        heads, and_(item_id == heads.c.head_id, recipient == heads.c.head_owner)))
 
 
 def heads_of(rows: Iterable, item: Callable[..., DueItem], per_project: bool) -> Heads:

@@ -112,7 +112,7 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
     projects = [ProjectFacts(*row) for row in session.execute(
         _portfolio_projects().where(Project.id.in_(ids)))]
     latest, week_ago = _statuses(session, now, ids)
-    items, totals = overdue_by_owner(session, now, rules, ITEMS_PER_OWNER, per_project=True)
+    items, totals = overdue_by_owner(session, now, rules, ITEMS_PER_OWNER, project_ids=ids)
     overdue, counts = _by_project(items), _totals_by_project(totals)
     extras = _extras_by_project(session, now, rules, ids)
     facts = plan_facts(session, ids, digest_on=_digest_day(now, rules))

@@ -71,19 +71,21 @@ def all_due_items(session: Session, now: datetime, rules: Rules) -> list[DueItem
 
 
 def overdue_by_owner(session: Session, now: datetime, rules: Rules, per_owner: int, *,
-                     per_project: bool = False) -> tuple[list[DueItem], Counter]:
+                     project_ids: Collection[int] | None = None
+                     ) -> tuple[list[DueItem], Counter]:
     """What the digest lists: each recipient's first `per_owner` overdue items (by due moment,
-    then item key) and how many overdue items each recipient has; with `per_project`, each
-    recipient's in each project, the totals by (project KEY, recipient): the projects' own
-    digests. A source with an `overdue_heads` cuts its list in the database
-    (storage/sources/heads.py); the others' overdue items are all read and counted here. One
-    statement or two per source, as `items_to_nudge`."""
+    then item key) and how many overdue items each recipient has; with `project_ids`, each
+    recipient's in each of these projects, the totals by (project KEY, recipient): the
+    projects' own digests. A source with an `overdue_heads` cuts its list in the database
+    (storage/sources/heads.py); the others' overdue items (of every project) are all read and
+    counted here. One statement or two per source, as `items_to_nudge`."""
     items: list[DueItem] = []
     totals: Counter = Counter()
+    per_project = project_ids is not None
     for source in SOURCES:
         heads = getattr(source, "overdue_heads", None)
         if heads is not None:
-            found, counted = heads(session, now, rules, per_owner, per_project)
+            found, counted = heads(session, now, rules, per_owner, project_ids)
             totals.update(counted)
         else:
             found = [item for item in source.due_items(session, now, rules) if item.overdue]

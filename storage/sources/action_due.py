@@ -36,14 +36,15 @@ class ActionDue:
         return [_item(row, today, tz) for row in session.execute(query)]
 
     def overdue_heads(self, session: Session, now: datetime, rules: Rules,
-                      per_owner: int, per_project: bool = False) -> Heads:
+                      per_owner: int,
+                      project_ids: Collection[int] | None = None) -> Heads:
         """Each owner's oldest overdue actions (the first `per_owner`) and how many they
         have, in one statement (storage/sources/heads.py)."""
         tz = rules.pmo.tz
         today = now.astimezone(tz).date()
         rows = ranked(session, _query(today).where(Action.due_on < today), Action.owner_id,
-                      Action.due_on, Action.id, per_owner, per_project)
-        return heads_of(rows, lambda row: _item(row, today, tz), per_project)
+                      Action.due_on, Action.id, per_owner, project_ids)
+        return heads_of(rows, lambda row: _item(row, today, tz), project_ids is not None)
 
 
 def _query(today: date) -> Select:

@@ -61,7 +61,8 @@ class ApprovalVoteDue:
                 if (row.id, approver) not in voted]
 
     def overdue_heads(self, session: Session, now: datetime, rules: Rules,
-                      per_owner: int, per_project: bool = False) -> Heads:
+                      per_owner: int,
+                      project_ids: Collection[int] | None = None) -> Heads:
         """Each approver's oldest waiting votes (the first `per_owner`) and how many
         they have, in one statement (storage/sources/heads.py)."""
         wait = timedelta(hours=self._wait_hours(rules))
@@ -74,8 +75,9 @@ class ApprovalVoteDue:
                  .where(~exists().where(vote.request_id == request.id,
                                         vote.approver_id == approver.c.value)))
         rows = ranked(session, query, approver.c.value, request.requested_at, request.id,
-                      per_owner, per_project)
-        return heads_of(rows, lambda row: self._item(row, row.approver, wait), per_project)
+                      per_owner, project_ids)
+        return heads_of(rows, lambda row: self._item(row, row.approver, wait),
+                        project_ids is not None)
 
     def _open(self, requested_before: datetime) -> Select:
         request = self._request

@@ -12,7 +12,7 @@ total beside it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from sqlalchemy import Select, String, and_, cast, func, select
 from sqlalchemy.orm import Session
@@ -31,10 +31,11 @@ def owner_of(item: DueItem, per_project: bool) -> str | tuple[str, str]:
 
 
 def ranked(session: Session, query: Select, recipient, due, item_id, per_owner: int,
-           per_project: bool) -> Iterable:
-    """The rows of `query` (which joins `Project`) ranked per `recipient` (per project and
-    recipient, with `per_project`: a project's own digest) as the digest orders them, only the
-    first `per_owner` of each, each with `head_total`: how many rows its recipient has.
+           project_ids: Collection[int] | None) -> Iterable:
+    """The rows of `query` (which joins `Project`) ranked per `recipient` (with `project_ids`:
+    of these projects only, per project and recipient, for the projects' own digests) as the
+    digest orders them, only the first `per_owner` of each, each with `head_total`: how many
+    rows its recipient has.
 
     The digest orders a person's items by due moment, then by item key
     (`kind:item_id:due_key`); within one source the kind is the same, and so is the due key of
@@ -44,7 +45,10 @@ def ranked(session: Session, query: Select, recipient, due, item_id, per_owner: 
     key = cast(item_id, String) + ":"
     if session.get_bind().dialect.name == "postgresql":
         key = key.collate("C")
-    partition = (Project.id, recipient) if per_project else (recipient,)
+    partition = (recipient,)
+    if project_ids is not None:
+        query = query.where(Project.id.in_(list(project_ids)))
+        partition = (Project.id, recipient)
     # Ranked on narrow rows (the item, its recipient), then only the first few joined back to
     # the query's own columns: the database sorts ids, not titles and names.
     inner = query.with_only_columns(

@@ -35,13 +35,14 @@ class IssueDue:
         return [_item(row, tz) for row in session.execute(query)]
 
     def overdue_heads(self, session: Session, now: datetime, rules: Rules,
-                      per_owner: int, per_project: bool = False) -> Heads:
+                      per_owner: int,
+                      project_ids: Collection[int] | None = None) -> Heads:
         """Each owner's oldest overdue issues (the first `per_owner`) and how many they
         have, in one statement (storage/sources/heads.py)."""
         tz = rules.pmo.tz
         rows = ranked(session, _query(now.astimezone(tz).date()), Issue.owner_id, Issue.due_on,
-                      Issue.id, per_owner, per_project)
-        return heads_of(rows, lambda row: _item(row, tz), per_project)
+                      Issue.id, per_owner, project_ids)
+        return heads_of(rows, lambda row: _item(row, tz), project_ids is not None)
 
 
 def _query(today: date) -> Select:

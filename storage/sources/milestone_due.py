@@ -43,7 +43,8 @@ class MilestoneDue:
         return [_item(row, today, tz, before, calendar) for row in session.execute(query)]
 
     def overdue_heads(self, session: Session, now: datetime, rules: Rules,
-                      per_owner: int, per_project: bool = False) -> Heads:
+                      per_owner: int,
+                      project_ids: Collection[int] | None = None) -> Heads:
         """Each owner's oldest overdue milestones (the first `per_owner`) and how many
         they have, in one statement (storage/sources/heads.py)."""
         tz = rules.pmo.tz
@@ -52,8 +53,9 @@ class MilestoneDue:
         before = rules.milestones.remind_before_days
         rows = ranked(session, _query(today).where(Milestone.expected_on < today),
                       Milestone.owner_id, Milestone.expected_on, Milestone.id, per_owner,
-                      per_project)
-        return heads_of(rows, lambda row: _item(row, today, tz, before, calendar), per_project)
+                      project_ids)
+        return heads_of(rows, lambda row: _item(row, today, tz, before, calendar),
+                        project_ids is not None)
 
 
 def _query(horizon: date) -> Select:

@@ -7,6 +7,7 @@ risks and gates are added beside this one by their own modules (see storage/dige
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -116,9 +117,12 @@ class DigestData:
 
 def compose(projects: Iterable[ProjectFacts], latest: Mapping[int, LatestStatus],
             week_ago: Mapping[int, str], overdue: Iterable[DueItem], now: datetime,
-            status: StatusRules, *, tz: tzinfo) -> PortfolioReport:
+            status: StatusRules, *, tz: tzinfo,
+            overdue_totals: Mapping[str, int] | None = None) -> PortfolioReport:
     """The report for `now`; `week_ago` holds each project's RAG seven days before; ages are
-    calendar days on the PMO's clock `tz` (pmo_rules.clock)."""
+    calendar days on the PMO's clock `tz` (pmo_rules.clock). `overdue` is every overdue item,
+    or, with `overdue_totals` (each owner's number of overdue items), at least each owner's
+    oldest `ITEMS_PER_OWNER` of them (storage.sources.overdue_by_owner)."""
     projects = list(projects)
     rows = [_row(p, latest.get(p.id), week_ago.get(p.id), now, status, tz) for p in projects]
     counts = _counts(projects, rows, week_ago, now)
@@ -129,7 +133,7 @@ def compose(projects: Iterable[ProjectFacts], latest: Mapping[int, LatestStatus]
         missing=tuple(row for row in rows if row.compliance == "missing"),
         stale=tuple(sorted((r for r in rows if r.compliance == "stale"),
                            key=lambda r: (-(r.age_days or 0), r.key))),
-        overdue=_by_owner(overdue))
+        overdue=_by_owner(overdue, overdue_totals))
 
 
 def _counts(projects: list[ProjectFacts], rows: list[ProjectRow], week_ago: Mapping[int, str],
@@ -175,14 +179,24 @@ ITEMS_PER_OWNER = 5
 has their full list in their own daily nudge: the digest says who is behind, and on what first."""
 
 
-def _by_owner(items: Iterable[DueItem]) -> tuple[OwnerItems, ...]:
+def _by_owner(items: Iterable[DueItem],
+              totals: Mapping[str, int] | None = None) -> tuple[OwnerItems, ...]:
     """Each owner's overdue items, oldest first and at most `ITEMS_PER_OWNER` of them; owners
-    with the most items first."""
+    with the most items first (counted from `totals` when given, else from `items`)."""
     grouped: dict[str, list[DueItem]] = defaultdict(list)
     for item in items:
         grouped[item.recipient].append(item)
-    ranked = sorted(grouped.items(), key=lambda pair: (-len(pair[1]), pair[0]))
-    return tuple(
-        OwnerItems(owner, tuple(sorted(theirs, key=lambda i: (i.due_at, i.key))[:ITEMS_PER_OWNER]),
-                   max(0, len(theirs) - ITEMS_PER_OWNER))
-        for owner, theirs in ranked)
+    count = {owner: len(theirs) for owner, theirs in grouped.items()} if totals is None else totals
+    ranked = sorted(grouped, key=lambda owner: (-count[owner], owner))
+    return tuple(OwnerItems(owner, _oldest(grouped[owner]),
+                            max(0, count[owner] - ITEMS_PER_OWNER))
+                 for owner in ranked)
+
+
+def _oldest(items: list[DueItem]) -> tuple[DueItem, ...]:
+    """The first `ITEMS_PER_OWNER` by due moment, then by item key; only the items due no
+    later than the last one kept are given keys and sorted."""
+    if len(items) > ITEMS_PER_OWNER:
+        cut = heapq.nsmallest(ITEMS_PER_OWNER, (item.due_at for item in items))[-1]
+        items = [item for item in items if item.due_at <= cut]
+    return tuple(sorted(items, key=lambda i: (i.due_at, i.key))[:ITEMS_PER_OWNER])

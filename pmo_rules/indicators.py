@@ -142,15 +142,23 @@ def worst_open_slip(milestones: Sequence[MilestoneDates], today: date,
 
 
 def compute(baseline: Baseline | None, progress: Progress, milestones: Sequence[MilestoneDates],
-            today: date, rules: IndicatorRules, calendar: Calendar) -> Indicators:
-    """Every indicator of one project on `today` (a local date in the PMO's time zone)."""
+            today: date, rules: IndicatorRules, calendar: Calendar, *,
+            has_milestones: bool | None = None) -> Indicators:
+    """Every indicator of one project on `today` (a local date in the PMO's time zone).
+
+    `milestones` are all of the project's; or, with `has_milestones` (whether it has any),
+    only those that may have slipped (any other's slip is 0), when the planned value is not
+    the milestones' share: what a portfolio reads (services/indicators.py)."""
     slip = worst_open_slip(milestones, today, calendar)
+    planned = bool(milestones) if has_milestones is None else has_milestones
     if baseline is None or baseline.budget <= 0:
-        return Indicators(worst_slip=slip, schedule=_slip_rag(slip, milestones, rules),
+        return Indicators(worst_slip=slip, schedule=_slip_rag(slip, planned, rules),
                           pm_eac=progress.estimate, ac=progress.actual_cost)
     bac = baseline.budget
     share = None
     if rules.planned_value == "milestones":
+        if has_milestones is not None:
+            raise ValueError("the milestones' planned value needs every milestone")
         share = milestone_share(milestones, today)
     if share is None:
         share = calendar_share(baseline, today)
@@ -169,7 +177,7 @@ def compute(baseline: Baseline | None, progress: Progress, milestones: Sequence[
         tcpi=(bac - ev) / (bac - ac) if ev is not None and ac is not None and ac < bac else None,
         worst_slip=slip,
         schedule=worse(_index_rag(spi, rules.spi_amber, rules.spi_red),
-                       _slip_rag(slip, milestones, rules)),
+                       _slip_rag(slip, planned, rules)),
         cost=worse(_index_rag(cpi, rules.cpi_amber, rules.cpi_red),
                    _overrun_rag(bac, (eac, progress.estimate), rules)))
 
@@ -183,10 +191,9 @@ def _index_rag(index: float | None, amber: float, red: float) -> Rag | None:
     return Rag.AMBER if index < amber else Rag.GREEN
 
 
-def _slip_rag(slip: Slip | None, milestones: Sequence[MilestoneDates],
-              rules: IndicatorRules) -> Rag | None:
+def _slip_rag(slip: Slip | None, has_milestones: bool, rules: IndicatorRules) -> Rag | None:
     """The slip's colour; None without milestones (nothing to slip), green when none slipped."""
-    if not milestones:
+    if not has_milestones:
         return None
     days = slip.days if slip else 0
     if days >= rules.slip_red_days:
@@ -204,6 +211,10 @@ def _overrun_rag(bac: float, estimates: tuple[float | None, ...],
     if overrun >= rules.overrun_red_pct:
         return Rag.RED
     return Rag.AMBER if overrun >= rules.overrun_amber_pct else Rag.GREEN
+
+
+_RAG = {rag.value: rag for rag in Rag}
+"""A stored colour's Rag without the enum's call (ten thousand projects, three colours each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +239,8 @@ def reported_better(reported: dict[str, str | None], figures: Indicators,
     indicated = {"overall": figures.overall, "schedule": figures.schedule, "cost": figures.cost}
     for aspect in ("overall", "schedule", "cost"):
         said, numbers = reported.get(aspect), indicated[aspect]
-        if said is None or numbers is None or Rag(said).severity >= numbers.severity:
+        if said is None or numbers is None or \
+                (_RAG.get(said) or Rag(said)).severity >= numbers.severity:
             continue
         estimates = [e for e in (figures.eac, figures.pm_eac) if e is not None]
         overrun = (round((max(estimates) / figures.bac - 1) * 100)

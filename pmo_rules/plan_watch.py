@@ -69,6 +69,9 @@ class PlanFacts:
     baseline: Baseline | None
     milestones: tuple[MilestoneFact, ...] = ()
     recent: tuple[Reported, ...] = ()
+    has_milestones: bool | None = None
+    """Whether it has any milestone, when `milestones` holds only those the digest needs
+    (storage.plan_facts `digest_on`); None: `milestones` are all of them."""
 
 
 def progress_of(recent: Sequence[Any]) -> Progress:
@@ -95,7 +98,7 @@ def judged(facts: PlanFacts, today: date, rules: Rules,
     """The project's indicators today, and its flag (None without a plan or an update, or when
     the latest update is not better than the numbers) — what `/pmo project KEY` says."""
     figures = compute(facts.baseline, progress_of(facts.recent), _dates(facts), today,
-                      rules.indicators, calendar)
+                      rules.indicators, calendar, has_milestones=facts.has_milestones)
     if not facts.has_plan or not facts.recent:
         return figures, None
     latest = facts.recent[0]
@@ -146,6 +149,7 @@ def digest_sections(facts: Iterable[PlanFacts], now: datetime,
     - due: open milestones expected in the next 14 days (today included), soonest first."""
     today, calendar = today_of(now, rules), DayCounter(WorkCalendar.of(rules.pmo))
     ind = rules.indicators
+    horizon = today + timedelta(days=DUE_WITHIN_DAYS)
     flagged, worst, slipped, due = [], [], [], []
     for fact in facts:
         figures, flag = judged(fact, today, rules, calendar)
@@ -162,15 +166,19 @@ def digest_sections(facts: Iterable[PlanFacts], now: datetime,
             if m.done_on is not None:
                 continue
             expected = m.forecast_on or m.due_on
+            soon = today <= expected <= horizon
+            moved = m.forecast_on is not None and m.forecast_on > m.due_on \
+                and m.updated_at > now - WEEK
+            recently = moved or today - WEEK <= expected < today
+            if not (soon or recently):
+                continue  # in neither list: its slip is not needed
             line = {"ref": f"{fact.key}-M{m.number}", "title": m.title, "owner": m.owner_id,
                     "due": m.due_on, "expected": expected,
                     "slip": slip_of(MilestoneDates("", m.due_on, m.forecast_on), today,
                                     calendar)}
-            moved = m.forecast_on is not None and m.forecast_on > m.due_on \
-                and m.updated_at > now - WEEK
-            if line["slip"] > 0 and (moved or today - WEEK <= expected < today):
+            if recently and line["slip"] > 0:
                 slipped.append(line)
-            if today <= expected <= today + timedelta(days=DUE_WITHIN_DAYS):
+            if soon:
                 due.append(line)
     flagged.sort(key=lambda f: (-f["flag"].indicated.severity, f["key"]))
     worst.sort(key=lambda w: (w["lowest"], w["key"]))

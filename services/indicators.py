@@ -59,18 +59,25 @@ def portfolio_indicators(session: Session, rules: Rules, today: date) -> Iterato
     """Every project, by KEY, with its indicators on `today` (a local date)."""
     end = end_of(today, rules)
     calendar = DayCounter(WorkCalendar.of(rules.pmo))
-    projects = store.projects_with_plans(session)
-    milestones = store.milestones_by_project(session, end)
+    # Unless the planned value is the milestones' share, only the milestones that may have
+    # slipped are read (the worst slip is all the others are needed for), and whether each
+    # project has any.
+    every = rules.indicators.planned_value == "milestones"
+    projects = store.projects_with_plans(session, end)
+    milestones = store.milestones_by_project(session, end, None if every else today)
     statuses = store.latest_statuses_by_project(session, end)
     for project in projects:
         yield figures_of(project, milestones.get(project.id, ()), statuses.get(project.id),
-                         today, end, rules, calendar)
+                         today, end, rules, calendar,
+                         has_milestones=None if every else project.has_milestones)
 
 
 def figures_of(project: Row, milestones: Sequence[Row], latest: Row | None, today: date,
-               end: datetime, rules: Rules, calendar: DayCounter) -> ProjectFigures:
+               end: datetime, rules: Rules, calendar: DayCounter, *,
+               has_milestones: bool | None = None) -> ProjectFigures:
     """`latest` carries the percent complete, cost and estimate forward (latest_statuses_by_
-    project), so it is the progress too."""
+    project), so it is the progress too. `milestones` are all the project's, or, with
+    `has_milestones`, those that may have slipped (pmo_rules.indicators.compute)."""
     if not project.has_plan:
         return ProjectFigures(project, None, Indicators(), latest, None)
     baseline = None
@@ -83,7 +90,8 @@ def figures_of(project: Row, milestones: Sequence[Row], latest: Row | None, toda
              for m in milestones]
     progress = Progress() if latest is None else Progress(
         latest.percent_complete, _float(latest.actual_cost), _float(latest.estimate_at_completion))
-    figures = compute(baseline, progress, dates, today, rules.indicators, calendar)
+    figures = compute(baseline, progress, dates, today, rules.indicators, calendar,
+                      has_milestones=has_milestones)
     flag = None
     if latest is not None:
         reported = {"overall": latest.overall, "schedule": latest.schedule, "cost": latest.cost}

@@ -17,16 +17,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
-from pmo_rules.digest import DigestData, LatestStatus, ProjectFacts, compose
+from pmo_rules.digest import ITEMS_PER_OWNER, DigestData, LatestStatus, ProjectFacts, compose
 from pmo_rules.lifecycle import PORTFOLIO_STATES
-from pmo_rules.plan_watch import digest_sections
+from pmo_rules.plan_watch import digest_sections, today_of
 from pmo_rules.reminders import DueItem
 from storage.digest_capacity import OverAllocatedSection
 from storage.digest_raid import ActionSection, DecisionSection
@@ -41,7 +41,7 @@ from storage.digest_sections import (
 )
 from storage.plan_facts import plan_facts
 from storage.projects import Project, StatusUpdate
-from storage.sources import all_due_items
+from storage.sources import overdue_by_owner
 
 
 class DigestSection(Protocol):
@@ -85,14 +85,14 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     hidden_keys = {row.key for row in rows if row[-1]}
     hidden_ids = {row.id for row in rows if row[-1]}
     latest, week_ago = _statuses(session, now)
-    overdue = [item for item in all_due_items(session, now, rules)
-               if item.subject["project"] not in hidden_keys]
-    report = compose(projects, latest, week_ago, overdue, now, rules.status, tz=rules.pmo.tz)
+    overdue, totals = overdue_by_owner(session, now, rules, ITEMS_PER_OWNER, hidden=hidden_keys)
+    report = compose(projects, latest, week_ago, overdue, now, rules.status, tz=rules.pmo.tz,
+                     overdue_totals=totals)
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
                    if (context := section.context(top_of_each(session, _shown(
                        section)(section.lists(now, rules))), now, rules)) is not None)
-    facts = [fact for project_id, fact in plan_facts(session).items()
-             if project_id not in hidden_ids]
+    facts = [fact for project_id, fact in plan_facts(
+        session, digest_on=_digest_day(now, rules)).items() if project_id not in hidden_ids]
     plan_sections = digest_sections(facts, now, rules)
     return DigestData(report, extras + plan_sections, confidential=len(hidden_ids))
 
@@ -132,15 +132,25 @@ def load_project_digests(session: Session, now: datetime, rules: Rules,
     projects = [ProjectFacts(*row) for row in session.execute(
         _portfolio_projects().where(Project.id.in_(ids)))]
     latest, week_ago = _statuses(session, now, ids)
-    overdue = _by_project(all_due_items(session, now, rules))
+    items, totals = overdue_by_owner(session, now, rules, ITEMS_PER_OWNER, project_ids=ids)
+    overdue, counts = _by_project(items), _totals_by_project(totals)
     extras = _extras_by_project(session, now, rules, ids)
-    facts = plan_facts(session, ids)
+    facts = plan_facts(session, ids, digest_on=_digest_day(now, rules))
     return {p.id: DigestData(compose([p], latest, week_ago, overdue.get(p.key, ()), now,
-                                     rules.status, tz=rules.pmo.tz),
+                                     rules.status, tz=rules.pmo.tz,
+                                     overdue_totals=counts.get(p.key, {})),
                              extras.get(p.key, ()) + digest_sections(
                                  [facts[p.id]] if p.id in facts else [], now, rules),
                              project=p)
             for p in projects}
+
+
+def _digest_day(now: datetime, rules: Rules) -> date | None:
+    """The day the plan sections are about, to read only the milestones they need; None (read
+    them all) when the planned value is the milestones' share (storage.plan_facts)."""
+    if rules.indicators.planned_value == "milestones":
+        return None
+    return today_of(now, rules)
 
 
 def _portfolio_projects() -> Select:
@@ -177,6 +187,15 @@ def _by_project(items: list[DueItem]) -> dict[str, list[DueItem]]:
     grouped: dict[str, list[DueItem]] = defaultdict(list)
     for item in items:
         grouped[item.subject["project"]].append(item)
+    return grouped
+
+
+def _totals_by_project(totals: Mapping[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+    """Each project's number of overdue items by recipient, by the project's KEY, from the
+    totals by (project KEY, recipient)."""
+    grouped: dict[str, dict[str, int]] = defaultdict(dict)
+    for (key, owner), count in totals.items():
+        grouped[key][owner] = count
     return grouped
 
 

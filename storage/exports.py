@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.actions import Action
@@ -73,26 +73,38 @@ def lessons(session: Session) -> Iterator[tuple[Lesson, str]]:
         .order_by(Project.key, Lesson.id))
 
 
-def projects_with_plans(session: Session) -> list[Row]:
+def projects_with_plans(session: Session, before: datetime | None = None) -> list[Row]:
     """Every project, by KEY, with its baseline (columns None without a plan or a baseline;
-    `has_plan`): plain rows, for the portfolio's indicators."""
-    return list(session.execute(
-        select(Project.id, Project.key, Project.name, Project.phase, Project.state,
+    `has_plan`): plain rows, for the portfolio's indicators. With `before`, also
+    `has_milestones`: whether it has a milestone added before then (an index look-up a
+    project)."""
+    columns = [Project.id, Project.key, Project.name, Project.phase, Project.state,
                Project.pm_id, ProjectPlan.project_id.is_not(None).label("has_plan"),
                ProjectPlan.baseline_start, ProjectPlan.baseline_finish,
-               ProjectPlan.baseline_budget, ProjectPlan.baselined_at)
+               ProjectPlan.baseline_budget, ProjectPlan.baselined_at]
+    if before is not None:
+        columns.append(exists().where(Milestone.project_id == Project.id,
+                                      Milestone.created_at < before).label("has_milestones"))
+    return list(session.execute(
+        select(*columns)
         .outerjoin(ProjectPlan, ProjectPlan.project_id == Project.id).order_by(Project.key)))
 
 
-def milestones_by_project(session: Session, before: datetime) -> dict[int, list[Row]]:
+def milestones_by_project(session: Session, before: datetime,
+                          slipping_on: date | None = None) -> dict[int, list[Row]]:
     """Every milestone added before `before`: its dates and weight, grouped by project id, in
-    number order (one query, plain rows)."""
+    number order (one query, plain rows). With `slipping_on`, only those that may have slipped
+    by that day: open then, and forecast after their baseline date or with the baseline date
+    passed (any other's slip is 0, pmo_rules.indicators.slip_of), usually a fraction of them."""
+    query = (select(Milestone.project_id, Milestone.number, Milestone.due_on,
+                    Milestone.forecast_on, Milestone.done_on, Milestone.weight)
+             .where(Milestone.created_at < before))
+    if slipping_on is not None:
+        query = query.where(or_(Milestone.done_on.is_(None), Milestone.done_on > slipping_on),
+                            or_(Milestone.forecast_on > Milestone.due_on,
+                                Milestone.due_on < slipping_on))
     grouped: dict[int, list[Row]] = {}
-    for row in session.execute(select(Milestone.project_id, Milestone.number, Milestone.due_on,
-                                      Milestone.forecast_on, Milestone.done_on,
-                                      Milestone.weight)
-                               .where(Milestone.created_at < before)
-                               .order_by(Milestone.project_id, Milestone.number)):
+    for row in session.execute(query.order_by(Milestone.project_id, Milestone.number)):
         grouped.setdefault(row.project_id, []).append(row)
     return grouped
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, Subquery, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Subquery, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from pmo_rules.indicators import Baseline
 from pmo_rules.lifecycle import PORTFOLIO_STATES
+from pmo_rules.plan_watch import DUE_WITHIN_DAYS as DIGEST_DAYS
 from pmo_rules.plan_watch import MilestoneFact, PlanFacts, Reported
 from storage.milestones import Milestone
 from storage.plans import ProjectPlan
@@ -50,54 +51,73 @@ def latest_reported(before: datetime | None = None, project_ids: Collection[int]
     the index on (project_id, created_at), at most `RECENT` of them, so the cost follows the
     number of projects, not the length of their history (ranking every update with a window
     function sorted the whole table: three times slower on SQLite, bench/indicators.py)."""
-    def newest(*columns) -> Select:
-        query = select(*columns).where(StatusUpdate.project_id == Project.id)
+    def newest(*columns, of=Project.id, table=StatusUpdate) -> Select:
+        query = select(*columns).where(table.project_id == of)
         if before is not None:
-            query = query.where(StatusUpdate.created_at < before)
-        return (query.order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc())
-                .correlate(Project))
-
-    def carried(name: str):
-        recent = newest(StatusUpdate.created_at, StatusUpdate.id,
-                        StatusUpdate.__table__.c[name]).limit(RECENT).subquery()
-        return (select(recent.c[name]).where(recent.c[name].is_not(None))
-                .order_by(recent.c.created_at.desc(), recent.c.id.desc()).limit(1)
-                .scalar_subquery().label(name))
+            query = query.where(table.created_at < before)
+        return query.order_by(table.created_at.desc(), table.id.desc())
 
     heads = select(Project.id.label("project_id"),
-                   newest(StatusUpdate.id).limit(1).scalar_subquery().label("latest_id"),
-                   *[carried(name) for name in _CARRIED])
+                   newest(StatusUpdate.id).correlate(Project).limit(1).scalar_subquery()
+                   .label("latest_id"))
     if planned_only:
         heads = heads.join(ProjectPlan, ProjectPlan.project_id == Project.id)
     if project_ids is not None:
         heads = heads.where(Project.id.in_(list(project_ids)))
     heads = heads.subquery()
+    earlier = aliased(StatusUpdate)
+
+    def carried(name: str):
+        """The latest update's value, else (COALESCE reads no further when it has one) the
+        first one given among the project's latest `RECENT`."""
+        recent = (newest(earlier.created_at, earlier.id, getattr(earlier, name),
+                         of=heads.c.project_id, table=earlier)
+                  .correlate(heads).limit(RECENT).subquery())
+        walked = (select(recent.c[name]).where(recent.c[name].is_not(None))
+                  .order_by(recent.c.created_at.desc(), recent.c.id.desc()).limit(1)
+                  .scalar_subquery())
+        column = StatusUpdate.__table__.c[name]
+        return func.coalesce(column, walked, type_=column.type).label(name)
+
     return (select(heads.c.project_id, StatusUpdate.created_at, StatusUpdate.overall,
                    StatusUpdate.schedule, StatusUpdate.cost,
-                   *[heads.c[name] for name in _CARRIED])
+                   *[carried(name) for name in _CARRIED])
             .join(StatusUpdate, StatusUpdate.id == heads.c.latest_id).subquery())
 
 
 _CARRIED = ("percent_complete", "actual_cost", "estimate_at_completion")
 
 
-def plan_facts(session: Session,
-               project_ids: Collection[int] | None = None) -> dict[int, PlanFacts]:
+def plan_facts(session: Session, project_ids: Collection[int] | None = None, *,
+               digest_on: date | None = None) -> dict[int, PlanFacts]:
     """By project id, every project of these (or of the portfolio) that has a plan or a
-    milestone; two statements."""
+    milestone; two statements.
+
+    With `digest_on` (a day on the PMO's clock), only the milestones the digest's plan
+    sections need: the open ones that may have slipped (forecast after their
+    baseline date, or the baseline date passed) or are expected within `DIGEST_DAYS`, and
+    whether it has any milestone (`has_milestones`); every other milestone's slip is 0 and
+    it is in no list (pmo_rules.plan_watch.digest_sections). Not when the planned value is the
+    milestones' share: that needs them all."""
     if project_ids is not None and not project_ids:
         return {}
     latest = latest_reported(None, project_ids, planned_only=True)
     plans: dict[int, tuple] = {}
     recent: dict[int, tuple[Reported, ...]] = {}
+    has_milestones: dict[int, bool] = {}
+    columns = [Project.id, Project.key, ProjectPlan.baseline_start, ProjectPlan.baseline_finish,
+               ProjectPlan.baseline_budget, *[latest.c[name] for name in _REPORTED]]
+    if digest_on is not None:
+        columns.append(exists().where(Milestone.project_id == Project.id)
+                       .label("has_milestones"))
     for row in session.execute(_narrowed(
-            select(Project.id, Project.key, ProjectPlan.baseline_start,
-                   ProjectPlan.baseline_finish, ProjectPlan.baseline_budget,
-                   *[latest.c[name] for name in _REPORTED])
+            select(*columns)
             .join(ProjectPlan, ProjectPlan.project_id == Project.id)
             .outerjoin(latest, latest.c.project_id == Project.id)
             .order_by(Project.id), project_ids)):
         plans[row[0]] = row[:5]
+        if digest_on is not None:
+            has_milestones[row[0]] = row.has_milestones
         if row.overall is not None:
             actual, estimate = row.actual_cost, row.estimate_at_completion
             recent[row[0]] = (Reported(row.overall, row.schedule, row.cost,
@@ -106,15 +126,22 @@ def plan_facts(session: Session,
                                        None if estimate is None else float(estimate)),)
     keys = {pid: row[1] for pid, row in plans.items()}
     milestones: dict[int, list[MilestoneFact]] = defaultdict(list)
-    for row in session.execute(_narrowed(
-            select(Project.id, Project.key, Milestone.number, Milestone.title, Milestone.owner_id,
-                   Milestone.weight, Milestone.due_on, Milestone.forecast_on, Milestone.done_on,
-                   Milestone.updated_at).join(Milestone, Milestone.project_id == Project.id)
-            .order_by(Project.id, Milestone.number), project_ids)):
+    query = (select(Project.id, Project.key, Milestone.number, Milestone.title,
+                    Milestone.owner_id, Milestone.weight, Milestone.due_on,
+                    Milestone.forecast_on, Milestone.done_on, Milestone.updated_at)
+             .join(Milestone, Milestone.project_id == Project.id)
+             .order_by(Project.id, Milestone.number))
+    if digest_on is not None:
+        query = query.where(
+            Milestone.done_on.is_(None),
+            or_(Milestone.forecast_on > Milestone.due_on, Milestone.due_on < digest_on,
+                Milestone.expected_on <= digest_on + timedelta(days=DIGEST_DAYS)))
+    for row in session.execute(_narrowed(query, project_ids)):
         keys[row[0]] = row[1]
         milestones[row[0]].append(MilestoneFact(*row[2:]))
     with_plan = {pid: (None if start is None else Baseline(start, finish, float(budget)))
                  for pid, _key, start, finish, budget in plans.values()}
     return {pid: PlanFacts(key, pid in with_plan, with_plan.get(pid),
-                           tuple(milestones.get(pid, ())), recent.get(pid, ()))
+                           tuple(milestones.get(pid, ())), recent.get(pid, ()),
+                           None if digest_on is None else has_milestones.get(pid, True))
             for pid, key in keys.items()}

@@ -99,7 +99,13 @@ class Renderer:
             source = catalogue(self.locale).get(key)
             if source is None:
                 raise KeyError(f"no message {key!r} in locale {self.locale!r}")
-            template = self._compiled[key] = self.env.from_string(source)
+            # A sentence without template syntax is itself (a digest asks for thousands of
+            # colour and trend words: no Jinja context each time).
+            template = self._compiled[key] = (
+                source.strip() if "{" not in source and "\r" not in source
+                else self.env.from_string(source))
+        if isinstance(template, str):
+            return template
         return template.render(**params).strip()
 
     def listing(self, items: Any, pattern: str = "{}", separator: str = "text.separator") -> str:

@@ -18,6 +18,7 @@ every item.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
@@ -35,6 +36,7 @@ from storage.sources import (
     risk_due,
     status_due,
 )
+from storage.sources.heads import owner_of
 
 
 class Source(Protocol):
@@ -64,5 +66,33 @@ def items_to_nudge(session: Session, now: datetime, rules: Rules) -> list[DueIte
 
 
 def all_due_items(session: Session, now: datetime, rules: Rules) -> list[DueItem]:
-    """The overdue items (what the digest lists)."""
+    """The overdue items (what a project's own digest lists)."""
     return [item for item in items_to_nudge(session, now, rules) if item.overdue]
+
+
+def overdue_by_owner(session: Session, now: datetime, rules: Rules, per_owner: int, *,
+                     project_ids: Collection[int] | None = None,
+                     hidden: Collection[str] = ()) -> tuple[list[DueItem], Counter]:
+    """What the digest lists: each recipient's first `per_owner` overdue items (by due moment,
+    then item key) and how many overdue items each recipient has; with `project_ids`, each
+    recipient's in each of these projects, the totals by (project KEY, recipient): the
+    projects' own digests. A source with an `overdue_heads` cuts its list in the database
+    (storage/sources/heads.py); the others' overdue items (of every project) are all read and
+    counted here. One statement or two per source, as `items_to_nudge`. Without
+    `project_ids` (the portfolio digest, posted to a channel) confidential projects are left
+    out — in the database for the cut lists (`heads.ranked`), here for the others (`hidden`,
+    their KEYs) — so the counts are of what may be shown."""
+    items: list[DueItem] = []
+    totals: Counter = Counter()
+    per_project = project_ids is not None
+    for source in SOURCES:
+        heads = getattr(source, "overdue_heads", None)
+        if heads is not None:
+            found, counted = heads(session, now, rules, per_owner, project_ids)
+            totals.update(counted)
+        else:
+            found = [item for item in source.due_items(session, now, rules)
+                     if item.overdue and item.subject["project"] not in hidden]
+            totals.update(owner_of(item, per_project) for item in found)
+        items += found
+    return items, totals

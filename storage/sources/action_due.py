@@ -8,9 +8,9 @@ starts a fresh one. One index range on (done_on, due_on).
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
@@ -18,6 +18,7 @@ from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.reminders import DueItem
 from storage.actions import Action
 from storage.projects import Project
+from storage.sources.heads import Heads, heads_of, ranked
 
 KIND = "action"
 
@@ -29,22 +30,37 @@ class ActionDue:
                   item_ids: Collection[str] | None = None) -> list[DueItem]:
         tz = rules.pmo.tz
         today = now.astimezone(tz).date()
-        query = (select(Action.id, Action.number, Action.title, Action.owner_id, Action.due_on,
-                        Project.key)
-                 .join(Project, Project.id == Action.project_id)
-                 .where(Action.done_on.is_(None), Action.due_on <= today,
-                        Project.state.in_(PORTFOLIO_STATES)))
+        query = _query(today)
         if item_ids is not None:
             query = query.where(Action.id.in_([int(i) for i in item_ids if i.isdigit()]))
-        items = []
-        for row in session.execute(query):
-            late = today > row.due_on
-            items.append(DueItem(
-                kind=KIND, item_id=str(row.id), recipient=row.owner_id,
-                due_at=datetime.combine(row.due_on, time(0), tz), overdue=late,
-                subject={"ref": f"{row.key}-A{row.number}", "project": row.key,
-                         "title": row.title, "due_on": row.due_on.isoformat(), "late": late}))
-        return items
+        return [_item(row, today, tz) for row in session.execute(query)]
+
+    def overdue_heads(self, session: Session, now: datetime, rules: Rules,
+                      per_owner: int,
+                      project_ids: Collection[int] | None = None) -> Heads:
+        """Each owner's oldest overdue actions (the first `per_owner`) and how many they
+        have, in one statement (storage/sources/heads.py)."""
+        tz = rules.pmo.tz
+        today = now.astimezone(tz).date()
+        rows = ranked(session, _query(today).where(Action.due_on < today), Action.owner_id,
+                      Action.due_on, Action.id, per_owner, project_ids)
+        return heads_of(rows, lambda row: _item(row, today, tz), project_ids is not None)
+
+
+def _query(today: date) -> Select:
+    return (select(Action.id, Action.number, Action.title, Action.owner_id, Action.due_on,
+                   Project.key)
+            .join(Project, Project.id == Action.project_id)
+            .where(Action.done_on.is_(None), Action.due_on <= today,
+                   Project.state.in_(PORTFOLIO_STATES)))
+
+
+def _item(row, today: date, tz) -> DueItem:
+    late = today > row.due_on
+    return DueItem(kind=KIND, item_id=str(row.id), recipient=row.owner_id,
+                   due_at=datetime.combine(row.due_on, time(0), tz), overdue=late,
+                   subject={"ref": f"{row.key}-A{row.number}", "project": row.key,
+                            "title": row.title, "due_on": row.due_on.isoformat(), "late": late})
 
 
 SOURCE = ActionDue()

@@ -13,15 +13,15 @@ from storage.sources.approval_vote import ApprovalVoteDue
 KIND = "change_vote"
 
 
-def _buttons(request: ChangeRequest) -> tuple[ButtonSpec, ...]:
-    value = ChangeButton(request.id)
+def _buttons(request_id: int) -> tuple[ButtonSpec, ...]:
+    value = ChangeButton(request_id)
     return (ButtonSpec(Action.CHANGE_APPROVE, value, primary=True),
             ButtonSpec(Action.CHANGE_REJECT, value))
 
 
 SOURCE = ApprovalVoteDue(
     KIND, ChangeRequest, ChangeVote, wait_hours=lambda rules: rules.changes.remind_after_hours,
-    subject=lambda request, project: {"key": project.key, "project": project.key,
-                                      "name": project.name, "ref": request.ref(project.key),
-                                      "title": request.title},
+    columns=(ChangeRequest.number, ChangeRequest.title),
+    subject=lambda row: {"key": row.key, "project": row.key, "name": row.name,
+                         "ref": f"{row.key}-C{row.number}", "title": row.title},
     buttons=_buttons)

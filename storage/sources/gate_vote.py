@@ -13,14 +13,15 @@ from storage.sources.approval_vote import ApprovalVoteDue
 KIND = "gate_vote"
 
 
-def _buttons(request: GateRequest) -> tuple[ButtonSpec, ...]:
-    value = GateButton(request.id)  # the approval card's own buttons and value
+def _buttons(request_id: int) -> tuple[ButtonSpec, ...]:
+    value = GateButton(request_id)  # the approval card's own buttons and value
     return (ButtonSpec(Action.GATE_APPROVE, value, primary=True),
             ButtonSpec(Action.GATE_REJECT, value))
 
 
 SOURCE = ApprovalVoteDue(
     KIND, GateRequest, GateVote, wait_hours=lambda rules: rules.gates.remind_after_hours,
-    subject=lambda request, project: {"key": project.key, "project": project.key,
-                                      "name": project.name, "phase": request.phase},
+    columns=(GateRequest.phase,),
+    subject=lambda row: {"key": row.key, "project": row.key, "name": row.name,
+                         "phase": row.phase},
     buttons=_buttons)

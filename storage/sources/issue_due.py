@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from pmo_rules.config import Rules
@@ -18,6 +18,7 @@ from pmo_rules.lifecycle import PORTFOLIO_STATES
 from pmo_rules.reminders import DueItem
 from storage.issues import Issue
 from storage.projects import Project
+from storage.sources.heads import Heads, heads_of, ranked
 
 KIND = "issue"
 
@@ -28,20 +29,36 @@ class IssueDue:
     def due_items(self, session: Session, now: datetime, rules: Rules, *,
                   item_ids: Collection[str] | None = None) -> list[DueItem]:
         tz = rules.pmo.tz
-        today = now.astimezone(tz).date()
-        query = (select(Issue.id, Issue.number, Issue.title, Issue.owner_id, Issue.due_on,
-                        Issue.severity, Project.key)
-                 .join(Project, Project.id == Issue.project_id)
-                 .where(Issue.status == OPEN, Issue.due_on < today,
-                        Project.state.in_(PORTFOLIO_STATES)))
+        query = _query(now.astimezone(tz).date())
         if item_ids is not None:
             query = query.where(Issue.id.in_([int(i) for i in item_ids if i.isdigit()]))
-        return [DueItem(kind=KIND, item_id=str(row.id), recipient=row.owner_id,
-                        due_at=_start_of(row.due_on, tz), overdue=True,
-                        subject={"ref": f"{row.key}-I{row.number}", "project": row.key,
-                                 "title": row.title, "due_on": row.due_on.isoformat(),
-                                 "severity": row.severity})
-                for row in session.execute(query)]
+        return [_item(row, tz) for row in session.execute(query)]
+
+    def overdue_heads(self, session: Session, now: datetime, rules: Rules,
+                      per_owner: int,
+                      project_ids: Collection[int] | None = None) -> Heads:
+        """Each owner's oldest overdue issues (the first `per_owner`) and how many they
+        have, in one statement (storage/sources/heads.py)."""
+        tz = rules.pmo.tz
+        rows = ranked(session, _query(now.astimezone(tz).date()), Issue.owner_id, Issue.due_on,
+                      Issue.id, per_owner, project_ids)
+        return heads_of(rows, lambda row: _item(row, tz), project_ids is not None)
+
+
+def _query(today: date) -> Select:
+    return (select(Issue.id, Issue.number, Issue.title, Issue.owner_id, Issue.due_on,
+                   Issue.severity, Project.key)
+            .join(Project, Project.id == Issue.project_id)
+            .where(Issue.status == OPEN, Issue.due_on < today,
+                   Project.state.in_(PORTFOLIO_STATES)))
+
+
+def _item(row, tz) -> DueItem:
+    return DueItem(kind=KIND, item_id=str(row.id), recipient=row.owner_id,
+                   due_at=_start_of(row.due_on, tz), overdue=True,
+                   subject={"ref": f"{row.key}-I{row.number}", "project": row.key,
+                            "title": row.title, "due_on": row.due_on.isoformat(),
+                            "severity": row.severity})
 
 
 def _start_of(day: date, tz) -> datetime:

@@ -40,6 +40,10 @@ WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "views.open": None,
     "views.publish": None,
     "users.info": "users:read",
+    # Charts (services/charts.py) go up with files_upload_v2: these two calls, with the bytes
+    # POSTed to the upload URL between them.
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 SLASH_COMMANDS = ("status", "pmo", "risk", "gate", "milestone", "issue", "action", "decision",
                   "change", "lesson")

@@ -82,10 +82,10 @@ def rag_history(projects: Iterable[tuple[int, datetime]],
         items.sort()
         position, latest = 0, NONE
         for n, end in enumerate(ends):
-            while position < len(items) and items[position][0] < end:
+            while position < len(items) and items[position][0] <= end:
                 latest = items[position][1] if items[position][1] in BANDS else NONE
                 position += 1
-            if registered[pid] < end:
+            if registered[pid] <= end:
                 counts[latest][n] += 1
     labels = [(end - timedelta(days=1)).astimezone(tz).date().isoformat() if n < len(ends) - 1
               else now.astimezone(tz).date().isoformat() for n, end in enumerate(ends)]

@@ -40,8 +40,8 @@ def test_http_manifest(capsys):
     assert settings["socket_mode_enabled"] is False
     assert found["features"]["app_home"]["home_tab_enabled"] is True
     assert found["oauth_config"]["scopes"]["bot"] == [
-        "channels:history", "channels:read", "chat:write", "commands", "groups:history",
-        "groups:read", "im:history", "im:write", "users:read"]
+        "channels:history", "channels:read", "chat:write", "commands", "files:write",
+        "groups:history", "groups:read", "im:history", "im:write", "users:read"]
 
 
 def test_socket_mode_manifest_has_no_urls(capsys):

@@ -128,10 +128,9 @@ def send_to(ctx: BotContext, user: str, request: rules.ChartRequest) -> list[int
 
 def portfolio_charts(ctx: BotContext, session: Session, now: datetime) -> list[dict[str, Any]]:
     """The weekly digest's charts: RAG history, risk heat map, and SPI vs CPI where any project
-    has both indices."""
+    has both indices; a chart with nothing to draw (no project, no open risk) is left out."""
     found = [chart_data(ctx, session, name, now) for name in rules.CHARTS]
-    return [chart for chart in found if chart["chart"] != rules.INDICATORS
-            or not rules.is_empty(chart)]
+    return [chart for chart in found if not rules.is_empty(chart)]
 
 
 def enqueue_in_thread(session: Session, ctx: BotContext, thread: list[int],

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from pmo_rules import charts as rules
 from pmo_rules.errors import UserError
+from pmo_rules.lifecycle import in_portfolio
 from services.context import BotContext
 from services.indicators import portfolio_indicators
 from storage import charts as store
@@ -92,7 +93,7 @@ def chart_data(ctx: BotContext, session: Session, chart: str, now: datetime,
     today = now.astimezone(tz).date()
     figures = ((f.project.key, f.indicators.spi, f.indicators.cpi)
                for f in portfolio_indicators(session, ctx.rules, today)
-               if (project is None and f.project.state in ("active", "on_hold"))
+               if (project is None and in_portfolio(f.project.state))
                or (project is not None and f.project.id == project.id))
     return rules.indicator_points(figures, subject)
 

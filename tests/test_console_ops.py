@@ -79,8 +79,9 @@ def test_start_up_messages_are_announced_in_one_line(tmp_path):
     shown = session(tmp_path / "c.sqlite3", demo=True)
     [line] = [line for line in shown.splitlines() if "While the console started" in line]
     assert line.startswith("  While the console started, PMO Bot sent ")
-    assert line == ("  While the console started, PMO Bot sent 7 messages: grace's DMs (2), "
-                    "#hermes, #pmo, your DMs, erin's DMs, henry's DMs (:read #CHANNEL and :dm "
+    # #pmo: the week's digest and its three charts in the thread.
+    assert line == ("  While the console started, PMO Bot sent 10 messages: #pmo (4), grace's DMs "
+                    "(2), #hermes, your DMs, erin's DMs, henry's DMs (:read #CHANNEL and :dm "
                     "show them).")
 
 

@@ -115,3 +115,28 @@ def test_closing_report_without_a_plan_says_so_and_a_rejected_gate_posts_none(ga
     wait_until(lambda: len(bot.slack.files()) == 2)
     assert "It was without a status at the start and is without a status now" in (
         bot.slack.files(GENERAL)[0]["alt_txt"])
+
+
+def test_closing_card_in_chinese_within_slack_limits():
+    from zoneinfo import ZoneInfo
+
+    from bot.standin.limits import message_problems
+    from pmo_rules.closing import plan_vs_actual
+    from templates.render import Renderer
+
+    figures = plan_vs_actual(planned_start=date(2026, 9, 1), planned_finish=date(2026, 11, 20),
+                             budget=400000.0, baseline=False, actual_start=date(2026, 8, 20),
+                             actual_finish=date(2026, 11, 18), actual_cost=380000.0)
+    report = {"key": "APOLLO", "name": "阿波罗", "closed_on": "2026-11-18",
+              "registered": "2026-08-20", "figures": figures, "currency": "CNY",
+              "risks": [f"APOLLO-R{n} 供应商延误" for n in range(10)], "risk_count": 12,
+              "issues": [], "issue_count": 0, "open_issues": 0, "changes": [],
+              "change_count": 0, "lessons": [{"ref": "L-1", "learned": "割接前一周冻结手册"}],
+              "lesson_count": 1}
+    message = Renderer("zh", ZoneInfo("Asia/Shanghai")).message(
+        "closing_report", "closing.text", report=report)
+    body = str(message.blocks)
+    assert message.text.startswith("APOLLO 已关闭：收尾报告")
+    assert "早 2 天" in body and "节余" in body and "…… 另有 2 个" in body
+    assert "*提出的问题* · 0 个，无" in body
+    assert message_problems(message.blocks, message.text) == []

@@ -92,7 +92,8 @@ def test_a_restarted_console_shows_the_same_messages_and_a_gate_can_still_be_vot
     assert (tmp_path / "c.slack.json").exists()
     again = session(db, ":dm", ":read #pmo", ":as grace", ":dm", ":click 1")
     assert "Reminder" in again.split("alice@#apollo> :read #pmo")[0]  # alice's DM is still there
-    assert "  1 message in #pmo:\n  ┌ PMO Bot in #pmo\n  │ PMO digest · week 47, 2026\n" in again
+    assert "  4 messages in #pmo:\n  ┌ PMO Bot in #pmo\n  │ PMO digest · week 47, 2026\n" in again
+    assert "(risks-2026-11-20.png)" in again  # its charts, kept too
     assert "Your approval passed the Planning gate of HERMES" in again
 
 

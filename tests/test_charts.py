@@ -215,3 +215,35 @@ def test_chart_in_chinese_and_upload_needs_files_write(database_url, slack):
     [file] = slack.files(BOB)
     assert file["alt_txt"].startswith("热力图：项目组合的 1 个未关闭风险")
     assert_chart_png(file["data"])
+
+
+def test_standin_refuses_uploads_slack_would_refuse(slack):
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token="xoxb-test", base_url=slack.base_url)
+
+    def error(call) -> str:
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        return refused.value.response["error"]
+
+    assert error(lambda: client.files_getUploadURLExternal(
+        filename="a.png", length=10, alt_txt="x" * 1001)) == "invalid_arguments"
+    assert error(lambda: client.files_getUploadURLExternal(filename="", length=10)) == (
+        "invalid_arguments")
+    issued = client.files_getUploadURLExternal(filename="a.png", length=3)
+    never_sent = [{"id": issued["file_id"], "title": "A"}]
+    assert error(lambda: client.files_completeUploadExternal(
+        files=never_sent, channel_id=GENERAL)) == "file_not_uploaded"
+    slack.set_not_in_channel(GENERAL)
+    assert error(lambda: client.files_upload_v2(channel=GENERAL, content=b"png",
+                                                filename="b.png")) == "not_in_channel"
+    slack.set_not_in_channel(GENERAL, False)
+    done = client.files_upload_v2(channel=GENERAL, content=b"png", filename="c.png",
+                                  alt_txt="Three bytes", initial_comment="Look")
+    [file] = slack.files(GENERAL)
+    assert (file["id"], file["name"], file["data"], file["alt_txt"]) == (
+        done["file"]["id"], "c.png", b"png", "Three bytes")
+    [message] = slack.messages(GENERAL)
+    assert message["text"] == "Look" and message["files"][0]["name"] == "c.png"

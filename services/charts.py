@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pmo_rules import charts as rules
+from pmo_rules.config import Rules
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import in_portfolio
 from services.context import BotContext
@@ -80,19 +81,25 @@ def _font() -> list[str]:
 def chart_data(ctx: BotContext, session: Session, chart: str, now: datetime,
                project: Project | None = None) -> dict[str, Any]:
     """One chart's numbers, of the portfolio or of one project."""
+    return numbers(ctx.rules, session, chart, now, project)
+
+
+def numbers(rules_in_force: Rules, session: Session, chart: str, now: datetime,
+            project: Project | None = None) -> dict[str, Any]:
+    """`chart_data` under these rules (the offline report has no bot context)."""
     subject = project.key if project is not None else None
     project_id = project.id if project is not None else None
-    tz = ctx.rules.pmo.tz
+    tz = rules_in_force.pmo.tz
     if chart == rules.RAG:
         projects, updates = store.rag_rows(session, rules.week_ends(now, tz)[0], project_id)
         return rules.rag_history(projects, updates, now, tz, subject=subject)
     if chart == rules.RISKS:
-        risk = ctx.rules.risk
+        risk = rules_in_force.risk
         return rules.risk_heat(store.risk_counts(session, project_id), risk.scale, risk.levels,
                                subject)
     today = now.astimezone(tz).date()
     figures = ((f.project.key, f.indicators.spi, f.indicators.cpi)
-               for f in portfolio_indicators(session, ctx.rules, today)
+               for f in portfolio_indicators(session, rules_in_force, today)
                if (project is None and in_portfolio(f.project.state))
                or (project is not None and f.project.id == project.id))
     return rules.indicator_points(figures, subject)
@@ -194,22 +201,35 @@ def upload_args(renderer: Renderer, payload: dict[str, Any]) -> dict[str, Any]:
 
 def render_png(renderer: Renderer, chart: dict[str, Any]) -> bytes:
     """The chart as a PNG (800 x 450), drawn off any global pyplot state (thread-safe)."""
-    from matplotlib import rcParams
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+
+    figure = chart_figure(renderer, chart)
+    FigureCanvasAgg(figure)
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    return out.getvalue()
+
+
+def use_fonts() -> None:
+    """Ask matplotlib for Noto Sans SC first (see `_font`)."""
+    from matplotlib import rcParams
 
     rcParams["font.family"] = _font()
     rcParams["axes.unicode_minus"] = False
-    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI)
-    FigureCanvasAgg(figure)
+
+
+def chart_figure(renderer: Renderer, chart: dict[str, Any], size=(WIDTH, HEIGHT)):
+    """The chart drawn on a new matplotlib Figure (no pyplot state; any backend may save it)."""
+    from matplotlib.figure import Figure
+
+    use_fonts()
+    figure = Figure(figsize=size, dpi=DPI)
     axes = figure.add_subplot()
     {rules.RAG: _draw_rag, rules.RISKS: _draw_risks,
      rules.INDICATORS: _draw_indicators}[chart["chart"]](renderer, chart, axes)
     axes.set_title(title(renderer, chart), fontsize=12)
     figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
-    return out.getvalue()
+    return figure
 
 
 def _draw_rag(renderer: Renderer, chart: dict[str, Any], axes) -> None:

@@ -5,16 +5,20 @@ ten risks each, a baselined plan with ten milestones each): loading the charts' 
 (services.charts.portfolio_charts, what the planner does when it plans the digest) on SQLite and
 PostgreSQL, then drawing each chart (what the dispatcher does before uploading) in English and
 Chinese: median time of five and the PNG's size. Targets (issue 14): a chart under 300 ms and
-200 KB; the digest's three under 1.5 s of rendering, off the request path.
+200 KB; the digest's three under 1.5 s of rendering, off the request path. On each database it
+also runs `pmo-bot report --month 2026-11` in its own process (target: under 10 s and 400 MB).
 
     .venv/bin/python -m bench.charts_bench
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from bench.common import DATABASES, context, counting_queries, median_ms
 from bench.digest_bench import NOW, RULES, seed
@@ -44,6 +48,7 @@ def main() -> None:
             print(f"  {name}: {median_ms(load, repeat=5):7.1f} ms, {len(statements)} SQL "
                   f"statements, {len(found)} charts")
             ctx.close()
+            report(name, url)
     assert found is not None
     charts.render_png(Renderer("en", RULES.pmo.tz), found[0])  # matplotlib's first import
     print("Drawing (median of 5; the first draw of a process also loads the font, below)")
@@ -64,6 +69,24 @@ def main() -> None:
                    check=True)
     took = 1000 * (time.perf_counter() - started)
     print(f"  a fresh process: start-up, imports, font and a first chart {took:.0f} ms")
+
+
+def report(name: str, url: str) -> None:
+    """`pmo-bot report --month 2026-11` on this database, in its own process: wall time and
+    peak RSS (issue 14: under 10 s and 400 MB for 1,000 projects)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "report.pdf"
+        env = {**os.environ, "DATABASE_URL": url}
+        env.pop("PMO_RULES", None)
+        started = time.perf_counter()
+        child = subprocess.Popen([str(Path(sys.executable).with_name("pmo-bot")), "report",
+                                  "--month", "2026-11", "--out", str(out)], env=env,
+                                 stderr=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        took = time.perf_counter() - started
+        assert status == 0, status
+        print(f"  {name}: pmo-bot report --month 2026-11: {took:5.2f} s, peak RSS "
+              f"{usage.ru_maxrss / 1024:5.0f} MB, {out.stat().st_size / 1000:5.0f} KB PDF")
 
 
 def first() -> None:

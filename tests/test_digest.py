@@ -122,8 +122,9 @@ def test_three_hundred_projects_split_into_a_thread_within_slack_limits(database
     run(bot)
     posted = posts(slack)
     parent, replies = posted[0], posted[1:]
-    # The charts close the thread (tests/test_charts.py looks at them).
-    assert [f["thread_ts"] for f in slack.files(GENERAL)] == [parent["ts"]] * 2
+    # The RAG chart closes the thread (no open risk: no heat map; tests/test_charts.py).
+    assert [(f["name"], f["thread_ts"]) for f in slack.files(GENERAL)] == [
+        ("rag-2026-11-23.png", parent["ts"])]
     assert len(posted) > 2 and slack.warnings == []
     assert all(m["thread_ts"] == parent["ts"] for m in replies) and "thread_ts" not in parent
     for message in posted:
@@ -207,7 +208,7 @@ def test_manual_digest_is_outside_the_weekly_ledger(database_url, slack):
     assert len(digests(slack)) == 1  # the weekly one still goes out
     with bot.ctx.db.read() as session:
         kinds = sorted(session.scalars(select(Delivery.kind)))
-    assert kinds == ["chart", "chart", "digest", "digest_manual"]  # the weekly one's charts
+    assert kinds == ["digest", "digest_manual"]  # no project, no risk: nothing to chart
     bot.ctx.db.dispose()
 
 

@@ -21,6 +21,7 @@ from bot.commands import (
     inbox,
     manifest,
     remind,
+    report,
     scheduler,
     serve,
     standin,
@@ -28,8 +29,8 @@ from bot.commands import (
 from bot.settings import SettingsError
 from pmo_rules.config import RulesError
 
-COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, doctor, inbox, console,
-            standin)
+COMMANDS = (db, serve, scheduler, remind, digest, manifest, export, report, doctor, inbox,
+            console, standin)
 
 DESCRIPTION = """\
 PMO Bot runs a Project Management Office's routine in Slack: status updates (/status), the

@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import metrics, sent_lookup
 from bot.leases import LeaseKeeper, owner_id
+from services import charts
 from services.context import BotContext
 from storage import outbox
 from templates.reminders import stored_message
@@ -113,6 +114,8 @@ class OutboxSender:
                 item = outbox.refresh_target(session, item)
         if item.target_id is not None and item.target_ts is None:
             return self._without_target(item)
+        if item.method == outbox.FILE:
+            return self._upload(item)
         try:
             payload = stored_message(self.ctx.renderer, item.payload, self.ctx.rules.reminders)
         except Exception:  # noqa: BLE001 - a stored record this bot cannot word: never retried
@@ -143,6 +146,38 @@ class OutboxSender:
             connection, item.id, self.owner, now=now,
             slack_channel=response.get("channel") or item.target_channel,
             slack_ts=response.get("ts") or item.target_ts), urgent=False)
+        metrics.delivery("sent")
+        return Outcome(item.id, True)
+
+    def _upload(self, item: outbox.Claimed) -> Outcome:
+        """A chart: drawn now (services/charts.py), then `files_upload_v2` to its channel (a
+        user id: their DM, opened first), in its target's thread when it has one. An upload
+        that ended without an answer is tried again and may show twice: a file share carries
+        no metadata to look for first."""
+        try:
+            args = charts.upload_args(self.ctx.renderer, item.payload)
+        except Exception:  # noqa: BLE001 - a stored chart this bot cannot draw: never retried
+            log.exception("delivery %s (%s): its chart could not be drawn", item.id, item.kind)
+            return self._give_up(item, UNRENDERABLE)
+        client = self.ctx.client
+        try:
+            channel = item.target_channel if item.target_id is not None else item.channel
+            if channel and channel[0] in "UW":
+                channel = client.conversations_open(users=channel)["channel"]["id"]
+            thread = item.target_ts if item.target_id is not None else None
+            response = client.files_upload_v2(channel=channel, thread_ts=thread, **args)
+        except SlackApiError as exc:
+            return self._failed(item, exc)
+        except Exception as exc:  # noqa: BLE001 - network faults of every kind are retried
+            log.warning("delivery %s: %s", item.id, type(exc).__name__)
+            return self._retry(item, type(exc).__name__, delay=_backoff(item.attempts),
+                               maybe_posted=True)
+        log.info("delivery %s: chart uploaded as %s", item.id,
+                 [f.get("id") for f in response.get("files") or []])
+        now = self.ctx.now()
+        self.ctx.db.write_one(lambda connection: outbox.mark_sent(
+            connection, item.id, self.owner, now=now, slack_channel=channel, slack_ts=None),
+            urgent=False)
         metrics.delivery("sent")
         return Outcome(item.id, True)
 

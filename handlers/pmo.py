@@ -38,6 +38,7 @@ from handlers.slack_io import (
 )
 from pmo_rules import permissions
 from pmo_rules.capacity import Allocate, People
+from pmo_rules.charts import ChartRequest
 from pmo_rules.errors import UserError
 from pmo_rules.gates import SetApprovers
 from pmo_rules.ids import Action
@@ -71,7 +72,7 @@ from pmo_rules.proposals import (
 )
 from pmo_rules.risk_command import PortfolioRisks
 from pmo_rules.values import ProjectButton
-from services import audit, plans, projects
+from services import audit, charts, plans, projects
 from services import gates as gate_flow
 from services.context import BotContext
 from templates.audit import audit_text
@@ -118,6 +119,23 @@ def show_digest(ctx: BotContext, ack, _command: dict, respond, _parsed: PreviewD
     apologise = ephemeral(respond)
     ctx.after_ack.run(lambda: preview_digest(ctx, respond),
                       on_error=lambda: apologise(ctx.renderer.t("errors.internal")))
+
+
+def send_chart(ctx: BotContext, ack, command: dict, respond, parsed: ChartRequest) -> None:
+    """`/pmo chart rag|risks|indicators [KEY]`: ack at once; the chart's numbers are read after
+    the ack and its picture drawn and uploaded to the caller's DM by the dispatcher. An unknown
+    project is refused before the ack (one indexed look-up)."""
+    charts.check_request(ctx, parsed)
+    ack(text=ctx.renderer.t("chart.drawing", chart=parsed.chart, key=parsed.key))
+    user, say = command["user_id"], ephemeral(respond)
+
+    def produce() -> None:
+        try:
+            charts.send_to(ctx, user, parsed)
+        except UserError as error:
+            say(error_text(ctx.renderer, error))
+
+    ctx.after_ack.run(produce, on_error=lambda: say(ctx.renderer.t("errors.internal")))
 
 
 def show_project(ctx: BotContext, ack, _command: dict, _respond, parsed: ShowProject) -> None:
@@ -309,4 +327,5 @@ VERBS: dict[type, Callable[..., None]] = {
     PortfolioOverview: proposal.overview,
     Allocate: capacity.allocate,
     People: capacity.people,
+    ChartRequest: send_chart,
 }

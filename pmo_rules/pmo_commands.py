@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pmo_rules import capacity, gates, plans, proposals, text
+from pmo_rules.charts import parse_chart
 from pmo_rules.errors import UserError
 from pmo_rules.meetings import parse_meeting
 from pmo_rules.portfolio_filter import ProjectFilter, parse_filter
@@ -292,6 +293,7 @@ SUBCOMMANDS: dict[str, Callable[[list[str]], object]] = {
     "meeting": parse_meeting,
     "allocate": capacity.parse_allocate,
     "people": capacity.parse_people,
+    "chart": parse_chart,
 }
 
 

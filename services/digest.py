@@ -1,6 +1,9 @@
 """Digests: the weekly portfolio digest, the projects' own weekly digests, one posted on
 demand (`pmo-bot digest`) and the `/pmo digest` preview's messages.
 
+The portfolio digest's thread ends with its charts (services/charts.py: RAG over twelve weeks,
+the risk heat map, SPI vs CPI), drawn and uploaded by the dispatcher.
+
 A weekly digest is planned once per channel and ISO week (a unique outbox key), so a pass after
 downtime plans the latest missed one and concurrent passes are harmless. The messages are
 rendered before the write transaction opens, so the database lock (SQLite's single writer) is
@@ -14,6 +17,7 @@ from datetime import datetime
 
 from pmo_rules.digest import DigestData
 from pmo_rules.schedule import DigestPeriod, digest_period
+from services import charts
 from services.context import BotContext
 from storage import outbox
 from storage.digest import (
@@ -82,9 +86,12 @@ def digest_plan(ctx: BotContext, now: datetime) -> DigestPlan | None:
 def enqueue_weekly_digest(ctx: BotContext, plan: DigestPlan, now: datetime) -> list[int]:
     """The period's digest, planned once per channel and ISO week (ids, or [] if it was)."""
     messages = build_digest(ctx, now, plan.period)
+    with ctx.db.read() as session:
+        found = charts.portfolio_charts(ctx, session, now)
     with ctx.db.write() as session:
-        return _enqueue_weekly(ctx, session, DIGEST, plan.channel, messages, plan.dedupe_key,
-                               now)
+        ids = _enqueue_weekly(ctx, session, DIGEST, plan.channel, messages, plan.dedupe_key,
+                              now)
+        return ids + charts.enqueue_in_thread(session, ctx, ids, found, now)
 
 
 def project_digest_plans(ctx: BotContext, now: datetime) -> list[ProjectDigestPlan]:

@@ -21,8 +21,8 @@ from pmo_rules import gates, permissions
 from pmo_rules.approvals import Quorum
 from pmo_rules.config import GateRule
 from pmo_rules.errors import UserError
-from pmo_rules.lifecycle import in_portfolio, next_phase
-from services import access, approvals, lessons, plans
+from pmo_rules.lifecycle import CLOSED, in_portfolio, next_phase
+from services import access, approvals, closing, lessons, plans
 from services import gate_cards as cards
 from services import risks as risk_flow
 from services.approvals import Done as Done
@@ -235,7 +235,10 @@ def _apply(ctx: BotContext, session: Session, project: Project, request: store.G
     plans.gate_decided(session, project, request.phase, request.state, actor, now)
     if in_portfolio(change.state):
         return []
-    return risk_flow.close_with_project(ctx, session, project, actor=actor, ended=change.state)
+    ended = risk_flow.close_with_project(ctx, session, project, actor=actor, ended=change.state)
+    if change.state == CLOSED:  # the closing gate passed: the closing report, same transaction
+        ended += closing.report(ctx, session, project, actor, now)
+    return ended
 
 
 def _tell(ctx: BotContext, session: Session, project: Project, request: store.GateRequest,

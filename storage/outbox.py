@@ -36,6 +36,8 @@ from storage.base import Base, upsert_insert
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 POST, UPDATE = "chat.postMessage", "chat.update"
+FILE = "files.upload"
+"""A picture (services/charts.py): drawn when sent, uploaded with `files_upload_v2`."""
 
 
 class Delivery(Base):

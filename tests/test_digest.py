@@ -21,6 +21,11 @@ def digests(slack) -> list[dict]:
     return [m for m in slack.messages(GENERAL) if m["text"].startswith("PMO digest")]
 
 
+def posts(slack) -> list[dict]:
+    """The digest channel's messages, less the charts shared in the digest's thread."""
+    return [m for m in slack.messages(GENERAL) if not m.get("files")]
+
+
 def text_of(messages: list[dict]) -> str:
     return "\n".join(str(m["blocks"]) for m in messages)
 
@@ -115,8 +120,11 @@ def test_three_hundred_projects_split_into_a_thread_within_slack_limits(database
         add_project(bot, f"P{n:03d}", ALICE, statuses=[(START - timedelta(days=n % 20),
                                                         ("green", "amber", "red")[n % 3])])
     run(bot)
-    posted = slack.messages(GENERAL)
+    posted = posts(slack)
     parent, replies = posted[0], posted[1:]
+    # The RAG chart closes the thread (no open risk: no heat map; tests/test_charts.py).
+    assert [(f["name"], f["thread_ts"]) for f in slack.files(GENERAL)] == [
+        ("rag-2026-11-23.png", parent["ts"])]
     assert len(posted) > 2 and slack.warnings == []
     assert all(m["thread_ts"] == parent["ts"] for m in replies) and "thread_ts" not in parent
     for message in posted:
@@ -200,7 +208,7 @@ def test_manual_digest_is_outside_the_weekly_ledger(database_url, slack):
     assert len(digests(slack)) == 1  # the weekly one still goes out
     with bot.ctx.db.read() as session:
         kinds = sorted(session.scalars(select(Delivery.kind)))
-    assert kinds == ["digest", "digest_manual"]
+    assert kinds == ["digest", "digest_manual"]  # no project, no risk: nothing to chart
     bot.ctx.db.dispose()
 
 
@@ -208,7 +216,7 @@ def test_digest_and_nudge_in_chinese(database_url, slack):
     bot = make_bot(database_url, slack, pmo_rules(locale="zh"))
     add_project(bot, "APOLLO", ALICE, statuses=[(START - timedelta(days=8), "red")])
     run(bot)
-    [digest] = slack.messages(GENERAL)
+    [digest] = posts(slack)
     assert digest["text"] == "PMO 摘要，2026 年第 48 周：红 1 个，黄 0 个，绿 0 个，0 个尚无更新。"
     assert "*合规情况*" in text_of([digest])
     [dm] = slack.messages(ALICE)
@@ -236,7 +244,7 @@ def test_chinese_digest_and_nudge_never_glue_bold_to_chinese(database_url, slack
                 statuses=[(START - timedelta(days=8), "red")])
     add_risk(bot, score=(5, 5), review=TODAY - timedelta(days=2), at=START - timedelta(days=9))
     run(bot)
-    [digest] = slack.messages(GENERAL)
+    [digest] = posts(slack)
     texts = mrkdwn_texts(digest["blocks"])
     assert any("<@UALICE1> —— APOLLO-R1 复核（2 天）、APOLLO 状态（1 天）" in t
                for t in texts), [t for t in texts if "UALICE1" in t]

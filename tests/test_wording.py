@@ -98,6 +98,6 @@ def test_zh_digest_joins_keys_with_the_chinese_separator(database_url, slack):
         add_project(bot, key, ALICE)
     add_project(bot, "HERMES", ALICE, statuses=[(START, "green")])
     run(bot)
-    [digest] = slack.messages(GENERAL)
+    [digest] = [m for m in slack.messages(GENERAL) if not m.get("files")]  # less the charts
     assert "*尚无更新* —— APOLLO、ZEUS" in str(digest["blocks"])
     bot.ctx.db.dispose()

@@ -44,6 +44,10 @@ WEB_API_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     # channels that decide who may see a confidential project.
     "users.list": "users:read",
     "conversations.members": ("channels:read", "groups:read"),
+    # Charts (services/charts.py) go up with files_upload_v2: these two calls, with the bytes
+    # POSTed to the upload URL between them.
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 SLASH_COMMANDS = ("status", "pmo", "risk", "gate", "milestone", "issue", "action", "decision",
                   "change", "lesson")

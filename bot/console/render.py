@@ -19,6 +19,7 @@ from rich.emoji import Emoji
 from rich.text import Text
 
 from bot.standin import Directory
+from bot.standin.files import shown as shown_file
 
 # Slack's names where rich's emoji table has none (rich calls them green_circle, …).
 _SLACK_EMOJI = {
@@ -178,12 +179,17 @@ def draw_blocks(blocks: Iterable[dict], names: Names, *, first: int = 1,
 
 
 def draw_message(message: dict, names: Names, *, first: int = 1) -> Drawing:
-    """A message as Slack shows it: its blocks, or its text when it has none."""
+    """A message as Slack shows it: its blocks, or its text when it has none; a file it shares
+    (a chart) as its alt text and the file's name, since a terminal shows no picture."""
     blocks = message.get("blocks") or []
     if blocks:
-        return draw_blocks(blocks, names, first=first)
-    drawing = Drawing(names, first=first)
-    drawing.add(mrkdwn(str(message.get("text") or ""), names))
+        drawing = draw_blocks(blocks, names, first=first)
+    else:
+        drawing = Drawing(names, first=first)
+        if message.get("text") or not message.get("files"):
+            drawing.add(mrkdwn(str(message.get("text") or ""), names))
+    for file in message.get("files") or []:
+        drawing.add(Text(shown_file(file), style="dim"))
     return drawing
 
 

@@ -37,6 +37,8 @@ class Dispatch(StandInState):
         "views.update": "_views_update",
         "views.publish": "_views_publish",
         "apps.connections.open": "_apps_connections_open",
+        "files.getUploadURLExternal": "_files_get_upload_url_external",
+        "files.completeUploadExternal": "_files_complete_upload_external",
     }
 
     def fail_next(

@@ -44,6 +44,13 @@ class Queries(StandInState):
             self._homes = copy.deepcopy(dict(kept.get("homes") or {}))
             self._last_ts = max(self._last_ts, int(kept.get("last_ts") or 0))
 
+    def files(self, channel: str | None = None) -> list[dict]:
+        """Files shared by ``files.completeUploadExternal`` (of one channel or DM: a user id
+        means their DM), each ``{id, name, title, alt_txt, data, channel, ts, thread_ts}``."""
+        with self._lock:
+            where = None if channel is None else (self._resolve(channel) or channel)
+            return copy.deepcopy([f for f in self._files if where in (None, f["channel"])])
+
     def dm_messages(self, user_id: str) -> list[dict]:
         return self.messages(f"D{user_id}")
 

@@ -26,6 +26,8 @@ _FIXED: dict[str, str | None] = {
     "views.update": None,
     "views.publish": None,
     "apps.connections.open": None,
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 # conversations.info/list/members: the scope follows the kind of conversation.
 _BY_KIND = {"public_channel": "channels:read", "private_channel": "groups:read",

@@ -9,8 +9,8 @@ where Slack would, so a test fails where production would.
 
 The stand-in is assembled from mixins, one per job: ``state.py`` (the records),
 ``queries.py`` (what tests read and wait for), ``dispatch.py`` (answering a call, armed
-faults), ``chat.py``, ``response_url.py``, ``conversations.py``, ``views.py`` (the Web API
-families) and ``wire.py`` (HTTP). This module puts them together and runs the server.
+faults), ``chat.py``, ``files.py``, ``response_url.py``, ``conversations.py``, ``views.py``
+(the Web API families) and ``wire.py`` (HTTP). This module puts them together and runs the server.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from . import scopes
 from .conversations import Conversations
 from .directory import Directory
 from .dispatch import Dispatch
+from .files import Files
 from .queries import Queries
 from .response_url import ResponseUrls
 from .socket_mode import SocketModeLink
@@ -28,7 +29,7 @@ from .views import Views
 from .wire import _HTTPServer
 
 
-class SlackStandIn(Queries, Dispatch, ResponseUrls, Conversations, Views):
+class SlackStandIn(Queries, Dispatch, ResponseUrls, Files, Conversations, Views):
     """Slack's Web API (the parts the bot uses), recording everything, on 127.0.0.1."""
 
     def __init__(self, directory: Directory | None = None, *, port: int = 0) -> None:

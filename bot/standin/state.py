@@ -84,6 +84,8 @@ class StandInState:
         self._timeline: list[dict] = []
         self._warnings: list[str] = []
         self._failures: dict[str, list[dict]] = {}
+        self._uploads: dict[str, dict] = {}  # file id -> an upload waiting for its completion
+        self._files: list[dict] = []
 
     # -- internals (lock held) -----------------------------------------------------------------
 

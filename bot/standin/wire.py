@@ -49,7 +49,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         parts = urlsplit(self.path)
         standin = self.server.standin
-        args = _parse_body(self.headers.get("Content-Type", ""), self._read_body())
+        raw = self._read_body()
+        if parts.path.startswith("/upload/"):  # files_upload_v2's bytes, as they are
+            self._reply(*standin._handle_upload(parts.path[8:], raw))
+            return
+        args = _parse_body(self.headers.get("Content-Type", ""), raw)
         if isinstance(args, dict):
             args = {**dict(parse_qsl(parts.query, keep_blank_values=True)), **args}
         if parts.path.startswith("/api/"):

@@ -1,0 +1,123 @@
+"""The executive report (issue 14, part 4; a first slice): `pmo-bot report --month 2026-11
+--out report.pdf`. A PDF drawn with matplotlib's PDF backend, in the rules' language: a cover
+with the headline numbers, the three charts as of the month's end, the projects needing
+attention, and the gates decided with the median wait for a decision beside the previous
+month's.
+
+Not yet here (issue 14): the monthly post to `[report] channel`, the html and xlsx formats, and
+the rest of the PMO's effectiveness page (updates on time, risk reviews on time, reminder to
+action, escalations).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pmo_rules import charts as chart_rules
+from pmo_rules import report as rules
+from pmo_rules.config import Rules
+from pmo_rules.lifecycle import in_portfolio
+from services import charts
+from services.indicators import portfolio_indicators
+from storage import report as store
+from templates.render import Renderer
+
+PAGE = (11.69, 8.27)
+"""A4 landscape, in inches."""
+
+
+def build(rules_in_force: Rules, session: Session, first: date, now: datetime) -> dict[str, Any]:
+    """Everything the report shows for the month starting `first`, as of its end (or `now`,
+    for the month under way)."""
+    tz = rules_in_force.pmo.tz
+    start, end = rules.bounds(first, tz)
+    as_of = min(end - timedelta(microseconds=1), now)
+    day = as_of.astimezone(tz).date()
+    found = [charts.numbers(rules_in_force, session, name, as_of) for name in chart_rules.CHARTS]
+    limits = rules_in_force.indicators
+    rows = [(f.project.key, f.project.name, f.latest.overall if f.latest else None,
+             f.indicators.spi, f.indicators.cpi, f.flag is not None)
+            for f in portfolio_indicators(session, rules_in_force, day)
+            if in_portfolio(f.project.state)]
+    decided = store.gates_decided(session, start, end)
+    before = store.gates_decided(session, *rules.bounds(rules.previous_month(first), tz))
+    return {
+        "month": first, "as_of": day, "charts": found,
+        "headline": chart_rules.rag_summary(found[0])["last"],
+        "risks": found[1]["by_level"],
+        "attention": rules.needing_attention(rows, spi_red=limits.spi_red,
+                                             cpi_red=limits.cpi_red),
+        "gates": decided, "gate_outcomes": dict(Counter(row[2] for row in decided)),
+        "wait": rules.median_wait_days((r[3], r[4]) for r in decided),
+        "wait_before": rules.median_wait_days((r[3], r[4]) for r in before),
+    }
+
+
+def render_pdf(renderer: Renderer, report: dict[str, Any]) -> bytes:
+    """The report as a PDF: cover, the charts (those with something to draw), attention, gates."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    out = io.BytesIO()
+    charts.use_fonts()
+    month = report["month"].strftime("%Y-%m")
+    with PdfPages(out, metadata={"Title": renderer.t("report.title", month=month),
+                                 "Creator": "PMO Bot"}) as pdf:
+        pdf.savefig(_text_page(renderer.t("report.title", month=month), _cover(renderer, report)))
+        for chart in report["charts"]:
+            if not chart_rules.is_empty(chart):
+                pdf.savefig(charts.chart_figure(renderer, chart, PAGE))
+        pdf.savefig(_text_page(renderer.t("report.attention_title"),
+                               _attention(renderer, report)))
+        pdf.savefig(_text_page(renderer.t("report.gates_title"), _gates(renderer, report)))
+    return out.getvalue()
+
+
+def _cover(renderer: Renderer, report: dict[str, Any]) -> list[str]:
+    head, risks = report["headline"], report["risks"]
+    return [renderer.t("report.as_of", day=report["as_of"].isoformat()),
+            renderer.t("report.projects", total=sum(head.values()), h=head),
+            renderer.t("report.risks", total=sum(risks.values()), r=risks),
+            renderer.t("report.attention_count", count=len(report["attention"])),
+            renderer.t("report.gates_count", count=len(report["gates"]),
+                       outcomes=report["gate_outcomes"]),
+            renderer.t("report.wait", wait=report["wait"], before=report["wait_before"])]
+
+
+def _attention(renderer: Renderer, report: dict[str, Any]) -> list[str]:
+    lines = [renderer.t("report.attention_row", project=a,
+                        reasons=renderer.listing(renderer.t(f"report.reason.{r}")
+                                                 for r in a.reasons))
+             for a in report["attention"][:30]]
+    more = len(report["attention"]) - len(lines)
+    if more > 0:
+        lines.append(renderer.t("report.more", count=more))
+    return lines or [renderer.t("report.attention_none")]
+
+
+def _gates(renderer: Renderer, report: dict[str, Any]) -> list[str]:
+    tz = renderer.tz
+    lines = [renderer.t("report.gate_row", key=key, phase=phase, state=state,
+                        on=decided.astimezone(tz).date().isoformat(),
+                        days=round((decided - requested).total_seconds() / 86400, 1))
+             for key, phase, state, requested, decided in report["gates"][:30]]
+    more = len(report["gates"]) - len(lines)
+    if more > 0:
+        lines.append(renderer.t("report.more", count=more))
+    return [renderer.t("report.wait", wait=report["wait"], before=report["wait_before"]),
+            *(lines or [renderer.t("report.gates_none")])]
+
+
+def _text_page(heading: str, lines: list[str]):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=PAGE)
+    figure.text(0.06, 0.92, heading, fontsize=18)
+    for n, line in enumerate(lines):
+        figure.text(0.06, 0.84 - n * 0.025 * (1.6 if len(lines) <= 10 else 1), line,
+                    fontsize=12 if len(lines) <= 10 else 9)
+    return figure

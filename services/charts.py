@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -28,8 +29,10 @@ from pmo_rules import charts as rules
 from pmo_rules.config import Rules
 from pmo_rules.errors import UserError
 from pmo_rules.lifecycle import in_portfolio
+from services import access
 from services.context import BotContext
 from services.indicators import portfolio_indicators
+from storage import access as access_store
 from storage import charts as store
 from storage import outbox
 from storage import projects as project_store
@@ -79,28 +82,33 @@ def _font() -> list[str]:
 
 
 def chart_data(ctx: BotContext, session: Session, chart: str, now: datetime,
-               project: Project | None = None) -> dict[str, Any]:
-    """One chart's numbers, of the portfolio or of one project."""
-    return numbers(ctx.rules, session, chart, now, project)
+               project: Project | None = None, *,
+               excluding: Collection[int] = ()) -> dict[str, Any]:
+    """One chart's numbers, of the portfolio (but the projects `excluding` names: the
+    confidential ones its viewers may not see) or of one project."""
+    return numbers(ctx.rules, session, chart, now, project, excluding=excluding)
 
 
 def numbers(rules_in_force: Rules, session: Session, chart: str, now: datetime,
-            project: Project | None = None) -> dict[str, Any]:
+            project: Project | None = None, *,
+            excluding: Collection[int] = ()) -> dict[str, Any]:
     """`chart_data` under these rules (the offline report has no bot context)."""
     subject = project.key if project is not None else None
     project_id = project.id if project is not None else None
     tz = rules_in_force.pmo.tz
     if chart == rules.RAG:
-        projects, updates = store.rag_rows(session, rules.week_ends(now, tz)[0], project_id)
+        projects, updates = store.rag_rows(session, rules.week_ends(now, tz)[0], project_id,
+                                           excluding)
         return rules.rag_history(projects, updates, now, tz, subject=subject)
     if chart == rules.RISKS:
         risk = rules_in_force.risk
-        return rules.risk_heat(store.risk_counts(session, project_id), risk.scale, risk.levels,
-                               subject)
+        return rules.risk_heat(store.risk_counts(session, project_id, excluding), risk.scale,
+                               risk.levels, subject)
     today = now.astimezone(tz).date()
     figures = ((f.project.key, f.indicators.spi, f.indicators.cpi)
                for f in portfolio_indicators(session, rules_in_force, today)
-               if (project is None and in_portfolio(f.project.state))
+               if (project is None and in_portfolio(f.project.state)
+                   and f.project.id not in excluding)
                or (project is not None and f.project.id == project.id))
     return rules.indicator_points(figures, subject)
 
@@ -124,7 +132,8 @@ def send_to(ctx: BotContext, user: str, request: rules.ChartRequest) -> list[int
             project = project_store.project_by_key(session, request.key)
             if project is None:
                 raise UserError("project.unknown", key=request.key)
-        chart = chart_data(ctx, session, request.chart, now, project)
+        hidden = access.hidden_from(ctx, session, user) if project is None else frozenset()
+        chart = chart_data(ctx, session, request.chart, now, project, excluding=hidden)
     if rules.is_empty(chart):
         raise UserError("chart.empty", chart=request.chart, key=request.key)
     with ctx.db.write() as session:
@@ -136,8 +145,10 @@ def send_to(ctx: BotContext, user: str, request: rules.ChartRequest) -> list[int
 
 def portfolio_charts(ctx: BotContext, session: Session, now: datetime) -> list[dict[str, Any]]:
     """The weekly digest's charts: RAG history, risk heat map, and SPI vs CPI where any project
-    has both indices; a chart with nothing to draw (no project, no open risk) is left out."""
-    found = [chart_data(ctx, session, name, now) for name in rules.CHARTS]
+    has both indices; a chart with nothing to draw (no project, no open risk) is left out. The
+    digest goes to a channel: confidential projects are left out of its charts, as of its text."""
+    hidden = access_store.confidential_ids(session)
+    found = [chart_data(ctx, session, name, now, excluding=hidden) for name in rules.CHARTS]
     return [chart for chart in found if not rules.is_empty(chart)]
 
 

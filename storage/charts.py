@@ -7,6 +7,7 @@ updates of its window plus each project's last one before it, not every update e
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -18,19 +19,22 @@ from storage.projects import Project, StatusUpdate
 from storage.risks import Risk
 
 
-def _projects(project_id: int | None):
+def _projects(project_id: int | None, excluding: Collection[int] = ()):
     query = select(Project.id, Project.created_at)
     if project_id is None:
-        return query.where(Project.state.in_(PORTFOLIO_STATES))
+        query = query.where(Project.state.in_(PORTFOLIO_STATES))
+        return query.where(Project.id.not_in(list(excluding))) if excluding else query
     return query.where(Project.id == project_id)
 
 
-def rag_rows(session: Session, since: datetime, project_id: int | None = None
+def rag_rows(session: Session, since: datetime, project_id: int | None = None,
+             excluding: Collection[int] = ()
              ) -> tuple[list[tuple[int, datetime]], list[tuple[int, datetime, str]]]:
-    """(id, registered at) of the projects counted, and (project id, posted at, overall) of
-    their updates posted from `since` on plus each one's last update before `since`."""
-    projects = [(pid, at) for pid, at in session.execute(_projects(project_id))]
-    ids = _projects(project_id).with_only_columns(Project.id).scalar_subquery()
+    """(id, registered at) of the projects counted (the portfolio's but those `excluding`
+    names, or one project), and (project id, posted at, overall) of their updates posted from
+    `since` on plus each one's last update before `since`."""
+    projects = [(pid, at) for pid, at in session.execute(_projects(project_id, excluding))]
+    ids = _projects(project_id, excluding).with_only_columns(Project.id).scalar_subquery()
     before = (select(func.max(StatusUpdate.id))
               .where(StatusUpdate.created_at < since, StatusUpdate.project_id.in_(ids))
               .group_by(StatusUpdate.project_id))
@@ -43,12 +47,16 @@ def rag_rows(session: Session, since: datetime, project_id: int | None = None
     return projects, updates
 
 
-def risk_counts(session: Session, project_id: int | None = None) -> dict[tuple[int, int], int]:
-    """Active risks counted by (probability, impact): the portfolio's or one project's."""
+def risk_counts(session: Session, project_id: int | None = None,
+                excluding: Collection[int] = ()) -> dict[tuple[int, int], int]:
+    """Active risks counted by (probability, impact): the portfolio's (but those of the
+    projects `excluding` names) or one project's."""
     query = (select(Risk.probability, Risk.impact, func.count())
              .join(Project, Project.id == Risk.project_id)
              .where(Risk.status.in_(ACTIVE_STATUSES)))
     query = (query.where(Project.state.in_(PORTFOLIO_STATES)) if project_id is None
              else query.where(Project.id == project_id))
+    if excluding and project_id is None:
+        query = query.where(Project.id.not_in(list(excluding)))
     rows = session.execute(query.group_by(Risk.probability, Risk.impact))
     return {(p, i): n for p, i, n in rows}

@@ -247,3 +247,31 @@ def test_standin_refuses_uploads_slack_would_refuse(slack):
         done["file"]["id"], "c.png", b"png", "Three bytes")
     [message] = slack.messages(GENERAL)
     assert message["text"] == "Look" and message["files"][0]["name"] == "c.png"
+
+
+def test_confidential_projects_stay_out_of_the_digest_charts_and_others_charts(database_url,
+                                                                              slack):
+    """Who sees what (issue 15): the digest goes to a channel, so its charts leave out a
+    confidential project as its text does; `/pmo chart` leaves it out for whoever may not
+    see it, and keeps it for its PM."""
+    from storage import projects as store
+
+    bot = make_bot(database_url, slack, pmo_rules())
+    add_project(bot, "APOLLO", ALICE, at=START - 5 * WEEK,
+                statuses=[(START - timedelta(days=1), "red")])
+    add_project(bot, "HERA", BOB, at=START - 5 * WEEK, statuses=[(START - 2 * WEEK, "amber")])
+    with bot.ctx.db.write() as session:
+        store.set_confidential(session, project=store.project_by_key(session, "HERA"), on=True,
+                               actor="UADMIN1", now=START)
+    run(bot)
+    [rag] = [f["alt_txt"] for f in slack.files(GENERAL) if f["name"].startswith("rag-")]
+    assert "0 amber, 1 red, 0 without a status (1 project)" in rag
+    for user, count in ((ALICE, "1 project"), (BOB, "2 projects")):
+        before = len(slack.files(f"D{user}"))
+        bot.command("/pmo", "chart rag", user=user)
+        slack.wait_for("files.completeUploadExternal", count=len(slack.calls(
+            "files.completeUploadExternal")) + 1)
+        files = slack.files(f"D{user}")
+        assert len(files) == before + 1
+        assert f"({count})" in files[-1]["alt_txt"], files[-1]["alt_txt"]
+    bot.close()

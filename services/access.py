@@ -68,7 +68,7 @@ def refusal(ctx: BotContext, viewer: Viewer, subject: Subject,
     if viewer.admin or subject.kind != visibility.PROJECT or viewer.kind == UNKNOWN:
         key = visibility.decide(viewer, subject, None, ctx.rules.access)
         return (key, {}) if key else None
-    standing = project_standing(ctx, viewer.user, subject, channel)
+    standing = project_standing(ctx, viewer.user, subject, channel, outsider=viewer.outsider)
     key = visibility.decide(viewer, subject, standing, ctx.rules.access)
     if key is None:
         return None
@@ -76,24 +76,29 @@ def refusal(ctx: BotContext, viewer: Viewer, subject: Subject,
     return key, {"key": shown}
 
 
-def project_standing(ctx: BotContext, user: str, subject: Subject,
-                     channel: str | None) -> Standing | None:
+def project_standing(ctx: BotContext, user: str, subject: Subject, channel: str | None, *,
+                     outsider: bool = True) -> Standing | None:
     """How `user` stands to the project `subject` names (None: it names none that exists).
-    A command typed in the project's own channel proves its author is in that channel."""
+    A command typed in the project's own channel proves its author is in that channel. For a
+    member (`outsider` False) of a project that is not confidential one look-up suffices."""
     with ctx.db.read() as session:
         keys = subject.keys
         if subject.lesson is not None:
             key = store.lesson_project_key(session, subject.lesson)
             keys = (key,) if key else ()
-        row = store.standing(session, keys, user)
+        row = store.first_project(session, keys)
         if row is None:
             return None
-        key, project_id, confidential, entitled, holds_role, in_channel, channel_id = row
+        key, project_id, confidential, channel_id = row
+        if not confidential and not outsider:  # a member, a project anyone may see
+            return Standing(key=key, confidential=False, entitled=True, holds_role=False,
+                            in_channel=False)
+        holds_role, in_channel = store.roles_of(session, project_id, user)
         approver = not holds_role and _approver(ctx, session, project_id, user)
-    in_channel = bool(in_channel) or (channel is not None and channel == channel_id)
+    in_channel = in_channel or (channel is not None and channel == channel_id)
     return Standing(key=key, confidential=bool(confidential),
-                    entitled=bool(entitled) or in_channel or approver,
-                    holds_role=bool(holds_role) or approver, in_channel=in_channel)
+                    entitled=holds_role or in_channel or approver,
+                    holds_role=holds_role or approver, in_channel=in_channel)
 
 
 def _approver(ctx: BotContext, session, project_id: int, user: str) -> bool:

@@ -87,18 +87,24 @@ def hidden_from(session: Session, user: str) -> frozenset[int]:
         Project.confidential.is_(true()), ~entitled(user))))
 
 
-def standing(session: Session, keys: Iterable[str], user: str) -> tuple | None:
-    """For the first of `keys` that is a project: (key, id, confidential, entitled,
-    holds_role, in_channel, channel_id) for `user`, in one query; None when none exists."""
+def first_project(session: Session, keys: Iterable[str]) -> tuple | None:
+    """(key, id, confidential, channel_id) of the first of `keys` that is a project (None
+    when none is): one indexed look-up, all a member's command needs when it is not
+    confidential."""
     keys = list(keys)
     if not keys:
         return None
-    rows = session.execute(
-        select(Project.key, Project.id, Project.confidential, entitled(user), holds_role(user),
-               in_channel(user), Project.channel_id)
-        .where(Project.key.in_(keys))).all()
+    rows = session.execute(select(Project.key, Project.id, Project.confidential,
+                                  Project.channel_id).where(Project.key.in_(keys))).all()
     by_key = {row[0]: row for row in rows}
     return next((tuple(by_key[key]) for key in keys if key in by_key), None)
+
+
+def roles_of(session: Session, project_id: int, user: str) -> tuple[bool, bool]:
+    """(holds a role on it, is a member of its channel) for `user`, in one query."""
+    row = session.execute(select(holds_role(user), in_channel(user))
+                          .where(Project.id == project_id)).one()
+    return bool(row[0]), bool(row[1])
 
 
 def keys_of(session: Session, project_ids: Iterable[int]) -> frozenset[str]:

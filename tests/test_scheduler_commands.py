@@ -123,11 +123,13 @@ def test_remind_dry_run_names_risks_and_gates_and_shows_due_times_in_utc(env, ca
 def test_remind_now_plans_and_sends_once(env, capsys):
     add_project(env, "APOLLO", ALICE, at=START)
     assert main(["remind", "--now", "--as-of", AS_OF]) == 0
-    assert "planned 1 nudge(s), 0 escalation(s), the digest for 2026-W48; sent 2 of 2" in (
+    # the nudge, the digest and its RAG chart (in its thread)
+    assert "planned 1 nudge(s), 0 escalation(s), the digest for 2026-W48; sent 3 of 3" in (
         capsys.readouterr().out)
     assert main(["remind", "--now", "--as-of", "2026-11-23T03:00"]) == 0  # same day (UTC given)
     assert "planned 0 nudge(s)" in capsys.readouterr().out
-    assert len(env.slack.messages(ALICE)) == 1 and len(env.slack.messages(GENERAL)) == 1
+    assert len(env.slack.messages(ALICE)) == 1
+    assert len([m for m in env.slack.messages(GENERAL) if not m.get("files")]) == 1
 
 
 def test_remind_refuses_a_bad_date_and_a_missing_now(env, capsys):
@@ -193,12 +195,14 @@ def test_remind_now_tells_given_up_from_retried(env, capsys):
     env.slack.fail_next("chat.postMessage", "internal_error")  # Slack's trouble: retried
     assert main(["remind", "--now", "--as-of", AS_OF]) == 1
     out = capsys.readouterr().out
-    assert "sent 0 of 2 due message(s)\n  given up on 1 message(s), never retried (the answer " \
+    assert "sent 0 of 3 due message(s)\n  given up on 1 message(s), never retried (the answer " \
            "would not change): is_archived: the channel is archived; unarchive it or post " \
-           "elsewhere\n  1 message(s) stay in the outbox and are retried by the scheduler " \
-           "(pmo-bot serve or pmo-bot scheduler): internal_error\n" in out
+           "elsewhere\n  given up on 1 message(s), never retried (the answer would not change): " \
+           "target_lost: a reply in the thread of a message that was given up\n  1 message(s) " \
+           "stay in the outbox and are retried by the scheduler (pmo-bot serve or pmo-bot " \
+           "scheduler): internal_error\n" in out
     assert [(d.kind, d.state) for d in deliveries(env) if d.kind != "notice"] == [
-        ("nudge", "pending"), ("digest", "dead")]
+        ("nudge", "pending"), ("digest", "dead"), ("chart", "dead")]
 
 
 def test_digest_without_any_channel_says_how_to_name_one(env, monkeypatch, tmp_path, capsys):

@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import metrics, sent_lookup
 from bot.leases import LeaseKeeper, owner_id
-from services import charts
+from services import charts, report
 from services.context import BotContext
 from storage import outbox
 from templates.reminders import stored_message
@@ -155,7 +155,10 @@ class OutboxSender:
         that ended without an answer is tried again and may show twice: a file share carries
         no metadata to look for first."""
         try:
-            args = charts.upload_args(self.ctx.renderer, item.payload)
+            if report.REPORT in item.payload:  # the monthly report: a PDF
+                args = report.upload_args(self.ctx, item.payload)
+            else:
+                args = charts.upload_args(self.ctx.renderer, item.payload)
         except Exception:  # noqa: BLE001 - a stored chart this bot cannot draw: never retried
             log.exception("delivery %s (%s): its chart could not be drawn", item.id, item.kind)
             return self._give_up(item, UNRENDERABLE)

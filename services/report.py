@@ -4,15 +4,22 @@ with the headline numbers, the three charts as of the month's end, the projects 
 attention, and the gates decided with the median wait for a decision beside the previous
 month's.
 
-Not yet here (issue 14): the monthly post to `[report] channel`, the html and xlsx formats, and
-the rest of the PMO's effectiveness page (updates on time, risk reviews on time, reminder to
-action, escalations).
+The monthly post: on `[report] day` at `[report] time` (default: the month's first working day,
+10:00 on the PMO's clock) the planner's pass (services/reminders.py) plans the previous month's
+report once per channel and month (a unique outbox key: caught up after downtime, never twice);
+the dispatcher draws the PDF and uploads it with `files_upload_v2` and a short message. It goes
+to a channel, so confidential projects are left out of it and counted.
+
+Not yet here (issue 14): the html and xlsx formats, and the rest of the PMO's effectiveness
+page (updates on time, risk reviews on time, reminder to action, escalations).
 """
 
 from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,8 +29,13 @@ from pmo_rules import charts as chart_rules
 from pmo_rules import report as rules
 from pmo_rules.config import Rules
 from pmo_rules.lifecycle import in_portfolio
+from pmo_rules.schedule import WorkCalendar
 from services import charts
+from services.context import BotContext
+from services.digest import admin_to_tell
 from services.indicators import portfolio_indicators
+from storage import access as access_store
+from storage import outbox
 from storage import report as store
 from templates.render import Renderer
 
@@ -31,21 +43,25 @@ PAGE = (11.69, 8.27)
 """A4 landscape, in inches."""
 
 
-def build(rules_in_force: Rules, session: Session, first: date, now: datetime) -> dict[str, Any]:
+def build(rules_in_force: Rules, session: Session, first: date, now: datetime, *,
+          excluding: Collection[int] = ()) -> dict[str, Any]:
     """Everything the report shows for the month starting `first`, as of its end (or `now`,
-    for the month under way)."""
+    for the month under way). `excluding`: the confidential projects, left out of a report
+    posted to a channel and only counted there."""
     tz = rules_in_force.pmo.tz
     start, end = rules.bounds(first, tz)
     as_of = min(end - timedelta(microseconds=1), now)
     day = as_of.astimezone(tz).date()
-    found = [charts.numbers(rules_in_force, session, name, as_of) for name in chart_rules.CHARTS]
+    found = [charts.numbers(rules_in_force, session, name, as_of, excluding=excluding)
+             for name in chart_rules.CHARTS]
     limits = rules_in_force.indicators
     rows = [(f.project.key, f.project.name, f.latest.overall if f.latest else None,
              f.indicators.spi, f.indicators.cpi, f.flag is not None)
             for f in portfolio_indicators(session, rules_in_force, day)
-            if in_portfolio(f.project.state)]
-    decided = store.gates_decided(session, start, end)
-    before = store.gates_decided(session, *rules.bounds(rules.previous_month(first), tz))
+            if in_portfolio(f.project.state) and f.project.id not in excluding]
+    decided = store.gates_decided(session, start, end, excluding)
+    before = store.gates_decided(session, *rules.bounds(rules.previous_month(first), tz),
+                                 excluding)
     return {
         "month": first, "as_of": day, "charts": found,
         "headline": chart_rules.rag_summary(found[0])["last"],
@@ -55,6 +71,7 @@ def build(rules_in_force: Rules, session: Session, first: date, now: datetime) -
         "gates": decided, "gate_outcomes": dict(Counter(row[2] for row in decided)),
         "wait": rules.median_wait_days((r[3], r[4]) for r in decided),
         "wait_before": rules.median_wait_days((r[3], r[4]) for r in before),
+        "confidential": len(excluding),
     }
 
 
@@ -85,7 +102,9 @@ def _cover(renderer: Renderer, report: dict[str, Any]) -> list[str]:
             renderer.t("report.attention_count", count=len(report["attention"])),
             renderer.t("report.gates_count", count=len(report["gates"]),
                        outcomes=report["gate_outcomes"]),
-            renderer.t("report.wait", wait=report["wait"], before=report["wait_before"])]
+            renderer.t("report.wait", wait=report["wait"], before=report["wait_before"]),
+            *([renderer.t("report.confidential", count=report["confidential"])]
+              if report.get("confidential") else [])]
 
 
 def _attention(renderer: Renderer, report: dict[str, Any]) -> list[str]:
@@ -121,3 +140,72 @@ def _text_page(heading: str, lines: list[str]):
         figure.text(0.06, 0.84 - n * 0.025 * (1.6 if len(lines) <= 10 else 1), line,
                     fontsize=12 if len(lines) <= 10 else 9)
     return figure
+
+
+# --- the monthly post (planned by the planner's pass, uploaded by the dispatcher) ------------
+
+REPORT = "report"
+"""The outbox kind of the monthly post: one FILE row, its PDF drawn when it is sent."""
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    """The monthly report due now, where it goes, and whether it was already planned."""
+
+    month: date
+    channel: str
+    planned: bool
+
+    @property
+    def dedupe_key(self) -> str:
+        return rules.report_key(self.channel, self.month)
+
+
+def report_plan(ctx: BotContext, now: datetime) -> ReportPlan | None:
+    """The monthly post due at `now` (`[report] day` at `[report] time`, made up within a week
+    after downtime), or None when none is, it is switched off or has no channel (`[report]
+    channel`, else `[pmo] digest_channel`)."""
+    report = ctx.rules.report
+    channel = report.channel or ctx.rules.pmo.digest_channel
+    if not (report.enabled and channel):
+        return None
+    month = rules.due_report_month(now, ctx.rules.pmo.tz, report.day, report.time,
+                                   WorkCalendar.of(ctx.rules.pmo))
+    if month is None:
+        return None
+    key = rules.report_key(channel, month)
+    with ctx.db.read() as session:
+        planned = bool(outbox.planned_keys(session, [key]))
+    return ReportPlan(month, channel, planned)
+
+
+def enqueue_monthly_report(ctx: BotContext, plan: ReportPlan, now: datetime) -> list[int]:
+    """The month's post, planned once per channel and month (its id, or [] if it was): a
+    small row naming the month; the dispatcher reads and draws the PDF when it sends it (never
+    before an ack, and a retry draws it again)."""
+    with ctx.db.write() as session:
+        found = outbox.enqueue_once(session, kind=REPORT, channel=plan.channel,
+                                    payload={REPORT: plan.month.strftime("%Y-%m")}, now=now,
+                                    dedupe_key=plan.dedupe_key, requested_by=admin_to_tell(ctx),
+                                    method=outbox.FILE)
+    return [found] if found is not None else []
+
+
+def upload_args(ctx: BotContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """What `files_upload_v2` takes for a monthly post: the PDF of the month (confidential
+    projects left out and counted: it goes to a channel), its name, title and a short
+    message with the headline numbers."""
+    month = rules.parse_month(payload[REPORT])
+    with ctx.db.read() as session:
+        hidden = access_store.confidential_ids(session)
+        report = build(ctx.rules, session, month, ctx.now(), excluding=hidden)
+    renderer = ctx.renderer
+    name = renderer.t("report.title", month=payload[REPORT])
+    head = report["headline"]
+    return {"file": render_pdf(renderer, report), "title": name,
+            "filename": f"pmo-report-{payload[REPORT]}.pdf",
+            "initial_comment": renderer.t("report.post", month=payload[REPORT],
+                                          total=sum(head.values()), h=head,
+                                          attention=len(report["attention"]),
+                                          gates=len(report["gates"]),
+                                          confidential=report["confidential"])}

@@ -39,9 +39,11 @@ def pdf_text(data: bytes) -> str:
     """The text drawn on the pages (each `[…] TJ` array's strings joined), one line each; glyphs
     outside Latin-1 are drawn as shapes, so only their Latin parts show here."""
     lines = []
-    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+    # Not `\r?\nendstream`: a compressed stream may end in a CR byte of its own, and the
+    # decompressor leaves whatever follows the end of the data aside.
+    for stream in re.finditer(rb"stream\r?\n(.*?)\nendstream", data, re.S):
         try:
-            content = zlib.decompress(stream.group(1))
+            content = zlib.decompressobj().decompress(stream.group(1))
         except zlib.error:
             continue
         for array in re.finditer(rb"\[(.*?)\]\s*TJ", content, re.S):

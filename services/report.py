@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pmo_rules import charts as chart_rules
+from pmo_rules import effectiveness as eff
 from pmo_rules import report as rules
 from pmo_rules.config import Rules
 from pmo_rules.lifecycle import in_portfolio
@@ -72,7 +73,56 @@ def build(rules_in_force: Rules, session: Session, first: date, now: datetime, *
         "wait": rules.median_wait_days((r[3], r[4]) for r in decided),
         "wait_before": rules.median_wait_days((r[3], r[4]) for r in before),
         "confidential": len(excluding),
+        "effectiveness": effectiveness(rules_in_force, session, first, as_of),
     }
+
+
+STATUS_KIND, RISK_KIND = "status", "risk"
+"""The reminder kinds whose action the report times (storage/sources: status_due, risk_due)."""
+REVIEW_LEAD = timedelta(days=62)
+"""A review may be done ahead of its date: reviews this long before a month are read too."""
+
+
+def effectiveness(rules_in_force: Rules, session: Session, first: date, as_of: datetime
+                  ) -> tuple[eff.Effectiveness, eff.Effectiveness]:
+    """The PMO's own effectiveness in the month and in the one before (pmo_rules/effectiveness.py
+    says what each figure counts). Aggregates without names, of every project."""
+    tz = rules_in_force.pmo.tz
+    before_first = rules.previous_month(first)
+    since = rules.bounds(before_first, tz)[0]
+    history = store.status_history(session, since, as_of)
+    reviews, pending = store.risk_reviews(session, since - REVIEW_LEAD, as_of)
+    status = rules_in_force.status
+    cadence = timedelta(days=status.cadence_days)
+    updates_of = {pid: moments for pid, _created, _last, moments in history}
+    reviews_of: dict[str, list[datetime]] = {}
+    for risk_id, at, _on in reviews:
+        reviews_of.setdefault(risk_id, []).append(at)
+    met = [(on, at.astimezone(tz).date()) for _risk, at, on in reviews if on is not None]
+    months = []
+    for month in (first, before_first):
+        start, end = rules.bounds(month, tz)
+        end = min(end, as_of)
+        updates = eff.Share()
+        for _pid, created, last, moments in history:
+            # updates after the anchor count: one posted at registration meets the first due
+            anchor = last or created - timedelta(microseconds=1)
+            due = (last + cadence if last is not None
+                   else created + timedelta(days=status.first_update_within_days))
+            updates += eff.updates_on_time(anchor, due, moments, cadence, start, end)
+        day_end = min(rules.next_month(month), as_of.astimezone(tz).date())
+        acted = [(at, eff.first_after(updates_of.get(int(item), []) if kind == STATUS_KIND
+                                      else reviews_of.get(item, []), at))
+                 for kind, item, at in store.first_nudges(session, start, end,
+                                                          (STATUS_KIND, RISK_KIND))]
+        months.append(eff.Effectiveness(
+            updates=updates,
+            gate_wait_days=rules.median_wait_days(
+                (r[3], r[4]) for r in store.gates_decided(session, start, end)),
+            reviews=eff.reviews_on_time(met, pending, month, day_end),
+            reminder_hours=eff.median_hours(acted),
+            escalations=store.escalations(session, start, end)))
+    return months[0], months[1]
 
 
 def render_pdf(renderer: Renderer, report: dict[str, Any]) -> bytes:
@@ -91,6 +141,7 @@ def render_pdf(renderer: Renderer, report: dict[str, Any]) -> bytes:
         pdf.savefig(_text_page(renderer.t("report.attention_title"),
                                _attention(renderer, report)))
         pdf.savefig(_text_page(renderer.t("report.gates_title"), _gates(renderer, report)))
+        pdf.savefig(_text_page(renderer.t("report.eff.title"), _effectiveness(renderer, report)))
     return out.getvalue()
 
 
@@ -129,6 +180,31 @@ def _gates(renderer: Renderer, report: dict[str, Any]) -> list[str]:
         lines.append(renderer.t("report.more", count=more))
     return [renderer.t("report.wait", wait=report["wait"], before=report["wait_before"]),
             *(lines or [renderer.t("report.gates_none")])]
+
+
+def _effectiveness(renderer: Renderer, report: dict[str, Any]) -> list[str]:
+    """The PMO's own figures, each with the previous month's beside it."""
+    now, before = report["effectiveness"]
+
+    def share(found: eff.Share) -> str:
+        if found.share is None:
+            return renderer.t("report.eff.nothing_due")
+        return renderer.t("report.eff.share", pct=round(found.share * 100), done=found.done,
+                          due=found.due)
+
+    def amount(value, unit: str) -> str:
+        return renderer.t("report.eff.none") if value is None else renderer.t(
+            f"report.eff.{unit}", n=value)
+
+    rows = (("updates", share(now.updates), share(before.updates)),
+            ("gate_wait", amount(now.gate_wait_days, "days"),
+             amount(before.gate_wait_days, "days")),
+            ("reviews", share(now.reviews), share(before.reviews)),
+            ("reminder", amount(now.reminder_hours, "hours"),
+             amount(before.reminder_hours, "hours")),
+            ("escalations", str(now.escalations), str(before.escalations)))
+    return [*(renderer.t(f"report.eff.{name}", now=this, before=last) for name, this, last
+              in rows), "", *renderer.t("report.eff.note").split("\n")]
 
 
 def _text_page(heading: str, lines: list[str]):

@@ -77,8 +77,9 @@ def test_the_month_report_is_a_pdf_with_its_pages_and_words(apollo, tmp_path):
     assert b"wrote the 2026-11 report to" in done.stderr
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    # Cover, RAG history, risk heat map? (no open risk: left out), SPI vs CPI, attention, gates.
-    assert pdf_pages(data) == 5
+    # Cover, RAG history, risk heat map? (no open risk: left out), SPI vs CPI, attention, gates,
+    # the PMO's effectiveness.
+    assert pdf_pages(data) == 6
     text = pdf_text(data)
     assert "PMO executive report · 2026-11" in text
     assert "As of 2026-11-30." in text
@@ -101,7 +102,7 @@ def test_the_report_in_chinese_draws_its_glyphs(apollo, tmp_path):
     done = pmo_bot(apollo, "--month", "2026-11", "--out", str(out), locale="zh", tmp=tmp_path)
     assert done.returncode == 0, done.stderr
     data = out.read_bytes()
-    assert pdf_pages(data) == 5
+    assert pdf_pages(data) == 6
     assert b"NotoSansSC" in data  # the bundled CJK font is embedded
     assert "PMO" in pdf_text(data) and "2026-11" in pdf_text(data)
 

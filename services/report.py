@@ -10,8 +10,8 @@ report once per channel and month (a unique outbox key: caught up after downtime
 the dispatcher draws the PDF and uploads it with `files_upload_v2` and a short message. It goes
 to a channel, so confidential projects are left out of it and counted.
 
-Not yet here (issue 14): the html and xlsx formats, and the rest of the PMO's effectiveness
-page (updates on time, risk reviews on time, reminder to action, escalations).
+`--format html` writes one self-contained page (charts inline as PNG with their alt text),
+`--format xlsx` a workbook (cover, effectiveness table, attention, gates, charts as pictures).
 """
 
 from __future__ import annotations
@@ -135,14 +135,102 @@ def render_pdf(renderer: Renderer, report: dict[str, Any]) -> bytes:
     with PdfPages(out, metadata={"Title": renderer.t("report.title", month=month),
                                  "Creator": "PMO Bot"}) as pdf:
         pdf.savefig(_text_page(renderer.t("report.title", month=month), _cover(renderer, report)))
-        for chart in report["charts"]:
-            if not chart_rules.is_empty(chart):
-                pdf.savefig(charts.chart_figure(renderer, chart, PAGE))
-        pdf.savefig(_text_page(renderer.t("report.attention_title"),
-                               _attention(renderer, report)))
-        pdf.savefig(_text_page(renderer.t("report.gates_title"), _gates(renderer, report)))
-        pdf.savefig(_text_page(renderer.t("report.eff.title"), _effectiveness(renderer, report)))
+        for chart in _drawn(report):
+            pdf.savefig(charts.chart_figure(renderer, chart, PAGE))
+        for heading, lines in _sections(renderer, report):
+            pdf.savefig(_text_page(heading, lines))
     return out.getvalue()
+
+
+FORMATS = ("pdf", "html", "xlsx")
+
+
+def render(renderer: Renderer, report: dict[str, Any], form: str = "pdf") -> bytes:
+    """The report in one of FORMATS."""
+    return {"pdf": render_pdf, "html": render_html, "xlsx": render_xlsx}[form](renderer, report)
+
+
+def _sections(renderer: Renderer, report: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The text pages, in order: (heading, lines)."""
+    return [(renderer.t("report.attention_title"), _attention(renderer, report)),
+            (renderer.t("report.gates_title"), _gates(renderer, report)),
+            (renderer.t("report.eff.title"), _effectiveness(renderer, report))]
+
+
+def _drawn(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [chart for chart in report["charts"] if not chart_rules.is_empty(chart)]
+
+
+def render_html(renderer: Renderer, report: dict[str, Any]) -> bytes:
+    """One self-contained HTML page: the cover, the charts as PNG images inline (with their
+    alt text), the text pages; nothing fetched when it is opened."""
+    import base64
+    from html import escape
+
+    month = report["month"].strftime("%Y-%m")
+    title = escape(renderer.t("report.title", month=month))
+    parts = ['<!DOCTYPE html>', f'<html lang="{escape(renderer.locale)}"><head>',
+             '<meta charset="utf-8">', f"<title>{title}</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;"
+             "line-height:1.5}img{max-width:100%}section{margin-top:2em}</style>",
+             "</head><body>", f"<h1>{title}</h1>",
+             *(f"<p>{escape(line)}</p>" for line in _cover(renderer, report))]
+    for chart in _drawn(report):
+        png = base64.b64encode(charts.render_png(renderer, chart)).decode("ascii")
+        parts.append(f'<figure><img src="data:image/png;base64,{png}" '
+                     f'alt="{escape(charts.alt_text(renderer, chart))}" width="800" '
+                     f'height="450"><figcaption>{escape(charts.title(renderer, chart))}'
+                     "</figcaption></figure>")
+    for heading, lines in _sections(renderer, report):
+        parts += ["<section>", f"<h2>{escape(heading)}</h2>",
+                  *(f"<p>{escape(line)}</p>" for line in lines if line), "</section>"]
+    parts.append("</body></html>")
+    return "\n".join(parts).encode("utf-8")
+
+
+def render_xlsx(renderer: Renderer, report: dict[str, Any]) -> bytes:
+    """A workbook: the cover and each text page as a sheet of lines (the effectiveness page as
+    a table: measure, this month, previous month), and the charts as pictures on a sheet."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    month = report["month"].strftime("%Y-%m")
+    cover = book.add_worksheet(_sheet_name(renderer.t("report.xlsx.cover")))
+    cover.write_string(0, 0, renderer.t("report.title", month=month), bold)
+    for row, line in enumerate(_cover(renderer, report), start=2):
+        cover.write_string(row, 0, line)
+    cover.set_column(0, 0, 110)
+    table = book.add_worksheet(_sheet_name(renderer.t("report.eff.title")))
+    for column, word in enumerate(("measure", "this_month", "previous_month")):
+        table.write_string(0, column, renderer.t(f"report.xlsx.{word}"), bold)
+    for row, (name, now, before) in enumerate(_effectiveness_rows(renderer, report), start=1):
+        table.write_string(row, 0, renderer.t(f"report.xlsx.eff.{name}"))
+        table.write_string(row, 1, now)
+        table.write_string(row, 2, before)
+    table.set_column(0, 0, 50)
+    table.set_column(1, 2, 22)
+    for heading, lines in _sections(renderer, report)[:2]:
+        sheet = book.add_worksheet(_sheet_name(heading))
+        sheet.write_string(0, 0, heading, bold)
+        for row, line in enumerate(lines, start=2):
+            sheet.write_string(row, 0, line)
+        sheet.set_column(0, 0, 110)
+    found = _drawn(report)
+    if found:
+        pictures = book.add_worksheet(_sheet_name(renderer.t("report.xlsx.charts")))
+        for n, chart in enumerate(found):
+            pictures.insert_image(n * 24, 0, f"chart-{n}.png", {
+                "image_data": io.BytesIO(charts.render_png(renderer, chart)),
+                "description": charts.alt_text(renderer, chart)[:255]})
+    book.close()
+    return out.getvalue()
+
+
+def _sheet_name(text: str) -> str:
+    """Excel's sheet names: at most 31 characters, none of []:*?/\\."""
+    return "".join(c for c in text if c not in "[]:*?/\\")[:31]
 
 
 def _cover(renderer: Renderer, report: dict[str, Any]) -> list[str]:
@@ -182,8 +270,9 @@ def _gates(renderer: Renderer, report: dict[str, Any]) -> list[str]:
             *(lines or [renderer.t("report.gates_none")])]
 
 
-def _effectiveness(renderer: Renderer, report: dict[str, Any]) -> list[str]:
-    """The PMO's own figures, each with the previous month's beside it."""
+def _effectiveness_rows(renderer: Renderer, report: dict[str, Any]
+                        ) -> list[tuple[str, str, str]]:
+    """(measure, this month, previous month) of the PMO's own figures, as words."""
     now, before = report["effectiveness"]
 
     def share(found: eff.Share) -> str:
@@ -196,15 +285,20 @@ def _effectiveness(renderer: Renderer, report: dict[str, Any]) -> list[str]:
         return renderer.t("report.eff.none") if value is None else renderer.t(
             f"report.eff.{unit}", n=value)
 
-    rows = (("updates", share(now.updates), share(before.updates)),
+    return [("updates", share(now.updates), share(before.updates)),
             ("gate_wait", amount(now.gate_wait_days, "days"),
              amount(before.gate_wait_days, "days")),
             ("reviews", share(now.reviews), share(before.reviews)),
             ("reminder", amount(now.reminder_hours, "hours"),
              amount(before.reminder_hours, "hours")),
-            ("escalations", str(now.escalations), str(before.escalations)))
+            ("escalations", str(now.escalations), str(before.escalations))]
+
+
+def _effectiveness(renderer: Renderer, report: dict[str, Any]) -> list[str]:
+    """The PMO's own figures, each with the previous month's beside it."""
     return [*(renderer.t(f"report.eff.{name}", now=this, before=last) for name, this, last
-              in rows), "", *renderer.t("report.eff.note").split("\n")]
+              in _effectiveness_rows(renderer, report)),
+            "", *renderer.t("report.eff.note").split("\n")]
 
 
 def _text_page(heading: str, lines: list[str]):

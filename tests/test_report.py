@@ -122,3 +122,39 @@ def test_attention_and_months_are_judged_plainly():
     assert [(a.key, a.reasons) for a in found] == [
         ("B", ("red", "spi")), ("C", ("reported_better",)), ("D", ("cpi",))]
     assert parse_month("2026-02") == date(2026, 2, 1)
+
+
+def test_the_report_as_html_and_as_a_workbook(apollo, tmp_path):
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    november(apollo)
+    page = tmp_path / "report.html"
+    done = pmo_bot(apollo, "--month", "2026-11", "--format", "html", "--out", str(page))
+    assert done.returncode == 0, done.stderr
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<title>PMO executive report · 2026-11" in html
+    assert "<h2>The PMO&#x27;s own effectiveness</h2>" in html
+    assert "APOLLO · Apollo data-centre migration" in html
+    assert "Median wait for a gate decision: 0.0 days (previous month: none)." in html
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', html)
+    assert len(images) == 2  # RAG history and SPI vs CPI (no open risk)
+    for data, alt in images:
+        assert Image.open(io.BytesIO(base64.b64decode(data))).size == (800, 450) and alt
+    assert "http" not in html.split("<body>", 1)[1]  # nothing fetched when it is opened
+
+    book_path = tmp_path / "report.xlsx"
+    done = pmo_bot(apollo, "--month", "2026-11", "--format", "xlsx", "--out", str(book_path))
+    assert done.returncode == 0, done.stderr
+    book = load_workbook(book_path)
+    assert book.sheetnames == ["Report", "The PMO's own effectiveness",
+                               "Projects needing attention", "Gates decided", "Charts"]
+    assert book["Report"]["A1"].value == "PMO executive report · 2026-11"
+    rows = list(book["The PMO's own effectiveness"].iter_rows(values_only=True))
+    assert rows[0] == ("Measure", "This month", "Previous month")
+    assert rows[2] == ("Median wait for a gate decision", "0.0 days", "none")
+    assert rows[5] == ("Escalations raised", "0", "0")
+    assert len(book["Charts"]._images) == 2

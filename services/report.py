@@ -56,10 +56,14 @@ def build(rules_in_force: Rules, session: Session, first: date, now: datetime, *
     found = [charts.numbers(rules_in_force, session, name, as_of, excluding=excluding)
              for name in chart_rules.CHARTS]
     limits = rules_in_force.indicators
+    figures = [f for f in portfolio_indicators(session, rules_in_force, day)
+               if in_portfolio(f.project.state) and f.project.id not in excluding]
     rows = [(f.project.key, f.project.name, f.latest.overall if f.latest else None,
-             f.indicators.spi, f.indicators.cpi, f.flag is not None)
-            for f in portfolio_indicators(session, rules_in_force, day)
-            if in_portfolio(f.project.state) and f.project.id not in excluding]
+             f.indicators.spi, f.indicators.cpi, f.flag is not None) for f in figures]
+    found.append(chart_rules.slip_bars(
+        ((f.project.key, f.indicators.worst_slip.days, f.indicators.worst_slip.label)
+         for f in figures if f.indicators.worst_slip is not None),
+        limits.slip_amber_days, limits.slip_red_days))
     decided = store.gates_decided(session, start, end, excluding)
     before = store.gates_decided(session, *rules.bounds(rules.previous_month(first), tz),
                                  excluding)

@@ -158,3 +158,46 @@ def test_the_report_as_html_and_as_a_workbook(apollo, tmp_path):
     assert rows[2] == ("Median wait for a gate decision", "0.0 days", "none")
     assert rows[5] == ("Escalations raised", "0", "0")
     assert len(book["Charts"]._images) == 2
+
+
+def test_the_milestone_slip_chart_bands_the_worst_slips_and_draws_them():
+    from pmo_rules.charts import SLIP_BARS, is_empty, slip_bars
+    from services import charts
+    from templates.render import Renderer
+    from tests.test_charts import assert_chart_png
+
+    chart = slip_bars([("A", 3, "A-M1"), ("B", 20, "B-M4"), ("C", 0, "C-M1"),
+                       ("D", 6, "D-M2")], amber=5, red=15)
+    assert [(b["key"], b["days"], b["band"]) for b in chart["bars"]] == [
+        ("B", 20, "red"), ("D", 6, "amber"), ("A", 3, "green")]
+    assert chart["total"] == 3 and not is_empty(chart)
+    assert is_empty(slip_bars([("C", 0, "C-M1")], amber=5, red=15))
+    many = slip_bars([(f"P{n:03d}", n, f"P{n:03d}-M1") for n in range(1, 60)], amber=5, red=15)
+    assert len(many["bars"]) == SLIP_BARS and many["total"] == 59
+    for locale in ("en", "zh"):
+        renderer = Renderer(locale)
+        assert_chart_png(charts.render_png(renderer, many))
+    alt = charts.alt_text(Renderer("en"), chart)
+    assert alt == ("Bar chart of the projects whose milestones slipped: 3 projects, 1 of them "
+                   "red. Worst: B-M4, 20 working days late.")
+
+
+def test_a_slipped_milestone_adds_the_slip_chart_to_the_report(apollo, tmp_path):
+    from storage import milestones as milestone_store
+
+    with apollo.ctx.db.write() as session:
+        project = project_store.project_by_key(session, "APOLLO")
+        row = milestone_store.add(session, project=project, title="Racks delivered",
+                                  due=date(2026, 12, 15), owner=ALICE, weight=1, actor=ADMIN,
+                                  now=apollo.clock.at)
+        milestone_store.set_forecast(session, project=project, row=row, on=date(2027, 1, 29),
+                                     reason="vendor", actor=ALICE, now=apollo.clock.at)
+    november(apollo)  # the baseline is taken after the milestone: its date is the baseline's
+    out = tmp_path / "report.pdf"
+    done = pmo_bot(apollo, "--month", "2026-11", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert pdf_pages(data) == 7
+    text = pdf_text(data)
+    assert "Milestone slip, worst milestone per project" in text
+    assert "APOLLO-M1" in text and "33 (R)" in text  # 33 working days late: red

@@ -1,8 +1,8 @@
-"""The executive report (issue 14, part 4; a first slice): `pmo-bot report --month 2026-11
+"""The executive report (issue 14, part 4): `pmo-bot report --month 2026-11
 --out report.pdf`. A PDF drawn with matplotlib's PDF backend, in the rules' language: a cover
-with the headline numbers, the three charts as of the month's end, the projects needing
-attention, and the gates decided with the median wait for a decision beside the previous
-month's.
+with the headline numbers, the three charts as of the month's end and the milestone slip, the
+projects needing attention, the gates decided, and the PMO's own effectiveness beside the
+previous month's.
 
 The monthly post: on `[report] day` at `[report] time` (default: the month's first working day,
 10:00 on the PMO's clock) the planner's pass (services/reminders.py) plans the previous month's

@@ -15,7 +15,7 @@ from pmo_rules.schedule import WorkCalendar
 from services.reminders import plan_pass
 from services.report import REPORT, enqueue_monthly_report, report_plan
 from storage import projects as store
-from tests.support import ALICE, BOB, GENERAL, make_bot
+from tests.support import ADMIN, ALICE, BOB, GENERAL, make_bot
 from tests.support.scheduling import add_project, deliveries, pmo_rules, run
 from tests.test_report import pdf_pages, pdf_text
 
@@ -141,3 +141,21 @@ def test_the_post_follows_its_channel_and_can_be_switched_off(database_url, slac
     off.clock.at = datetime(2026, 12, 1, 3, tzinfo=UTC)
     assert report_plan(off.ctx, off.clock.at) is None
     off.close()
+
+
+def test_a_post_slack_refuses_is_told_to_the_first_admin_once(database_url, slack):
+    rules = pmo_rules()  # the weekly digest off: its charts would meet the failure first
+    bot = make_bot(database_url, slack, replace(rules, digest=replace(rules.digest,
+                                                                      enabled=False)))
+    add_project(bot, "APOLLO", ALICE, at=datetime(2026, 10, 1, tzinfo=UTC))
+    bot.clock.at = BEFORE + timedelta(minutes=1)
+    slack.fail_next("files.completeUploadExternal", "is_archived")
+    run(bot)
+    bot.clock.advance(hours=1)
+    run(bot)
+    [row] = deliveries(bot, REPORT)
+    assert (row.state, row.last_error) == ("dead", "is_archived")
+    assert reports(slack) == []
+    told = [m for m in slack.messages(f"D{ADMIN}") if "is_archived" in m["text"]]
+    assert len(told) == 1 and "Slack refused a message I tried to post" in told[0]["text"]
+    bot.close()

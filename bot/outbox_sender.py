@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics, sent_lookup
 from bot.leases import LeaseKeeper, owner_id
-from services import charts
+from services import charts, report
 from services.context import BotContext
 from storage import outbox
 from templates.reminders import stored_message
@@ -150,12 +151,20 @@ class OutboxSender:
         return Outcome(item.id, True)
 
     def _upload(self, item: outbox.Claimed) -> Outcome:
-        """A chart: drawn now (services/charts.py), then `files_upload_v2` to its channel (a
-        user id: their DM, opened first), in its target's thread when it has one. An upload
-        that ended without an answer is tried again and may show twice: a file share carries
-        no metadata to look for first."""
+        """A chart or the monthly report: drawn now (services/charts.py, services/report.py),
+        then `files_upload_v2` to its channel (a user id: their DM, opened first), in its
+        target's thread when it has one. An upload that ended without an answer is tried again
+        and may show twice: a file share carries no metadata to look for first. The report
+        reads the database first: a database fault there is retried like a network fault."""
         try:
-            args = charts.upload_args(self.ctx.renderer, item.payload)
+            if report.REPORT in item.payload:  # the monthly report: a PDF
+                args = report.upload_args(self.ctx, item.payload)
+            else:
+                args = charts.upload_args(self.ctx.renderer, item.payload)
+        except SQLAlchemyError as exc:
+            log.warning("delivery %s: reading the report failed (%s)", item.id,
+                        type(exc).__name__)
+            return self._retry(item, type(exc).__name__, delay=_backoff(item.attempts))
         except Exception:  # noqa: BLE001 - a stored chart this bot cannot draw: never retried
             log.exception("delivery %s (%s): its chart could not be drawn", item.id, item.kind)
             return self._give_up(item, UNRENDERABLE)

@@ -169,9 +169,34 @@ def indicator_summary(chart: dict) -> dict:
     return {"total": len(points), "by_quadrant": by_quadrant, "worst": worst}
 
 
+SLIP = "slip"
+"""The milestone-slip chart: the executive report's only (not in CHARTS: the digest and `/pmo
+chart` draw the three above)."""
+SLIP_BARS = 20
+
+
+def slip_bars(figures: Iterable[tuple[str, int, str]], amber: int, red: int,
+              subject: str | None = None) -> dict:
+    """From (KEY, worst milestone slip in working days, that milestone's ID): the projects
+    that slipped, worst first, at most SLIP_BARS of them, each banded by `[indicators]
+    slip_amber_days` / `slip_red_days`; `total` counts every project that slipped."""
+    slipped = sorted(((key, days, label) for key, days, label in figures if days > 0),
+                     key=lambda f: (-f[1], f[0]))
+    bars = [{"key": key, "days": days, "label": label,
+             "band": Rag.RED.value if days >= red else Rag.AMBER.value if days >= amber
+             else Rag.GREEN.value} for key, days, label in slipped[:SLIP_BARS]]
+    return {"chart": SLIP, "subject": subject, "bars": bars, "total": len(slipped)}
+
+
+def slip_summary(chart: dict) -> dict:
+    bars = chart["bars"]
+    return {"total": chart["total"], "shown": len(bars), "worst": bars[0] if bars else None,
+            "red": sum(1 for bar in bars if bar["band"] == Rag.RED.value)}
+
+
 def summary(chart: dict) -> dict:
-    return {RAG: rag_summary, RISKS: heat_summary, INDICATORS: indicator_summary}[
-        chart["chart"]](chart)
+    return {RAG: rag_summary, RISKS: heat_summary, INDICATORS: indicator_summary,
+            SLIP: slip_summary}[chart["chart"]](chart)
 
 
 def is_empty(chart: dict) -> bool:
@@ -180,6 +205,8 @@ def is_empty(chart: dict) -> bool:
         return not any(sum(values) for values in chart["counts"].values())
     if chart["chart"] == RISKS:
         return not any(sum(row) for row in chart["grid"])
+    if chart["chart"] == SLIP:
+        return not chart["bars"]
     return not chart["points"]
 
 

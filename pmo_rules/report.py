@@ -67,3 +67,44 @@ def median_wait_days(pairs: Iterable[tuple[datetime, datetime]]) -> float | None
     """The median days from request to decision (None without any decision)."""
     waits = [(decided - requested).total_seconds() / 86400 for requested, decided in pairs]
     return round(statistics.median(waits), 1) if waits else None
+
+
+# --- the monthly post ------------------------------------------------------------------------
+
+def post_day(first: date, day: int | None, calendar) -> date:
+    """The day of month `first` on which the previous month's report is posted: `day` of the
+    month, or (None) the month's first working day on `calendar` (a WorkCalendar)."""
+    if day is not None:
+        return first.replace(day=day)
+    found = first
+    while not calendar.is_working_day(found) and found.month == first.month:
+        found += timedelta(days=1)
+    return found if found.month == first.month else first
+
+
+CATCH_UP = timedelta(days=7)
+"""A post missed by downtime is made up within a week of its moment, as the weekly digest's
+latest week is; after that the next month's post comes instead (`pmo-bot report` writes any
+month on demand)."""
+
+
+def due_report_month(now: datetime, tz: tzinfo, day: int | None, at: time,
+                     calendar) -> date | None:
+    """The month whose report is due at `now`: the month before the one whose posting moment
+    (`post_day` at `at` on the PMO's wall clock) was reached less than CATCH_UP ago, else
+    None. After downtime it is still the latest, so one post catches up and no backlog is sent;
+    the moment is compared on the wall clock, so a clock change can neither skip it nor post
+    it twice."""
+    local = now.astimezone(tz)
+    this_month = local.date().replace(day=1)
+    for first in (this_month, previous_month(this_month)):
+        slot = datetime.combine(post_day(first, day, calendar), at)
+        if local.replace(tzinfo=None) >= slot or now >= slot.replace(tzinfo=tz):
+            reached = slot.replace(tzinfo=tz)
+            return previous_month(first) if now < reached + CATCH_UP else None
+    return None
+
+
+def report_key(channel: str, month: date) -> str:
+    """The monthly post's outbox key: once per channel and month."""
+    return f"report:{channel}:{month:%Y-%m}"

@@ -236,8 +236,8 @@ def chart_figure(renderer: Renderer, chart: dict[str, Any], size=(WIDTH, HEIGHT)
     use_fonts()
     figure = Figure(figsize=size, dpi=DPI)
     axes = figure.add_subplot()
-    {rules.RAG: _draw_rag, rules.RISKS: _draw_risks,
-     rules.INDICATORS: _draw_indicators}[chart["chart"]](renderer, chart, axes)
+    {rules.RAG: _draw_rag, rules.RISKS: _draw_risks, rules.INDICATORS: _draw_indicators,
+     rules.SLIP: _draw_slip}[chart["chart"]](renderer, chart, axes)
     axes.set_title(title(renderer, chart), fontsize=12)
     figure.tight_layout()
     return figure
@@ -327,4 +327,22 @@ def _draw_indicators(renderer: Renderer, chart: dict[str, Any], axes) -> None:
     axes.set_xlabel(renderer.t("chart.indicators.x"), fontsize=9)
     axes.set_ylabel(renderer.t("chart.indicators.y"), fontsize=9)
     axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+
+
+def _draw_slip(renderer: Renderer, chart: dict[str, Any], axes) -> None:
+    """Horizontal bars, worst at the top, each with its days and band letter at its end."""
+    bars = list(reversed(chart["bars"]))
+    positions = range(len(bars))
+    drawn = axes.barh(positions, [b["days"] for b in bars],
+                      color=[_BAND_COLOURS[b["band"]] for b in bars],
+                      hatch=None, edgecolor="white", linewidth=0.6)
+    for patch, bar in zip(drawn, bars, strict=True):
+        patch.set_hatch(_BAND_HATCH[bar["band"]])
+        axes.text(patch.get_width(), patch.get_y() + patch.get_height() / 2,
+                  f" {bar['days']} ({_BAND_LETTER[bar['band']]})", va="center", fontsize=7)
+    axes.set_yticks(list(positions), [b["label"] if b["label"].startswith(b["key"])
+                                      else f"{b['key']} · {b['label']}" for b in bars],
+                    fontsize=7)
+    axes.set_xlabel(renderer.t("chart.slip.x"), fontsize=9)
     axes.spines[["top", "right"]].set_visible(False)

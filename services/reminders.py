@@ -41,6 +41,7 @@ from services.digest import (
     project_digest_plans,
 )
 from services.gate_commands import end_holds
+from services.report import enqueue_monthly_report, report_plan
 from storage import audit, outbox
 from storage import projects as projects_store
 from storage import reminders as ledger
@@ -59,6 +60,8 @@ class PassResult:
     nudged: list[str] = field(default_factory=list)
     escalated: list[DueItem] = field(default_factory=list)
     digest: str | None = None
+    report: str | None = None
+    """The month whose executive report this pass planned (`[report]`), as YYYY-MM."""
     delivery_ids: list[int] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)
     """Keys of the projects whose hold ended, made active again."""
@@ -186,7 +189,7 @@ def no_longer_due(ctx: BotContext, key: str) -> str | None:
 def plan_pass(ctx: BotContext, now: datetime) -> PassResult:
     """Plan everything due at `now`: first lift the holds that have ended (those projects are
     active again, so their status is chased from now on), then reminders, escalations, the
-    weekly digest and the projects' own digests."""
+    weekly digest, the projects' own digests and the monthly executive report."""
     resumed, told = end_holds(ctx, now)
     if resumed:
         log.info("holds ended, projects active again: %s", ", ".join(resumed))
@@ -201,4 +204,10 @@ def plan_pass(ctx: BotContext, now: datetime) -> PassResult:
             result.delivery_ids += ids
     for ids in enqueue_project_digests(ctx, project_digest_plans(ctx, now), now).values():
         result.delivery_ids += ids
+    monthly = report_plan(ctx, now)
+    if monthly is not None and not monthly.planned:
+        ids = enqueue_monthly_report(ctx, monthly, now)
+        if ids:
+            result.report = f"{monthly.month:%Y-%m}"
+            result.delivery_ids += ids
     return result

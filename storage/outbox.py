@@ -114,18 +114,19 @@ def enqueue(session: Session, *, kind: str, channel: str, payload: dict[str, Any
 
 
 def enqueue_once(session: Session, *, kind: str, channel: str, payload: dict[str, Any],
-                 now: datetime, dedupe_key: str, requested_by: str | None = None) -> int | None:
+                 now: datetime, dedupe_key: str, requested_by: str | None = None,
+                 method: str = POST) -> int | None:
     """Insert unless `dedupe_key` exists (insert-on-conflict-do-nothing); the new id, or None."""
     return enqueue_many_once(session, kind=kind, messages=[(channel, dedupe_key, payload)],
-                             now=now, requested_by=requested_by).get(dedupe_key)
+                             now=now, requested_by=requested_by, method=method).get(dedupe_key)
 
 
 def enqueue_many_once(session: Session, *, kind: str,
                       messages: Iterable[tuple[str, str, dict[str, Any]]], now: datetime,
-                      requested_by: str | None = None) -> dict[str, int]:
+                      requested_by: str | None = None, method: str = POST) -> dict[str, int]:
     """Each (channel, dedupe_key, payload) inserted unless its key exists, in one statement;
     returns {dedupe_key: new id} for the rows this call inserted."""
-    rows = [dict(kind=kind, channel=channel, payload=payload, method=POST, target_id=None,
+    rows = [dict(kind=kind, channel=channel, payload=payload, method=method, target_id=None,
                  requested_by=requested_by, dedupe_key=key, state=PENDING, attempts=0,
                  next_attempt_at=now, created_at=now) for channel, key, payload in messages]
     if not rows:

@@ -39,9 +39,11 @@ def pdf_text(data: bytes) -> str:
     """The text drawn on the pages (each `[…] TJ` array's strings joined), one line each; glyphs
     outside Latin-1 are drawn as shapes, so only their Latin parts show here."""
     lines = []
-    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+    # Not `\r?\nendstream`: a compressed stream may end in a CR byte of its own, and the
+    # decompressor leaves whatever follows the end of the data aside.
+    for stream in re.finditer(rb"stream\r?\n(.*?)\nendstream", data, re.S):
         try:
-            content = zlib.decompress(stream.group(1))
+            content = zlib.decompressobj().decompress(stream.group(1))
         except zlib.error:
             continue
         for array in re.finditer(rb"\[(.*?)\]\s*TJ", content, re.S):
@@ -75,8 +77,9 @@ def test_the_month_report_is_a_pdf_with_its_pages_and_words(apollo, tmp_path):
     assert b"wrote the 2026-11 report to" in done.stderr
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    # Cover, RAG history, risk heat map? (no open risk: left out), SPI vs CPI, attention, gates.
-    assert pdf_pages(data) == 5
+    # Cover, RAG history, risk heat map? (no open risk: left out), SPI vs CPI, attention, gates,
+    # the PMO's effectiveness.
+    assert pdf_pages(data) == 6
     text = pdf_text(data)
     assert "PMO executive report · 2026-11" in text
     assert "As of 2026-11-30." in text
@@ -99,7 +102,7 @@ def test_the_report_in_chinese_draws_its_glyphs(apollo, tmp_path):
     done = pmo_bot(apollo, "--month", "2026-11", "--out", str(out), locale="zh", tmp=tmp_path)
     assert done.returncode == 0, done.stderr
     data = out.read_bytes()
-    assert pdf_pages(data) == 5
+    assert pdf_pages(data) == 6
     assert b"NotoSansSC" in data  # the bundled CJK font is embedded
     assert "PMO" in pdf_text(data) and "2026-11" in pdf_text(data)
 
@@ -119,3 +122,82 @@ def test_attention_and_months_are_judged_plainly():
     assert [(a.key, a.reasons) for a in found] == [
         ("B", ("red", "spi")), ("C", ("reported_better",)), ("D", ("cpi",))]
     assert parse_month("2026-02") == date(2026, 2, 1)
+
+
+def test_the_report_as_html_and_as_a_workbook(apollo, tmp_path):
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    november(apollo)
+    page = tmp_path / "report.html"
+    done = pmo_bot(apollo, "--month", "2026-11", "--format", "html", "--out", str(page))
+    assert done.returncode == 0, done.stderr
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<title>PMO executive report · 2026-11" in html
+    assert "<h2>The PMO&#x27;s own effectiveness</h2>" in html
+    assert "APOLLO · Apollo data-centre migration" in html
+    assert "Median wait for a gate decision: 0.0 days (previous month: none)." in html
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)"', html)
+    assert len(images) == 2  # RAG history and SPI vs CPI (no open risk)
+    for data, alt in images:
+        assert Image.open(io.BytesIO(base64.b64decode(data))).size == (800, 450) and alt
+    assert "http" not in html.split("<body>", 1)[1]  # nothing fetched when it is opened
+
+    book_path = tmp_path / "report.xlsx"
+    done = pmo_bot(apollo, "--month", "2026-11", "--format", "xlsx", "--out", str(book_path))
+    assert done.returncode == 0, done.stderr
+    book = load_workbook(book_path)
+    assert book.sheetnames == ["Report", "The PMO's own effectiveness",
+                               "Projects needing attention", "Gates decided", "Charts"]
+    assert book["Report"]["A1"].value == "PMO executive report · 2026-11"
+    rows = list(book["The PMO's own effectiveness"].iter_rows(values_only=True))
+    assert rows[0] == ("Measure", "This month", "Previous month")
+    assert rows[2] == ("Median wait for a gate decision", "0.0 days", "none")
+    assert rows[5] == ("Escalations raised", "0", "0")
+    assert len(book["Charts"]._images) == 2
+
+
+def test_the_milestone_slip_chart_bands_the_worst_slips_and_draws_them():
+    from pmo_rules.charts import SLIP_BARS, is_empty, slip_bars
+    from services import charts
+    from templates.render import Renderer
+    from tests.test_charts import assert_chart_png
+
+    chart = slip_bars([("A", 3, "A-M1"), ("B", 20, "B-M4"), ("C", 0, "C-M1"),
+                       ("D", 6, "D-M2")], amber=5, red=15)
+    assert [(b["key"], b["days"], b["band"]) for b in chart["bars"]] == [
+        ("B", 20, "red"), ("D", 6, "amber"), ("A", 3, "green")]
+    assert chart["total"] == 3 and not is_empty(chart)
+    assert is_empty(slip_bars([("C", 0, "C-M1")], amber=5, red=15))
+    many = slip_bars([(f"P{n:03d}", n, f"P{n:03d}-M1") for n in range(1, 60)], amber=5, red=15)
+    assert len(many["bars"]) == SLIP_BARS and many["total"] == 59
+    for locale in ("en", "zh"):
+        renderer = Renderer(locale)
+        assert_chart_png(charts.render_png(renderer, many))
+    alt = charts.alt_text(Renderer("en"), chart)
+    assert alt == ("Bar chart of the projects whose milestones slipped: 3 projects, 1 of them "
+                   "red. Worst: B-M4, 20 working days late.")
+
+
+def test_a_slipped_milestone_adds_the_slip_chart_to_the_report(apollo, tmp_path):
+    from storage import milestones as milestone_store
+
+    with apollo.ctx.db.write() as session:
+        project = project_store.project_by_key(session, "APOLLO")
+        row = milestone_store.add(session, project=project, title="Racks delivered",
+                                  due=date(2026, 12, 15), owner=ALICE, weight=1, actor=ADMIN,
+                                  now=apollo.clock.at)
+        milestone_store.set_forecast(session, project=project, row=row, on=date(2027, 1, 29),
+                                     reason="vendor", actor=ALICE, now=apollo.clock.at)
+    november(apollo)  # the baseline is taken after the milestone: its date is the baseline's
+    out = tmp_path / "report.pdf"
+    done = pmo_bot(apollo, "--month", "2026-11", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert pdf_pages(data) == 7
+    text = pdf_text(data)
+    assert "Milestone slip, worst milestone per project" in text
+    assert "APOLLO-M1" in text and "33 (R)" in text  # 33 working days late: red

@@ -71,6 +71,8 @@ def test_defaults_are_the_documented_ones() -> None:
     assert r.reminders.escalate_after == 2 and r.reminders.snooze_days == 1
     assert (r.reminders.window_start, r.reminders.window_end) == (time(9), time(18))
     assert (r.digest.weekday, r.digest.time, r.digest.enabled) == (1, time(9), True)
+    assert (r.report.enabled, r.report.channel, r.report.day, r.report.time) == (
+        True, None, None, time(10))
 
 
 def test_stale_default_follows_cadence() -> None:
@@ -116,6 +118,11 @@ GOOD = [
     ("digest.weekday", 7, 7),
     ("digest.time", "23:59", time(23, 59)),
     ("digest.enabled", False, False),
+    ("report.day", 28, 28),
+    ("report.day", "first_working_day", None),
+    ("report.channel", "C0REPORTS", "C0REPORTS"),
+    ("report.time", "08:30", time(8, 30)),
+    ("report.enabled", False, False),
 ]
 
 
@@ -175,6 +182,10 @@ BAD = [
     ("digest.time", "12:60"),
     ("digest.time", time(9, 0, 30)),
     ("digest.enabled", "yes"),
+    ("report.day", 29),
+    ("report.day", "monday"),
+    ("report.channel", "#exec"),
+    ("report.time", "10"),
 ]
 
 

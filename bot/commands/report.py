@@ -1,8 +1,7 @@
-"""`pmo-bot report --month 2026-11 --out report.pdf`: the executive report of a month as a PDF
-(services/report.py), in the rules file's language, read from the database; no Slack call.
-
-A first slice of issue 14's part 4: PDF only, written on demand; the monthly post to `[report]
-channel` is not built yet.
+"""`pmo-bot report --month 2026-11 [--format pdf|html|xlsx] --out FILE`: the executive report
+of a month (services/report.py), in the rules file's language, read from the database; no
+Slack call. It is for operators: confidential projects are in it (the monthly post to `[report]
+channel`, planned by the scheduler, leaves them out).
 """
 
 from __future__ import annotations
@@ -17,16 +16,18 @@ from bot.commands.runtime import require_current
 from bot.rules_file import load_rules
 from bot.settings import DATABASE_DEFAULT, database_url
 from pmo_rules.report import parse_month
-from services.report import build, render_pdf
+from services.report import FORMATS, build, render
 from storage.db import Database
 from templates.render import Renderer
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("report", help="write a month's executive report (PDF)")
+    parser = subparsers.add_parser("report", help="write a month's executive report (PDF, HTML "
+                                                  "or XLSX)")
     parser.add_argument("--month", type=_month, required=True, metavar="YYYY-MM",
                         help="the month, e.g. 2026-11 (the month under way: as of now)")
-    parser.add_argument("--format", choices=["pdf"], default="pdf", help="pdf (the default)")
+    parser.add_argument("--format", choices=FORMATS, default="pdf",
+                        help="pdf (the default), html (one self-contained page) or xlsx")
     parser.add_argument("--out", metavar="FILE", required=True, help="the file to write")
     parser.set_defaults(func=run_report, parser=parser)
 
@@ -51,7 +52,7 @@ def run_report(args) -> int:
             report = build(rules, session, args.month, now)
     finally:
         db.dispose()
-    data = render_pdf(Renderer(rules.pmo.locale, rules.pmo.tz), report)
+    data = render(Renderer(rules.pmo.locale, rules.pmo.tz), report, args.format)
     target = Path(args.out)
     partial = target.with_name(target.name + ".partial")
     partial.write_bytes(data)

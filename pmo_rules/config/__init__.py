@@ -13,8 +13,8 @@ in force while the PMO believes it changed the rule.
 
 The schema is one module per section (`pmo.py`, `status.py`, `risk.py`, `gates.py`,
 `reminders.py`, `digest.py`, `indicators.py`, `milestones.py`, `plans.py`,
-`portfolio.py`, `changes.py`, `lessons.py`, `access.py`), each with its frozen dataclass and
-its parser; the checks they share are in `_checks.py`. This module puts them together:
+`portfolio.py`, `changes.py`, `lessons.py`, `access.py`, `report.py`), each with its frozen
+dataclass and its parser; the checks they share are in `_checks.py`. This module puts them together:
 `Rules`, `parse_rules`, `RulesError` and `DEFAULT_RULES`.
 """
 
@@ -35,6 +35,7 @@ from pmo_rules.config.plans import PlanRules, _parse_plans
 from pmo_rules.config.pmo import PmoRules, _parse_pmo
 from pmo_rules.config.portfolio import Criterion, PortfolioRules, _parse_portfolio
 from pmo_rules.config.reminders import ReminderRules, _parse_reminders
+from pmo_rules.config.report import ReportRules, _parse_report
 from pmo_rules.config.risk import RiskLevels, RiskRules, _parse_risk
 from pmo_rules.config.status import StatusRules, _parse_status
 from pmo_rules.lifecycle import phase_index
@@ -43,7 +44,7 @@ __all__ = [
     "AccessRules", "ChangeRules", "DEFAULT_RULES", "DEFAULT_SOURCE", "Criterion", "DigestRules",
     "GateRule", "GatesRules", "IndicatorRules", "LessonRules",
     "MilestoneRules", "PlanRules", "PmoRules", "PortfolioRules",
-    "ReminderRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
+    "ReminderRules", "ReportRules", "RiskLevels", "RiskRules", "Rules", "RulesError", "StatusRules",
     "parse_rules",
 ]
 
@@ -84,6 +85,7 @@ class Rules:
     changes: ChangeRules = ChangeRules()
     lessons: LessonRules = LessonRules()
     access: AccessRules = AccessRules()
+    report: ReportRules = ReportRules()
 
     def gate(self, phase: str) -> GateRule:
         """The exit gate of `phase`; ValueError for a name that is not one of PHASES."""
@@ -104,7 +106,7 @@ def parse_rules(data: dict, source: str = DEFAULT_SOURCE) -> Rules:
 
 
 _SECTIONS = ("pmo", "status", "risk", "gates", "reminders", "digest", "indicators",
-             "milestones", "plans", "portfolio", "changes", "lessons", "access")
+             "milestones", "plans", "portfolio", "changes", "lessons", "access", "report")
 
 
 def _parse(data: Any) -> Rules:
@@ -125,6 +127,7 @@ def _parse(data: Any) -> Rules:
         changes=_parse_changes(_section(top, "changes")),
         lessons=_parse_lessons(_section(top, "lessons")),
         access=_parse_access(_section(top, "access")),
+        report=_parse_report(_section(top, "report")),
     )
 
 

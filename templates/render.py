@@ -28,6 +28,11 @@ GLOSSARY = "glossary.toml"
 """`locales/zh/glossary.toml`: the one Chinese word per concept (read by tests, not a catalogue)."""
 
 
+_REMEMBERED = (int, str, bool, type(None))
+"""Value types of a one-parameter sentence `Renderer.t` renders once per value."""
+_REMEMBER_AT_MOST = 4096
+
+
 @dataclass(frozen=True)
 class Message:
     """A chat message: fallback `text` plus optional Block Kit `blocks`."""
@@ -91,6 +96,7 @@ class Renderer:
                                 pack_lines=pack_lines, listing=self.listing, money=format_amount)
         self.env.globals.update(t=self.t, rag=self.rag, rag_label=self.rag_label, locale=locale)
         self._compiled: dict[str, Any] = {}
+        self._rendered: dict[tuple, str] = {}
 
     def t(self, key: str, /, **params: Any) -> str:
         """The catalogue entry `key` rendered with `params`."""
@@ -106,6 +112,18 @@ class Renderer:
                 else self.env.from_string(source))
         if isinstance(template, str):
             return template
+        if len(params) == 1:
+            # A sentence of one number or word ("3 days ago", "2d late") is asked for again
+            # and again by a long list: rendered once per value.
+            (value,) = params.values()
+            if type(value) in _REMEMBERED:
+                remembered = (key, *params, value)
+                text = self._rendered.get(remembered)
+                if text is None:
+                    if len(self._rendered) >= _REMEMBER_AT_MOST:
+                        self._rendered.clear()
+                    text = self._rendered[remembered] = template.render(**params).strip()
+                return text
         return template.render(**params).strip()
 
     def listing(self, items: Any, pattern: str = "{}", separator: str = "text.separator") -> str:

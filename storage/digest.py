@@ -91,8 +91,7 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
                    if (context := section.context(top_of_each(session, _shown(
                        section)(section.lists(now, rules))), now, rules)) is not None)
-    facts = [fact for project_id, fact in plan_facts(
-        session, digest_on=_digest_day(now, rules)).items() if project_id not in hidden_ids]
+    facts = plan_facts(session, digest_on=_digest_day(now, rules), shown_only=True).values()
     plan_sections = digest_sections(facts, now, rules)
     return DigestData(report, extras + plan_sections, confidential=len(hidden_ids))
 

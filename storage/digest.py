@@ -1,7 +1,7 @@
 """Everything the weekly digest shows, read in a fixed handful of queries.
 
-The portfolio part costs three queries whatever the number of projects (the projects, every
-project's latest status, every project's status as it stood a week ago) and each source of
+The portfolio part costs two queries whatever the number of projects (the projects; every
+project's latest status and its status as it stood a week ago, in one pass) and each source of
 overdue items one or two more. The risk and gate sections plug in as `DigestSection`s in
 `EXTRA_SECTIONS` (storage/digest_sections.py); each brings one query and its own block
 template. The plan sections ("Reported better than the numbers", "Schedule and cost") cost

@@ -11,6 +11,10 @@ decisions and change requests (bench/common.py `seed_raid`, issue 12's sections)
 11 had asked for at most 12 before the RAID sections; they add one statement each, and their
 reminder sources four to the overdue items).
 
+Then the same 1,000 projects with every tenth one confidential (100: `projects.confidential`,
+issue 15): the portfolio digest leaves them out and only counts them; still under 300 ms and
+the same number of statements.
+
 Then the projects' own digests (`/pmo project KEY digest on`) for every tenth project, all
 loaded at once (storage.digest.load_project_digests) and rendered, as the planner does.
 
@@ -23,7 +27,7 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, literal, select, text
+from sqlalchemy import insert, literal, select, text, update
 
 from bench.common import (
     DATABASES,
@@ -116,6 +120,18 @@ def _gate(project_id: int) -> dict:
             "decided_at": None if state == "open" else NOW - timedelta(days=2)}
 
 
+def make_confidential(ctx, every: int = 10) -> int:
+    """Every `every`-th project confidential (the ones whose id ends in 3, so not the gate or
+    own-digest projects only); how many that is."""
+    with ctx.db.write() as session:
+        done = session.execute(update(Project).where(Project.id % every == 3)
+                               .values(confidential=True)).rowcount
+    with ctx.db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    return done
+
+
 def measure(ctx, label: str) -> tuple[float, int]:
     period = digest_period(NOW, RULES.pmo, RULES.digest)
     with counting_queries(ctx) as statements:
@@ -127,10 +143,12 @@ def measure(ctx, label: str) -> tuple[float, int]:
             load_digest(session, NOW, RULES)
 
     loading = median_ms(load, repeat=5)
-    sections = [name for name, _ in load_digest_data(ctx).extras]
+    data = load_digest_data(ctx)
+    sections = [name for name, _ in data.extras]
     print(f"  {label}: {total:7.1f} ms (CPU here {cpu:6.1f} ms; loading {loading:6.1f} ms, "
           f"rendering {total - loading:6.1f} ms), {len(statements)} SQL statements, "
-          f"{len(messages)} message(s); sections {', '.join(sections)}")
+          f"{len(messages)} message(s); sections {', '.join(sections)}"
+          + (f"; {data.confidential} confidential left out" if data.confidential else ""))
     return total, len(statements)
 
 
@@ -175,13 +193,23 @@ def main() -> None:
                 seed(ctx, projects)
                 results[projects] = measure(ctx, f"{projects:5d} projects x 52 weeks")
                 measure_projects(ctx, f"{projects // 10:5d} project digests   ")
+                if projects == 1000:
+                    hidden = make_confidential(ctx)
+                    results["confidential"] = measure(
+                        ctx, f"{projects:5d} projects, {hidden} confidential")
                 ctx.db.dispose()
-        if len(results) == 2:
+        if 100 in results and 1000 in results:
             (small_ms, small_q), (big_ms, big_q) = results[100], results[1000]
             print(f"  10x the projects: {big_ms / small_ms:.1f}x the time, "
                   f"{big_q - small_q:+d} statements; < {TARGET_MS} ms: "
                   f"{'met' if big_ms < TARGET_MS else 'NOT met'}; a fixed number of "
                   f"statements: {'met' if big_q == small_q else 'NOT met'}")
+        if "confidential" in results and 100 in results:
+            hidden_ms, hidden_q = results["confidential"]
+            small_q = results[100][1]
+            print(f"  with 100 confidential: < {TARGET_MS} ms: "
+                  f"{'met' if hidden_ms < TARGET_MS else 'NOT met'}; "
+                  f"{hidden_q - small_q:+d} statements against 100 projects")
 
 
 if __name__ == "__main__":

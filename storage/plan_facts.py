@@ -31,10 +31,13 @@ _REPORTED = ("overall", "schedule", "cost", "percent_complete", "actual_cost",
              "estimate_at_completion")
 
 
-def _narrowed(query: Select, project_ids: Collection[int] | None) -> Select:
-    """Of these projects, or (None) of the portfolio's (active and on hold)."""
+def _narrowed(query: Select, project_ids: Collection[int] | None,
+              shown_only: bool = False) -> Select:
+    """Of these projects, or (None) of the portfolio's (active and on hold; with `shown_only`,
+    not the confidential ones)."""
     if project_ids is None:
-        return query.where(Project.state.in_(PORTFOLIO_STATES))
+        query = query.where(Project.state.in_(PORTFOLIO_STATES))
+        return query.where(Project.confidential.is_(False)) if shown_only else query
     return query.where(Project.id.in_(list(project_ids)))
 
 
@@ -64,7 +67,7 @@ def latest_reported(before: datetime | None = None, project_ids: Collection[int]
         heads = heads.join(ProjectPlan, ProjectPlan.project_id == Project.id)
     if project_ids is not None:
         heads = heads.where(Project.id.in_(list(project_ids)))
-    heads = heads.subquery()
+    heads = heads.offset(0).subquery()  # OFFSET 0: each latest id looked up once, not per use
     earlier = aliased(StatusUpdate)
 
     def carried(name: str):
@@ -77,19 +80,26 @@ def latest_reported(before: datetime | None = None, project_ids: Collection[int]
                   .order_by(recent.c.created_at.desc(), recent.c.id.desc()).limit(1)
                   .scalar_subquery())
         column = StatusUpdate.__table__.c[name]
-        return func.coalesce(column, walked, type_=column.type).label(name)
+        return func.coalesce(at_latest(column), walked, type_=column.type).label(name)
 
-    return (select(heads.c.project_id, StatusUpdate.created_at, StatusUpdate.overall,
-                   StatusUpdate.schedule, StatusUpdate.cost,
+    def at_latest(column):
+        """The latest update's `column`, read by its primary key: joined instead, PostgreSQL
+        hashed every update of every project to find a thousand (25 ms → 19 ms for 52,000)."""
+        return (select(column).where(StatusUpdate.id == heads.c.latest_id)
+                .correlate(heads).scalar_subquery())
+
+    return (select(heads.c.project_id,
+                   *[at_latest(StatusUpdate.__table__.c[name]).label(name)
+                     for name in ("created_at", "overall", "schedule", "cost")],
                    *[carried(name) for name in _CARRIED])
-            .join(StatusUpdate, StatusUpdate.id == heads.c.latest_id).subquery())
+            .where(heads.c.latest_id.is_not(None)).subquery())
 
 
 _CARRIED = ("percent_complete", "actual_cost", "estimate_at_completion")
 
 
 def plan_facts(session: Session, project_ids: Collection[int] | None = None, *,
-               digest_on: date | None = None) -> dict[int, PlanFacts]:
+               digest_on: date | None = None, shown_only: bool = False) -> dict[int, PlanFacts]:
     """By project id, every project of these (or of the portfolio) that has a plan or a
     milestone; two statements.
 
@@ -98,7 +108,8 @@ def plan_facts(session: Session, project_ids: Collection[int] | None = None, *,
     baseline date, or the baseline date passed) or are expected within `DIGEST_DAYS`, and
     whether it has any milestone (`has_milestones`); every other milestone's slip is 0 and
     it is in no list (pmo_rules.plan_watch.digest_sections). Not when the planned value is the
-    milestones' share: that needs them all."""
+    milestones' share: that needs them all. With `shown_only` (the portfolio digest, posted to
+    a channel), confidential projects are left out."""
     if project_ids is not None and not project_ids:
         return {}
     latest = latest_reported(None, project_ids, planned_only=True)
@@ -114,7 +125,7 @@ def plan_facts(session: Session, project_ids: Collection[int] | None = None, *,
             select(*columns)
             .join(ProjectPlan, ProjectPlan.project_id == Project.id)
             .outerjoin(latest, latest.c.project_id == Project.id)
-            .order_by(Project.id), project_ids)):
+            .order_by(Project.id), project_ids, shown_only)):
         plans[row[0]] = row[:5]
         if digest_on is not None:
             has_milestones[row[0]] = row.has_milestones
@@ -136,7 +147,7 @@ def plan_facts(session: Session, project_ids: Collection[int] | None = None, *,
             Milestone.done_on.is_(None),
             or_(Milestone.forecast_on > Milestone.due_on, Milestone.due_on < digest_on,
                 Milestone.expected_on <= digest_on + timedelta(days=DIGEST_DAYS)))
-    for row in session.execute(_narrowed(query, project_ids)):
+    for row in session.execute(_narrowed(query, project_ids, shown_only)):
         keys[row[0]] = row[1]
         milestones[row[0]].append(MilestoneFact(*row[2:]))
     with_plan = {pid: (None if start is None else Baseline(start, finish, float(budget)))

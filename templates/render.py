@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from pmo_rules.money import format_amount
 from pmo_rules.rag import Rag
@@ -26,6 +26,11 @@ from templates.paging import pack_lines, truncate
 LOCALES = ("en", "zh")
 GLOSSARY = "glossary.toml"
 """`locales/zh/glossary.toml`: the one Chinese word per concept (read by tests, not a catalogue)."""
+
+
+_REMEMBERED = (int, str, bool, type(None))
+"""Value types of a one-parameter sentence `Renderer.t` renders once per value."""
+_REMEMBER_AT_MOST = 4096
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ class Renderer:
                                 pack_lines=pack_lines, listing=self.listing, money=format_amount)
         self.env.globals.update(t=self.t, rag=self.rag, rag_label=self.rag_label, locale=locale)
         self._compiled: dict[str, Any] = {}
+        self._rendered: dict[tuple, str] = {}
+        self._globals: dict[str, Any] | None = None
 
     def t(self, key: str, /, **params: Any) -> str:
         """The catalogue entry `key` rendered with `params`."""
@@ -106,7 +113,31 @@ class Renderer:
                 else self.env.from_string(source))
         if isinstance(template, str):
             return template
-        return template.render(**params).strip()
+        if len(params) == 1:
+            # A sentence of one number or word ("3 days ago", "2d late") is asked for again
+            # and again by a long list: rendered once per value.
+            (value,) = params.values()
+            if type(value) in _REMEMBERED:
+                remembered = (key, *params, value)
+                text = self._rendered.get(remembered)
+                if text is None:
+                    if len(self._rendered) >= _REMEMBER_AT_MOST:
+                        self._rendered.clear()
+                    text = self._rendered[remembered] = self._render(template, params).strip()
+                return text
+        return self._render(template, params).strip()
+
+    def _render(self, template: Template, params: dict[str, Any]) -> str:
+        """`template.render(**params)` without its copy of the globals each time: Jinja merges
+        them from a ChainMap per call, more than half of the cost of a short sentence, and a
+        digest asks for thousands. The globals are the environment's, set once in __init__."""
+        if self._globals is None:
+            self._globals = dict(self.env.globals)
+        context = template.new_context({**self._globals, **params}, shared=True)
+        try:
+            return self.env.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+        except Exception:
+            return self.env.handle_exception()
 
     def listing(self, items: Any, pattern: str = "{}", separator: str = "text.separator") -> str:
         """`items` joined with the locale's separator (`text.separator`: ", " or "、";

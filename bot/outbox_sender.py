@@ -19,6 +19,7 @@ tells the requester once per card per day (`_lost`).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -273,10 +274,19 @@ class OutboxSender:
         if fresh:
             log.info("delivery %s: card %s was gone from Slack; posting it again", item.id,
                      item.target_id)
-            self.send([item.target_id])
+            self._send_fresh(item.target_id)
             self._tell_requester(item, "reposted",
                                  dedupe_key=f"notice:reposted:{item.target_id}:{now.date()}")
         return Outcome(item.id, True)
+
+    def _send_fresh(self, card_id: int) -> None:
+        """Post a card set to go again. Another update of the same card, failing at the same
+        moment, may hold its row for an instant (PostgreSQL's SKIP LOCKED then passes it by):
+        try a few times before leaving it to the next sweep."""
+        for pause in (0, 0.05, 0.2, 0.5):
+            time.sleep(pause)
+            if self.send([card_id]):
+                return
 
     def _retry(self, item: outbox.Claimed, error: str, *, delay: timedelta,
                maybe_posted: bool = False) -> Outcome:

@@ -34,3 +34,9 @@ class LookupCache:
     def put(self, key: Hashable, value: Any) -> None:
         with self._lock:
             self._entries[key] = (time.monotonic(), value)
+
+    def forget(self, kind: str) -> None:
+        """Drop every answer whose key is a tuple starting with `kind` (what changed here)."""
+        with self._lock:
+            for key in [k for k in self._entries if isinstance(k, tuple) and k and k[0] == kind]:
+                del self._entries[key]

@@ -81,6 +81,17 @@ def project_standing(ctx: BotContext, user: str, subject: Subject, channel: str 
     """How `user` stands to the project `subject` names (None: it names none that exists).
     A command typed in the project's own channel proves its author is in that channel. For a
     member (`outsider` False) of a project that is not confidential one look-up suffices."""
+    if not outsider and subject.lesson is None:  # a member: is it a project anyone may see?
+        remembered = ctx.lookups.get(("visibility", subject.keys))
+        if remembered is not None and not remembered[2]:
+            return _open_project(remembered[0])
+        with ctx.db.lookup() as connection:  # a bare connection: this runs before the ack
+            row = store.first_project(connection, subject.keys)
+        if row is None:
+            return None
+        if not row[2]:
+            ctx.lookups.put(("visibility", subject.keys), row)
+            return _open_project(row[0])
     with ctx.db.read() as session:
         keys = subject.keys
         if subject.lesson is not None:
@@ -90,15 +101,26 @@ def project_standing(ctx: BotContext, user: str, subject: Subject, channel: str 
         if row is None:
             return None
         key, project_id, confidential, channel_id = row
-        if not confidential and not outsider:  # a member, a project anyone may see
-            return Standing(key=key, confidential=False, entitled=True, holds_role=False,
-                            in_channel=False)
+        if not confidential and not outsider:
+            return _open_project(key)
         holds_role, in_channel = store.roles_of(session, project_id, user)
         approver = not holds_role and _approver(ctx, session, project_id, user)
     in_channel = in_channel or (channel is not None and channel == channel_id)
     return Standing(key=key, confidential=bool(confidential),
                     entitled=holds_role or in_channel or approver,
                     holds_role=holds_role or approver, in_channel=in_channel)
+
+
+def _open_project(key: str) -> Standing:
+    """A project that is not confidential, as a member stands to it: they may see it."""
+    return Standing(key=key, confidential=False, entitled=True, holds_role=False,
+                    in_channel=False)
+
+
+def forget(ctx: BotContext) -> None:
+    """After a project's confidentiality changed here: ask the database again at once (other
+    processes remember a project open to every member for at most a minute)."""
+    ctx.lookups.forget("visibility")
 
 
 def _approver(ctx: BotContext, session, project_id: int, user: str) -> bool:

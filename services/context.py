@@ -70,6 +70,8 @@ class Lookups(Protocol):
 
     def put(self, key: Hashable, value: Any) -> None: ...
 
+    def forget(self, kind: str) -> None: ...
+
 
 class Keeper(Protocol):
     """Keeps a changing request before its ack and applies it after (bot.inbox.Inbox)."""

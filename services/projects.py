@@ -81,6 +81,7 @@ def set_confidential(ctx: BotContext, user: str, cmd: SetConfidential) -> str:
         changed = store.set_confidential(session, project=project, on=cmd.on, actor=user,
                                          now=ctx.now())
         channel = project.channel_id
+    access.forget(ctx)
     if not changed:
         return ctx.renderer.t("access.confidential_already", key=cmd.key, on=cmd.on)
     if cmd.on:

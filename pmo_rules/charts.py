@@ -170,8 +170,8 @@ def indicator_summary(chart: dict) -> dict:
 
 
 SLIP = "slip"
-"""The milestone-slip chart: the executive report's only (not in CHARTS: the digest and `/pmo
-chart` draw the three above)."""
+"""The milestone-slip chart: in the executive report and the weekly digest's thread (not in
+CHARTS: `/pmo chart` draws the three above)."""
 SLIP_BARS = 20
 
 

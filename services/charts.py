@@ -105,12 +105,18 @@ def numbers(rules_in_force: Rules, session: Session, chart: str, now: datetime,
         return rules.risk_heat(store.risk_counts(session, project_id, excluding), risk.scale,
                                risk.levels, subject)
     today = now.astimezone(tz).date()
-    figures = ((f.project.key, f.indicators.spi, f.indicators.cpi)
-               for f in portfolio_indicators(session, rules_in_force, today)
+    counted = [f for f in portfolio_indicators(session, rules_in_force, today)
                if (project is None and in_portfolio(f.project.state)
                    and f.project.id not in excluding)
-               or (project is not None and f.project.id == project.id))
-    return rules.indicator_points(figures, subject)
+               or (project is not None and f.project.id == project.id)]
+    if chart == rules.SLIP:
+        limits = rules_in_force.indicators
+        return rules.slip_bars(
+            ((f.project.key, f.indicators.worst_slip.days, f.indicators.worst_slip.label)
+             for f in counted if f.indicators.worst_slip is not None),
+            limits.slip_amber_days, limits.slip_red_days, subject)
+    return rules.indicator_points(((f.project.key, f.indicators.spi, f.indicators.cpi)
+                                   for f in counted), subject)
 
 
 def check_request(ctx: BotContext, request: rules.ChartRequest) -> None:
@@ -144,11 +150,13 @@ def send_to(ctx: BotContext, user: str, request: rules.ChartRequest) -> list[int
 
 
 def portfolio_charts(ctx: BotContext, session: Session, now: datetime) -> list[dict[str, Any]]:
-    """The weekly digest's charts: RAG history, risk heat map, and SPI vs CPI where any project
-    has both indices; a chart with nothing to draw (no project, no open risk) is left out. The
-    digest goes to a channel: confidential projects are left out of its charts, as of its text."""
+    """The weekly digest's charts: RAG history, risk heat map, SPI vs CPI where any project has
+    both indices, and the milestone slip where any milestone slipped; a chart with nothing to
+    draw (no project, no open risk, nothing slipped) is left out. The digest goes to a channel:
+    confidential projects are left out of its charts, as of its text."""
     hidden = access_store.confidential_ids(session)
-    found = [chart_data(ctx, session, name, now, excluding=hidden) for name in rules.CHARTS]
+    found = [chart_data(ctx, session, name, now, excluding=hidden)
+             for name in (*rules.CHARTS, rules.SLIP)]
     return [chart for chart in found if not rules.is_empty(chart)]
 
 

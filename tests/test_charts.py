@@ -275,3 +275,35 @@ def test_confidential_projects_stay_out_of_the_digest_charts_and_others_charts(d
         assert len(files) == before + 1
         assert f"({count})" in files[-1]["alt_txt"], files[-1]["alt_txt"]
     bot.close()
+
+
+def test_a_slipped_milestone_adds_the_slip_chart_to_the_digest_thread(database_url, slack):
+    """Issue 14: the digest's thread has the milestone slip where a milestone slipped."""
+    from datetime import date
+    from decimal import Decimal
+
+    from storage import milestones as milestone_store
+    from storage import plans as plan_store
+    from storage import projects as store
+
+    bot = make_bot(database_url, slack, pmo_rules())
+    add_project(bot, "APOLLO", ALICE, at=START - 5 * WEEK,
+                statuses=[(START - timedelta(days=1), "amber")])
+    with bot.ctx.db.write() as session:
+        project = store.project_by_key(session, "APOLLO")
+        row = milestone_store.add(session, project=project, title="Racks delivered",
+                                  due=date(2026, 11, 2), owner=ALICE, weight=1, actor=ALICE,
+                                  now=START - 4 * WEEK)
+        plan_store.save_plan(session, project=project, actor=ALICE, now=START - 4 * WEEK,
+                             baseline=True, values={"start_on": date(2026, 9, 1),
+                                                    "finish_on": date(2027, 3, 1),
+                                                    "budget": Decimal("400000")})
+        milestone_store.set_forecast(session, project=project, row=row, on=date(2026, 12, 14),
+                                     reason="vendor", actor=ALICE, now=START - 3 * WEEK)
+    run(bot)
+    [digest] = [m for m in slack.messages(GENERAL) if m["text"].startswith("PMO digest")]
+    slips = [f for f in slack.files(GENERAL) if f["name"].startswith("slip-")]
+    assert len(slips) == 1 and slips[0]["thread_ts"] == digest["ts"]
+    assert_chart_png(slips[0]["data"])
+    assert "APOLLO" in slips[0]["alt_txt"], slips[0]["alt_txt"]
+    bot.close()

@@ -22,7 +22,7 @@ def test_the_installed_command_runs_a_script_from_standard_input(tmp_path):
     done = console(tmp_path, "--demo", "--db", str(tmp_path / "c.sqlite3"), stdin=script)
     assert done.returncode == 0, done.stderr
     started, _, rest = done.stdout.partition("\n")  # the demo's gate cards, sent at start-up
-    assert started.startswith("  While the console started, PMO Bot sent 10 messages: ")
+    assert started.startswith("  While the console started, PMO Bot sent 11 messages: ")
     assert rest.startswith("alice@#apollo> :as bob\n  You are bob (Bob Braun)")
     assert "only its PM (@alice) and PMO admins can." in done.stdout
     assert "There is nothing to click yet" in done.stdout

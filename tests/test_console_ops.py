@@ -80,7 +80,7 @@ def test_start_up_messages_are_announced_in_one_line(tmp_path):
     [line] = [line for line in shown.splitlines() if "While the console started" in line]
     assert line.startswith("  While the console started, PMO Bot sent ")
     # #pmo: the week's digest and its three charts in the thread.
-    assert line == ("  While the console started, PMO Bot sent 10 messages: #pmo (4), grace's DMs "
+    assert line == ("  While the console started, PMO Bot sent 11 messages: #pmo (5), grace's DMs "
                     "(2), #hermes, your DMs, erin's DMs, henry's DMs (:read #CHANNEL and :dm "
                     "show them).")
 
@@ -92,7 +92,7 @@ def test_a_restarted_console_shows_the_same_messages_and_a_gate_can_still_be_vot
     assert (tmp_path / "c.slack.json").exists()
     again = session(db, ":dm", ":read #pmo", ":as grace", ":dm", ":click 1")
     assert "Reminder" in again.split("alice@#apollo> :read #pmo")[0]  # alice's DM is still there
-    assert "  4 messages in #pmo:\n  ┌ PMO Bot in #pmo\n  │ PMO digest · week 47, 2026\n" in again
+    assert "  5 messages in #pmo:\n  ┌ PMO Bot in #pmo\n  │ PMO digest · week 47, 2026\n" in again
     assert "(risks-2026-11-20.png)" in again  # its charts, kept too
     assert "Your approval passed the Planning gate of HERMES" in again
 

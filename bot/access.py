@@ -18,7 +18,6 @@ Clicks and forms pass step 1 only: buttons reach the people whose messages carry
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 
@@ -26,7 +25,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot import failures
-from handlers.slack_io import Incoming, Reply, work
+from handlers.slack_io import Incoming, Reply, request_key, work
 from pmo_rules import visibility
 from pmo_rules.visibility import UNKNOWN, Viewer
 from services import access
@@ -84,7 +83,7 @@ class Access(Middleware):
         viewer = Viewer(user, asked) if asked else access.known_viewer(ctx, user)
         if viewer is None:
             kept = ctx.inbox.accept(work=FIRST_REQUEST,
-                                    key=f"{FIRST_REQUEST}:{_trigger(body)}", user=user,
+                                    key=f"{FIRST_REQUEST}:{request_key(body)}", user=user,
                                     channel=body.get("channel_id"),
                                     response_url=body.get("response_url"),
                                     payload={k: v for k, v in body.items() if k != "token"})
@@ -123,13 +122,6 @@ def _first_request(ctx: BotContext, incoming: Incoming, reply: Reply) -> None:
         reply.say(text, **message)
     for request in kept:
         ctx.inbox.apply(request)
-
-
-def _trigger(body: dict) -> str:
-    trigger = body.get("trigger_id")
-    if isinstance(trigger, str) and trigger:
-        return trigger
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _answer(req: BoltRequest, text: str) -> BoltResponse:

@@ -148,7 +148,7 @@ def keep(ctx: BotContext, ack, name: str, payload: dict[str, Any], *, user: str,
     if name not in WORKS:
         raise KeyError(f"no work named {name!r}")
     kept = {k: v for k, v in payload.items() if k not in NOT_KEPT}
-    request = ctx.inbox.accept(work=name, key=f"{name}:{once_as or _request_key(kept)}",
+    request = ctx.inbox.accept(work=name, key=f"{name}:{once_as or request_key(kept)}",
                                user=user, channel=channel,
                                response_url=payload.get("response_url"), payload=kept)
     ack(**(ack_with or {}))
@@ -156,7 +156,7 @@ def keep(ctx: BotContext, ack, name: str, payload: dict[str, Any], *, user: str,
         ctx.inbox.apply_later(request)
 
 
-def _request_key(payload: dict[str, Any]) -> str:
+def request_key(payload: dict[str, Any]) -> str:
     """Slack's trigger id names one command, click or submission; without one, the payload."""
     trigger = payload.get("trigger_id")
     if isinstance(trigger, str) and trigger:

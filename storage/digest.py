@@ -89,25 +89,23 @@ def load_digest(session: Session, now: datetime, rules: Rules) -> DigestData:
     report = compose(projects, latest, week_ago, overdue, now, rules.status, tz=rules.pmo.tz,
                      overdue_totals=totals)
     extras = tuple((section.name, context) for section in EXTRA_SECTIONS
-                   if (context := section.context(top_of_each(session, _shown(
-                       section)(section.lists(now, rules))), now, rules)) is not None)
+                   if (context := section.context(top_of_each(session, _shown(section, now, rules)),
+                                                  now, rules)) is not None)
     facts = plan_facts(session, digest_on=_digest_day(now, rules), shown_only=True).values()
     plan_sections = digest_sections(facts, now, rules)
     return DigestData(report, extras + plan_sections, confidential=len(hidden_ids))
 
 
-def _shown(section: DigestSection):
+def _shown(section: DigestSection, now: datetime,
+           rules: Rules) -> Mapping[str, tuple[Select, Sequence]]:
     """A section's lists without the confidential projects' rows (every query joins Project);
     a section about people across projects (`portfolio_only`: totals per person, no project
     named) is left as it is."""
+    parts = section.lists(now, rules)
     if getattr(section, "portfolio_only", False):
-        return lambda parts: parts
-
-    def shown(parts: Mapping[str, tuple[Select, Sequence]]) -> dict[str, tuple[Select, Sequence]]:
-        return {name: (query.where(Project.confidential.is_(False)), order)
-                for name, (query, order) in parts.items()}
-
-    return shown
+        return parts
+    return {name: (query.where(Project.confidential.is_(False)), order)
+            for name, (query, order) in parts.items()}
 
 
 def digest_projects(session: Session) -> list[DigestProject]:

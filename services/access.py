@@ -10,14 +10,17 @@ read from the database and from Slack.
 - Channel members (conversations.members) decide who may see a confidential project, and which
   guests are in a project's channel; `sync_members` refreshes the channels that matter, each
   at most every `[access] members_minutes`.
-- `list_user` is what every list of projects filters on: None for a PMO admin (everything),
-  else the person's id (storage/access.py `visible_to`).
+- `hidden_from` is what every list of projects leaves out for a person: the confidential
+  projects they are not entitled to (none for a PMO admin), excluded in the list's own SQL.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -142,14 +145,6 @@ def hidden_from(ctx: BotContext, session, user: str) -> frozenset[int]:
     return store.hidden_from(session, user)
 
 
-def hidden_ids(ctx: BotContext, user: str) -> frozenset[int]:
-    """`hidden_from` in its own read."""
-    if permissions.is_admin(user, ctx.rules):
-        return frozenset()
-    with ctx.db.read() as session:
-        return store.hidden_from(session, user)
-
-
 # ---------------------------------------------------------------------------------------------
 # Keeping what is known fresh: the workspace's people, the channels that decide
 # ---------------------------------------------------------------------------------------------
@@ -159,24 +154,17 @@ def sync_people(ctx: BotContext) -> int:
     """Ask users.list for everyone of the workspace and keep each person's kind, zone, standing
     and name; how many people were stored. Slack not answering stops the sync (logged): what
     was stored stays, the rest is asked for person by person."""
-    stored, cursor, now = 0, None, ctx.now()
+    stored, now = 0, ctx.now()
     home = directory.home_team(ctx)
-    while True:
-        try:
-            answer = ctx.client.users_list(limit=PAGE, cursor=cursor)
-        except SlackApiError as exc:
-            log.warning("users.list failed: %s", exc.response.get("error"))
-            return stored
-        except Exception as exc:  # noqa: BLE001 - network trouble: the next sync tries again
-            log.warning("users.list failed: %s", type(exc).__name__)
-            return stored
-        people = [_person(found, home) for found in answer.get("members") or []]
-        with ctx.db.write() as session:
-            store.save_people(session, people, now)
-        stored += len(people)
-        cursor = (answer.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return stored
+    try:
+        for page in _pages("users.list", ctx.client.users_list):
+            people = [_person(found, home) for found in page]
+            with ctx.db.write() as session:
+                store.save_people(session, people, now)
+            stored += len(people)
+    except _Unanswered:
+        pass
+    return stored
 
 
 def _person(found: dict, home: str | None) -> dict:
@@ -207,20 +195,33 @@ def sync_members(ctx: BotContext, channels: list[str] | None = None) -> int:
 
 
 def _members(ctx: BotContext, channel: str) -> list[str] | None:
-    members: list[str] = []
+    """Every member of `channel`, or None when Slack did not answer (logged)."""
+    try:
+        return [user for page in _pages(
+            f"conversations.members for {channel}",
+            partial(ctx.client.conversations_members, channel=channel)) for user in page]
+    except _Unanswered:
+        return None
+
+
+class _Unanswered(Exception):
+    """Slack did not answer a page of a list (already logged)."""
+
+
+def _pages(name: str, call: Callable[..., Any]) -> Iterator[list]:
+    """Each page of a Web API list (`members`), following Slack's cursor to the last one;
+    raises `_Unanswered`, after one log line, when Slack does not answer."""
     cursor = None
     while True:
         try:
-            answer = ctx.client.conversations_members(channel=channel, limit=PAGE, cursor=cursor)
+            answer = call(limit=PAGE, cursor=cursor)
         except SlackApiError as exc:
-            log.warning("conversations.members for %s failed: %s", channel,
-                        exc.response.get("error"))
-            return None
+            log.warning("%s failed: %s", name, exc.response.get("error"))
+            raise _Unanswered from None
         except Exception as exc:  # noqa: BLE001 - network trouble: the next sync tries again
-            log.warning("conversations.members for %s failed: %s", channel,
-                        type(exc).__name__)
-            return None
-        members += answer.get("members") or []
+            log.warning("%s failed: %s", name, type(exc).__name__)
+            raise _Unanswered from None
+        yield answer.get("members") or []
         cursor = (answer.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
-            return members
+            return

@@ -186,3 +186,22 @@ def _slack_will_not_say(office) -> None:
     assert "couldn't check with Slack who you are" in reply and "APOLLO" not in reply
     again = _text(_say(office, "/pmo", "projects", NEWCOMER))  # Slack answers this time
     assert "APOLLO" in again
+
+
+def test_the_syncs_follow_slacks_pages(office, monkeypatch):
+    """users.list and conversations.members are read page by page (two per page here)."""
+    from services import access
+    from storage.access import ChannelMember
+    from storage.reminders import UserZone
+
+    monkeypatch.setattr(access, "PAGE", 2)
+    stored = access.sync_people(office.ctx)
+    assert stored == len([u for u in office.slack.directory.users()
+                          if u["team_id"] == "T0PMO"]) > 2
+    assert len(office.slack.calls("users.list")) >= 3
+    assert access.sync_members(office.ctx, [PRIVATE]) == 1
+    with office.ctx.db.read() as session:
+        members = set(session.scalars(select(ChannelMember.user_id)
+                                      .where(ChannelMember.channel_id == PRIVATE)))
+        assert session.get(UserZone, GUEST).kind == "guest"
+    assert BOB in members

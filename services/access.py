@@ -84,6 +84,7 @@ def project_standing(ctx: BotContext, user: str, subject: Subject, channel: str 
     """How `user` stands to the project `subject` names (None: it names none that exists).
     A command typed in the project's own channel proves its author is in that channel. For a
     member (`outsider` False) of a project that is not confidential one look-up suffices."""
+    row = None
     if not outsider and subject.lesson is None:  # a member: is it a project anyone may see?
         remembered = ctx.lookups.get(("visibility", subject.keys))
         if remembered is not None and not remembered[2]:
@@ -96,13 +97,14 @@ def project_standing(ctx: BotContext, user: str, subject: Subject, channel: str 
             ctx.lookups.put(("visibility", subject.keys), row)
             return _open_project(row[0])
     with ctx.db.read() as session:
-        keys = subject.keys
-        if subject.lesson is not None:
-            key = store.lesson_project_key(session, subject.lesson)
-            keys = (key,) if key else ()
-        row = store.first_project(session, keys)
-        if row is None:
-            return None
+        if row is None:  # an outsider, or a lesson's project: read it here
+            keys = subject.keys
+            if subject.lesson is not None:
+                key = store.lesson_project_key(session, subject.lesson)
+                keys = (key,) if key else ()
+            row = store.first_project(session, keys)
+            if row is None:
+                return None
         key, project_id, confidential, channel_id = row
         if not confidential and not outsider:
             return _open_project(key)

@@ -203,3 +203,13 @@ def test_people_counts_a_confidential_share_without_naming_its_project(office):
     seen = _answer(office, "/pmo", "people", CAROL)
     assert f"<@{BOB}>" in seen and "a confidential project" in seen and "SECRET" not in seen
     assert "SECRET" in _answer(office, "/pmo", "people", BOB)
+
+
+def test_a_member_refused_a_confidential_project_costs_three_statements(office):
+    _answer(office, "/pmo", "projects", CAROL)  # the process remembers her kind
+    statements = _Statements(office)
+    with statements:
+        seen = _answer(office, "/risk", "show SECRET-R1", CAROL)
+    assert REFUSALS["unknown_project"] in seen
+    # is it confidential (one look-up), her roles on it and its channel, its gates' approvers
+    assert statements.count == 3, statements.sql

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -159,7 +158,7 @@ def sync_people(ctx: BotContext) -> int:
     stored, now = 0, ctx.now()
     home = directory.home_team(ctx)
     try:
-        for page in _pages("users.list", ctx.client.users_list):
+        for page in _pages("users.list", lambda **cursor: ctx.client.users_list(**cursor)):
             people = [_person(found, home) for found in page]
             with ctx.db.write() as session:
                 store.save_people(session, people, now)
@@ -201,7 +200,8 @@ def _members(ctx: BotContext, channel: str) -> list[str] | None:
     try:
         return [user for page in _pages(
             f"conversations.members for {channel}",
-            partial(ctx.client.conversations_members, channel=channel)) for user in page]
+            lambda **cursor: ctx.client.conversations_members(channel=channel, **cursor))
+            for user in page]
     except _Unanswered:
         return None
 

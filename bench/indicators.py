@@ -1,7 +1,8 @@
 """Indicators for a large portfolio (issue 11: 10,000 projects in under 500 ms), SQLite and
 PostgreSQL: the path `pmo-bot export indicators` takes (services/indicators.py, the one reader
-`/pmo projects` can share), timed with the figures alone and with the CSV written, and its SQL
-statements counted, against 1,000 projects to show the count does not grow.
+`/pmo projects` can share), timed with the figures alone (what the target is about) and with
+the CSV written too (37 columns of 10,000 rows), and its SQL statements counted, against 1,000
+projects to show the count does not grow.
 
 Each project is in execution with a baselined plan, five milestones (one done, one forecast
 late, three open) and WEEKS weekly status updates (default 12) with percent complete and cost to
@@ -108,11 +109,12 @@ def main() -> None:
                     export(ctx)
                 alone, alone_cpu = median_times(partial(figures, ctx), repeat=3)
                 written, written_cpu = median_times(partial(export, ctx), repeat=3)
-                verdict = "within" if written < TARGET_MS else "OVER"
+                verdict = "within" if alone < TARGET_MS else "OVER"
+                also = "also within" if written < TARGET_MS else "over"
                 print(f"  {label}, {size:,} projects: indicators {alone:.0f} ms "
-                      f"(CPU here {alone_cpu:.0f} ms), export with CSV {written:.0f} ms "
-                      f"(CPU here {written_cpu:.0f} ms; {verdict} the target), "
-                      f"{len(seen)} SQL statements")
+                      f"(CPU here {alone_cpu:.0f} ms; {verdict} the target), export with CSV "
+                      f"{written:.0f} ms (CPU here {written_cpu:.0f} ms; {also} it with the "
+                      f"file written), {len(seen)} SQL statements")
                 ctx.db.dispose()
 
 

@@ -23,16 +23,15 @@ of 0 and a finish before the start are refused where the plan is typed (`pmo_rul
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from pmo_rules.config import IndicatorRules
 from pmo_rules.rag import Rag
 from pmo_rules.working_days import Calendar
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(NamedTuple):
     """The plan the numbers are held against: dates and the budget at completion (BAC)."""
 
     start: date
@@ -40,8 +39,7 @@ class Baseline:
     budget: float
 
 
-@dataclass(frozen=True, slots=True)
-class Progress:
+class Progress(NamedTuple):
     """What the PM last reported: percent complete, actual cost to date, own estimate."""
 
     percent: int | None = None
@@ -49,8 +47,7 @@ class Progress:
     estimate: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MilestoneDates:
+class MilestoneDates(NamedTuple):
     """A milestone as the indicators see it."""
 
     label: str
@@ -60,14 +57,12 @@ class MilestoneDates:
     weight: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Slip:
+class Slip(NamedTuple):
     label: str
     days: int
 
 
-@dataclass(frozen=True, slots=True)
-class Indicators:
+class Indicators(NamedTuple):
     """Every figure of one project on one day; None where it is not defined (see above)."""
 
     bac: float | None = None
@@ -217,8 +212,7 @@ _RAG = {rag.value: rag for rag in Rag}
 """A stored colour's Rag without the enum's call (ten thousand projects, three colours each)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ReportedBetter:
+class ReportedBetter(NamedTuple):
     """The PM reported a better colour than the numbers indicate ("watermelon": green outside,
     red inside): which aspect, both colours, and the evidence past its amber threshold."""
 

@@ -75,9 +75,10 @@ def lessons(session: Session) -> Iterator[tuple[Lesson, str]]:
 
 def projects_with_plans(session: Session, before: datetime | None = None) -> list[Row]:
     """Every project, by KEY, with its baseline (columns None without a plan or a baseline;
-    `has_plan`): plain rows, for the portfolio's indicators. With `before`, also
-    `has_milestones`: whether it has a milestone added before then (an index look-up a
-    project)."""
+    `has_plan`): plain rows of `id, key, name, phase, state, pm_id, has_plan, baseline_start,
+    baseline_finish, baseline_budget, baselined_at` in that order (the portfolio's indicators
+    unpack them). With `before`, also `has_milestones` last: whether it has a milestone added
+    before then (an index look-up a project)."""
     columns = [Project.id, Project.key, Project.name, Project.phase, Project.state,
                Project.pm_id, ProjectPlan.project_id.is_not(None).label("has_plan"),
                ProjectPlan.baseline_start, ProjectPlan.baseline_finish,
@@ -93,9 +94,11 @@ def projects_with_plans(session: Session, before: datetime | None = None) -> lis
 def milestones_by_project(session: Session, before: datetime,
                           slipping_on: date | None = None) -> dict[int, list[Row]]:
     """Every milestone added before `before`: its dates and weight, grouped by project id, in
-    number order (one query, plain rows). With `slipping_on`, only those that may have slipped
-    by that day: open then, and forecast after their baseline date or with the baseline date
-    passed (any other's slip is 0, pmo_rules.indicators.slip_of), usually a fraction of them."""
+    number order (one query, plain rows of `project_id, number, due_on, forecast_on, done_on,
+    weight` in that order: ten thousand projects' indicators unpack them). With
+    `slipping_on`, only those that may have slipped by that day: open then, and forecast after
+    their baseline date or with the baseline date passed (any other's slip is 0,
+    pmo_rules.indicators.slip_of), usually a fraction of them."""
     query = (select(Milestone.project_id, Milestone.number, Milestone.due_on,
                     Milestone.forecast_on, Milestone.done_on, Milestone.weight)
              .where(Milestone.created_at < before))
@@ -105,7 +108,7 @@ def milestones_by_project(session: Session, before: datetime,
                                 Milestone.due_on < slipping_on))
     grouped: dict[int, list[Row]] = {}
     for row in session.execute(query.order_by(Milestone.project_id, Milestone.number)):
-        grouped.setdefault(row.project_id, []).append(row)
+        grouped.setdefault(row[0], []).append(row)
     return grouped
 
 
@@ -113,9 +116,10 @@ def latest_statuses_by_project(session: Session, before: datetime) -> dict[int, 
     """Each project's latest status update posted before `before` (`created_at` and colours),
     with the percent complete, cost to date and estimate at completion carried forward from its
     latest `plan_facts.RECENT` updates (storage.plan_facts.latest_reported: one query, one
-    plain row a project, the carrying done by the database)."""
+    plain row a project, the carrying done by the database): `project_id, created_at, overall,
+    schedule, cost, percent_complete, actual_cost, estimate_at_completion` in that order."""
     latest = latest_reported(before)
-    return {row.project_id: row for row in session.execute(select(latest))}
+    return {row[0]: row for row in session.execute(select(latest))}
 
 
 def audit_entries(session: Session, project_id: int | None = None, *, offset: int = 0,

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, Subquery, exists, func, or_, select
+from sqlalchemy import Select, Subquery, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from pmo_rules.indicators import Baseline
@@ -68,19 +68,28 @@ def latest_reported(before: datetime | None = None, project_ids: Collection[int]
     if project_ids is not None:
         heads = heads.where(Project.id.in_(list(project_ids)))
     heads = heads.offset(0).subquery()  # OFFSET 0: each latest id looked up once, not per use
-    earlier = aliased(StatusUpdate)
 
     def carried(name: str):
         """The latest update's value, else (COALESCE reads no further when it has one) the
-        first one given among the project's latest `RECENT`."""
-        recent = (newest(earlier.created_at, earlier.id, getattr(earlier, name),
-                         of=heads.c.project_id, table=earlier)
-                  .correlate(heads).limit(RECENT).subquery())
-        walked = (select(recent.c[name]).where(recent.c[name].is_not(None))
-                  .order_by(recent.c.created_at.desc(), recent.c.id.desc()).limit(1)
-                  .scalar_subquery())
+        newest one given, when it is among the project's latest `RECENT`: found on the
+        partial index of the updates that gave one (`ix_status_updates_<name>`), so a
+        project that never gave an estimate costs one empty look-up, not a walk through ten
+        updates (bench/indicators.py: 40 ms of 100 on SQLite for 10,000 projects)."""
+        given, newer = aliased(StatusUpdate), aliased(StatusUpdate)
+        value = getattr(given, name)
+        later = select(newer.id).where(
+            newer.project_id == given.project_id,
+            or_(newer.created_at > given.created_at,
+                and_(newer.created_at == given.created_at, newer.id > given.id))
+        ).correlate(given)
+        if before is not None:
+            later = later.where(newer.created_at < before)
+        within = (select(func.count()).select_from(later.limit(RECENT).subquery())
+                  .scalar_subquery() < RECENT)
+        found = newest(value, of=heads.c.project_id, table=given).where(
+            value.is_not(None), within).correlate(heads).limit(1).scalar_subquery()
         column = StatusUpdate.__table__.c[name]
-        return func.coalesce(at_latest(column), walked, type_=column.type).label(name)
+        return func.coalesce(at_latest(column), found, type_=column.type).label(name)
 
     def at_latest(column):
         """The latest update's `column`, read by its primary key: joined instead, PostgreSQL

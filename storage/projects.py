@@ -56,7 +56,15 @@ class Project(Base):
 
 class StatusUpdate(Base):
     __tablename__ = "status_updates"
-    __table_args__ = (Index("ix_status_updates_project_created", "project_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_status_updates_project_created", "project_id", "created_at"),
+        # The updates that gave each carried value (storage.plan_facts.latest_reported finds
+        # the newest such one without walking the updates that did not).
+        *(Index(f"ix_status_updates_{name}", "project_id", "created_at", "id",
+                sqlite_where=column(name).is_not(None),
+                postgresql_where=column(name).is_not(None))
+          for name in ("percent_complete", "actual_cost", "estimate_at_completion")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))

@@ -167,8 +167,9 @@ def rank_text(renderer: Renderer, found: ranking.Ranking, currency: str) -> str:
     part and where the whole ranking is."""
     t = renderer.t
     cut = found.cut
-    above = [r for r in found.rows if cut is None or r.ref in cut.chosen]
-    below = [r for r in found.rows if cut is not None and r.ref not in cut.chosen]
+    chosen = set(cut.chosen) if cut is not None else None
+    above = [r for r in found.rows if chosen is None or r.ref in chosen]
+    below = [r for r in found.rows if chosen is not None and r.ref not in chosen]
     head = [t("proposal.rank_header", r=found, currency=currency)]
     if cut is not None:
         head.append(t("proposal.rank_above"))

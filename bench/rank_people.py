@@ -25,6 +25,7 @@ from sqlalchemy import insert, select, text, update
 
 from bench.common import DATABASES, context, counting_queries, median_times
 from bench.people import NOW, seed
+from handlers.proposal import rank_text
 from pmo_rules import proposals as grammar
 from pmo_rules.config import DEFAULT_RULES
 from pmo_rules.people_needed import Need
@@ -68,7 +69,7 @@ def seed_proposals(ctx, count: int) -> Decimal:
 
 def answer(ctx, cmd) -> str:
     found = ranking.rank(ctx, cmd)
-    return ctx.renderer.t("proposal.rank", r=found, currency="CNY", per=ranking.PER)[:3900]
+    return rank_text(ctx.renderer, found, "CNY")
 
 
 def forget_people(ctx) -> None:

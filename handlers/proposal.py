@@ -9,6 +9,8 @@ ack where the rules file alone decides (the board), and again with the proposal 
 
 from __future__ import annotations
 
+from itertools import chain
+
 from slack_bolt import App
 
 from handlers.forms import form_values
@@ -31,6 +33,7 @@ from pmo_rules.pmo_commands import parse_pmo_command
 from services import portfolio_overview, ranking
 from services import proposals as actions
 from services.context import BotContext
+from templates.render import Renderer
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -143,10 +146,62 @@ def rank(ctx: BotContext, ack, _command: dict, respond, parsed: grammar.Rank) ->
             found = ranking.rank(ctx, parsed)
         except UserError as error:
             return error_text(ctx.renderer, error)
-        return ctx.renderer.t("proposal.rank", r=found, currency=ctx.rules.pmo.currency,
-                              per=ranking.PER)[:3900]
+        return rank_text(ctx.renderer, found, ctx.rules.pmo.currency)
 
     answer_later(ctx, produce, ephemeral(respond))
+
+
+REPLY_CHARS = 3900
+"""One reply's text (Slack's 4,000, with a margin)."""
+SUMMARY_REFS = 20
+"""Proposals named in each of the summary's lists (greedy, screened out, not fully scored)."""
+SUMMARY_ACTIVE = 5
+"""Active projects from proposals listed under `all`."""
+
+
+def rank_text(renderer: Renderer, found: ranking.Ranking, currency: str) -> str:
+    """The `/pmo rank` reply within REPLY_CHARS: the header and the summary (cut-line, greedy,
+    footer, screened out, not fully scored, active projects: its lists shortened) always; the
+    rows above and then below the line in order for as long as they fit, each rendered only
+    when it is the next to go in; then, if any were left out, one line with how many of each
+    part and where the whole ranking is."""
+    t = renderer.t
+    cut = found.cut
+    chosen = set(cut.chosen) if cut is not None else None
+    above = [r for r in found.rows if chosen is None or r.ref in chosen]
+    below = [r for r in found.rows if chosen is not None and r.ref not in chosen]
+    head = [t("proposal.rank_header", r=found, currency=currency)]
+    if cut is not None:
+        head.append(t("proposal.rank_above"))
+    elif not found.rows:
+        head.append(t("proposal.rank_none"))
+    summary = t("proposal.rank_summary", r=found, currency=currency, per=ranking.PER,
+                most=SUMMARY_REFS, active_most=SUMMARY_ACTIVE)
+    room = REPLY_CHARS - sum(len(line) + 1 for line in head) - len(summary)
+    body: list[tuple[bool, str]] = []  # (below the line?, its text), in order
+    used = 0
+    for is_below, row in chain(((False, r) for r in above), ((True, r) for r in below)):
+        line = t("proposal.rank_line", row=row, below=is_below, currency=currency,
+                 per=ranking.PER)
+        if is_below and (not body or not body[-1][0]):
+            line = f"{t('proposal.rank_below')}\n{line}"
+        if used + len(line) + 1 > room:
+            break
+        body.append((is_below, line))
+        used += len(line) + 1
+    more = []
+    if len(body) < len(found.rows):
+        # room for the line saying what was left out, at its longest (every row left out)
+        longest = len(t("proposal.rank_more", cut=cut is not None, above=len(above),
+                        below=len(below))) + 1
+        while body and used + longest > room:
+            used -= len(body.pop()[1]) + 1
+        shown_below = sum(is_below for is_below, _line in body)
+        more = [t("proposal.rank_more", cut=cut is not None,
+                  above=len(above) - (len(body) - shown_below),
+                  below=len(below) - shown_below)]
+    return "\n".join(head + [line for _below, line in body] + more
+                     + ([summary] if summary else []))[:REPLY_CHARS]
 
 
 def overview(ctx: BotContext, ack, command: dict, respond, _parsed) -> None:

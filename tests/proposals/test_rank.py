@@ -3,14 +3,17 @@ signed requests on both databases."""
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
+from sqlalchemy import insert, select
 
 from storage.projects import Project
-from storage.proposals import ProposalScore
+from storage.proposals import Proposal, ProposalScore
 from tests.proposals.support import INTAKE, portfolio_rules, proposals, propose
 from tests.support import ADMIN, ALICE, BOB, CAROL, make_bot
 from tests.support.gates import say, wait_until
@@ -50,6 +53,7 @@ def test_rank_shows_the_exact_cut_line_and_what_greedy_would_choose(pmo):
     assert "Cut-line: 2 proposals, CNY 1,000,000, total score 150.0." in cut
     assert ("Greedy (down the list, taking what fits) would choose PR-1: total score 100.0."
             in cut)
+    assert "more" not in cut and "pmo-bot export" not in cut  # everything fits: nothing left out
     say(pmo, "/pmo", "proposal PR-1 approve BIG", ADMIN)
     every = say(pmo, "/pmo", "rank all", BOB)
     assert every.endswith("*Active projects from proposals:*\n*PR-1* Big platform · score 100.0 · "
@@ -126,7 +130,8 @@ def test_in_chinese(database_url, slack):
                                                    user=BOB).text
         scores = "strategic_fit:4 benefit:5 risk:2 resources:3"
         assert "加权分值现为 77.5/100" in say(bot, "/pmo", f"proposal PR-1 score {scores}", BOB)
-        assert "预算线" in say(bot, "/pmo", "rank budget:1m", BOB)
+        ranked = say(bot, "/pmo", "rank budget:1m", BOB)
+        assert "预算线：1 个提案" in ranked and "未列出" not in ranked
         assert "已驳回" in say(bot, "/pmo", "proposal PR-1 decline 与 APOLLO 重叠", BOB)
     finally:
         bot.close()
@@ -180,3 +185,114 @@ def test_a_stale_or_forged_score_button_is_answered_in_words(pmo):
         assert reply.startswith(("This form or button is out of date",
                                  "There is no proposal *PR-99*")), reply
     assert not pmo.slack.calls("views.open")[1:]
+
+
+# -- a reply that does not fit: the rows that fit, how many were left out, the whole summary --
+
+ABOVE, GOOD_ONES, SCREENED, UNSCORED = 50, 150, 25, 25
+LONG = "Replace the legacy order system {} with a cloud platform and retire the old servers"
+WANT = {
+    "en": {
+        "above": "_Above the line (the best total score within the budget):_",
+        "below": "_Below the line:_",
+        "cut": "Cut-line: 50 proposals, CNY 5,000,000, total score 3750.0.",
+        "cut_1m": "Cut-line: 10 proposals, CNY 1,000,000, total score 750.0.",
+        "greedy": "Greedy (down the list, taking what fits) would choose {} and 6 more: "
+                  "total score 1975.0.",
+        "screened": "Screened out: {} and 5 more.",
+        "unscored": "Not fully scored yet: {} and 5 more.",
+        "sep": ", ", "out_sep": ", ", "criterion": "{} (strategic_fit)",
+        "more": r"…and (?:(\d+) more above the line)?(?: and )?(?:(\d+) more below the line)?\. "
+                r"The whole ranking: `pmo-bot export portfolio --format csv\|xlsx "
+                r"\[--out FILE\]`\.",
+    },
+    "zh": {
+        "above": "_预算线以上（预算内总分值最高的组合）：_",
+        "below": "_预算线以下：_",
+        "cut": "预算线：50 个提案，CNY 5,000,000，总分值 3750.0。",
+        "cut_1m": "预算线：10 个提案，CNY 1,000,000，总分值 750.0。",
+        "greedy": "贪心做法（自上而下，放得下就选）会选 {}，另有 6 个：总分值 1975.0。",
+        "screened": "已筛除：{}，另有 5 个。",
+        "unscored": "分值尚未齐全：{}，另有 5 个。",
+        "sep": "、", "out_sep": "，", "criterion": "{}（strategic_fit）",
+        "more": r"……另有(?:预算线以上 (\d+) 个)?、?(?:预算线以下 (\d+) 个)?提案未列出。"
+                r"完整排名：`pmo-bot export portfolio --format csv\|xlsx \[--out FILE\]`。",
+    },
+}
+
+
+def many_proposals(bot) -> None:
+    """PR-1 (cost 2.5m, score 100), PR-2…PR-151 (100k each, score 75), 25 screened out and 25
+    not scored, all in screening, with titles longer than a row shows: stored as the form and
+    the score command store them (221 proposals through the form would take minutes)."""
+    now = bot.clock()
+    count = 1 + GOOD_ONES + SCREENED + UNSCORED
+    rows = [{"number": n, "title": LONG.format(n), "proposer_id": ALICE, "sponsor_id": None,
+             "objective": "Many", "themes": ["Compliance"],
+             "cost": Decimal(2_500_000 if n == 1 else 100_000), "benefit_amount": None,
+             "benefit": None, "months": 6, "delivery_risk": 3, "people": None, "needs": None,
+             "own_scores": {}, "state": "screening", "created_at": now, "updated_at": now}
+            for n in range(1, count + 1)]
+    best = dict(item.split(":") for item in BEST.split())
+    good = dict(item.split(":") for item in GOOD.split())
+    with bot.ctx.db.write() as session:
+        session.execute(insert(Proposal), rows)
+        ids = dict(session.execute(select(Proposal.number, Proposal.id)).all())
+        scores = [(1, best)] + [(n, good) for n in range(2, 2 + GOOD_ONES)] + [
+            (n, {**good, "strategic_fit": "1"})
+            for n in range(2 + GOOD_ONES, 2 + GOOD_ONES + SCREENED)]
+        session.execute(insert(ProposalScore), [
+            {"proposal_id": ids[n], "member_id": BOB, "created_at": now, "updated_at": now,
+             "scores": {name: int(v) for name, v in given.items()}} for n, given in scores])
+
+
+def refs(numbers) -> list[str]:
+    return [f"PR-{n}" for n in numbers]
+
+
+@pytest.mark.parametrize("locale", ["en", "zh"])
+def test_a_long_ranking_keeps_its_summary_and_counts_what_it_leaves_out(database_url, slack,
+                                                                        locale):
+    rules = portfolio_rules()
+    bot = make_bot(database_url, slack, replace(rules, pmo=replace(rules.pmo, locale=locale)))
+    want = WANT[locale]
+    try:
+        many_proposals(bot)
+        for budget, above_count in (("5m", ABOVE), ("1m", 10)):
+            reply = say(bot, "/pmo", f"rank budget:{budget}", BOB)
+            assert len(reply) <= 3900, len(reply)
+            lines = reply.splitlines()
+            assert lines[1] == want["above"]
+            more = [i for i, line in enumerate(lines) if re.fullmatch(want["more"], line)]
+            assert len(more) == 1, reply
+            hidden = re.fullmatch(want["more"], lines[more[0]]).groups()
+            rows = [line for line in lines[:more[0]] if line.startswith("*PR-")]
+            split = lines.index(want["below"]) if want["below"] in lines else len(lines)
+            shown_above = sum(1 for line in lines[:split] if line.startswith("*PR-"))
+            shown_below = len(rows) - shown_above
+            # each part's rows in order, then what is left of it counted
+            assert shown_above + int(hidden[0] or 0) == above_count
+            assert shown_below + int(hidden[1] or 0) == 1 + GOOD_ONES - above_count
+            assert rows[0].startswith("*PR-2* " + LONG.format(2)[:59] + "…")  # cut at 60
+            shown = [row.split("*")[1] for row in rows]
+            assert shown[:shown_above] == refs(range(2, 2 + shown_above))
+            summary = lines[more[0] + 1:]
+            if budget == "5m":
+                assert shown_below == 0 and hidden == (str(ABOVE - shown_above), "101")
+                assert summary[0] == want["cut"]
+                assert summary[1] == want["greedy"].format(want["sep"].join(refs(range(1, 21))))
+            else:
+                assert shown_above == 10 and hidden[0] is None and shown_below > 0
+                # the dearest (score 100) heads the rows below the line
+                assert shown[shown_above:] == ["PR-1", *refs(range(12, 11 + shown_below))]
+                assert summary[0] == want["cut_1m"]  # greedy chooses the same: no line on it
+            # the newest first, as `/pmo proposals` lists them
+            last = 1 + GOOD_ONES + SCREENED
+            screened = want["out_sep"].join(
+                want["criterion"].format(ref) for ref in refs(range(last, last - 20, -1)))
+            assert want["screened"].format(screened) in summary
+            last += UNSCORED
+            assert summary[-1] == want["unscored"].format(
+                want["sep"].join(refs(range(last, last - 20, -1))))
+    finally:
+        bot.close()

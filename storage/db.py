@@ -23,6 +23,8 @@ from storage import inbox
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _IMMEDIATE = "pmo_sqlite_immediate"
+AUTOCOMMIT_POOL = 16
+"""Connections kept for single autocommitted statements (`Database.write_one`), per process."""
 
 
 class WriterTurns:
@@ -68,9 +70,14 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._turns = WriterTurns() if url.startswith("sqlite") else None
+        # As many pooled connections as threads write through it at once (bolt's ten listener
+        # threads keeping requests, the after-ack and outbox threads marking deliveries):
+        # beyond the pool, each connection is opened for one statement and closed after it,
+        # a new server process each time (with four, a burst of acks opened one every 25
+        # requests or so, bench/ack.py). A connection is opened only when first needed.
         self._autocommit = None if self._turns is not None else make_engine(
-            url, pool_pre_ping=False, pool_size=4, max_overflow=12).execution_options(
-            isolation_level="AUTOCOMMIT")
+            url, pool_pre_ping=False, pool_size=AUTOCOMMIT_POOL,
+            max_overflow=8).execution_options(isolation_level="AUTOCOMMIT")
         self._writes = sessionmaker(self.engine.execution_options(**{_IMMEDIATE: True}),
                                     expire_on_commit=False)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.inbox import LEASE, MAX_ATTEMPTS, Inbox
 from bot.scheduler import tick
@@ -193,3 +195,54 @@ def test_backlog_counts_what_waits(apollo):
     assert count == 1 and oldest == apollo.ctx.now()
     with apollo.ctx.db.write() as session:
         session.execute(update(InboxItem).values(state="done"))
+
+
+def test_a_kept_request_survives_its_pooled_connection_being_killed_on_postgresql(apollo):
+    """The inbox INSERT runs on psycopg's own cursor on PostgreSQL (storage/inbox.py): a
+    pooled connection the server ended since (a restart, a failover) fails that one statement,
+    is thrown away and the write is retried once on a new one, as for any other statement; the
+    user's command is kept and its card posted."""
+    if apollo.ctx.db.is_sqlite:
+        pytest.skip("server-side connections are PostgreSQL's")
+    assert apollo.command("/status", "APOLLO green First, on a pooled connection").status == 200
+    apollo.slack.wait_for("chat.postMessage", channel=APOLLO_CHANNEL)
+    with apollo.ctx.db.engine.connect() as connection:  # end every other session of this db
+        ended = connection.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    assert ended >= 1
+    assert apollo.command("/status", "APOLLO amber Second, after the server ended the "
+                          "connection").status == 200
+    assert len(apollo.slack.wait_for("chat.postMessage", 2, channel=APOLLO_CHANNEL)) == 2
+    with apollo.ctx.db.read() as session:
+        summaries = session.scalars(select(StatusUpdate.summary).order_by(StatusUpdate.id))
+        assert list(summaries) == ["First, on a pooled connection",
+                                   "Second, after the server ended the connection"]
+    assert _count(apollo, InboxItem, work="status.post", state="done") == 2
+
+
+def test_an_inbox_write_that_fails_is_raised_as_sqlalchemy_raises_it(apollo):
+    """A failure on psycopg's cursor reaches the listener as SQLAlchemy's error (what
+    bot/failures.py reads to answer "nothing was saved"), its parameters hidden."""
+    if apollo.ctx.db.is_sqlite:
+        pytest.skip("psycopg's cursor is PostgreSQL's")
+
+    def accept(connection):
+        return store.accept(connection, work="status.post", key="k:1" * 200, user=ALICE,
+                            channel=None, response_url=None, payload={"text": "secret words"},
+                            now=apollo.ctx.now(), owner="me", lease=timedelta(0))
+
+    def alter(statement: str) -> None:
+        with apollo.ctx.db.engine.connect() as connection:
+            connection.execute(text(statement))
+            connection.commit()
+
+    # The INSERT fails in the server; the run's other tests share this database: undone after.
+    alter("ALTER TABLE inbox ADD CONSTRAINT no_k CHECK (work <> 'status.post')")
+    try:
+        with pytest.raises(IntegrityError) as raised:
+            apollo.ctx.db.write_one(accept)
+    finally:
+        alter("ALTER TABLE inbox DROP CONSTRAINT no_k")
+    assert "parameters hidden" in str(raised.value)
+    assert _count(apollo, InboxItem, work="status.post") == 0

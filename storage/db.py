@@ -10,6 +10,7 @@ it. PostgreSQL is the multi-replica path and needs nothing special beyond a pool
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import TypeVar
@@ -28,39 +29,54 @@ AUTOCOMMIT_POOL = 16
 
 
 class WriterTurns:
-    """SQLite has one writer at a time. Threads of one process take turns here, each woken the
-    moment the previous writer commits, instead of SQLite's busy handler, which sleeps and polls
-    (1, 2, 5, 10 … ms) and under a burst added tens of milliseconds to acks. Writes before an
-    `ack()` (`urgent`, the inbox row) go before work that follows acks. Re-entrant per thread.
-    Other processes (a one-shot `pmo-bot remind`) still meet SQLite's busy timeout."""
+    """SQLite has one writer at a time. Threads of one process take turns here, each handed
+    the turn the moment the previous writer commits, instead of SQLite's busy handler, which
+    sleeps and polls (1, 2, 5, 10 … ms) and under a burst added tens of milliseconds to acks.
+    Writes before an `ack()` (`urgent`, the inbox row) go before work that follows acks.
+    Re-entrant per thread. Other processes (a one-shot `pmo-bot remind`) still meet SQLite's
+    busy timeout.
+
+    Turns are first come, first served within each kind: the writer that ends its turn hands
+    it to the longest-waiting urgent writer (else to the longest-waiting other one) and wakes
+    that thread alone. Woken all at once to race for it, as a condition's `notify_all` does,
+    an unlucky listener lost the race again and again: in a burst of 2,000 acks (bench/ack.py,
+    SQLite) a few waited 2–3 s each, past Slack's 3 s, and bolt answered one of them "not
+    handled" (404)."""
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         self._holder: int | None = None
         self._depth = 0
-        self._urgent_waiting = 0
+        self._urgent: deque[tuple[int, threading.Event]] = deque()
+        self._others: deque[tuple[int, threading.Event]] = deque()
 
     @contextmanager
     def turn(self, *, urgent: bool = False) -> Iterator[None]:
         me = threading.get_ident()
-        with self._changed:
-            if self._holder != me:
-                self._urgent_waiting += urgent
-                try:
-                    self._changed.wait_for(lambda: self._holder is None and (
-                        urgent or not self._urgent_waiting))
-                finally:
-                    self._urgent_waiting -= urgent
-                self._holder = me
-            self._depth += 1
+        handed: threading.Event | None = None
+        with self._lock:
+            if self._holder == me:
+                self._depth += 1
+            elif self._holder is None:  # nobody writes, so nobody waits either
+                self._holder, self._depth = me, 1
+            else:
+                handed = threading.Event()
+                (self._urgent if urgent else self._others).append((me, handed))
+        if handed is not None:
+            handed.wait()  # the writer before sets us as the holder, then this event
         try:
             yield
         finally:
-            with self._changed:
+            with self._lock:
                 self._depth -= 1
                 if not self._depth:
-                    self._holder = None
-                    self._changed.notify_all()
+                    queue = self._urgent or self._others
+                    if queue:
+                        self._holder, woken = queue.popleft()
+                        self._depth = 1
+                        woken.set()
+                    else:
+                        self._holder = None
 
 
 class Database:

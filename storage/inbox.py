@@ -137,9 +137,8 @@ def _accept_on_postgresql(connection: Connection, values: dict[str, Any]) -> tup
     if values["received_at"].tzinfo is None:  # as UtcDateTime refuses it
         raise ValueError("naive datetime given to a UTC column")
     raw = connection.connection.dbapi_connection
-    params = [Json(value) if name == "payload" else value
-              for name, value in zip(_ACCEPT_COLUMNS, (values[n] for n in _ACCEPT_COLUMNS),
-                                     strict=True)]
+    params = [Json(values[name]) if name == "payload" else values[name]
+              for name in _ACCEPT_COLUMNS]
     try:
         with raw.cursor() as cursor:
             cursor.execute(_PG_ACCEPT, params)

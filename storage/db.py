@@ -86,8 +86,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._turns = WriterTurns() if url.startswith("sqlite") else None
-        # As many pooled connections as threads write through it at once (bolt's ten listener
-        # threads keeping requests, the after-ack and outbox threads marking deliveries):
+        # As many pooled connections as threads write through it at once (bolt's listener
+        # threads keeping requests, the after-ack and outbox threads marking deliveries sent):
         # beyond the pool, each connection is opened for one statement and closed after it,
         # a new server process each time (with four, a burst of acks opened one every 25
         # requests or so, bench/ack.py). A connection is opened only when first needed.

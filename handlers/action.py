@@ -14,6 +14,7 @@ from pmo_rules import actions as grammar
 from pmo_rules.errors import UserError
 from services import actions
 from services.context import BotContext
+from templates.paging import REPLY_CHARS
 from templates.render import Message
 
 LIST_MAX = 40
@@ -67,7 +68,7 @@ def listing(ctx: BotContext, user: str, cmd: grammar.ListActions) -> Message:
     lines += [t("action.list_row", a=a) for a in rows[:LIST_MAX]]
     if len(rows) > LIST_MAX:
         lines.append(t("action.list_more", count=len(rows) - LIST_MAX))
-    return Message(text="\n".join(lines)[:3900])
+    return Message(text="\n".join(lines)[:REPLY_CHARS])
 
 
 @work("action.change")

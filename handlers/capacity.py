@@ -10,6 +10,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.pmo_commands import parse_pmo_command
 from services import capacity
 from services.context import BotContext
+from templates.paging import REPLY_CHARS
 
 
 def allocate(ctx: BotContext, ack, command: dict, _respond, _parsed: rules.Allocate) -> None:
@@ -27,5 +28,5 @@ def apply_allocate(ctx: BotContext, request: Incoming, reply: Reply) -> None:
 
 def people(ctx: BotContext, ack, command: dict, respond, parsed: rules.People) -> None:
     ack()
-    answer_later(ctx, lambda: capacity.people(ctx, parsed, command["user_id"])[:3900],
+    answer_later(ctx, lambda: capacity.people(ctx, parsed, command["user_id"])[:REPLY_CHARS],
                  ephemeral(respond))

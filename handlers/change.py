@@ -35,6 +35,7 @@ from services import changes as flow
 from services.approvals import StaleRequest
 from services.change_cards import impact
 from services.context import BotContext
+from templates.paging import REPLY_CHARS
 from templates.render import Message
 
 LIST_MAX = 40
@@ -99,7 +100,7 @@ def listing(ctx: BotContext, parsed: grammar.ListChanges) -> Message:
                 impact=" · ".join(line.split(" ", 1)[-1] for line in
                                   impact(ctx, project, row)[:2]))
               for row in rows[:LIST_MAX]]
-    return Message(text="\n".join(lines)[:3900])
+    return Message(text="\n".join(lines)[:REPLY_CHARS])
 
 
 def show(ctx: BotContext, ref: grammar.ChangeRef) -> Message:

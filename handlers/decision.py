@@ -15,6 +15,7 @@ from pmo_rules import decisions as grammar
 from pmo_rules.errors import UserError
 from services import decisions
 from services.context import BotContext
+from templates.paging import REPLY_CHARS
 from templates.render import Message
 
 LIST_MAX = 30
@@ -53,7 +54,7 @@ def listing(ctx: BotContext, key: str) -> Message:
     lines += [t("decision.list_row", d=d) for d in rows[:LIST_MAX]]
     if len(rows) > LIST_MAX:
         lines.append(t("decision.list_more", count=len(rows) - LIST_MAX))
-    return Message(text="\n".join(lines)[:3900])
+    return Message(text="\n".join(lines)[:REPLY_CHARS])
 
 
 @work("decision.record")

@@ -28,6 +28,7 @@ from pmo_rules.values import IssueButton, IssueForm, RiskButton
 from services import issue_cards as views
 from services import issues as actions
 from services.context import BotContext
+from templates.paging import REPLY_CHARS
 from templates.render import Message
 
 LIST_MAX = 40
@@ -99,7 +100,7 @@ def listing(ctx: BotContext, user: str, cmd: grammar.ListIssues) -> Message:
     lines += [t("issue.list_row", i=issue) for issue in rows]
     if total > len(rows):
         lines.append(t("issue.list_more", more=total - len(rows)))
-    return Message(text="\n".join(lines)[:3900])
+    return Message(text="\n".join(lines)[:REPLY_CHARS])
 
 
 @work("issue.change")

@@ -26,6 +26,7 @@ from pmo_rules.errors import UserError
 from pmo_rules.ids import Action
 from services import lessons as actions
 from services.context import BotContext
+from templates.paging import REPLY_CHARS
 from templates.render import Message
 
 
@@ -86,7 +87,7 @@ def listing(ctx: BotContext, key: str | None, user: str) -> Message:
         return ctx.renderer.text("lesson.list_empty", key=key)
     lines = [t("lesson.list_header", key=key, count=len(rows))]
     lines += [t("lesson.list_row", lesson=lesson) for lesson in rows]
-    return Message(text="\n".join(lines)[:3900])
+    return Message(text="\n".join(lines)[:REPLY_CHARS])
 
 
 def search_text(ctx: BotContext, query: grammar.Search, user: str) -> str:
@@ -100,7 +101,7 @@ def search_text(ctx: BotContext, query: grammar.Search, user: str) -> str:
         return t("lesson.search_none", words=words)
     lines = [t("lesson.search_header", words=words, count=len(hits))]
     lines += [t("lesson.list_row", lesson=lesson) for lesson in hits]
-    return "\n".join(lines)[:3900]
+    return "\n".join(lines)[:REPLY_CHARS]
 
 
 def open_form(ctx: BotContext, ack, command: dict, respond, key: str) -> None:

@@ -17,6 +17,7 @@ from pmo_rules import milestones as grammar
 from pmo_rules.errors import UserError
 from services import milestones as actions
 from services.context import BotContext
+from templates.paging import REPLY_CHARS
 from templates.render import Message
 
 LIST_MAX = 40
@@ -70,7 +71,7 @@ def listing(ctx: BotContext, key: str) -> Message:
         return ctx.renderer.text("milestone.list_empty", key=project.key)
     lines = [t("milestone.list_header", key=project.key, count=len(rows))]
     lines += [t("milestone.list_row", m=m) for m in rows[:LIST_MAX]]
-    return Message(text="\n".join(lines)[:3900])
+    return Message(text="\n".join(lines)[:REPLY_CHARS])
 
 
 def show(ctx: BotContext, ref: grammar.MilestoneRef) -> Message:

@@ -33,6 +33,7 @@ from pmo_rules.pmo_commands import parse_pmo_command
 from services import portfolio_overview, ranking
 from services import proposals as actions
 from services.context import BotContext
+from templates.paging import REPLY_CHARS
 from templates.render import Renderer
 
 
@@ -94,7 +95,7 @@ def list_proposals(ctx: BotContext, ack, _command: dict, _respond,
         return
     lines = [t("proposal.list_header", every=parsed.every, count=len(found))]
     lines += [t("proposal.list_row", p=s.row, e=s.evaluation) for s in found]
-    ack(text="\n".join(lines)[:3900])
+    ack(text="\n".join(lines)[:REPLY_CHARS])
 
 
 def on_proposal(ctx: BotContext, ack, command: dict, _respond,
@@ -151,8 +152,6 @@ def rank(ctx: BotContext, ack, _command: dict, respond, parsed: grammar.Rank) ->
     answer_later(ctx, produce, ephemeral(respond))
 
 
-REPLY_CHARS = 3900
-"""One reply's text (Slack's 4,000, with a margin)."""
 SUMMARY_REFS = 20
 """Proposals named in each of the summary's lists (greedy, screened out, not fully scored)."""
 SUMMARY_ACTIVE = 5
@@ -209,7 +208,7 @@ def overview(ctx: BotContext, ack, command: dict, respond, _parsed) -> None:
     ack()
     answer_later(ctx, lambda: ctx.renderer.t(
         "proposal.overview", o=portfolio_overview.overview(ctx, command["user_id"]),
-        currency=ctx.rules.pmo.currency)[:3900], ephemeral(respond))
+        currency=ctx.rules.pmo.currency)[:REPLY_CHARS], ephemeral(respond))
 
 
 # -- the card's Score button and its form ---------------------------------------------------

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from templates.slack_limits import MESSAGE_BLOCKS, SECTION_TEXT
+from templates.slack_limits import MESSAGE_BLOCKS, SECTION_TEXT, TEXT_ADVISED
 
 MESSAGE_CHARS = 12_000
 """Our own budget of text per message (all blocks): readable, and under MESSAGE_BLOCKS_TEXT."""
@@ -39,6 +39,9 @@ FRAME_CHARS = 1_000
 SECTIONS_PER_MESSAGE = 4
 PAGE_SECTION_TEXT = (MESSAGE_CHARS - FRAME_CHARS) // SECTIONS_PER_MESSAGE
 """2,750: the share of one section on a framed page, so that four fill the budget."""
+REPLY_CHARS = TEXT_ADVISED - 100
+"""3,900: a plain-text reply's budget (an ephemeral answer of lines): Slack advises a message's
+`text` under 4,000 characters; 100 kept as a margin."""
 
 T = TypeVar("T")
 

@@ -299,16 +299,20 @@ def write_csv(db: Database, rules: Rules, log: Log, handle, today: date) -> int:
     writer = csv.writer(handle)
     writer.writerow(log.header)
     count = 0
-    as_is, formula = _AS_IS, FORMULA_STARTS
     for values in records(db, rules, log, today):
-        # The csv module writes None as empty, a number with str() and text as it is, as
-        # _cell would: only the other cells go through it (a call saved on most of the
-        # 300,000 cells of a large export).
-        writer.writerow([value if value is None or (kind := type(value)) in as_is or (
-            kind is str and not value.startswith(formula)) else _cell(value)
-            for value in values])
+        writer.writerow(cells(values))
         count += 1
     return count
+
+
+def cells(values: list[object]) -> list[object]:
+    """One record's cells as the csv module is given them: what it writes as it is (None as
+    empty, numbers with str(), text that cannot start a formula) left alone, the rest through
+    `_cell` — the same text as `_cell` for every cell, with a call saved on most of the
+    300,000 cells of a large export."""
+    as_is, formula = _AS_IS, FORMULA_STARTS
+    return [value if value is None or (kind := type(value)) in as_is or (
+        kind is str and not value.startswith(formula)) else _cell(value) for value in values]
 
 
 def records(db: Database, rules: Rules, log: Log, today: date) -> Iterator[list[object]]:
@@ -337,7 +341,8 @@ _AS_IS = frozenset((int, float, Decimal, bool, Rag, date))
 """Cell values written with `str()` and nothing else (a negative number is a number, never
 taken for a formula; a colour is its word; a date's str() is its ISO form, a datetime's is
 not, and is not in here): checked by exact type first, as most cells of a large export are
-these. (The csv module writes a float with repr(), which is str() for a float.)"""
+these, before `_cell` is called. (The csv module writes a float with repr(), which is str()
+for a float.)"""
 
 
 def _cell(value: Any) -> str:
@@ -345,11 +350,6 @@ def _cell(value: Any) -> str:
     as JSON; text never a live formula."""
     if value is None:
         return ""
-    kind = type(value)
-    if kind is str:
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    if kind in _AS_IS:
-        return str(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     value = text_of(value)

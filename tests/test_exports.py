@@ -141,3 +141,27 @@ def test_bad_audit_requests_are_answered_plainly(apollo):
     assert "is not a page number" in apollo.command("/pmo", "audit APOLLO 0", user=ADMIN).text
     assert "Which project" in apollo.command("/pmo", "audit", user=ADMIN).text
     assert "There is no project *NOSUCH*" in say(apollo, "/pmo", "audit NOSUCH", ADMIN)
+
+
+def test_the_cells_left_to_the_csv_module_are_written_as_the_converter_writes_them():
+    """`cells` skips `_cell` for most cells of a large export; written out, each row is the same
+    text as with `_cell` on every cell: numbers (negative ones too), colours, dates, times,
+    text that could start a formula, lists, nothing."""
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from pmo_rules.rag import Rag
+    from services.exports import _cell, cells
+
+    values = [None, 0, -3, 2.5, 1e20, Decimal("-28000.00"), True, Rag.RED, date(2026, 12, 5),
+              datetime(2026, 12, 5, 1, 30, tzinfo=UTC), "plain", "=SUM(A1)", "-5 days", "@bob",
+              "", ["U1", "U2"], {"before": 1}, [1, 2]]
+
+    def written(row: list[object]) -> str:
+        handle = io.StringIO()
+        csv.writer(handle).writerow(row)
+        return handle.getvalue()
+
+    assert written(cells(values)) == written([_cell(v) for v in values])
+    assert "'=SUM(A1)" in written(cells(values)) and "2026-12-05T01:30:00+00:00" in written(
+        cells(values))

@@ -13,13 +13,13 @@ also runs `pmo-bot report --month 2026-11` in its own process (target: under 10 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench import report_bench
 from bench.common import DATABASES, context, counting_queries, median_ms
 from bench.digest_bench import NOW, RULES, seed
 from services import charts
@@ -72,21 +72,14 @@ def main() -> None:
 
 
 def report(name: str, url: str) -> None:
-    """`pmo-bot report --month 2026-11` on this database, in its own process: wall time and
-    peak RSS (issue 14: under 10 s and 400 MB for 1,000 projects)."""
+    """`pmo-bot report --month 2026-11` on this database, in its own process, as
+    bench/report_bench.py runs it: wall time and peak RSS (issue 14: under 10 s and 400 MB for
+    1,000 projects)."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "report.pdf"
-        env = {**os.environ, "DATABASE_URL": url}
-        env.pop("PMO_RULES", None)
-        started = time.perf_counter()
-        child = subprocess.Popen([str(Path(sys.executable).with_name("pmo-bot")), "report",
-                                  "--month", "2026-11", "--out", str(out)], env=env,
-                                 stderr=subprocess.DEVNULL)
-        _pid, status, usage = os.wait4(child.pid, 0)
-        took = time.perf_counter() - started
-        assert status == 0, status
+        took, rss = report_bench.run(url, "pdf", out)
         print(f"  {name}: pmo-bot report --month 2026-11: {took:5.2f} s, peak RSS "
-              f"{usage.ru_maxrss / 1024:5.0f} MB, {out.stat().st_size / 1000:5.0f} KB PDF")
+              f"{rss:5.0f} MB, {out.stat().st_size / 1000:5.0f} KB PDF")
 
 
 def first() -> None:

@@ -51,14 +51,7 @@ def office(database_url, workspace):
 def _say(bot, command: str, text: str, user: str, channel: str = GENERAL) -> dict:
     """The answer as a message (text and blocks): the ack's, or the reply after it."""
     before = len(bot.slack.responses)
-    response = bot.command(command, text, user=user, channel=channel)
-    assert response.status == 200
-    if response.body:
-        try:
-            return response.json
-        except ValueError:
-            return {"text": response.body.decode()}
-    return bot.slack.wait_for_response(before + 1)[-1]["body"]
+    return bot.seen(bot.command(command, text, user=user, channel=channel), before)
 
 
 def _text(message: dict) -> str:

@@ -81,15 +81,8 @@ def _answer(bot, command: str, text: str, user: str, channel: str = APOLLO_CHANN
         response = bot.command(command, text, user=user, channel=channel)
     else:
         response = bot.driver.post(_signed_form(bot, command, text, user, channel, team))
-    assert response.status == 200, response.body
-    if response.body:
-        try:
-            body = response.json
-        except ValueError:
-            return response.body.decode()
-        return body.get("text", "") + str(body.get("blocks", ""))
-    posted = bot.slack.wait_for_response(before + 1)[-1]["body"]
-    return posted.get("text", "") + str(posted.get("blocks", ""))
+    seen = bot.seen(response, before)
+    return seen.get("text", "") + str(seen.get("blocks", ""))
 
 
 def _signed_form(bot, command, text, user, channel, team) -> bytes:

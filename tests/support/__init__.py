@@ -71,6 +71,18 @@ class Bot:
                 channel: str = APOLLO_CHANNEL):
         return self.driver.command(command, text, user=user, channel=channel)
 
+    def seen(self, response, replies_before: int) -> dict:
+        """What the person sees for a request already sent: the ack's message (its JSON, or
+        its text), or else the reply posted to its response_url after it (`replies_before`:
+        how many replies the stand-in had when it was sent)."""
+        assert response.status == 200, response.body
+        if response.body:
+            try:
+                return response.json
+            except ValueError:
+                return {"text": response.body.decode()}
+        return self.slack.wait_for_response(replies_before + 1)[-1]["body"]
+
     def reply(self, timeout: float = 15.0) -> str:
         """The text of the newest response_url post (the ephemeral reply after an ack)."""
         return self.slack.wait_for_response(1, timeout=timeout)[-1]["body"].get("text", "")
